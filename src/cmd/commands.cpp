@@ -1,0 +1,24 @@
+#include "commands.h"
+
+namespace occ::cmd {
+
+const std::vector<Command>& command_table() {
+  static const std::vector<Command> commands = {
+      {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
+  };
+  return commands;
+}
+
+const std::vector<std::string>& command_groups() {
+  static const std::vector<std::string> groups = {"Data", "Learning", "Results", "Files"};
+  return groups;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& command : command_table()) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace occ::cmd

@@ -1,0 +1,19 @@
+#pragma once
+// One thread budget for the whole process (-j/--threads): our own parallel
+// loops, OpenCV and (through occ_torch) LibTorch all honour it, so `-j 2`
+// really means two busy cores.
+#include <cstdint>
+#include <functional>
+
+namespace occ {
+
+// 0 means "all hardware threads". Sets our budget and OpenCV's.
+void set_thread_budget(int threads);
+int thread_budget();
+
+// Calls body(i) for i in [0, count) on up to thread_budget() threads.
+// The first exception thrown by any call is rethrown after all workers stop;
+// remaining items are skipped once one has failed.
+void parallel_for(int64_t count, const std::function<void(int64_t)>& body);
+
+}  // namespace occ
