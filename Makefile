@@ -1,0 +1,42 @@
+# Thin wrapper over CMake/CTest. `make test` is what CI runs (.ci/run).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr/local
+CMAKE_ARGS ?=
+
+.PHONY: all build deps test test-unit test-asan demo install format clean
+
+all: build
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	scripts/install-deps.sh
+
+# The whole suite: warnings are errors, then the sanitizer build of the
+# torch-free unit tests.
+test: deps
+	$(MAKE) build CMAKE_ARGS="-DOCC_WERROR=ON $(CMAKE_ARGS)"
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) test-asan
+
+# ASan + UBSan over the torch-free library and its unit tests.
+test-asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DOCC_SANITIZE=ON -DOCC_WERROR=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target occ_unit_tests
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L unit
+
+demo: deps build
+	scripts/demo.sh $(BUILD)/occ
+
+install: build
+	cmake --install $(BUILD)
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
