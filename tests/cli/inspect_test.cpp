@@ -36,7 +36,8 @@ void write_masks(const std::string& path, const std::string& frames_uuid,
   {
     const h5::File source = h5::File::open(path);
     h5::File file = h5::File::create(broken, broken);
-    for (const auto& [name, value] : h5::list_attributes(source, "/")) h5::write_attribute(file, "/", name, value);
+    for (const auto& [name, value] : h5::list_attributes(source, "/"))
+      h5::write_attribute(file, "/", name, value);
     mutate(file);
     file.close();
   }
@@ -133,7 +134,8 @@ TEST(Inspect, ValidationFailuresNameFileAndDataset) {
     write_masks(path, "f-1", broken.mutate);
     const RunResult result = inspect({path, "--validate"});
     EXPECT_EQ(result.exit_code, 1) << broken.name;
-    EXPECT_EQ(result.err, "occ inspect: '" + path + "' is not valid: " + broken.message + "\n") << broken.name;
+    EXPECT_EQ(result.err, "occ inspect: '" + path + "' is not valid: " + broken.message + "\n")
+        << broken.name;
     EXPECT_NE(result.out.find(std::string("error: ") + broken.message), std::string::npos) << broken.name;
   }
 }
@@ -170,8 +172,8 @@ TEST(Inspect, MismatchedFramesUuid) {
   const RunResult result = inspect({masks, "--frames", frames});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err, "occ inspect: '" + masks + "' is not valid: '" + masks +
-                            "' was made from another frames file (frames_uuid not-this-one), not from '" + frames +
-                            "' (uuid " + frames_uuid + ")\n");
+                            "' was made from another frames file (frames_uuid not-this-one), not from '" +
+                            frames + "' (uuid " + frames_uuid + ")\n");
   write_masks(masks, frames_uuid);
   EXPECT_EQ(inspect({masks, "--frames", frames}).exit_code, 0);
 }
@@ -194,7 +196,8 @@ TEST(Inspect, BadInputFiles) {
   std::filesystem::resize_file(truncated, std::filesystem::file_size(truncated) / 2);
   result = inspect({truncated, "--validate"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.err.rfind("occ inspect: cannot open '" + truncated + "': truncated or corrupt HDF5 file", 0), 0u)
+  EXPECT_EQ(
+      result.err.rfind("occ inspect: cannot open '" + truncated + "': truncated or corrupt HDF5 file", 0), 0u)
       << result.err;
 
   result = inspect({dir.path().string()});
@@ -204,7 +207,8 @@ TEST(Inspect, BadInputFiles) {
   result = inspect({});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("file is required"), std::string::npos) << result.err;
-  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"notes.h5", "truncated.h5"})) << "inspect writes nothing";
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"notes.h5", "truncated.h5"}))
+      << "inspect writes nothing";
 }
 
 }  // namespace

@@ -45,7 +45,8 @@ TEST(Progress, TerminalRedrawsInPlaceWithABar) {
   progress.finish();
   ASSERT_FALSE(captured.lines.empty());
   EXPECT_EQ(captured.lines.back(), "\rrays [########################] 4/4 (100%) 1/s elapsed 00:04\033[K\n");
-  EXPECT_EQ(captured.lines.front().rfind("\rrays [######..................] 1/4", 0), 0u) << captured.lines.front();
+  EXPECT_EQ(captured.lines.front().rfind("\rrays [######..................] 1/4", 0), 0u)
+      << captured.lines.front();
 }
 
 TEST(Progress, SilentPrintsNothing) {

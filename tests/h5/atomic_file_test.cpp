@@ -12,7 +12,9 @@
 namespace occ::h5 {
 namespace {
 
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -75,8 +77,8 @@ TEST(AtomicPath, ErrorsNameTheOutput) {
     AtomicPath atomic(dir.file("missing/out.h5"));
     FAIL();
   } catch (const IoError& error) {
-    EXPECT_EQ(std::string(error.what()), "cannot write '" + dir.file("missing/out.h5") +
-                                             "': No such file or directory");
+    EXPECT_EQ(std::string(error.what()),
+              "cannot write '" + dir.file("missing/out.h5") + "': No such file or directory");
   }
   EXPECT_THROW(AtomicPath(dir.path().string()), IoError) << "a directory is not an output file";
   EXPECT_THROW(AtomicPath(""), UsageError);

@@ -134,11 +134,13 @@ TEST(Schema, FixedSizesAndVersionAndAttributes) {
 TEST(Schema, MalformedSchemaDocumentsAreRejected) {
   EXPECT_THROW(Schema::parse("{", "x.json"), FormatError);
   EXPECT_THROW(Schema::parse(R"({"schema": "test", "version": 1, "datasets": {}})", "x.json"), FormatError);
-  EXPECT_THROW(Schema::parse(R"({"schema": "occ.t", "version": 1, "datasets": {"/a": {"dtype": "int8", "shape": []}}})",
-                             "x.json"),
+  EXPECT_THROW(Schema::parse(
+                   R"({"schema": "occ.t", "version": 1, "datasets": {"/a": {"dtype": "int8", "shape": []}}})",
+                   "x.json"),
                FormatError);
-  EXPECT_THROW(Schema::parse(R"({"schema": "occ.t", "version": 1, "datasets": {"a": {"dtype": "uint8", "shape": []}}})",
-                             "x.json"),
+  EXPECT_THROW(Schema::parse(
+                   R"({"schema": "occ.t", "version": 1, "datasets": {"a": {"dtype": "uint8", "shape": []}}})",
+                   "x.json"),
                FormatError);
 }
 
