@@ -27,8 +27,8 @@ void run_cluster_masks(ClusterMasksCli& cli) {
   resolved["size"] = cli.size;
   resolved["compression"] = options.compression.text();
   const labels::ClusterMaskSummary summary = labels::make_cluster_masks(options, resolved);
-  std::printf("masks      %lld maps, %.1f segments on average (target %d)\n", static_cast<long long>(summary.maps),
-              summary.mean_count, summary.target_count);
+  std::printf("masks      %lld maps, %.1f segments on average (target %d)\n",
+              static_cast<long long>(summary.maps), summary.mean_count, summary.target_count);
   if (summary.has_quality) {
     std::printf("boundary recall (2 px)          %.4f\n", summary.quality.boundary_recall);
     std::printf("achievable segmentation acc.    %.4f\n", summary.quality.achievable_accuracy);
@@ -43,11 +43,14 @@ Runner register_cluster_masks(CLI::App& app) {
   auto& superpixels = options.superpixels;
   app.add_option("frames", options.frames_path, "frames file (occ prep) with camera images")->required();
   app.add_option("-o,--output", options.output_path, "masks file to write (schema occ.masks)")->required();
-  app.add_option("--method", superpixels.method, "superpixel method: seeds (the paper's), slic, slico or lsc");
-  app.add_option("--count", superpixels.count, "target number of segments per image (paper: 299 for M = 350 prototypes)");
+  app.add_option("--method", superpixels.method,
+                 "superpixel method: seeds (the paper's), slic, slico or lsc");
+  app.add_option("--count", superpixels.count,
+                 "target number of segments per image (paper: 299 for M = 350 prototypes)");
   app.add_option("--match-prototypes", options.match_prototypes,
                  "derive --count from the prototype ratio r: ceil(ceil(H/8)/r) * ceil(ceil(W/8)/r)");
-  app.add_option("--size", cli->size, "stored mask size HxW (images are resized first); default: the image size");
+  app.add_option("--size", cli->size,
+                 "stored mask size HxW (images are resized first); default: the image size");
   app.add_option("--seeds-levels", superpixels.seeds_levels, "SEEDS block levels");
   app.add_option("--seeds-prior", superpixels.seeds_prior, "SEEDS shape smoothing, 0-5");
   app.add_option("--seeds-bins", superpixels.seeds_histogram_bins, "SEEDS colour histogram bins");
@@ -58,8 +61,9 @@ Runner register_cluster_masks(CLI::App& app) {
   app.add_option("--min-element", superpixels.min_element_percent,
                  "SLIC/SLICO/LSC: merge segments smaller than this percent of the region size");
   app.add_option("--compression", cli->compression, "none, deflate[:0-9] or zstd[:1-22]");
-  app.add_flag("--report", options.report,
-               "print boundary recall and achievable segmentation accuracy against ground-truth segments (synth)");
+  app.add_flag(
+      "--report", options.report,
+      "print boundary recall and achievable segmentation accuracy against ground-truth segments (synth)");
   add_config_option(app);
   return [cli] { run_cluster_masks(*cli); };
 }

@@ -18,8 +18,8 @@ struct FlowLabelsCli {
 };
 
 void print_error(const char* name, const labels::FlowError& error) {
-  std::printf("%-26s EPE %7.3f px   Fl %6.2f %%   (%lld px)\n", name, error.epe, 100.0 * error.outlier_fraction,
-              static_cast<long long>(error.pixels));
+  std::printf("%-26s EPE %7.3f px   Fl %6.2f %%   (%lld px)\n", name, error.epe,
+              100.0 * error.outlier_fraction, static_cast<long long>(error.pixels));
 }
 
 void run_flow_labels(FlowLabelsCli& cli) {
@@ -40,8 +40,8 @@ void run_flow_labels(FlowLabelsCli& cli) {
   std::printf("flow       %s, %lld flow fields, %.3f s each\n", options.method.c_str(),
               static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
   std::printf("consistent %.4f of pixels with a neighbour frame\n", summary.consistent_fraction);
-  std::printf("static     depth from %s; movable from %s; dynamic %.4f of pixels\n", summary.depth_source.c_str(),
-              summary.movable_source.c_str(), summary.dynamic_fraction);
+  std::printf("static     depth from %s; movable from %s; dynamic %.4f of pixels\n",
+              summary.depth_source.c_str(), summary.movable_source.c_str(), summary.dynamic_fraction);
   if (summary.has_report) {
     print_error("static pixels", summary.static_error);
     print_error("dynamic pixels", summary.dynamic_error);
@@ -55,7 +55,8 @@ void run_flow_labels(FlowLabelsCli& cli) {
 Runner register_flow_labels(CLI::App& app) {
   auto cli = std::make_shared<FlowLabelsCli>();
   auto& options = cli->options;
-  app.add_option("frames", options.frames_path, "frames file (occ prep) with camera images and prev/next links")
+  app.add_option("frames", options.frames_path,
+                 "frames file (occ prep) with camera images and prev/next links")
       ->required();
   app.add_option("-o,--output", options.output_path, "flow file to write (schema occ.flow)")->required();
   app.add_option("--method", options.method, "optical flow: dis, deepflow, tvl1, rlof or farneback");
@@ -68,8 +69,9 @@ Runner register_flow_labels(CLI::App& app) {
   app.add_option("--depth", options.depth_source,
                  "depth for static flow: auto, camera (/cameras/depth), lidar (projected points) or none");
   app.add_option("--compression", cli->compression, "none, deflate[:0-9] or zstd[:1-22]");
-  app.add_flag("--report", options.report,
-               "print EPE and Fl outliers against the true flow, static and dynamic pixels (synthetic frames)");
+  app.add_flag(
+      "--report", options.report,
+      "print EPE and Fl outliers against the true flow, static and dynamic pixels (synthetic frames)");
   add_config_option(app);
   return [cli] { run_flow_labels(*cli); };
 }

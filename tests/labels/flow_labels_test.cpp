@@ -104,9 +104,10 @@ TEST(FlowLabels, NeedsFramePairs) {
     make_flow_labels(options, nlohmann::json::object());
     FAIL();
   } catch (const FormatError& error) {
-    EXPECT_EQ(std::string(error.what()), "'" + options.frames_path +
-                                             "' has no frame with a next or prev frame in the same scene: flow labels "
-                                             "need consecutive frames");
+    EXPECT_EQ(std::string(error.what()),
+              "'" + options.frames_path +
+                  "' has no frame with a next or prev frame in the same scene: flow labels "
+                  "need consecutive frames");
   }
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"frames.h5"}) << "no output";
   options.method = "raft";
@@ -124,7 +125,8 @@ TEST(FlowLabels, KittiTrackingFixtureWithEveryMethod) {
   test::TestFrames data;
   data.frames = 2;
   for (const char* name : {"000010", "000015"}) {
-    cv::Mat bgr = cv::imread(std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training/image_02/0001/" + name + ".png");
+    cv::Mat bgr =
+        cv::imread(std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training/image_02/0001/" + name + ".png");
     ASSERT_FALSE(bgr.empty());
     cv::Mat rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);

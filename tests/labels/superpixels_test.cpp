@@ -12,7 +12,8 @@ namespace occ::labels {
 namespace {
 
 cv::Mat kitti_image() {
-  cv::Mat bgr = cv::imread(std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training/image_02/0001/000010.png");
+  cv::Mat bgr =
+      cv::imread(std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training/image_02/0001/000010.png");
   EXPECT_FALSE(bgr.empty());
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);

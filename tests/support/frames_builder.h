@@ -17,13 +17,15 @@ namespace occ::test {
 using Mat3 = std::array<double, 9>;
 using Mat4 = std::array<double, 16>;
 
-inline Mat4 identity4() { return {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}; }
+inline Mat4 identity4() {
+  return {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+}
 
 // Occ3D class names (protoocc.md); free = 17.
 inline std::vector<std::string> occ3d_class_names() {
-  return {"others",  "barrier",      "bicycle",           "bus",        "car",     "construction_vehicle",
-          "motorcycle", "pedestrian", "traffic_cone",      "trailer",    "truck",   "driveable_surface",
-          "other_flat", "sidewalk",   "terrain",           "manmade",    "vegetation", "free"};
+  return {"others",     "barrier",    "bicycle",      "bus",     "car",        "construction_vehicle",
+          "motorcycle", "pedestrian", "traffic_cone", "trailer", "truck",      "driveable_surface",
+          "other_flat", "sidewalk",   "terrain",      "manmade", "vegetation", "free"};
 }
 
 struct TestBox {
@@ -37,11 +39,11 @@ struct TestBox {
 
 struct TestFrames {
   int frames = 0, cameras = 1;
-  std::vector<cv::Mat> images;     // frames * cameras, CV_8UC3 RGB, frame-major
-  std::vector<cv::Mat> depth;      // optional, CV_32F
-  std::vector<cv::Mat> semantics;  // optional, CV_8U
-  std::vector<cv::Mat> instance;   // optional, CV_32S
-  std::vector<Mat3> intrinsics;    // per camera
+  std::vector<cv::Mat> images;        // frames * cameras, CV_8UC3 RGB, frame-major
+  std::vector<cv::Mat> depth;         // optional, CV_32F
+  std::vector<cv::Mat> semantics;     // optional, CV_8U
+  std::vector<cv::Mat> instance;      // optional, CV_32S
+  std::vector<Mat3> intrinsics;       // per camera
   std::vector<Mat4> ego_from_camera;  // per camera; identity when empty
   std::vector<Mat4> world_from_ego;   // per frame; identity when empty
   std::vector<int32_t> prev, next;    // default: one scene, a chain
@@ -91,11 +93,13 @@ inline void write_test_frames(const std::string& path, const TestFrames& data) {
   h5::write(file, "/frames/world_from_ego", poses, {n, 4, 4});
   h5::write(file, "/cameras/intrinsics", intrinsics, {n, c, 3, 3});
   h5::write(file, "/cameras/ego_from_camera", extrinsics, {n, c, 4, 4});
-  auto write_maps = [&](const std::string& dataset, const std::vector<cv::Mat>& maps, auto element, int channels) {
+  auto write_maps = [&](const std::string& dataset, const std::vector<cv::Mat>& maps, auto element,
+                        int channels) {
     using T = decltype(element);
     if (maps.empty()) return;
     std::vector<T> values;
-    for (const auto& map : maps) values.insert(values.end(), map.ptr<T>(), map.ptr<T>() + map.total() * channels);
+    for (const auto& map : maps)
+      values.insert(values.end(), map.ptr<T>(), map.ptr<T>() + map.total() * channels);
     h5::Shape shape{n, c, height, width};
     if (channels > 1) shape.push_back(channels);
     h5::write(file, dataset, values, shape);

@@ -18,7 +18,8 @@ std::string folder_of(const std::string& path) {
 }
 
 template <typename T, size_t N>
-std::array<T, N> read_matrix(const h5::File& file, const std::string& dataset, int64_t frame, int64_t camera) {
+std::array<T, N> read_matrix(const h5::File& file, const std::string& dataset, int64_t frame,
+                             int64_t camera) {
   const auto rows = h5::read_rows<T>(file, dataset, frame, 1);
   const size_t offset = static_cast<size_t>(camera) * N;
   std::array<T, N> matrix{};
@@ -35,7 +36,7 @@ FramesFile::FramesFile(const std::string& path) : file_(h5::open_artifact(path, 
   class_names_ = h5::read_string_list_attribute(file_, "/", "class_names");
   free_class_ = static_cast<int>(h5::read_int_attribute(file_, "/", "free_class"));
   dataroot_ = h5::has_attribute(file_, "/", "dataroot") ? h5::read_string_attribute(file_, "/", "dataroot")
-                                                         : folder_of(path);
+                                                        : folder_of(path);
   prev_ = h5::read<int32_t>(file_, "/frames/prev").values;
   next_ = h5::read<int32_t>(file_, "/frames/next").values;
   tokens_ = h5::read_strings(file_, "/frames/token");
@@ -59,7 +60,8 @@ cv::Mat FramesFile::camera_map(const std::string& dataset, int64_t frame, int64_
 cv::Mat FramesFile::image(int64_t frame, int64_t camera) const {
   if (has("/cameras/image")) return camera_map("/cameras/image", frame, camera, CV_8UC3);
   if (!has("/cameras/image_path")) {
-    throw FormatError(str(quoted(path()), " has no camera images ('/cameras/image' or '/cameras/image_path')"));
+    throw FormatError(
+        str(quoted(path()), " has no camera images ('/cameras/image' or '/cameras/image_path')"));
   }
   // Paths are few bytes per frame: reading the whole column is cheap.
   const auto paths = h5::read_strings(file_, "/cameras/image_path");
@@ -67,8 +69,8 @@ cv::Mat FramesFile::image(int64_t frame, int64_t camera) const {
   const std::string full = !relative.empty() && relative[0] == '/' ? relative : dataroot_ + "/" + relative;
   cv::Mat bgr = cv::imread(full, cv::IMREAD_COLOR);
   if (bgr.empty()) {
-    throw IoError(str("cannot read image ", quoted(full), " (frame ", frame, ", camera ", camera_names_.at(camera),
-                      " of ", quoted(path()), ")"));
+    throw IoError(str("cannot read image ", quoted(full), " (frame ", frame, ", camera ",
+                      camera_names_.at(camera), " of ", quoted(path()), ")"));
   }
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
@@ -96,7 +98,8 @@ Matrix4 FramesFile::ego_from_camera(int64_t frame, int64_t camera) const {
 }
 
 Matrix4 FramesFile::world_from_ego(int64_t frame, int64_t camera) const {
-  if (has("/cameras/world_from_ego")) return read_matrix<double, 16>(file_, "/cameras/world_from_ego", frame, camera);
+  if (has("/cameras/world_from_ego"))
+    return read_matrix<double, 16>(file_, "/cameras/world_from_ego", frame, camera);
   return read_matrix<double, 16>(file_, "/frames/world_from_ego", frame, 0);
 }
 

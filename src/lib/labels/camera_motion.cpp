@@ -42,7 +42,8 @@ Matrix4 rigid_inverse(const Matrix4& m) {
   return inverse;
 }
 
-CameraView camera_view(const FramesFile& frames, int64_t frame, int64_t camera, cv::Size native, cv::Size working) {
+CameraView camera_view(const FramesFile& frames, int64_t frame, int64_t camera, cv::Size native,
+                       cv::Size working) {
   CameraView view;
   view.size = working;
   view.intrinsics = frames.intrinsics(frame, camera);
@@ -54,12 +55,14 @@ CameraView camera_view(const FramesFile& frames, int64_t frame, int64_t camera, 
   view.intrinsics[2] = (view.intrinsics[2] + 0.5) * sx - 0.5;
   view.intrinsics[4] *= sy;
   view.intrinsics[5] = (view.intrinsics[5] + 0.5) * sy - 0.5;
-  view.world_from_camera = multiply(frames.world_from_ego(frame, camera), frames.ego_from_camera(frame, camera));
+  view.world_from_camera =
+      multiply(frames.world_from_ego(frame, camera), frames.ego_from_camera(frame, camera));
   return view;
 }
 
 ProjectedFlow project_flow(const cv::Mat& depth, const CameraView& from, const CameraView& to,
-                           const cv::Mat& instance, const std::vector<std::pair<int, ObjectMotion>>& motions) {
+                           const cv::Mat& instance,
+                           const std::vector<std::pair<int, ObjectMotion>>& motions) {
   CV_Assert(depth.type() == CV_32F && depth.size() == from.size);
   ProjectedFlow result;
   result.flow = cv::Mat::zeros(depth.size(), CV_32FC2);
@@ -70,7 +73,8 @@ ProjectedFlow project_flow(const cv::Mat& depth, const CameraView& from, const C
   // Per moving instance: camera_to <- world <- box_to <- box_from <- world <- camera_from.
   std::vector<std::pair<int, Matrix4>> moving;
   for (const auto& [id, motion] : motions) {
-    const Matrix4 world_motion = multiply(motion.world_from_box_to, rigid_inverse(motion.world_from_box_from));
+    const Matrix4 world_motion =
+        multiply(motion.world_from_box_to, rigid_inverse(motion.world_from_box_from));
     moving.emplace_back(id, multiply(to_from_world, multiply(world_motion, from.world_from_camera)));
   }
   const auto& k = from.intrinsics;
@@ -139,7 +143,8 @@ std::vector<bool> movable_classes(const std::vector<std::string>& class_names) {
 
 Matrix4 world_from_box(const Matrix4& world_from_ego, const FramesFile::Box& box) {
   const double c = std::cos(box.yaw), s = std::sin(box.yaw);
-  const Matrix4 ego_from_box = {c, -s, 0, box.center[0], s, c, 0, box.center[1], 0, 0, 1, box.center[2], 0, 0, 0, 1};
+  const Matrix4 ego_from_box = {c, -s, 0, box.center[0], s, c, 0, box.center[1],
+                                0, 0,  1, box.center[2], 0, 0, 0, 1};
   return multiply(world_from_ego, ego_from_box);
 }
 
@@ -148,7 +153,8 @@ cv::Mat movable_from_boxes(const std::vector<FramesFile::Box>& boxes, const std:
   cv::Mat mask = cv::Mat::zeros(size, CV_8U);
   const Matrix4 camera_from_ego = rigid_inverse(ego_from_camera);
   for (const auto& box : boxes) {
-    if (box.class_id < 0 || box.class_id >= static_cast<int>(movable.size()) || !movable[box.class_id]) continue;
+    if (box.class_id < 0 || box.class_id >= static_cast<int>(movable.size()) || !movable[box.class_id])
+      continue;
     const double c = std::cos(box.yaw), s = std::sin(box.yaw);
     std::vector<cv::Point> corners;
     for (int corner = 0; corner < 8; ++corner) {
@@ -156,7 +162,8 @@ cv::Mat movable_from_boxes(const std::vector<FramesFile::Box>& boxes, const std:
       const double dx = ((corner & 1) ? 0.5 : -0.5) * box.size_wlh[1];
       const double dy = ((corner & 2) ? 0.5 : -0.5) * box.size_wlh[0];
       const double dz = ((corner & 4) ? 0.5 : -0.5) * box.size_wlh[2];
-      const Point3 in_ego{box.center[0] + c * dx - s * dy, box.center[1] + s * dx + c * dy, box.center[2] + dz};
+      const Point3 in_ego{box.center[0] + c * dx - s * dy, box.center[1] + s * dx + c * dy,
+                          box.center[2] + dz};
       const Point3 p = apply(camera_from_ego, in_ego);
       // Corners behind the camera are dropped: the hull of the rest is a
       // conservative outline of a box the camera partly sees.

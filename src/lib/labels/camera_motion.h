@@ -15,12 +15,13 @@ namespace occ::labels {
 
 // A camera at one frame, with intrinsics scaled to the working image size.
 struct CameraView {
-  Matrix3 intrinsics{};       // pixel_from_camera at the working size
+  Matrix3 intrinsics{};  // pixel_from_camera at the working size
   Matrix4 world_from_camera{};
   cv::Size size;
 };
 // `native` is the size the file's intrinsics refer to; `working` the size flow is computed at.
-CameraView camera_view(const FramesFile& frames, int64_t frame, int64_t camera, cv::Size native, cv::Size working);
+CameraView camera_view(const FramesFile& frames, int64_t frame, int64_t camera, cv::Size native,
+                       cv::Size working);
 
 // Maps a world point through an object's motion: the rigid transform that
 // carries the box at `from` onto the box at `to` (both world_from_box).

@@ -70,7 +70,8 @@ void ClusterMaskOptions::validate() const {
   }
 }
 
-ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options, const nlohmann::json& resolved_options) {
+ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options,
+                                      const nlohmann::json& resolved_options) {
   options.validate();
   const FramesFile frames(options.frames_path);
   if (!frames.has_images()) {
@@ -78,7 +79,8 @@ ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options, const n
   }
   const int64_t frame_count = frames.frame_count();
   const int64_t camera_count = frames.camera_count();
-  if (frame_count == 0 || camera_count == 0) throw FormatError(str(quoted(frames.path()), " has no frames or cameras"));
+  if (frame_count == 0 || camera_count == 0)
+    throw FormatError(str(quoted(frames.path()), " has no frames or cameras"));
   const cv::Mat first = frames.image(0, 0);
   const cv::Size size = options.size.empty() ? first.size() : options.size;
   SuperpixelOptions superpixels = options.superpixels;
@@ -90,7 +92,8 @@ ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options, const n
   }
   const bool report = options.report;
   if (report && !frames.has("/cameras/semantics")) {
-    throw FormatError(str(quoted(frames.path()), " has no '/cameras/semantics': --report needs ground-truth segments"));
+    throw FormatError(
+        str(quoted(frames.path()), " has no '/cameras/semantics': --report needs ground-truth segments"));
   }
 
   h5::OutputArtifact out(options.output_path, "masks", resolved_options);
@@ -100,9 +103,10 @@ ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options, const n
   h5::write_attribute(out.file(), "/", "image_size", std::vector<int64_t>{size.height, size.width});
   h5::DatasetOptions dataset_options;
   dataset_options.compression = options.compression;
-  h5::create_dataset(out.file(), "/masks/labels", h5::DType::uint16, {frame_count, camera_count, size.height, size.width},
+  h5::create_dataset(out.file(), "/masks/labels", h5::DType::uint16,
+                     {frame_count, camera_count, size.height, size.width}, dataset_options);
+  h5::create_dataset(out.file(), "/masks/count", h5::DType::int32, {frame_count, camera_count},
                      dataset_options);
-  h5::create_dataset(out.file(), "/masks/count", h5::DType::int32, {frame_count, camera_count}, dataset_options);
 
   ClusterMaskSummary summary;
   summary.target_count = superpixels.count;
@@ -137,7 +141,8 @@ ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options, const n
       counts.clear();
       for (int64_t camera = 0; camera < camera_count; ++camera) {
         const MaskResult& result = results[static_cast<size_t>(f * camera_count + camera)];
-        labels.insert(labels.end(), result.labels.ptr<uint16_t>(), result.labels.ptr<uint16_t>() + result.labels.total());
+        labels.insert(labels.end(), result.labels.ptr<uint16_t>(),
+                      result.labels.ptr<uint16_t>() + result.labels.total());
         counts.push_back(result.count);
         count_sum += result.count;
         if (report) {

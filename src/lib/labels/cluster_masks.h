@@ -18,7 +18,7 @@ struct ClusterMaskOptions {
   int match_prototypes = 0;  // > 0: count = prototype_count(image size, r), overriding superpixels.count
   cv::Size size;             // stored mask size; empty: the image size
   h5::Compression compression;
-  bool report = false;       // boundary recall / ASA against GT segments
+  bool report = false;  // boundary recall / ASA against GT segments
 
   void validate() const;
 };
@@ -31,7 +31,8 @@ struct ClusterMaskSummary {
   MaskQuality quality;
 };
 
-ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options, const nlohmann::json& resolved_options);
+ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options,
+                                      const nlohmann::json& resolved_options);
 
 // "96x176" -> (176, 96); throws UsageError.
 cv::Size parse_size(const std::string& text, const std::string& option);

@@ -92,14 +92,17 @@ void FlowLabelOptions::validate() const {
   check_flow_method(method);
   if (pairs.empty()) throw UsageError("--pairs needs next, prev or both");
   for (const auto& pair : pairs) {
-    if (pair != "next" && pair != "prev") throw UsageError(str("unknown pair ", quoted(pair), ": use next and/or prev"));
+    if (pair != "next" && pair != "prev")
+      throw UsageError(str("unknown pair ", quoted(pair), ": use next and/or prev"));
   }
-  if (std::count(pairs.begin(), pairs.end(), "next") > 1 || std::count(pairs.begin(), pairs.end(), "prev") > 1) {
+  if (std::count(pairs.begin(), pairs.end(), "next") > 1 ||
+      std::count(pairs.begin(), pairs.end(), "prev") > 1) {
     throw UsageError("--pairs names a direction twice");
   }
   if (!(fb_alpha >= 0) || !(fb_beta >= 0)) throw UsageError("--fb-alpha and --fb-beta must be non-negative");
   if (!(dynamic_threshold_px > 0)) throw UsageError("--dynamic-threshold must be positive");
-  if (depth_source != "auto" && depth_source != "camera" && depth_source != "lidar" && depth_source != "none") {
+  if (depth_source != "auto" && depth_source != "camera" && depth_source != "lidar" &&
+      depth_source != "none") {
     throw UsageError(str("unknown --depth ", quoted(depth_source), ": use auto, camera, lidar or none"));
   }
 }
@@ -108,12 +111,14 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   options.validate();
   const FramesFile frames(options.frames_path);
   const std::string& source = frames.path();
-  if (!frames.has_images()) throw FormatError(str(quoted(source), " has no camera images: flow-labels needs them"));
+  if (!frames.has_images())
+    throw FormatError(str(quoted(source), " has no camera images: flow-labels needs them"));
   const int64_t frame_count = frames.frame_count();
   const int64_t camera_count = frames.camera_count();
   bool any_pair = false;
   for (int64_t frame = 0; frame < frame_count && !any_pair; ++frame) {
-    for (const auto& direction : options.pairs) any_pair = any_pair || neighbour(frames, frame, direction) >= 0;
+    for (const auto& direction : options.pairs)
+      any_pair = any_pair || neighbour(frames, frame, direction) >= 0;
   }
   if (!any_pair) {
     throw FormatError(str(quoted(source), " has no frame with a ", join(options.pairs, " or "),
@@ -124,7 +129,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   const bool has_camera_depth = frames.has("/cameras/depth");
   const bool has_lidar = frames.has("/lidar/points") && frames.has("/lidar/offsets");
   summary.depth_source = options.depth_source;
-  if (options.depth_source == "auto") summary.depth_source = has_camera_depth ? "camera" : has_lidar ? "lidar" : "none";
+  if (options.depth_source == "auto")
+    summary.depth_source = has_camera_depth ? "camera" : has_lidar ? "lidar" : "none";
   if (summary.depth_source == "camera" && !has_camera_depth) {
     throw FormatError(str(quoted(source), " has no '/cameras/depth' (asked for by --depth camera)"));
   }
@@ -137,13 +143,16 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   const bool with_movable = summary.movable_source != "none";
   const bool with_dynamic = with_static && with_movable;
   if (!with_dynamic) {
-    log::warn("no ", with_static ? "movable-object source (semantics or boxes)" : "depth (camera depth or LiDAR)",
+    log::warn("no ",
+              with_static ? "movable-object source (semantics or boxes)" : "depth (camera depth or LiDAR)",
               " in ", quoted(source), ": the dynamic mask is not written");
   }
   summary.has_report = options.report;
-  if (options.report && !(has_camera_depth && frames.has("/cameras/instance") && frames.has("/boxes/offsets"))) {
-    throw FormatError(str(quoted(source), " lacks '/cameras/depth', '/cameras/instance' or '/boxes': --report needs "
-                                          "the ground truth of synthetic frames"));
+  if (options.report &&
+      !(has_camera_depth && frames.has("/cameras/instance") && frames.has("/boxes/offsets"))) {
+    throw FormatError(str(quoted(source),
+                          " lacks '/cameras/depth', '/cameras/instance' or '/boxes': --report needs "
+                          "the ground truth of synthetic frames"));
   }
   const std::vector<bool> movable_ids = movable_classes(frames.class_names());
   const cv::Size native = frames.image(0, 0).size();
@@ -165,13 +174,16 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   const h5::Shape map_shape{frame_count, camera_count, size.height, size.width};
   const h5::Shape flow_shape{frame_count, camera_count, size.height, size.width, 2};
   for (const auto& direction : options.pairs) {
-    h5::create_dataset(out.file(), "/" + direction + "/flow", h5::DType::float16, flow_shape, dataset_options);
+    h5::create_dataset(out.file(), "/" + direction + "/flow", h5::DType::float16, flow_shape,
+                       dataset_options);
     h5::create_dataset(out.file(), "/" + direction + "/valid", h5::DType::uint8, map_shape, dataset_options);
     if (with_static) {
-      h5::create_dataset(out.file(), "/" + direction + "/static_flow", h5::DType::float16, flow_shape, dataset_options);
+      h5::create_dataset(out.file(), "/" + direction + "/static_flow", h5::DType::float16, flow_shape,
+                         dataset_options);
     }
     if (with_dynamic) {
-      h5::create_dataset(out.file(), "/" + direction + "/dynamic", h5::DType::uint8, map_shape, dataset_options);
+      h5::create_dataset(out.file(), "/" + direction + "/dynamic", h5::DType::uint8, map_shape,
+                         dataset_options);
     }
   }
   if (with_movable) h5::create_dataset(out.file(), "/movable", h5::DType::uint8, map_shape, dataset_options);
@@ -180,9 +192,11 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
     return resized(frames.image(frame, camera), size, cv::INTER_AREA);
   };
   auto load_depth = [&](int64_t frame, int64_t camera) {
-    if (summary.depth_source == "camera") return resized(frames.depth(frame, camera), size, cv::INTER_NEAREST);
+    if (summary.depth_source == "camera")
+      return resized(frames.depth(frame, camera), size, cv::INTER_NEAREST);
     const CameraView view = camera_view(frames, frame, camera, native, size);
-    return lidar_depth(frames.lidar_points(frame), frames.ego_from_camera(frame, camera), view.intrinsics, size);
+    return lidar_depth(frames.lidar_points(frame), frames.ego_from_camera(frame, camera), view.intrinsics,
+                       size);
   };
 
   std::map<PairKey, PairFlow> cache;
@@ -200,10 +214,12 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         const int64_t other = neighbour(frames, frame, direction);
         if (other < 0) continue;
         const PairKey key{std::min(frame, other), std::max(frame, other)};
-        if (!cache.count(key) && std::find(missing.begin(), missing.end(), key) == missing.end()) missing.push_back(key);
+        if (!cache.count(key) && std::find(missing.begin(), missing.end(), key) == missing.end())
+          missing.push_back(key);
       }
     }
-    for (const auto& key : missing) cache[key] = PairFlow{std::vector<cv::Mat>(camera_count), std::vector<cv::Mat>(camera_count)};
+    for (const auto& key : missing)
+      cache[key] = PairFlow{std::vector<cv::Mat>(camera_count), std::vector<cv::Mat>(camera_count)};
     {
       OpenCvThreadsForOuterLoop single_threaded_opencv;
       parallel_for(static_cast<int64_t>(missing.size()) * camera_count, [&](int64_t item) {
@@ -213,7 +229,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         const auto begin = std::chrono::steady_clock::now();
         cv::Mat a_to_b = optical_flow(a, b, options.method);
         cv::Mat b_to_a = optical_flow(b, a, options.method);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
         std::lock_guard<std::mutex> lock(mutex);
         PairFlow& pair = cache[key];
         pair.a_to_b[camera] = a_to_b;
@@ -240,8 +257,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         }
       } else if (with_movable) {
         const CameraView view = camera_view(frames, frame, camera, native, size);
-        result.movable = movable_from_boxes(frames.boxes(frame), movable_ids, frames.ego_from_camera(frame, camera),
-                                            view.intrinsics, size);
+        result.movable = movable_from_boxes(frames.boxes(frame), movable_ids,
+                                            frames.ego_from_camera(frame, camera), view.intrinsics, size);
       }
       const cv::Mat depth = with_static ? load_depth(frame, camera) : cv::Mat();
       ReportSums local;
@@ -251,7 +268,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         if (other < 0) {
           labels_d.flow = cv::Mat::zeros(size, CV_32FC2);
           labels_d.valid = cv::Mat::zeros(size, CV_8U);
-          labels_d.static_flow = cv::Mat(size, CV_32FC2, cv::Scalar::all(std::numeric_limits<float>::quiet_NaN()));
+          labels_d.static_flow =
+              cv::Mat(size, CV_32FC2, cv::Scalar::all(std::numeric_limits<float>::quiet_NaN()));
           labels_d.dynamic = cv::Mat::zeros(size, CV_8U);
           result.directions.push_back(labels_d);
           continue;
@@ -268,15 +286,20 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         if (with_static) {
           const ProjectedFlow rigid = project_flow(depth, from, to);
           labels_d.static_flow = rigid.flow.clone();
-          labels_d.static_flow.setTo(cv::Scalar::all(std::numeric_limits<float>::quiet_NaN()), rigid.known == 0);
+          labels_d.static_flow.setTo(cv::Scalar::all(std::numeric_limits<float>::quiet_NaN()),
+                                     rigid.known == 0);
           if (with_dynamic) {
             // Let Occ Flow's dynamic ray: movable AND valid AND EPE(flow, static) > threshold.
             labels_d.dynamic = cv::Mat::zeros(size, CV_8U);
             for (int y = 0; y < size.height; ++y) {
               for (int x = 0; x < size.width; ++x) {
-                if (!result.movable.at<uint8_t>(y, x) || !labels_d.valid.at<uint8_t>(y, x) || !rigid.known.at<uint8_t>(y, x)) continue;
-                const cv::Vec2f difference = labels_d.flow.at<cv::Vec2f>(y, x) - rigid.flow.at<cv::Vec2f>(y, x);
-                labels_d.dynamic.at<uint8_t>(y, x) = std::hypot(difference[0], difference[1]) > options.dynamic_threshold_px;
+                if (!result.movable.at<uint8_t>(y, x) || !labels_d.valid.at<uint8_t>(y, x) ||
+                    !rigid.known.at<uint8_t>(y, x))
+                  continue;
+                const cv::Vec2f difference =
+                    labels_d.flow.at<cv::Vec2f>(y, x) - rigid.flow.at<cv::Vec2f>(y, x);
+                labels_d.dynamic.at<uint8_t>(y, x) =
+                    std::hypot(difference[0], difference[1]) > options.dynamic_threshold_px;
               }
             }
             local.dynamic += cv::countNonZero(labels_d.dynamic);
@@ -296,12 +319,15 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
             for (int x = 0; x < size.width; ++x) {
               if (!truth.known.at<uint8_t>(y, x)) continue;
               const cv::Vec2f f = truth.flow.at<cv::Vec2f>(y, x);
-              const int u = static_cast<int>(std::lround(x + f[0])), v = static_cast<int>(std::lround(y + f[1]));
+              const int u = static_cast<int>(std::lround(x + f[0])),
+                        v = static_cast<int>(std::lround(y + f[1]));
               if (u < 0 || v < 0 || u >= size.width || v >= size.height) continue;
               const float z_target = truth.depth_at_target.at<float>(y, x);
-              if (depth_other.at<float>(v, u) < z_target - std::max(0.5f, 0.05f * z_target)) continue;  // occluded
+              if (depth_other.at<float>(v, u) < z_target - std::max(0.5f, 0.05f * z_target))
+                continue;  // occluded
               const int id = instance.at<int>(y, x);
-              const bool moving = id >= 0 && std::find(moving_ids.begin(), moving_ids.end(), id) != moving_ids.end();
+              const bool moving =
+                  id >= 0 && std::find(moving_ids.begin(), moving_ids.end(), id) != moving_ids.end();
               (moving ? is_dynamic : is_static).at<uint8_t>(y, x) = 1;
             }
           }
@@ -313,8 +339,10 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         result.directions.push_back(labels_d);
       }
       std::lock_guard<std::mutex> lock(mutex);
-      for (auto [total, part] : {std::pair{&sums.all_static, &local.all_static}, {&sums.all_dynamic, &local.all_dynamic},
-                                 {&sums.valid_static, &local.valid_static}, {&sums.valid_dynamic, &local.valid_dynamic}}) {
+      for (auto [total, part] : {std::pair{&sums.all_static, &local.all_static},
+                                 {&sums.all_dynamic, &local.all_dynamic},
+                                 {&sums.valid_static, &local.valid_static},
+                                 {&sums.valid_dynamic, &local.valid_dynamic}}) {
         total->epe_sum += part->epe_sum;
         total->outliers += part->outliers;
         total->pixels += part->pixels;
@@ -329,7 +357,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
         std::vector<Half> flow, static_flow;
         std::vector<uint8_t> valid, dynamic;
         for (int64_t camera = 0; camera < camera_count; ++camera) {
-          const DirectionLabels& labels_d = labels[static_cast<size_t>((frame - start) * camera_count + camera)].directions[d];
+          const DirectionLabels& labels_d =
+              labels[static_cast<size_t>((frame - start) * camera_count + camera)].directions[d];
           append_rows(flow, labels_d.flow);
           append_rows(valid, labels_d.valid);
           if (with_static) append_rows(static_flow, labels_d.static_flow);
@@ -358,7 +387,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   progress.finish();
   out.commit();
   summary.seconds_per_flow = summary.flow_computations > 0 ? flow_seconds / summary.flow_computations : 0;
-  summary.consistent_fraction = sums.considered > 0 ? static_cast<double>(sums.consistent) / sums.considered : 0;
+  summary.consistent_fraction =
+      sums.considered > 0 ? static_cast<double>(sums.consistent) / sums.considered : 0;
   summary.dynamic_fraction = sums.considered > 0 ? static_cast<double>(sums.dynamic) / sums.considered : 0;
   summary.static_error = sums.all_static.result();
   summary.dynamic_error = sums.all_dynamic.result();

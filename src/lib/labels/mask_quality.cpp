@@ -29,7 +29,8 @@ struct PairHash {
 }  // namespace
 
 void MaskQualitySum::add(const cv::Mat& superpixels, const cv::Mat& segments, int tolerance) {
-  CV_Assert(superpixels.type() == CV_32S && segments.type() == CV_32S && superpixels.size() == segments.size());
+  CV_Assert(superpixels.type() == CV_32S && segments.type() == CV_32S &&
+            superpixels.size() == segments.size());
   const cv::Mat gt_edges = boundaries(segments);
   cv::Mat sp_edges = boundaries(superpixels);
   if (tolerance > 0) {

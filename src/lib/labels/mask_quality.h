@@ -7,9 +7,9 @@
 namespace occ::labels {
 
 struct MaskQuality {
-  double boundary_recall = 0;        // GT boundary pixels with a superpixel boundary within `tolerance`
-  double achievable_accuracy = 0;    // ASA: pixels right if each superpixel took its majority GT segment
-  int64_t boundary_pixels = 0;       // GT boundary pixels counted (0: recall undefined, reported 1)
+  double boundary_recall = 0;      // GT boundary pixels with a superpixel boundary within `tolerance`
+  double achievable_accuracy = 0;  // ASA: pixels right if each superpixel took its majority GT segment
+  int64_t boundary_pixels = 0;     // GT boundary pixels counted (0: recall undefined, reported 1)
   int64_t pixels = 0;
 };
 

@@ -67,7 +67,8 @@ cv::Mat forward_backward_valid(const cv::Mat& forward, const cv::Mat& backward, 
     }
   }
   cv::Mat backward_at_target;
-  cv::remap(backward, backward_at_target, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0, 0));
+  cv::remap(backward, backward_at_target, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+            cv::Scalar(0, 0));
   cv::Mat valid = cv::Mat::zeros(forward.size(), CV_8U);
   for (int y = 0; y < forward.rows; ++y) {
     const auto* f = forward.ptr<cv::Vec2f>(y);
@@ -79,7 +80,8 @@ cv::Mat forward_backward_valid(const cv::Mat& forward, const cv::Mat& backward, 
       if (mx[x] < 0 || my[x] < 0 || mx[x] > forward.cols - 1 || my[x] > forward.rows - 1) continue;
       const double sum_x = f[x][0] + b[x][0], sum_y = f[x][1] + b[x][1];
       const double lhs = sum_x * sum_x + sum_y * sum_y;
-      const double rhs = alpha * (f[x][0] * f[x][0] + f[x][1] * f[x][1] + b[x][0] * b[x][0] + b[x][1] * b[x][1]) + beta;
+      const double rhs =
+          alpha * (f[x][0] * f[x][0] + f[x][1] * f[x][1] + b[x][0] * b[x][0] + b[x][1] * b[x][1]) + beta;
       out[x] = lhs < rhs ? 1 : 0;
     }
   }

@@ -15,13 +15,16 @@ void SuperpixelOptions::validate() const {
   if (method != "seeds" && method != "slic" && method != "slico" && method != "lsc") {
     throw UsageError(str("unknown superpixel method ", quoted(method), ": use seeds, slic, slico or lsc"));
   }
-  if (count < 2 || count > 65535) throw UsageError(str("--count must be 2 to 65535 (uint16 labels), got ", count));
+  if (count < 2 || count > 65535)
+    throw UsageError(str("--count must be 2 to 65535 (uint16 labels), got ", count));
   if (seeds_levels < 1 || seeds_levels > 10) throw UsageError("--seeds-levels must be 1 to 10");
   if (seeds_prior < 0 || seeds_prior > 5) throw UsageError("--seeds-prior must be 0 to 5");
   if (seeds_histogram_bins < 1 || seeds_histogram_bins > 64) throw UsageError("--seeds-bins must be 1 to 64");
   if (seeds_iterations < 1 || iterations < 1) throw UsageError("iterations must be at least 1");
-  if (!(slic_ruler > 0) || !(lsc_ratio > 0)) throw UsageError("--slic-ruler and --lsc-ratio must be positive");
-  if (min_element_percent < 0 || min_element_percent > 100) throw UsageError("--min-element must be 0 to 100");
+  if (!(slic_ruler > 0) || !(lsc_ratio > 0))
+    throw UsageError("--slic-ruler and --lsc-ratio must be positive");
+  if (min_element_percent < 0 || min_element_percent > 100)
+    throw UsageError("--min-element must be 0 to 100");
 }
 
 nlohmann::json SuperpixelOptions::to_json() const {
@@ -58,13 +61,15 @@ Superpixels segment_superpixels(const cv::Mat& rgb, const SuperpixelOptions& opt
   cv::Mat raw;
   const int pixels = rgb.rows * rgb.cols;
   // SLIC-family algorithms take a region size (pixels per side), not a count.
-  const int region_size = std::max(2, static_cast<int>(std::lround(std::sqrt(static_cast<double>(pixels) / options.count))));
+  const int region_size =
+      std::max(2, static_cast<int>(std::lround(std::sqrt(static_cast<double>(pixels) / options.count))));
   if (options.method == "seeds") {
     // SEEDS works best in a perceptual colour space (as in the OpenCV sample).
     cv::Mat lab;
     cv::cvtColor(rgb, lab, cv::COLOR_RGB2Lab);
-    auto seeds = cv::ximgproc::createSuperpixelSEEDS(rgb.cols, rgb.rows, 3, options.count, options.seeds_levels,
-                                                      options.seeds_prior, options.seeds_histogram_bins, false);
+    auto seeds =
+        cv::ximgproc::createSuperpixelSEEDS(rgb.cols, rgb.rows, 3, options.count, options.seeds_levels,
+                                            options.seeds_prior, options.seeds_histogram_bins, false);
     seeds->iterate(lab, options.seeds_iterations);
     seeds->getLabels(raw);
   } else if (options.method == "lsc") {

@@ -14,8 +14,8 @@ struct SuperpixelOptions {
   std::string method = "seeds";  // seeds, slic, slico, lsc
   int count = 299;               // target number of segments (paper: 299 with M = 350 prototypes)
   // SEEDS (cv::ximgproc::createSuperpixelSEEDS)
-  int seeds_levels = 4;          // block levels; more = finer boundaries
-  int seeds_prior = 2;           // shape smoothing 0-5
+  int seeds_levels = 4;  // block levels; more = finer boundaries
+  int seeds_prior = 2;   // shape smoothing 0-5
   int seeds_histogram_bins = 5;
   int seeds_iterations = 4;
   // SLIC / SLICO / LSC: region size follows from count; these shape the result
