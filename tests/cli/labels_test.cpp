@@ -34,7 +34,8 @@ TEST(LabelsCli, ClusterMasksWritesAValidatedFileWithProvenance) {
   TempDir dir;
   const std::string frames = write_frames(dir);
   const std::string masks = dir.file("masks.h5");
-  const RunResult result = run({OCC_BINARY, "cluster-masks", frames, "-o", masks, "--count", "30", "-q", "-j", "2"});
+  const RunResult result =
+      run({OCC_BINARY, "cluster-masks", frames, "-o", masks, "--count", "30", "-q", "-j", "2"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("masks      4 maps"), std::string::npos) << result.out;
   EXPECT_EQ(result.err, "") << "-q: no progress";
@@ -51,7 +52,8 @@ TEST(LabelsCli, FlowLabelsReadsOptionsFromAConfigFile) {
   const std::string frames = write_frames(dir);
   std::ofstream(dir.file("flow.toml")) << "method = \"farneback\"\npairs = [\"next\"]\n";
   const std::string flow = dir.file("flow.h5");
-  const RunResult result = run({OCC_BINARY, "flow-labels", frames, "-o", flow, "--config", dir.file("flow.toml")});
+  const RunResult result =
+      run({OCC_BINARY, "flow-labels", frames, "-o", flow, "--config", dir.file("flow.toml")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("flow       farneback, 4 flow fields"), std::string::npos) << result.out;
   const h5::File file = h5::open_artifact(flow, "flow");
@@ -60,8 +62,8 @@ TEST(LabelsCli, FlowLabelsReadsOptionsFromAConfigFile) {
   EXPECT_TRUE(file.exists("/next/dynamic"));
   EXPECT_FALSE(file.exists("/prev"));
   // The command line wins over the file.
-  const RunResult override = run({OCC_BINARY, "flow-labels", frames, "-o", flow, "--config", dir.file("flow.toml"),
-                                  "--method", "dis"});
+  const RunResult override = run(
+      {OCC_BINARY, "flow-labels", frames, "-o", flow, "--config", dir.file("flow.toml"), "--method", "dis"});
   EXPECT_NE(override.out.find("flow       dis"), std::string::npos) << override.out;
 }
 
@@ -75,18 +77,28 @@ TEST(LabelsCli, BadInputIsAClearErrorAndLeavesNothing) {
     std::string message;  // start of stderr
   };
   const std::vector<Case> cases = {
-      {{"cluster-masks", frames, "-o", out, "--count", "1"}, 2, "occ cluster-masks: --count must be 2 to 65535"},
-      {{"cluster-masks", frames, "-o", out, "--method", "quickshift"}, 2,
+      {{"cluster-masks", frames, "-o", out, "--count", "1"},
+       2,
+       "occ cluster-masks: --count must be 2 to 65535"},
+      {{"cluster-masks", frames, "-o", out, "--method", "quickshift"},
+       2,
        "occ cluster-masks: unknown superpixel method 'quickshift'"},
       {{"cluster-masks", frames, "-o", out, "--size", "64"}, 2, "occ cluster-masks: --size must be HxW"},
-      {{"flow-labels", frames, "-o", out, "--pairs", "next,later"}, 2, "occ flow-labels: unknown pair 'later'"},
-      {{"flow-labels", frames, "-o", out, "--depth", "lidar"}, 1,
+      {{"flow-labels", frames, "-o", out, "--pairs", "next,later"},
+       2,
+       "occ flow-labels: unknown pair 'later'"},
+      {{"flow-labels", frames, "-o", out, "--depth", "lidar"},
+       1,
        "occ flow-labels: '" + frames + "' has no '/lidar/points'"},
-      {{"flow-labels", dir.file("missing.h5"), "-o", out}, 1,
+      {{"flow-labels", dir.file("missing.h5"), "-o", out},
+       1,
        "occ flow-labels: cannot open '" + dir.file("missing.h5") + "': No such file or directory"},
-      {{"cluster-masks", frames, "-o", dir.file("no/folder/out.h5")}, 1,
+      {{"cluster-masks", frames, "-o", dir.file("no/folder/out.h5")},
+       1,
        "occ cluster-masks: cannot write '" + dir.file("no/folder/out.h5") + "': No such file or directory"},
-      {{"flow-labels", frames, "-o", out, "--report"}, 1, "occ flow-labels: '" + frames + "' lacks '/cameras/depth'"},
+      {{"flow-labels", frames, "-o", out, "--report"},
+       1,
+       "occ flow-labels: '" + frames + "' lacks '/cameras/depth'"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv{OCC_BINARY};
