@@ -32,5 +32,6 @@ const Command* find_command(const std::string& name);
 Runner register_cluster_masks(CLI::App& app);
 Runner register_flow_labels(CLI::App& app);
 Runner register_inspect(CLI::App& app);
+Runner register_render(CLI::App& app);
 
 }  // namespace occ::cmd
