@@ -4,6 +4,7 @@ namespace occ::cmd {
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
+      {"prep", "turn a dataset (or the synthetic world) into a frames file", "Data", register_prep},
       {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
   };
   return commands;

@@ -30,5 +30,6 @@ const Command* find_command(const std::string& name);
 
 // One register function per command, each in src/cmd/<name>.cpp.
 Runner register_inspect(CLI::App& app);
+Runner register_prep(CLI::App& app);
 
 }  // namespace occ::cmd
