@@ -86,7 +86,7 @@ SynthFrame SynthGenerator::frame(int64_t row) {
 
   voxelize(snapshot, scene_world, rig_, grid_, frame.occupancy);
   seconds_.occupancy += watch.lap();
-  compute_masks(rig_, cameras_, grid_, frame.occupancy);
+  compute_masks(rig_, cameras_, grid_, snapshot.ground_z(), frame.occupancy);
   seconds_.masks += watch.lap();
 
   const size_t pixels = static_cast<size_t>(height_) * static_cast<size_t>(width_);

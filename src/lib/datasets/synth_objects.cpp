@@ -78,7 +78,8 @@ WorldObject make_object(Kind kind, Random& random, bool ridden) {
       l = motor ? random.uniform(1.9, 2.2) : random.uniform(1.6, 1.8);
       w = motor ? 0.75 : 0.55;
       h = motor ? 1.15 : 1.05;
-      parts.push_back(box(kind, Part::body, 0, 0, l, motor ? 0.45 : 0.12, 0.0, motor ? 0.95 : 0.9));
+      // Handlebars and pedals make a bicycle about 0.3 m wide where it is widest.
+      parts.push_back(box(kind, Part::body, 0, 0, l, motor ? 0.45 : 0.3, 0.0, motor ? 0.95 : 0.9));
       if (ridden) {
         add_person(object, motor ? Kind::motorcyclist : Kind::bicyclist, -0.1 * l, 0.55, 0.95);
         h = 1.75;
@@ -155,9 +156,9 @@ void add_street_light(std::vector<Primitive>& out, double x, double y, Random& r
 void add_sign(std::vector<Primitive>& out, double x, double y, double yaw, Random& random) {
   const double height = random.uniform(2.2, 2.8);
   Primitive pole =
-      part(Shape::cylinder, Kind::pole, Part::body, {x, y, 0.5 * height}, {0.05, 0.05, 0.5 * height});
+      part(Shape::cylinder, Kind::pole, Part::body, {x, y, 0.5 * height}, {0.1, 0.1, 0.5 * height});
   Primitive plate =
-      part(Shape::box, Kind::traffic_sign, Part::plate, {x, y, height + 0.3}, {0.04, 0.35, 0.35}, yaw);
+      part(Shape::box, Kind::traffic_sign, Part::plate, {x, y, height + 0.3}, {0.08, 0.35, 0.35}, yaw);
   pole.material = plate.material = static_cast<uint32_t>(random.next());
   out.push_back(pole);
   out.push_back(plate);

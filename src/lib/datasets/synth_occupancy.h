@@ -1,8 +1,8 @@
 #pragma once
 // Occupancy ground truth of a Snapshot on the rig's voxel grid: a voxel is
-// occupied when some solid shares volume with it (as a voxel holding any
-// accumulated LiDAR point is occupied in Occ3D); its class is the most
-// important solid's (moving things over parked things over structures over
+// occupied when some solid holds one of its 27 sample points (as a voxel
+// holding accumulated LiDAR points is occupied in Occ3D); its class is the
+// most important solid's (moving things over parked things over structures over
 // the ground). Flow is the rigid motion of the voxel's instance.
 #include <cstdint>
 #include <vector>
@@ -28,8 +28,8 @@ void voxelize(const Snapshot& snapshot, const World& world, const Rig& rig, cons
               OccupancyFrame& out);
 // mask_camera: voxels seen by some camera (centre inside its image);
 // mask_lidar: voxels seen from the LiDAR within its vertical field of view
-// and range.
+// and range. `ground_z`: the road surface in the ego frame.
 void compute_masks(const Rig& rig, const std::vector<geom::PinholeCamera>& cameras,
-                   const geom::VoxelGrid& grid, OccupancyFrame& out);
+                   const geom::VoxelGrid& grid, double ground_z, OccupancyFrame& out);
 
 }  // namespace occ::synth

@@ -1,13 +1,14 @@
 #include "geom/visibility.h"
 
+#include <cmath>
+
 #include "core/threads.h"
 
 namespace occ::geom {
 
 bool line_of_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
-                   const VoxelIndex& target) {
-  const Vec3 centre = grid.centre(target.x, target.y, target.z);
-  const Vec3 delta = centre - origin;
+                   const VoxelIndex& target, const Vec3& point) {
+  const Vec3 delta = point - origin;
   const double distance = delta.norm();
   if (distance <= 0) return true;
   const Vec3 direction = delta * (1.0 / distance);
@@ -25,6 +26,51 @@ bool line_of_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, 
   return clear;
 }
 
+namespace {
+
+// A line entering a voxel comes through one of its faces turned towards the
+// sensor, from the face neighbour there: when all those neighbours are
+// occupied (inside a building, say) no line reaches the voxel.
+bool enclosed(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
+              const VoxelIndex& target) {
+  const Vec3 centre = grid.centre(target.x, target.y, target.z);
+  const double to_origin[3] = {origin.x - centre.x, origin.y - centre.y, origin.z - centre.z};
+  for (int a = 0; a < 3; ++a) {
+    if (std::abs(to_origin[a]) <= 0.5 * grid.voxel_size_m[static_cast<size_t>(a)]) return false;
+    VoxelIndex neighbour = target;
+    int& coordinate = a == 0 ? neighbour.x : a == 1 ? neighbour.y : neighbour.z;
+    coordinate += to_origin[a] > 0 ? 1 : -1;
+    if (!grid.contains(neighbour) || !occupied[static_cast<size_t>(grid.linear(neighbour))]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+VisibilityProbes visibility_probes(const VoxelGrid& grid, const VoxelIndex& target, const Vec3& origin) {
+  const Vec3 centre = grid.centre(target.x, target.y, target.z);
+  VisibilityProbes probes;
+  probes.points[probes.count++] = centre;
+  const double to_origin[3] = {origin.x - centre.x, origin.y - centre.y, origin.z - centre.z};
+  for (int a = 0; a < 3; ++a) {
+    if (to_origin[a] == 0) continue;
+    // 0.499 of the voxel: on the face, but still inside this voxel.
+    const double offset = (to_origin[a] > 0 ? 0.499 : -0.499) * grid.voxel_size_m[static_cast<size_t>(a)];
+    probes.points[probes.count++] =
+        centre + Vec3{a == 0 ? offset : 0, a == 1 ? offset : 0, a == 2 ? offset : 0};
+  }
+  return probes;
+}
+
+bool voxel_in_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
+                    const VoxelIndex& target) {
+  const VisibilityProbes probes = visibility_probes(grid, target, origin);
+  for (int i = 0; i < probes.count; ++i) {
+    if (line_of_sight(grid, occupied, origin, target, probes.points[i])) return true;
+  }
+  return false;
+}
+
 void mark_visible_voxels(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
                          const std::function<bool(const Vec3& centre)>& in_view, std::vector<uint8_t>& mask) {
   parallel_for(grid.shape[0], [&](int64_t x) {
@@ -32,7 +78,10 @@ void mark_visible_voxels(const VoxelGrid& grid, const std::vector<uint8_t>& occu
       for (int z = 0; z < grid.shape[2]; ++z) {
         const auto index = static_cast<size_t>(grid.linear(int(x), y, z));
         if (mask[index] || !in_view(grid.centre(int(x), y, z))) continue;
-        if (line_of_sight(grid, occupied, origin, {int(x), y, z})) mask[index] = 1;
+        if (!enclosed(grid, occupied, origin, {int(x), y, z}) &&
+            voxel_in_sight(grid, occupied, origin, {int(x), y, z})) {
+          mask[index] = 1;
+        }
       }
     }
   });

@@ -1,8 +1,11 @@
 #pragma once
-// Which voxels a sensor observes: a voxel is observed when the straight line
-// from the sensor to its centre crosses only free voxels before reaching it
-// (the voxel itself may be occupied), the ray-casting rule of Occ3D's
-// visibility masks (Tian et al., "Occ3D", NeurIPS 2023, Sec. 3.2).
+// Which voxels a sensor observes: a voxel is observed when a straight line
+// from the sensor reaches it through free voxels only (the voxel itself may
+// be occupied), the ray-casting rule of Occ3D's visibility masks (Tian et
+// al., "Occ3D", NeurIPS 2023, Sec. 3.2). The lines tried end at the voxel's
+// centre and at the centres of its three faces turned towards the sensor:
+// a road voxel is seen through its top face even where the line to its
+// centre would graze the neighbouring road voxels first.
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -18,9 +21,20 @@ namespace occ::geom {
 void mark_visible_voxels(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
                          const std::function<bool(const Vec3& centre)>& in_view, std::vector<uint8_t>& mask);
 
-// True when the segment from `origin` to the centre of `target` crosses only
-// free voxels before entering `target`.
+// True when the segment from `origin` to `point` (inside `target`) crosses
+// only free voxels before entering `target`.
 bool line_of_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
-                   const VoxelIndex& target);
+                   const VoxelIndex& target, const Vec3& point);
+// The points of `target` whose lines of sight decide whether it is seen from
+// `origin`: its centre, then its face centres turned towards `origin` (a
+// hair inside the voxel).
+struct VisibilityProbes {
+  Vec3 points[4];
+  int count = 0;
+};
+VisibilityProbes visibility_probes(const VoxelGrid& grid, const VoxelIndex& target, const Vec3& origin);
+// True when some probe of `target` is in sight from `origin`.
+bool voxel_in_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
+                    const VoxelIndex& target);
 
 }  // namespace occ::geom
