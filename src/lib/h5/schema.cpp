@@ -114,7 +114,7 @@ Schema Schema::parse(const std::string& json_text, const std::string& source) {
     schema.version = document.at("version").get<int64_t>();
     schema.description = document.value("description", "");
     schema.derived_from = document.value("derived_from", "");
-    // A named copy: items() of the temporary value() returns would dangle.
+    // A named copy: iterating items() of a temporary would dangle.
     const Json attributes = document.value("attributes", Json::object());
     for (const auto& [name, rule_json] : attributes.items()) {
       AttributeRule rule;
