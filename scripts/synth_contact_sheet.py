@@ -75,8 +75,12 @@ def main():
         occupancy = f["/occupancy/semantics"][args.frame]
         free_class = int(f.attrs["free_class"])
         colours = palette(len(f.attrs["class_names"]))
+        names = [str(n) for n in f.attrs["camera_names"]]
+    # nuScenes' customary layout: front row left to right, then the back row.
+    layout = ["CAM_FRONT_LEFT", "CAM_FRONT", "CAM_FRONT_RIGHT", "CAM_BACK_LEFT", "CAM_BACK", "CAM_BACK_RIGHT"]
+    order = [names.index(n) for n in layout] if sorted(names) == sorted(layout) else list(range(len(names)))
     tiles = []
-    for camera in range(images.shape[0]):
+    for camera in order:
         tiles.append(np.concatenate([images[camera], colours[semantics[camera]]], axis=0))
     columns = 3 if len(tiles) >= 3 else len(tiles)
     rows = []
@@ -87,6 +91,7 @@ def main():
         rows.append(np.concatenate(row, axis=1))
     cameras = upscale(np.concatenate(rows, axis=0), args.scale)
     view = bev(occupancy, free_class, colours)
+
     factor = max(1, cameras.shape[0] // view.shape[0])
     view = upscale(view, factor)
     height = max(cameras.shape[0], view.shape[0])

@@ -11,15 +11,17 @@ namespace occ::test {
 namespace {
 
 std::vector<std::string> synth_command(const std::string& output, const std::string& seed) {
-  return {OCC_BINARY, "prep", "synth", "-o", output, "--scenes", "1", "--frames-per-scene", "2",
-          "--sweeps", "1", "--image-size", "16x32", "--seed", seed, "-q", "-j", "2"};
+  return {OCC_BINARY, "prep",     "synth", "-o",           output,  "--scenes", "1",  "--frames-per-scene",
+          "2",        "--sweeps", "1",     "--image-size", "16x32", "--seed",   seed, "-q",
+          "-j",       "2"};
 }
 
 std::vector<char> dataset_bytes(const h5::File& file, const std::string& path) {
   const auto info = h5::dataset_info(file, path);
   std::vector<char> bytes;
   if (info.dtype == h5::DType::string) {
-    for (const auto& text : h5::read_strings(file, path)) bytes.insert(bytes.end(), text.begin(), text.end() + 1);
+    for (const auto& text : h5::read_strings(file, path))
+      bytes.insert(bytes.end(), text.begin(), text.end() + 1);
     return bytes;
   }
   const int64_t rows = info.shape.empty() ? 1 : info.shape[0];
@@ -79,14 +81,17 @@ TEST(PrepSynth, SameSeedSameBytesOtherSeedOtherWorld) {
 
 TEST(PrepSynth, NonsenseIsAUsageErrorAndWritesNothing) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--scenes", "0"},           {"--scenes", "-2"},         {"--scenes", "100000000"},
-      {"--frames-per-scene", "0"}, {"--image-size", "0x176"},  {"--image-size", "-96x176"},
-      {"--image-size", "96x"},     {"--image-size", "90000x160000"}, {"--rig", "waymo"},
-      {"--fps", "0"},              {"--sweeps", "-1"},         {"--grid", "200,200,0,0.4,-40,-40,-1"},
-      {"--grid", "cubes"},         {"--compression", "lz77"}};
+      {"--scenes", "0"},         {"--scenes", "-2"},
+      {"--scenes", "100000000"}, {"--frames-per-scene", "0"},
+      {"--image-size", "0x176"}, {"--image-size", "-96x176"},
+      {"--image-size", "96x"},   {"--image-size", "90000x160000"},
+      {"--rig", "waymo"},        {"--fps", "0"},
+      {"--sweeps", "-1"},        {"--grid", "200,200,0,0.4,-40,-40,-1"},
+      {"--grid", "cubes"},       {"--compression", "lz77"}};
   for (const auto& extra : bad) {
     TempDir dir;
-    std::vector<std::string> argv = {OCC_BINARY, "prep", "synth", "-o", dir.file("out.h5"), "--frames-per-scene", "1"};
+    std::vector<std::string> argv = {OCC_BINARY,           "prep", "synth", "-o", dir.file("out.h5"),
+                                     "--frames-per-scene", "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     const RunResult result = run(argv);
     EXPECT_EQ(result.exit_code, 2) << extra[0] << " " << extra[1] << ": " << result.err;

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "geom/free_space.h"
 #include "geom/pinhole.h"
 #include "geom/rigid.h"
 #include "geom/visibility.h"
@@ -115,6 +116,52 @@ TEST(Visibility, ARoadVoxelIsSeenThroughItsTopFace) {
   // ...but its top face is in plain sight; the layer below it is not.
   EXPECT_TRUE(voxel_in_sight(grid, occupied, eye, {50, 1, 2}));
   EXPECT_FALSE(voxel_in_sight(grid, occupied, eye, {50, 1, 1}));
+}
+
+}  // namespace
+}  // namespace occ::geom
+
+namespace occ::geom {
+namespace {
+
+TEST(FreeSpace, JumpsGiveTheSameAnswerAsTheVoxelWalk) {
+  VoxelGrid grid;
+  grid.shape = {60, 50, 12};
+  grid.origin_m = {-12, -10, -1};
+  grid.voxel_size_m = {0.4, 0.4, 0.4};
+  std::vector<uint8_t> occupied(static_cast<size_t>(grid.count()), 0);
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return double(state >> 11) / 9007199254740992.0;
+  };
+  // A ground layer, boxes and scattered single voxels.
+  for (int x = 0; x < 60; ++x) {
+    for (int y = 0; y < 50; ++y) occupied[size_t(grid.linear(x, y, 2))] = 1;
+  }
+  for (int box = 0; box < 12; ++box) {
+    const int x0 = int(next() * 55), y0 = int(next() * 45), z1 = 3 + int(next() * 8);
+    for (int x = x0; x < x0 + 4; ++x) {
+      for (int y = y0; y < y0 + 3; ++y) {
+        for (int z = 3; z < z1; ++z) occupied[size_t(grid.linear(x, y, z))] = 1;
+      }
+    }
+  }
+  for (int i = 0; i < 200; ++i) occupied[size_t(next() * double(grid.count()))] = 1;
+  const FreeSpace free_space(grid, occupied);
+  EXPECT_EQ(free_space.distance({0, 0, 2}), 0);
+  EXPECT_EQ(free_space.distance({0, 0, 3}), 1);
+  int visible = 0;
+  for (int query = 0; query < 20000; ++query) {
+    const Vec3 origin{next() * 20 - 10, next() * 16 - 8, 0.3 + next() * 3};
+    const VoxelIndex target{int(next() * 60), int(next() * 50), int(next() * 12)};
+    const Vec3 point = grid.centre(target.x, target.y, target.z);
+    const bool walked = line_of_sight(grid, occupied, origin, target, point);
+    ASSERT_EQ(free_space.clear_line(origin, target, point), walked) << "query " << query;
+    visible += walked;
+  }
+  EXPECT_GT(visible, 2000);
+  EXPECT_LT(visible, 18000);
 }
 
 }  // namespace

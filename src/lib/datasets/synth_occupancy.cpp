@@ -118,11 +118,12 @@ void compute_masks(const Rig& rig, const std::vector<geom::PinholeCamera>& camer
   // The ground covers every column of the grid and the sensors are above
   // it, so nothing under the ground slab can be seen: skip those voxels.
   const double lowest_seen_z = ground_z - kGroundSlabM - 0.5 * grid.voxel_size_m[2];
+  const geom::FreeSpace free_space(grid, occupied);
   out.mask_camera.assign(count, 0);
   for (const auto& camera : cameras) {
     const geom::Rigid camera_from_ego = camera.ego_from_camera.inverse();
     geom::mark_visible_voxels(
-        grid, occupied, camera.ego_from_camera.translation,
+        free_space, occupied, camera.ego_from_camera.translation,
         [&](const Vec3& centre) {
           if (centre.z < lowest_seen_z) return false;
           double u, v;
@@ -134,7 +135,7 @@ void compute_masks(const Rig& rig, const std::vector<geom::PinholeCamera>& camer
   const LidarSpec& lidar = rig.lidar;
   const double low = lidar.lowest_elevation_deg * kPi / 180, high = lidar.highest_elevation_deg * kPi / 180;
   geom::mark_visible_voxels(
-      grid, occupied, lidar.origin_in_ego,
+      free_space, occupied, lidar.origin_in_ego,
       [&](const Vec3& centre) {
         if (centre.z < lowest_seen_z) return false;
         const Vec3 d = centre - lidar.origin_in_ego;

@@ -73,14 +73,26 @@ bool voxel_in_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied,
 
 void mark_visible_voxels(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
                          const std::function<bool(const Vec3& centre)>& in_view, std::vector<uint8_t>& mask) {
+  mark_visible_voxels(FreeSpace(grid, occupied), occupied, origin, in_view, mask);
+}
+
+void mark_visible_voxels(const FreeSpace& free_space, const std::vector<uint8_t>& occupied,
+                         const Vec3& origin, const std::function<bool(const Vec3& centre)>& in_view,
+                         std::vector<uint8_t>& mask) {
+  const VoxelGrid& grid = free_space.grid();
   parallel_for(grid.shape[0], [&](int64_t x) {
     for (int y = 0; y < grid.shape[1]; ++y) {
       for (int z = 0; z < grid.shape[2]; ++z) {
         const auto index = static_cast<size_t>(grid.linear(int(x), y, z));
         if (mask[index] || !in_view(grid.centre(int(x), y, z))) continue;
-        if (!enclosed(grid, occupied, origin, {int(x), y, z}) &&
-            voxel_in_sight(grid, occupied, origin, {int(x), y, z})) {
-          mask[index] = 1;
+        const VoxelIndex target{int(x), y, z};
+        if (enclosed(grid, occupied, origin, target)) continue;
+        const VisibilityProbes probes = visibility_probes(grid, target, origin);
+        for (int i = 0; i < probes.count; ++i) {
+          if (free_space.clear_line(origin, target, probes.points[i])) {
+            mask[index] = 1;
+            break;
+          }
         }
       }
     }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <vector>
 
+#include "geom/free_space.h"
 #include "geom/vec3.h"
 #include "geom/voxel_grid.h"
 
@@ -20,6 +21,10 @@ namespace occ::geom {
 // occupied). Voxels are processed in parallel.
 void mark_visible_voxels(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
                          const std::function<bool(const Vec3& centre)>& in_view, std::vector<uint8_t>& mask);
+// The same with the free-space distances computed once for several sensors.
+void mark_visible_voxels(const FreeSpace& free_space, const std::vector<uint8_t>& occupied,
+                         const Vec3& origin, const std::function<bool(const Vec3& centre)>& in_view,
+                         std::vector<uint8_t>& mask);
 
 // True when the segment from `origin` to `point` (inside `target`) crosses
 // only free voxels before entering `target`.
