@@ -178,7 +178,7 @@ TEST(SynthConsistency, CameraMaskIsSeenAndWallsHideWhatIsBehind) {
       const Vec3 centre = grid.centre(x, y, z);
       if (!camera.project(camera.ego_from_camera.inverse().apply(centre), u, v) || !camera.inside_image(u, v))
         continue;
-      const auto probes = geom::visibility_probes(grid, {x, y, z}, origin);
+      const auto probes = geom::visibility_probes(grid, {x, y, z}, origin, occupied[i] != 0);
       for (int p = 0; p < probes.count; ++p) {
         const Vec3 delta = probes.points[p] - origin;
         bool clear = true;

@@ -47,10 +47,12 @@ bool enclosed(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const
 
 }  // namespace
 
-VisibilityProbes visibility_probes(const VoxelGrid& grid, const VoxelIndex& target, const Vec3& origin) {
+VisibilityProbes visibility_probes(const VoxelGrid& grid, const VoxelIndex& target, const Vec3& origin,
+                                   bool target_occupied) {
   const Vec3 centre = grid.centre(target.x, target.y, target.z);
   VisibilityProbes probes;
   probes.points[probes.count++] = centre;
+  if (!target_occupied) return probes;
   const double to_origin[3] = {origin.x - centre.x, origin.y - centre.y, origin.z - centre.z};
   for (int a = 0; a < 3; ++a) {
     if (to_origin[a] == 0) continue;
@@ -64,7 +66,8 @@ VisibilityProbes visibility_probes(const VoxelGrid& grid, const VoxelIndex& targ
 
 bool voxel_in_sight(const VoxelGrid& grid, const std::vector<uint8_t>& occupied, const Vec3& origin,
                     const VoxelIndex& target) {
-  const VisibilityProbes probes = visibility_probes(grid, target, origin);
+  const bool target_occupied = occupied[static_cast<size_t>(grid.linear(target))] != 0;
+  const VisibilityProbes probes = visibility_probes(grid, target, origin, target_occupied);
   for (int i = 0; i < probes.count; ++i) {
     if (line_of_sight(grid, occupied, origin, target, probes.points[i])) return true;
   }
@@ -87,7 +90,7 @@ void mark_visible_voxels(const FreeSpace& free_space, const std::vector<uint8_t>
         if (mask[index] || !in_view(grid.centre(int(x), y, z))) continue;
         const VoxelIndex target{int(x), y, z};
         if (enclosed(grid, occupied, origin, target)) continue;
-        const VisibilityProbes probes = visibility_probes(grid, target, origin);
+        const VisibilityProbes probes = visibility_probes(grid, target, origin, occupied[index] != 0);
         for (int i = 0; i < probes.count; ++i) {
           if (free_space.clear_line(origin, target, probes.points[i])) {
             mask[index] = 1;
