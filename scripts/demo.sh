@@ -15,6 +15,11 @@ step "occ --version"
 step "occ --help"
 "$occ" --help
 
-# No stage that produces data has landed yet: prep synth (issue 3) is next.
+step "occ prep synth: the synthetic world (2 scenes x 20 keyframes, 6 cameras at 96x176)"
+"$occ" prep synth -o "$DEMO_DIR/synth.h5"
+"$occ" inspect --validate "$DEMO_DIR/synth.h5"
+if /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then
+  /usr/bin/python3 "$(dirname "$0")/synth_contact_sheet.py" "$DEMO_DIR/synth.h5" "$DEMO_DIR/synth_frame0.png"
+fi
 echo
 echo "demo: finished; files are in $DEMO_DIR/"

@@ -4,6 +4,7 @@ namespace occ::cmd {
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
+      {"prep", "turn a dataset (or the synthetic world) into a frames file", "Data", register_prep},
       {"cluster-masks", "superpixel pseudo masks for ProtoOcc (SEEDS, SLIC, LSC)", "Data",
        register_cluster_masks},
       {"flow-labels", "optical flow, consistency and dynamic masks for Let Occ Flow", "Data",

@@ -1,0 +1,34 @@
+#pragma once
+// Rigid transforms (rotation + translation). Names follow <target>_from_<source>:
+// ego_from_camera.apply(point_in_camera) is the point in the ego frame.
+#include <array>
+
+#include "geom/vec3.h"
+
+namespace occ::geom {
+
+struct Rigid {
+  std::array<double, 9> rotation{1, 0, 0, 0, 1, 0, 0, 0, 1};  // row-major 3x3
+  Vec3 translation;
+
+  static Rigid identity() { return {}; }
+  // Rotation by `yaw` about z, then translation: poses of a flat-ground world.
+  static Rigid from_yaw(double yaw, const Vec3& translation);
+  // From a 4x4 row-major matrix (the layout of /frames/world_from_ego).
+  static Rigid from_matrix(const double* matrix4x4);
+  void to_matrix(double* matrix4x4) const;
+
+  Vec3 apply(const Vec3& point) const { return rotate(point) + translation; }
+  Vec3 rotate(const Vec3& v) const {
+    const auto& r = rotation;
+    return {r[0] * v.x + r[1] * v.y + r[2] * v.z, r[3] * v.x + r[4] * v.y + r[5] * v.z,
+            r[6] * v.x + r[7] * v.y + r[8] * v.z};
+  }
+  Rigid inverse() const;
+  // (a * b).apply(p) == a.apply(b.apply(p))
+  Rigid operator*(const Rigid& other) const;
+  // Heading of the x axis in the xy plane, radians.
+  double yaw() const;
+};
+
+}  // namespace occ::geom
