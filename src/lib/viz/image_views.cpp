@@ -69,13 +69,14 @@ cv::Mat flow_to_colour(const cv::Mat& flow, double max_magnitude, const cv::Mat&
 cv::Mat depth_to_colour(const cv::Mat& depth, double min_m, double max_m) {
   CV_Assert(depth.type() == CV_32F);
   cv::Mat scaled(depth.size(), CV_8U);
+  const double log_range = std::log(max_m / min_m);
   for (int y = 0; y < depth.rows; ++y) {
     for (int x = 0; x < depth.cols; ++x) {
       const float d = depth.at<float>(y, x);
-      const double inverse = d > 0 && std::isfinite(d) ? (1.0 / std::clamp<double>(d, min_m, max_m) - 1.0 / max_m) /
-                                                             (1.0 / min_m - 1.0 / max_m)
-                                                       : 0.0;
-      scaled.at<uint8_t>(y, x) = static_cast<uint8_t>(std::lround(255 * inverse));
+      // Log depth spreads a street scene (2-80 m) over the whole map; near is warm.
+      const double nearness =
+          d > 0 && std::isfinite(d) ? 1.0 - std::log(std::clamp<double>(d, min_m, max_m) / min_m) / log_range : 0.0;
+      scaled.at<uint8_t>(y, x) = static_cast<uint8_t>(std::lround(255 * nearness));
     }
   }
   cv::Mat bgr, rgb;

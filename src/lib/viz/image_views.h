@@ -16,8 +16,8 @@ namespace occ::viz {
 // largest finite flow). NaN or invalid (mask 0) pixels are black.
 cv::Mat flow_to_colour(const cv::Mat& flow, double max_magnitude = 0, const cv::Mat& valid = cv::Mat());
 
-// Depth in metres (0 = unknown, black) through the turbo colour map on
-// inverse depth, so near structure gets the colour range.
+// Depth in metres (0 = unknown, black) through the turbo colour map on log
+// depth between min_m (red) and max_m (blue).
 cv::Mat depth_to_colour(const cv::Mat& depth, double min_m = 1.0, double max_m = 80.0);
 
 // Superpixel boundaries (CV_32S or CV_16U labels, resized nearest to the

@@ -24,7 +24,7 @@ cv::Mat titled(const Panel& panel, int max_width) {
 }
 
 cv::Mat legend(const std::vector<std::string>& names, const std::vector<cv::Vec3b>& colours, int width) {
-  const int item_width = 150, item_height = 20;
+  const int item_width = 180, item_height = 20;
   const int per_row = std::max(1, (width - kGap) / item_width);
   const int rows = (static_cast<int>(names.size()) + per_row - 1) / per_row;
   cv::Mat out(rows * item_height + kGap, width, CV_8UC3, cv::Scalar(255, 255, 255));
