@@ -4,6 +4,7 @@ namespace occ::cmd {
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
+      {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results", register_eval},
       {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
   };
   return commands;

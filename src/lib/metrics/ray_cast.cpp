@@ -1,0 +1,121 @@
+#include "metrics/ray_cast.h"
+
+#include <cfloat>
+#include <cmath>
+
+namespace occ::metrics {
+
+std::vector<double> lidar_pitches() {
+  std::vector<double> pitches;
+  for (int k = 0; k < 10; ++k) pitches.push_back(-(M_PI / 2 - std::atan(k + 1)));
+  // "nuscenes lidar fov": continue with the last step until 0.21 rad.
+  while (pitches.back() < 0.21) {
+    const double delta = pitches.back() - pitches[pitches.size() - 2];
+    pitches.push_back(pitches.back() + delta);
+  }
+  return pitches;
+}
+
+std::vector<Vec3f> lidar_ray_directions() {
+  std::vector<Vec3f> rays;
+  for (double pitch : lidar_pitches()) {
+    for (int degrees = 0; degrees < 360; ++degrees) {
+      const double azimuth = degrees * (M_PI / 180.0);  // np.deg2rad
+      rays.push_back({static_cast<float>(std::cos(pitch) * std::cos(azimuth)),
+                      static_cast<float>(std::cos(pitch) * std::sin(azimuth)),
+                      static_cast<float>(std::sin(pitch))});
+    }
+  }
+  return rays;
+}
+
+GridRay to_grid_ray(const GridGeometry& grid, const Vec3& origin_m, const Vec3f& direction) {
+  // The official scaler is a float32 tensor, so the division is by float32(0.4)
+  // widened to double; offsets are exact in float32 for the usual ranges.
+  const double scale = static_cast<double>(static_cast<float>(grid.voxel_m));
+  GridRay ray;
+  for (int a = 0; a < 3; ++a) {
+    const double offset = static_cast<double>(static_cast<float>(grid.origin_m[a]));
+    const double end_m = static_cast<double>(direction[a]) + origin_m[a];
+    ray.origin[a] = static_cast<float>((origin_m[a] - offset) / scale);
+    ray.end[a] = static_cast<float>((end_m - offset) / scale);
+  }
+  return ray;
+}
+
+void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
+                RayHit& hit_b) {
+  constexpr int kMaxStep = 1000;  // MAX_STEP in dvr.cu
+  const double xo = ray.origin[0], yo = ray.origin[1], zo = ray.origin[2];
+  const double rx = static_cast<double>(ray.end[0]) - xo;
+  const double ry = static_cast<double>(ray.end[1]) - yo;
+  const double rz = static_cast<double>(ray.end[2]) - zo;
+  const double length = std::sqrt(rx * rx + ry * ry + rz * rz);
+  const double dx = rx / length, dy = ry / length, dz = rz / length;
+  int vx = static_cast<int>(xo), vy = static_cast<int>(yo), vz = static_cast<int>(zo);
+  const int step_x = dx >= 0 ? 1 : -1, step_y = dy >= 0 ? 1 : -1, step_z = dz >= 0 ? 1 : -1;
+  double t_max_x = dx != 0 ? ((vx + (step_x < 0 ? 0 : 1)) - xo) / dx : DBL_MAX;
+  double t_max_y = dy != 0 ? ((vy + (step_y < 0 ? 0 : 1)) - yo) / dy : DBL_MAX;
+  double t_max_z = dz != 0 ? ((vz + (step_z < 0 ? 0 : 1)) - zo) / dz : DBL_MAX;
+  const double t_delta_x = dx != 0 ? step_x / dx : DBL_MAX;
+  const double t_delta_y = dy != 0 ? step_y / dy : DBL_MAX;
+  const double t_delta_z = dz != 0 ? step_z / dz : DBL_MAX;
+  const int nx = static_cast<int>(grid.x), ny = static_cast<int>(grid.y), nz = static_cast<int>(grid.z);
+
+  hit_a = RayHit{};
+  hit_b = RayHit{};
+  bool found_a = false, found_b = false;
+  bool was_inside = false;
+  int64_t last_voxel = 0;
+  double last_distance = -1;
+  for (int step = 0;; ++step) {
+    const bool inside = vx >= 0 && vx < nx && vy >= 0 && vy < ny && vz >= 0 && vz < nz;
+    if (!inside && was_inside) break;  // left the grid: it cannot come back
+    const int64_t voxel = inside ? (static_cast<int64_t>(vx) * ny + vy) * nz + vz : 0;
+    double distance;
+    if (t_max_x < t_max_y) {
+      if (t_max_x < t_max_z) {
+        distance = t_max_x;
+        vx += step_x;
+        t_max_x += t_delta_x;
+      } else {
+        distance = t_max_z;
+        vz += step_z;
+        t_max_z += t_delta_z;
+      }
+    } else if (t_max_y < t_max_z) {
+      distance = t_max_y;
+      vy += step_y;
+      t_max_y += t_delta_y;
+    } else {
+      distance = t_max_z;
+      vz += step_z;
+      t_max_z += t_delta_z;
+    }
+    if (inside) {
+      was_inside = true;
+      last_voxel = voxel;
+      last_distance = distance;
+      const uint8_t bits = occupancy[voxel];
+      if (!found_a && (bits & 1)) {
+        hit_a = RayHit{distance, voxel, true};
+        found_a = true;
+      }
+      if (!found_b && (bits & 2)) {
+        hit_b = RayHit{distance, voxel, true};
+        found_b = true;
+      }
+      if (found_a && found_b) return;
+    }
+    if (step + 1 > kMaxStep) break;
+  }
+  if (!was_inside) return;  // never entered: distance -1 at voxel 0 for both
+  if (!found_a) hit_a = RayHit{last_distance, last_voxel, true};
+  if (!found_b) hit_b = RayHit{last_distance, last_voxel, true};
+}
+
+float depth_metres(const RayHit& hit, double voxel_m) {
+  return static_cast<float>(hit.distance) * static_cast<float>(voxel_m);
+}
+
+}  // namespace occ::metrics
