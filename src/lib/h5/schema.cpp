@@ -114,7 +114,10 @@ Schema Schema::parse(const std::string& json_text, const std::string& source) {
     schema.version = document.at("version").get<int64_t>();
     schema.description = document.value("description", "");
     schema.derived_from = document.value("derived_from", "");
-    for (const auto& [name, rule_json] : document.value("attributes", Json::object()).items()) {
+    // A named copy: ranging over items() of the temporary value() returns
+    // would iterate a destroyed object (only the proxy is lifetime-extended).
+    const Json attributes = document.value("attributes", Json::object());
+    for (const auto& [name, rule_json] : attributes.items()) {
       AttributeRule rule;
       rule.name = name;
       rule.type = rule_json.at("type").get<std::string>();
