@@ -48,6 +48,7 @@ def write_frames(path, semantics, mask_camera=None, mask_lidar=None, flow=None, 
     keyframe = np.ones(n, np.uint8) if keyframe is None else np.asarray(keyframe, np.uint8)
     text = h5py.string_dtype()
     opts = dict(compression=compression, chunks=(1,) + semantics.shape[1:]) if compression else {}
+    cameras = 1 if depth is None else depth.shape[1]
     with h5py.File(path, "w") as f:
         file_uuid = _provenance(f, "occ.frames")
         f.attrs.create("dataset", "synth", dtype=text)
@@ -56,7 +57,7 @@ def write_frames(path, semantics, mask_camera=None, mask_lidar=None, flow=None, 
         f.attrs["grid_shape"] = np.array(semantics.shape[1:], np.int64)
         f.attrs["grid_origin_m"] = np.array(grid_origin, np.float64)
         f.attrs["voxel_size_m"] = np.array([voxel_size] * 3, np.float64)
-        f.attrs.create("camera_names", ["CAM_FRONT"], dtype=text)
+        f.attrs.create("camera_names", ["CAM_%d" % c for c in range(cameras)], dtype=text)
         _strings(f, "scenes/name", ["scene-%04d" % s for s in range(int(scenes.max()) + 1)])
         _strings(f, "frames/token", tokens)
         f["frames/scene"] = scenes
@@ -67,8 +68,8 @@ def write_frames(path, semantics, mask_camera=None, mask_lidar=None, flow=None, 
         f["frames/prev"] = prev
         f["frames/next"] = nxt
         f["frames/world_from_ego"] = np.asarray(poses, np.float64)
-        f["cameras/intrinsics"] = np.tile(np.eye(3), (n, 1, 1, 1))
-        f["cameras/ego_from_camera"] = np.tile(np.eye(4), (n, 1, 1, 1))
+        f["cameras/intrinsics"] = np.tile(np.eye(3), (n, cameras, 1, 1))
+        f["cameras/ego_from_camera"] = np.tile(np.eye(4), (n, cameras, 1, 1))
         f["lidar/origin"] = np.asarray(lidar_origin, np.float64)
         f.create_dataset("occupancy/semantics", data=semantics.astype(np.uint8), **opts)
         if mask_camera is not None:

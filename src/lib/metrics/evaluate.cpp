@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "core/strings.h"
 #include "metrics/confusion.h"
 #include "metrics/eval_inputs.h"
@@ -142,6 +144,13 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
         frame.pred_flow = pred_flow.data();
       }
       frame.origins_m = ray_origins(poses, inputs.gt_row(i), origin_options);
+      if (log::level() >= log::Level::debug) {
+        for (const auto& o : frame.origins_m) {
+          char text[96];
+          std::snprintf(text, sizeof text, "%.17g %.17g %.17g", o[0], o[1], o[2]);
+          log::debug("frame ", inputs.gt_row(i), " ray origin ", text);
+        }
+      }
       const auto start = std::chrono::steady_clock::now();
       rays_cast += add_frame_rays(frame, grid, directions, rays);
       ray_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
