@@ -176,7 +176,7 @@ def check_fixture(occ, tmp, fixtures):
         print("fixture %s: mIoU %.4f RayIoU %.4f (reference %.4f %.4f)" % (
             name, ours["miou"]["miou"], ours["rayiou"]["rayiou"], 100 * miou, 100 * ref["rayiou"]))
         # The same prediction as an Occ3D submission folder, deflated (arr_0) and stored (semantics).
-        for compressed in (True, False):
+        for compressed in ((True, False) if name == "shifted" else ()):
             folder = os.path.join(tmp, "%s-%d" % (name, compressed))
             os.makedirs(folder)
             if compressed:

@@ -80,7 +80,8 @@ def ray_origins(poses, lidar_origin, scenes, times, keyframe, row, limit=39.0, m
 
 
 def march(occupied, origin_g, points_g, max_step=1000):
-    """dvr.cu render_forward ("test"): returns (distance in voxels, voxel index xyz) per ray."""
+    """dvr.cu render_forward ("test"): returns (distance in voxels, voxel index xyz) per ray.
+    All rays step together; finished rays drop out of the working set."""
     nx, ny, nz = occupied.shape
     o = origin_g.astype(np.float64)
     e = points_g.astype(np.float64)
@@ -94,38 +95,40 @@ def march(occupied, origin_g, points_g, max_step=1000):
         boundary = v + (step > 0)
         t_max = np.where(d != 0, (boundary - o[None, :]) / d, np.finfo(np.float64).max)
         t_delta = np.where(d != 0, step / d, np.finfo(np.float64).max)
-    active = np.ones(n, bool)
     was_inside = np.zeros(n, bool)
     found = np.zeros(n, bool)
     hit_d = np.full(n, -1.0)
     hit_v = np.zeros((n, 3), np.int64)
     last_d = np.full(n, -1.0)
     last_v = np.zeros((n, 3), np.int64)
+    live = np.arange(n)  # rays still marching
+    upper = np.array([nx, ny, nz])
     for s in range(max_step + 1):
-        inside = (v >= 0).all(1) & (v[:, 0] < nx) & (v[:, 1] < ny) & (v[:, 2] < nz)
-        active &= ~(~inside & was_inside)
-        if not active.any():
+        vl = v[live]
+        inside = (vl >= 0).all(1) & (vl < upper).all(1)
+        keep = ~(~inside & was_inside[live])  # left the grid: done
+        live, vl, inside = live[keep], vl[keep], inside[keep]
+        if len(live) == 0:
             break
-        x_lt_y = t_max[:, 0] < t_max[:, 1]
-        pick_x = x_lt_y & (t_max[:, 0] < t_max[:, 2])
-        pick_y = ~x_lt_y & (t_max[:, 1] < t_max[:, 2])
+        tm = t_max[live]
+        x_lt_y = tm[:, 0] < tm[:, 1]
+        pick_x = x_lt_y & (tm[:, 0] < tm[:, 2])
+        pick_y = ~x_lt_y & (tm[:, 1] < tm[:, 2])
         axis = np.where(pick_x, 0, np.where(pick_y, 1, 2))
-        rows = np.arange(n)
-        dist = t_max[rows, axis]
-        rec = active & inside
-        cur = np.clip(v, 0, [nx - 1, ny - 1, nz - 1])
+        dist = tm[np.arange(len(live)), axis]
+        rec = live[inside]
+        was_inside[rec] = True
+        last_d[rec] = dist[inside]
+        last_v[rec] = vl[inside]
+        cur = vl[inside]
         occ = occupied[cur[:, 0], cur[:, 1], cur[:, 2]]
-        new_hit = rec & occ & ~found
-        hit_d[new_hit] = dist[new_hit]
-        hit_v[new_hit] = v[new_hit]
-        found |= new_hit
-        was_inside |= rec
-        last_d[rec] = dist[rec]
-        last_v[rec] = v[rec]
-        adv = active.copy()
-        v[rows[adv], axis[adv]] += step[rows[adv], axis[adv]]
-        t_max[rows[adv], axis[adv]] += t_delta[rows[adv], axis[adv]]
-        active &= ~found
+        hit = rec[occ]
+        hit_d[hit] = dist[inside][occ]
+        hit_v[hit] = cur[occ]
+        found[hit] = True
+        v[live, axis] += step[live, axis]
+        t_max[live, axis] += t_delta[live, axis]
+        live = live[~found[live]]
         if s + 1 > max_step:
             break
     out_d = np.where(found, hit_d, np.where(was_inside, last_d, -1.0))
