@@ -25,7 +25,8 @@ std::vector<uint8_t> npy_bytes(const std::string& header, const std::vector<uint
 }
 
 TEST(Npy, ParsesHeaderAndTransposesFortranOrder) {
-  const auto bytes = npy_bytes("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 3), }\n", {1, 4, 2, 5, 3, 6});
+  const auto bytes =
+      npy_bytes("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 3), }\n", {1, 4, 2, 5, 3, 6});
   const Array array = parse(bytes.data(), bytes.size(), "test");
   EXPECT_EQ(array.shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(array.bytes, (std::vector<uint8_t>{1, 2, 3, 4, 5, 6}));
@@ -41,7 +42,8 @@ TEST(Npy, SerialiseRoundTripsAndAlignsData) {
 }
 
 TEST(Npy, RejectsWhatItCannotRead) {
-  const auto big_endian = npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }\n", {0, 0, 0, 0});
+  const auto big_endian =
+      npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }\n", {0, 0, 0, 0});
   EXPECT_THROW(parse(big_endian.data(), big_endian.size(), "test"), FormatError);
   const auto truncated = npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (8,), }\n", {1, 2});
   EXPECT_THROW(parse(truncated.data(), truncated.size(), "test"), FormatError);
@@ -57,7 +59,8 @@ TEST(Npz, WritesAndReadsStoredAndDeflatedArchives) {
   for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<uint8_t>(i % 18);
   for (bool compress : {false, true}) {
     const std::string path = dir.file(compress ? "deflated.npz" : "stored.npz");
-    write_npz(path, {{"arr_0", make_uint8({10, 20}, labels)}, {"flow", make_float32({2}, {0.5f, -1.0f})}}, compress);
+    write_npz(path, {{"arr_0", make_uint8({10, 20}, labels)}, {"flow", make_float32({2}, {0.5f, -1.0f})}},
+              compress);
     const NpzReader npz(path);
     EXPECT_EQ(npz.names(), (std::vector<std::string>{"arr_0", "flow"}));
     EXPECT_EQ(npz.read("arr_0").as_uint8("test"), labels);
@@ -82,7 +85,8 @@ TEST(Npz, ReadsTheRealOcc3dLabels) {
 }
 
 TEST(LearningMap, CompletionLookupFollowsTheOfficialRemap) {
-  const auto map = datasets::read_learning_map(std::string(OCC_FIXTURES_DIR) + "/semantickitti/semantic-kitti.yaml");
+  const auto map =
+      datasets::read_learning_map(std::string(OCC_FIXTURES_DIR) + "/semantickitti/semantic-kitti.yaml");
   EXPECT_EQ(map.at(10), 1);   // car
   EXPECT_EQ(map.at(252), 1);  // moving-car
   const auto lut = datasets::completion_lut(map);

@@ -22,7 +22,7 @@ TEST(Occ3dMiou, HandComputedWithMaskAndIgnoredGt) {
   EXPECT_DOUBLE_EQ(iou[1], 1.0 / 2);
   EXPECT_DOUBLE_EQ(iou[2], 1.0 / 2);
   EXPECT_DOUBLE_EQ(miou.miou(), (1.0 / 3 + 1.0 / 2) / 2);  // free is not in the mean
-  EXPECT_EQ(miou.confusion().at(0, 1), 1);                  // rows GT, columns prediction
+  EXPECT_EQ(miou.confusion().at(0, 1), 1);                 // rows GT, columns prediction
 }
 
 TEST(Occ3dMiou, ClassAbsentFromBothIsNanAndSkipped) {

@@ -61,7 +61,7 @@ TEST(Depth, EigenCropKeepsTheMonodepth2Window) {
   DepthMetrics metrics(options);
   // 10 x 100 image: rows int(4.08)=4 .. int(9.919)=9, cols 3 .. 96.
   std::vector<float> gt(1000, 10.0f), pred(1000, 10.0f);
-  pred[0] = 1.0f;        // outside the crop: ignored
+  pred[0] = 1.0f;             // outside the crop: ignored
   pred[4 * 100 + 3] = 20.0f;  // inside
   metrics.add_image(gt.data(), pred.data(), 10, 100, "test");
   EXPECT_DOUBLE_EQ(metrics.raw().abs_rel, 1.0 / (5 * 93));

@@ -18,7 +18,8 @@ GridGeometry unit_grid() {
   return grid;
 }
 
-RayHit cast(const std::vector<uint8_t>& occupied, const GridGeometry& grid, const Vec3& origin, const Vec3f& dir) {
+RayHit cast(const std::vector<uint8_t>& occupied, const GridGeometry& grid, const Vec3& origin,
+            const Vec3f& dir) {
   std::vector<uint8_t> bits(occupied.size());
   for (size_t i = 0; i < bits.size(); ++i) bits[i] = occupied[i] ? 3 : 0;
   RayHit a, b;

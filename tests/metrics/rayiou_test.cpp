@@ -9,7 +9,9 @@ namespace occ::metrics {
 namespace {
 
 // Classes: 0 car (flow class), 1 road, 2 free.
-RayIou make(RayIouOptions options = {}) { return RayIou(3, 2, {true, false, false}, options); }
+RayIou make(RayIouOptions options = {}) {
+  return RayIou(3, 2, {true, false, false}, options);
+}
 
 TEST(RayIou, StrictThresholdsAndFreeRaysDropped) {
   RayIou rays = make();
@@ -53,7 +55,7 @@ TEST(RayIou, MaveAveragesFlowErrorOfTruePositivesAtTwoMetres) {
   RayIou rays = make({/*geometry_only=*/false, /*flow_scale=*/2.0});
   const float gt_flow[] = {3.0f, 4.0f};
   const float pred_flow[] = {0.0f, 0.0f};
-  const float half_flow[] = {1.5f, 2.0f};  // x2 = exact
+  const float half_flow[] = {1.5f, 2.0f};            // x2 = exact
   rays.add(0, 10.0f, 0, 10.0f, gt_flow, pred_flow);  // error 5
   rays.add(0, 10.0f, 0, 10.0f, gt_flow, half_flow);  // error 0
   rays.add(0, 10.0f, 0, 13.0f, gt_flow, pred_flow);  // not TP at 2 m: no flow term

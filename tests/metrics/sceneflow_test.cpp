@@ -6,18 +6,21 @@
 namespace occ::metrics {
 namespace {
 
-DisparityMap disparity(int64_t w, int64_t h, std::vector<float> values) { return {w, h, std::move(values)}; }
+DisparityMap disparity(int64_t w, int64_t h, std::vector<float> values) {
+  return {w, h, std::move(values)};
+}
 
 FlowMap flow(int64_t w, int64_t h, std::vector<float> u, std::vector<float> v, std::vector<uint8_t> valid) {
   return {w, h, std::move(u), std::move(v), std::move(valid)};
 }
 
 TEST(SceneFlow, InterpolateBackgroundFillsGapsWithTheSmallerNeighbourAndExtrapolates) {
-  DisparityMap map = disparity(6, 2, {-1, 5, -1, -1, 3, -1,  //
-                                      -1, -1, -1, -1, -1, -1});
+  DisparityMap map = disparity(6, 2,
+                               {-1, 5, -1, -1, 3, -1,  //
+                                -1, -1, -1, -1, -1, -1});
   interpolate_background(map);
   // Row 0: interior gap -> min(5, 3) = 3; left end takes 5, right end 3.
-  EXPECT_EQ(map.values, (std::vector<float>{5, 5, 3, 3, 3, 3,  //
+  EXPECT_EQ(map.values, (std::vector<float>{5, 5, 3, 3, 3, 3,     //
                                             5, 5, 3, 3, 3, 3}));  // row 1 extrapolated from above
 }
 

@@ -10,7 +10,7 @@ namespace occ::datasets {
 
 std::map<int, int> read_learning_map(const std::string& yaml_path) {
   std::ifstream in(yaml_path);
-  if (!in) throw IoError(str("cannot open ", quoted(yaml_path)));
+  if (!in) throw IoError(str("cannot open ", occ::quoted(yaml_path)));
   std::map<int, int> map;
   std::string line;
   bool inside = false;
@@ -28,11 +28,12 @@ std::map<int, int> read_learning_map(const std::string& yaml_path) {
     int raw = 0, mapped = 0;
     char colon = 0;
     if (!(fields >> raw >> colon >> mapped) || colon != ':') {
-      throw FormatError(str("cannot read ", quoted(yaml_path), ": malformed learning_map line '", line, "'"));
+      throw FormatError(
+          str("cannot read ", occ::quoted(yaml_path), ": malformed learning_map line '", line, "'"));
     }
     map[raw] = mapped;
   }
-  if (map.empty()) throw FormatError(str("cannot read ", quoted(yaml_path), ": no learning_map block"));
+  if (map.empty()) throw FormatError(str("cannot read ", occ::quoted(yaml_path), ": no learning_map block"));
   return map;
 }
 

@@ -24,7 +24,8 @@ constexpr size_t kMagicSize = 6;
 std::string header_value(const std::string& header, const std::string& key, const std::string& where) {
   const std::string quoted_key = "'" + key + "'";
   size_t at = header.find(quoted_key);
-  if (at == std::string::npos) throw FormatError(str("cannot read ", where, ": npy header has no ", quoted_key));
+  if (at == std::string::npos)
+    throw FormatError(str("cannot read ", where, ": npy header has no ", quoted_key));
   at = header.find(':', at + quoted_key.size());
   if (at == std::string::npos) throw FormatError(str("cannot read ", where, ": malformed npy header"));
   ++at;
@@ -62,7 +63,8 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& whe
 }
 
 // Reorders Fortran-order bytes into C order.
-std::vector<uint8_t> fortran_to_c(const std::vector<uint8_t>& in, const std::vector<int64_t>& shape, int item) {
+std::vector<uint8_t> fortran_to_c(const std::vector<uint8_t>& in, const std::vector<int64_t>& shape,
+                                  int item) {
   const size_t dims = shape.size();
   std::vector<uint8_t> out(in.size());
   const int64_t count = static_cast<int64_t>(in.size()) / item;
@@ -86,7 +88,7 @@ std::vector<uint8_t> fortran_to_c(const std::vector<uint8_t>& in, const std::vec
 
 [[noreturn]] void zip_failure(const std::string& path, const std::string& what, zip_error_t* error) {
   const std::string reason = error ? zip_error_strerror(error) : "unknown error";
-  throw FormatError(str("cannot read ", quoted(path), ": ", what, ": ", reason));
+  throw FormatError(str("cannot read ", occ::quoted(path), ": ", what, ": ", reason));
 }
 
 }  // namespace
@@ -148,7 +150,8 @@ Array parse(const uint8_t* data, size_t size, const std::string& where) {
   const std::string& d = array.descr;
   if (d.size() < 3 || (d[0] != '<' && d[0] != '|' && d[0] != '=') ||
       std::string("buif").find(d[1]) == std::string::npos) {
-    throw FormatError(str("cannot read ", where, ": unsupported npy dtype '", d, "' (only little-endian numbers)"));
+    throw FormatError(
+        str("cannot read ", where, ": unsupported npy dtype '", d, "' (only little-endian numbers)"));
   }
   array.kind = d[1];
   array.item_size = std::stoi(d.substr(2));
@@ -160,8 +163,8 @@ Array parse(const uint8_t* data, size_t size, const std::string& where) {
   const size_t bytes = static_cast<size_t>(array.count()) * static_cast<size_t>(array.item_size);
   const size_t data_at = offset + header_size;
   if (size - data_at < bytes) {
-    throw FormatError(str("cannot read ", where, ": npy data is truncated (", size - data_at, " of ", bytes,
-                          " bytes)"));
+    throw FormatError(
+        str("cannot read ", where, ": npy data is truncated (", size - data_at, " of ", bytes, " bytes)"));
   }
   array.bytes.assign(data + data_at, data + data_at + bytes);
   if (fortran == "True" && array.shape.size() > 1) {
@@ -172,9 +175,9 @@ Array parse(const uint8_t* data, size_t size, const std::string& where) {
 
 Array read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(str("cannot open ", quoted(path), ": ", std::strerror(errno)));
+  if (!in) throw IoError(str("cannot open ", occ::quoted(path), ": ", std::strerror(errno)));
   const std::vector<uint8_t> content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse(content.data(), content.size(), quoted(path));
+  return parse(content.data(), content.size(), occ::quoted(path));
 }
 
 std::vector<uint8_t> serialise(const Array& array) {
@@ -183,8 +186,7 @@ std::vector<uint8_t> serialise(const Array& array) {
   if (array.shape.size() > 1) shape.resize(shape.size() - 2);
   if (array.shape.size() == 1) shape.resize(shape.size() - 1);
   shape += ")";
-  std::string header =
-      str("{'descr': '", array.descr, "', 'fortran_order': False, 'shape': ", shape, ", }");
+  std::string header = str("{'descr': '", array.descr, "', 'fortran_order': False, 'shape': ", shape, ", }");
   // numpy pads the header with spaces so the data starts 64-byte aligned.
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
@@ -212,9 +214,9 @@ NpzReader::NpzReader(const std::string& path) : impl_(std::make_unique<Impl>()),
     const std::string reason = zip_error_strerror(&error);
     zip_error_fini(&error);
     if (code == ZIP_ER_NOENT || code == ZIP_ER_OPEN || code == ZIP_ER_READ) {
-      throw IoError(str("cannot open ", quoted(path), ": ", reason));
+      throw IoError(str("cannot open ", occ::quoted(path), ": ", reason));
     }
-    throw FormatError(str("cannot open ", quoted(path), ": not an .npz archive (", reason, ")"));
+    throw FormatError(str("cannot open ", occ::quoted(path), ": not an .npz archive (", reason, ")"));
   }
   const zip_int64_t entries = zip_get_num_entries(impl_->archive, 0);
   for (zip_int64_t i = 0; i < entries; ++i) {
@@ -233,10 +235,10 @@ bool NpzReader::contains(const std::string& name) const {
 }
 
 Array NpzReader::read(const std::string& name) const {
-  const std::string where = str(quoted(path_), " entry ", quoted(name));
+  const std::string where = str(occ::quoted(path_), " entry ", occ::quoted(name));
   const zip_int64_t index = zip_name_locate(impl_->archive, (name + ".npy").c_str(), 0);
   if (index < 0) {
-    throw FormatError(str("cannot read ", quoted(path_), ": no array ", quoted(name), " (it has ",
+    throw FormatError(str("cannot read ", occ::quoted(path_), ": no array ", occ::quoted(name), " (it has ",
                           join(names_, ", "), ")"));
   }
   zip_stat_t stat;
@@ -262,7 +264,7 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
   h5::AtomicPath atomic(path);
   int code = 0;
   zip_t* archive = zip_open(atomic.temp_path().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
-  if (!archive) throw IoError(str("cannot write ", quoted(path), ": libzip error ", code));
+  if (!archive) throw IoError(str("cannot write ", occ::quoted(path), ": libzip error ", code));
   // libzip reads the buffers at zip_close, so they must outlive the loop.
   std::vector<std::vector<uint8_t>> buffers;
   buffers.reserve(entries.size());
@@ -275,15 +277,15 @@ void write_npz(const std::string& path, const std::vector<NpzEntry>& entries, bo
       if (source) zip_source_free(source);
       const std::string reason = zip_error_strerror(zip_get_error(archive));
       zip_discard(archive);
-      throw IoError(str("cannot write ", quoted(path), ": ", reason));
+      throw IoError(str("cannot write ", occ::quoted(path), ": ", reason));
     }
     zip_set_file_compression(archive, static_cast<zip_uint64_t>(index),
-                              compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
+                             compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
   }
   if (zip_close(archive) != 0) {
     const std::string reason = zip_error_strerror(zip_get_error(archive));
     zip_discard(archive);
-    throw IoError(str("cannot write ", quoted(path), ": ", reason));
+    throw IoError(str("cannot write ", occ::quoted(path), ": ", reason));
   }
   atomic.commit();
 }

@@ -45,13 +45,16 @@ std::vector<double> Occ3dMiou::class_iou() const {
     }
     const int64_t diag = confusion_.at(c, c);
     const int64_t union_count = row + col - diag;
-    iou[static_cast<size_t>(c)] = union_count == 0 ? std::numeric_limits<double>::quiet_NaN()
-                                                   : static_cast<double>(diag) / static_cast<double>(union_count);
+    iou[static_cast<size_t>(c)] = union_count == 0
+                                      ? std::numeric_limits<double>::quiet_NaN()
+                                      : static_cast<double>(diag) / static_cast<double>(union_count);
   }
   return iou;
 }
 
-double Occ3dMiou::miou() const { return nanmean_except(class_iou(), free_class_); }
+double Occ3dMiou::miou() const {
+  return nanmean_except(class_iou(), free_class_);
+}
 
 SscMetrics::SscMetrics(int classes, int empty_class) : confusion_(classes), empty_class_(empty_class) {}
 

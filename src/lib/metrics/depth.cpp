@@ -21,7 +21,8 @@ void accumulate(DepthErrors& sum, const DepthErrors& e) {
 
 DepthErrors divided(const DepthErrors& sum, int64_t n) {
   const double d = n > 0 ? static_cast<double>(n) : std::nan("");
-  return {sum.abs_rel / d, sum.sq_rel / d, sum.rmse / d, sum.rmse_log / d, sum.a1 / d, sum.a2 / d, sum.a3 / d};
+  return {sum.abs_rel / d, sum.sq_rel / d, sum.rmse / d, sum.rmse_log / d,
+          sum.a1 / d,      sum.a2 / d,     sum.a3 / d};
 }
 
 // np.median on float32: the mean of the two middle values for even counts.
@@ -115,7 +116,11 @@ void DepthMetrics::merge(const DepthMetrics& other) {
   skipped_ += other.skipped_;
 }
 
-DepthErrors DepthMetrics::raw() const { return divided(raw_sum_, images_); }
-DepthErrors DepthMetrics::median_scaled() const { return divided(scaled_sum_, images_); }
+DepthErrors DepthMetrics::raw() const {
+  return divided(raw_sum_, images_);
+}
+DepthErrors DepthMetrics::median_scaled() const {
+  return divided(scaled_sum_, images_);
+}
 
 }  // namespace occ::metrics

@@ -9,10 +9,10 @@
 namespace occ::metrics {
 
 struct DepthOptions {
-  double min_depth = 1e-3;   // GT kept where min < d < max (KITTI 1e-3, nuScenes 1)
+  double min_depth = 1e-3;  // GT kept where min < d < max (KITTI 1e-3, nuScenes 1)
   double max_depth = 80.0;
-  double clamp_min = 1e-3;   // predictions clamped to [clamp_min, max_depth]
-  bool eigen_crop = false;   // KITTI Eigen crop: rows 0.4081-0.9919 H, cols 0.0359-0.9640 W
+  double clamp_min = 1e-3;  // predictions clamped to [clamp_min, max_depth]
+  bool eigen_crop = false;  // KITTI Eigen crop: rows 0.4081-0.9919 H, cols 0.0359-0.9640 W
   void validate() const;
 };
 

@@ -12,16 +12,16 @@
 namespace occ::metrics {
 
 struct EvalOptions {
-  std::string pred;                       // occ pred file (kind "pred"); or
-  std::string pred_dir;                   // Occ3D submission folder: <token>.npz, key arr_0 or semantics
-  std::string gt;                         // frames file with the ground truth
+  std::string pred;                          // occ pred file (kind "pred"); or
+  std::string pred_dir;                      // Occ3D submission folder: <token>.npz, key arr_0 or semantics
+  std::string gt;                            // frames file with the ground truth
   std::vector<std::string> metrics{"miou"};  // miou, ssc, rayiou, mave, depth
-  bool camera_mask = true;                // miou over mask_camera voxels only (Occ3D's use_image_mask=True)
-  bool allow_missing = false;             // pred-dir: skip keyframes without a prediction file
-  bool geometry_only = false;             // rayiou: Let Occ Flow's class-agnostic variant
-  double flow_scale = 1.0;                // mave: multiplies predicted flow (Let Occ Flow uses 2.0)
-  double origin_range_m = 39.0;           // rayiou: keep origins with |x|, |y| below this
-  int max_origins = 8;                    // rayiou: origins per frame at most
+  bool camera_mask = true;       // miou over mask_camera voxels only (Occ3D's use_image_mask=True)
+  bool allow_missing = false;    // pred-dir: skip keyframes without a prediction file
+  bool geometry_only = false;    // rayiou: Let Occ Flow's class-agnostic variant
+  double flow_scale = 1.0;       // mave: multiplies predicted flow (Let Occ Flow uses 2.0)
+  double origin_range_m = 39.0;  // rayiou: keep origins with |x|, |y| below this
+  int max_origins = 8;           // rayiou: origins per frame at most
   DepthOptions depth;
 
   // Throws UsageError for impossible combinations.

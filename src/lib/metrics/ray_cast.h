@@ -21,8 +21,8 @@ std::vector<Vec3f> lidar_ray_directions();
 
 struct GridGeometry {
   int64_t x = 0, y = 0, z = 0;  // voxels along each axis; labels indexed [x][y][z] in C order
-  Vec3 origin_m{};               // minimum corner (pc_range[:3])
-  double voxel_m = 0.4;          // isotropic edge length
+  Vec3 origin_m{};              // minimum corner (pc_range[:3])
+  double voxel_m = 0.4;         // isotropic edge length
   int64_t voxels() const { return x * y * z; }
   int64_t index(int64_t ix, int64_t iy, int64_t iz) const { return (ix * y + iy) * z + iz; }
 };
@@ -37,8 +37,9 @@ GridRay to_grid_ray(const GridGeometry& grid, const Vec3& origin_m, const Vec3f&
 
 // Result of marching one ray through one occupancy grid.
 struct RayHit {
-  double distance = -1;  // grid units: exit distance of the first occupied voxel, else of the last voxel inside
-  int64_t voxel = 0;     // flat index of that voxel; 0 (voxel [0,0,0]) when the ray never enters, as dvr.cu
+  double distance =
+      -1;             // grid units: exit distance of the first occupied voxel, else of the last voxel inside
+  int64_t voxel = 0;  // flat index of that voxel; 0 (voxel [0,0,0]) when the ray never enters, as dvr.cu
   bool entered = false;
 };
 

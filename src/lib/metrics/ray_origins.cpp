@@ -21,7 +21,8 @@ Mat4 rigid_inverse(const Mat4& m) {
 
 Vec3 transform(const Mat4& m, const Vec3& p) {
   Vec3 out{};
-  for (int r = 0; r < 3; ++r) out[r] = m[r * 4 + 0] * p[0] + m[r * 4 + 1] * p[1] + m[r * 4 + 2] * p[2] + m[r * 4 + 3];
+  for (int r = 0; r < 3; ++r)
+    out[r] = m[r * 4 + 0] * p[0] + m[r * 4 + 1] * p[1] + m[r * 4 + 2] * p[2] + m[r * 4 + 3];
   return out;
 }
 
@@ -40,7 +41,8 @@ std::vector<int64_t> linspace_pick(int64_t n, int count) {
   return picks;
 }
 
-std::vector<Vec3> ray_origins(const std::vector<FramePose>& frames, int64_t row, const OriginOptions& options) {
+std::vector<Vec3> ray_origins(const std::vector<FramePose>& frames, int64_t row,
+                              const OriginOptions& options) {
   const FramePose& reference = frames[static_cast<size_t>(row)];
   std::vector<int64_t> scene_rows;
   for (size_t i = 0; i < frames.size(); ++i) {
@@ -55,9 +57,11 @@ std::vector<Vec3> ray_origins(const std::vector<FramePose>& frames, int64_t row,
   std::vector<Vec3> origins;
   for (int64_t other : scene_rows) {
     const FramePose& frame = frames[static_cast<size_t>(other)];
-    const Vec3 origin = other == row ? frame.lidar_origin_in_ego
-                                     : transform(ego_from_world, transform(frame.world_from_ego, frame.lidar_origin_in_ego));
-    if (std::abs(origin[0]) < options.range_m && std::abs(origin[1]) < options.range_m) origins.push_back(origin);
+    const Vec3 origin =
+        other == row ? frame.lidar_origin_in_ego
+                     : transform(ego_from_world, transform(frame.world_from_ego, frame.lidar_origin_in_ego));
+    if (std::abs(origin[0]) < options.range_m && std::abs(origin[1]) < options.range_m)
+      origins.push_back(origin);
   }
   if (static_cast<int64_t>(origins.size()) > options.max_origins) {
     std::vector<Vec3> picked;

@@ -27,7 +27,8 @@ struct OriginOptions {
 // Origins for frame `row`: the LiDAR origin of every keyframe of the same
 // scene (past and future, in time order) mapped into this frame's ego frame,
 // filtered and thinned as the official code does.
-std::vector<Vec3> ray_origins(const std::vector<FramePose>& frames, int64_t row, const OriginOptions& options);
+std::vector<Vec3> ray_origins(const std::vector<FramePose>& frames, int64_t row,
+                              const OriginOptions& options);
 
 // np.round(np.linspace(0, n - 1, count)).astype(int64) (round half to even).
 std::vector<int64_t> linspace_pick(int64_t n, int count);

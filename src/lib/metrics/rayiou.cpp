@@ -78,7 +78,8 @@ std::vector<std::vector<double>> RayIou::class_iou() const {
   for (int t = 0; t < kRayThresholds; ++t) {
     for (int c = 0; c < classes_; ++c) {
       const int64_t tp = tp_[static_cast<size_t>(t * classes_ + c)];
-      const int64_t denominator = gt_count_[static_cast<size_t>(c)] + pred_count_[static_cast<size_t>(c)] - tp;
+      const int64_t denominator =
+          gt_count_[static_cast<size_t>(c)] + pred_count_[static_cast<size_t>(c)] - tp;
       iou[static_cast<size_t>(t)][static_cast<size_t>(c)] =
           denominator == 0 ? kNaN : static_cast<double>(tp) / static_cast<double>(denominator);
     }
@@ -111,7 +112,9 @@ std::vector<double> RayIou::class_ave() const {
   return ave;
 }
 
-double RayIou::mave() const { return nanmean_except(class_ave(), free_class_); }
+double RayIou::mave() const {
+  return nanmean_except(class_ave(), free_class_);
+}
 
 double RayIou::occ_score() const {
   const double m = mave();

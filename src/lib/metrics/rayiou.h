@@ -33,8 +33,8 @@ class RayIou {
 
   // IoU_c = TP / (gt + pred - TP), NaN for 0/0; [threshold][class].
   std::vector<std::vector<double>> class_iou() const;
-  double rayiou() const;                 // nanmean over thresholds x non-free classes
-  double rayiou_at(int threshold) const; // nanmean over non-free classes
+  double rayiou() const;                  // nanmean over thresholds x non-free classes
+  double rayiou_at(int threshold) const;  // nanmean over non-free classes
   // AVE per class at the 2 m threshold (NaN where no TP ray or not a flow class).
   std::vector<double> class_ave() const;
   double mave() const;

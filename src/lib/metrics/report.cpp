@@ -49,13 +49,14 @@ void csv_section(std::ostringstream& out, const std::string& name, const json& s
 
 std::string report_text(const json& report) {
   std::ostringstream out;
-  out << "occ eval: " << report["pred"].get<std::string>() << " against " << report["gt"].get<std::string>() << ", "
-      << report["frames"].get<int64_t>() << " frames";
-  if (report["missing"].get<int64_t>() > 0) out << " (" << report["missing"].get<int64_t>() << " missing, skipped)";
+  out << "occ eval: " << report["pred"].get<std::string>() << " against " << report["gt"].get<std::string>()
+      << ", " << report["frames"].get<int64_t>() << " frames";
+  if (report["missing"].get<int64_t>() > 0)
+    out << " (" << report["missing"].get<int64_t>() << " missing, skipped)";
   out << "\n";
   if (report.contains("miou")) {
-    out << "\nOcc3D mIoU (%)" << (report["miou"]["camera_mask"].get<bool>() ? ", camera mask" : ", all voxels")
-        << "\n";
+    out << "\nOcc3D mIoU (%)"
+        << (report["miou"]["camera_mask"].get<bool>() ? ", camera mask" : ", all voxels") << "\n";
     for (const auto& [name, value] : report["miou"]["class_iou"].items()) row(out, name, {value_text(value)});
     row(out, "mIoU", {value_text(report["miou"]["miou"])});
   }
@@ -73,20 +74,23 @@ std::string report_text(const json& report) {
     for (const auto& [name, cells] : rays["class_iou"].items()) {
       row(out, name, {value_text(cells[0]), value_text(cells[1]), value_text(cells[2])});
     }
-    row(out, "MEAN", {value_text(rays["rayiou@1"]), value_text(rays["rayiou@2"]), value_text(rays["rayiou@4"])});
+    row(out, "MEAN",
+        {value_text(rays["rayiou@1"]), value_text(rays["rayiou@2"]), value_text(rays["rayiou@4"])});
     row(out, "RayIoU", {value_text(rays["rayiou"])});
     row(out, "rays scored", {value_text(rays["rays_scored"])});
   }
   if (report.contains("mave")) {
     out << "\nmAVE (m/s, TP rays at 2 m)\n";
-    for (const auto& [name, value] : report["mave"]["class_ave"].items()) row(out, name, {value_text(value, 3)});
+    for (const auto& [name, value] : report["mave"]["class_ave"].items())
+      row(out, name, {value_text(value, 3)});
     row(out, "mAVE", {value_text(report["mave"]["mave"], 3)});
     row(out, "OccScore (%)", {value_text(report["mave"]["occ_score"])});
   }
   if (report.contains("depth")) {
     const json& depth = report["depth"];
     out << "\nDepth (" << depth["images"].get<int64_t>() << " images";
-    if (depth["skipped_images"].get<int64_t>() > 0) out << ", " << depth["skipped_images"] << " without valid GT";
+    if (depth["skipped_images"].get<int64_t>() > 0)
+      out << ", " << depth["skipped_images"] << " without valid GT";
     out << ")\n";
     row(out, "", {"raw", "median"});
     for (const auto& [key, value] : depth["raw"].items()) {

@@ -70,14 +70,17 @@ void count(OutlierCounts* region, bool foreground, bool outlier) {
 
 void require_size(int64_t w, int64_t h, int64_t width, int64_t height, const char* what) {
   if (w != width || h != height) {
-    throw FormatError(str("scene flow ", what, " is ", w, "x", h, ", but the ground truth is ", width, "x", height));
+    throw FormatError(
+        str("scene flow ", what, " is ", w, "x", h, ", but the ground truth is ", width, "x", height));
   }
 }
 
 }  // namespace
 
 void interpolate_background(DisparityMap& map) {
-  auto at = [&](int64_t u, int64_t v) -> float& { return map.values[static_cast<size_t>(v * map.width + u)]; };
+  auto at = [&](int64_t u, int64_t v) -> float& {
+    return map.values[static_cast<size_t>(v * map.width + u)];
+  };
   interpolate(
       map.width, map.height, [&](int64_t u, int64_t v) { return map.valid(u, v); },
       [&](int64_t fu, int64_t fv, int64_t tu, int64_t tv) { at(tu, tv) = at(fu, fv); },
@@ -102,13 +105,16 @@ void interpolate_background(FlowMap& map) {
 }
 
 double OutlierCounts::ratio() const {
-  return pixels ? static_cast<double>(outliers) / static_cast<double>(pixels) : std::numeric_limits<double>::quiet_NaN();
+  return pixels ? static_cast<double>(outliers) / static_cast<double>(pixels)
+                : std::numeric_limits<double>::quiet_NaN();
 }
 
-SceneFlowMetrics::SceneFlowMetrics(std::vector<OutlierRule> rules) : rules_(std::move(rules)), counts_(rules_.size()) {}
+SceneFlowMetrics::SceneFlowMetrics(std::vector<OutlierRule> rules)
+    : rules_(std::move(rules)), counts_(rules_.size()) {}
 
 void SceneFlowMetrics::add(const DisparityMap& gt_d1, const DisparityMap& gt_d2, const FlowMap& gt_flow,
-                           DisparityMap est_d1, DisparityMap est_d2, FlowMap est_flow, const uint8_t* object_map) {
+                           DisparityMap est_d1, DisparityMap est_d2, FlowMap est_flow,
+                           const uint8_t* object_map) {
   const int64_t w = gt_d1.width, h = gt_d1.height;
   require_size(gt_d2.width, gt_d2.height, w, h, "GT disparity at t1");
   require_size(gt_flow.width, gt_flow.height, w, h, "GT flow");
@@ -156,7 +162,8 @@ void SceneFlowMetrics::add(const DisparityMap& gt_d1, const DisparityMap& gt_d2,
 void SceneFlowMetrics::merge(const SceneFlowMetrics& other) {
   for (size_t r = 0; r < counts_.size(); ++r) {
     for (int region = 0; region < 3; ++region) {
-      for (auto member : {&SceneFlowCounts::d1, &SceneFlowCounts::d2, &SceneFlowCounts::fl, &SceneFlowCounts::sf}) {
+      for (auto member :
+           {&SceneFlowCounts::d1, &SceneFlowCounts::d2, &SceneFlowCounts::fl, &SceneFlowCounts::sf}) {
         (counts_[r].*member)[region].outliers += (other.counts_[r].*member)[region].outliers;
         (counts_[r].*member)[region].pixels += (other.counts_[r].*member)[region].pixels;
       }
