@@ -1,5 +1,6 @@
 #include "metrics/confusion.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -25,11 +26,49 @@ Occ3dMiou::Occ3dMiou(int classes, int free_class) : confusion_(classes), free_cl
 void Occ3dMiou::add(const uint8_t* gt, const uint8_t* pred, const uint8_t* mask, int64_t voxels) {
   const int k = confusion_.classes;
   int64_t* counts = confusion_.counts.data();
-  for (int64_t i = 0; i < voxels; ++i) {
-    if (mask && !mask[i]) continue;
-    const int g = gt[i];
-    if (g >= k) continue;  // the official k = (gt >= 0) & (gt < n) filter
-    ++counts[g * k + pred[i]];
+  if (k > 32) {
+    for (int64_t i = 0; i < voxels; ++i) {
+      if (mask && !mask[i]) continue;
+      const int g = gt[i];
+      if (g >= k) continue;  // the official k = (gt >= 0) & (gt < n) filter
+      ++counts[g * k + pred[i]];
+    }
+    return;
+  }
+  // Fast path for up to 32 classes: branch-free counting into four small
+  // tables indexed (gt << 5 | pred), so neighbouring voxels with the same
+  // pair do not wait on one counter; GT rows >= K are dropped when folding.
+  constexpr int kRow = 32, kTable = 256 * kRow;
+  std::vector<uint32_t> tables(4 * kTable, 0);
+  uint32_t* t = tables.data();
+  auto index = [&](int64_t i) { return (gt[i] << 5) | (pred[i] & (kRow - 1)); };
+  for (int64_t start = 0; start < voxels; start += int64_t{1} << 30) {  // uint32 counters cannot overflow
+    const int64_t end = std::min(voxels, start + (int64_t{1} << 30));
+    int64_t i = start;
+    if (mask) {
+      for (; i + 4 <= end; i += 4) {
+        t[index(i)] += mask[i] != 0;
+        t[kTable + index(i + 1)] += mask[i + 1] != 0;
+        t[2 * kTable + index(i + 2)] += mask[i + 2] != 0;
+        t[3 * kTable + index(i + 3)] += mask[i + 3] != 0;
+      }
+      for (; i < end; ++i) t[index(i)] += mask[i] != 0;
+    } else {
+      for (; i + 4 <= end; i += 4) {
+        ++t[index(i)];
+        ++t[kTable + index(i + 1)];
+        ++t[2 * kTable + index(i + 2)];
+        ++t[3 * kTable + index(i + 3)];
+      }
+      for (; i < end; ++i) ++t[index(i)];
+    }
+    for (int g = 0; g < k; ++g) {
+      for (int p = 0; p < k; ++p) {
+        const int at = g * kRow + p;
+        counts[g * k + p] += int64_t{t[at]} + t[kTable + at] + t[2 * kTable + at] + t[3 * kTable + at];
+      }
+    }
+    std::fill(tables.begin(), tables.end(), 0);
   }
 }
 

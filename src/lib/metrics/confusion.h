@@ -28,7 +28,8 @@ class Occ3dMiou {
  public:
   Occ3dMiou(int classes, int free_class);
   // `mask` selects voxels where nonzero (mask_camera cast to bool); null:
-  // every voxel. Predictions must already be checked to lie in [0, K).
+  // every voxel. Predictions must already be checked to lie in [0, K)
+  // (out-of-range values are not detected here).
   void add(const uint8_t* gt, const uint8_t* pred, const uint8_t* mask, int64_t voxels);
   void merge(const Occ3dMiou& other) { confusion_.merge(other.confusion_); }
 

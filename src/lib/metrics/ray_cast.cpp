@@ -53,60 +53,94 @@ GridRay to_grid_ray(const GridGeometry& grid, const Vec3& origin_m, const Vec3f&
   return ray;
 }
 
-void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
-                RayHit& hit_b) {
-  constexpr int kMaxStep = 1000;  // MAX_STEP in dvr.cu
-  const double xo = ray.origin[0], yo = ray.origin[1], zo = ray.origin[2];
-  const double rx = static_cast<double>(ray.end[0]) - xo;
-  const double ry = static_cast<double>(ray.end[1]) - yo;
-  const double rz = static_cast<double>(ray.end[2]) - zo;
-  const double length = std::sqrt(rx * rx + ry * ry + rz * rz);
-  const double dx = rx / length, dy = ry / length, dz = rz / length;
-  int vx = static_cast<int>(xo), vy = static_cast<int>(yo), vz = static_cast<int>(zo);
-  const int step_x = dx >= 0 ? 1 : -1, step_y = dy >= 0 ? 1 : -1, step_z = dz >= 0 ? 1 : -1;
-  double t_max_x = dx != 0 ? ((vx + (step_x < 0 ? 0 : 1)) - xo) / dx : DBL_MAX;
-  double t_max_y = dy != 0 ? ((vy + (step_y < 0 ? 0 : 1)) - yo) / dy : DBL_MAX;
-  double t_max_z = dz != 0 ? ((vz + (step_z < 0 ? 0 : 1)) - zo) / dz : DBL_MAX;
-  const double t_delta_x = dx != 0 ? step_x / dx : DBL_MAX;
-  const double t_delta_y = dy != 0 ? step_y / dy : DBL_MAX;
-  const double t_delta_z = dz != 0 ? step_z / dz : DBL_MAX;
-  const int nx = static_cast<int>(grid.x), ny = static_cast<int>(grid.y), nz = static_cast<int>(grid.z);
+namespace {
 
-  hit_a = RayHit{};
-  hit_b = RayHit{};
-  bool found_a = false, found_b = false;
-  bool was_inside = false;
-  int64_t last_voxel = 0;
-  double last_distance = -1;
-  for (int step = 0;; ++step) {
-    const bool inside = vx >= 0 && vx < nx && vy >= 0 && vy < ny && vz >= 0 && vz < nz;
-    if (!inside && was_inside) break;  // left the grid: it cannot come back
-    const int64_t voxel = inside ? (static_cast<int64_t>(vx) * ny + vy) * nz + vz : 0;
+// Per-ray state shared by both traversal loops.
+struct Walk {
+  int vx, vy, vz;
+  int step_x, step_y, step_z;
+  double t_max_x, t_max_y, t_max_z;
+  double t_delta_x, t_delta_y, t_delta_z;
+
+  // One dvr.cu step: the tie rule is "x only if strictly first, then y if
+  // strictly before z, else z". Returns the distance at which the ray leaves
+  // the current voxel and the axis it crosses (0, 1, 2).
+  double advance(int& axis) {
     double distance;
     if (t_max_x < t_max_y) {
       if (t_max_x < t_max_z) {
         distance = t_max_x;
         vx += step_x;
         t_max_x += t_delta_x;
+        axis = 0;
       } else {
         distance = t_max_z;
         vz += step_z;
         t_max_z += t_delta_z;
+        axis = 2;
       }
     } else if (t_max_y < t_max_z) {
       distance = t_max_y;
       vy += step_y;
       t_max_y += t_delta_y;
+      axis = 1;
     } else {
       distance = t_max_z;
       vz += step_z;
       t_max_z += t_delta_z;
+      axis = 2;
     }
-    if (inside) {
-      was_inside = true;
-      last_voxel = voxel;
-      last_distance = distance;
-      const uint8_t bits = occupancy[voxel];
+    return distance;
+  }
+};
+
+constexpr int kMaxStep = 1000;  // MAX_STEP in dvr.cu
+
+}  // namespace
+
+void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
+                RayHit& hit_b) {
+  const double xo = ray.origin[0], yo = ray.origin[1], zo = ray.origin[2];
+  const double rx = static_cast<double>(ray.end[0]) - xo;
+  const double ry = static_cast<double>(ray.end[1]) - yo;
+  const double rz = static_cast<double>(ray.end[2]) - zo;
+  const double length = std::sqrt(rx * rx + ry * ry + rz * rz);
+  const double dx = rx / length, dy = ry / length, dz = rz / length;
+  Walk w;
+  w.vx = static_cast<int>(xo);  // int() truncates toward zero, as dvr.cu
+  w.vy = static_cast<int>(yo);
+  w.vz = static_cast<int>(zo);
+  w.step_x = dx >= 0 ? 1 : -1;
+  w.step_y = dy >= 0 ? 1 : -1;
+  w.step_z = dz >= 0 ? 1 : -1;
+  w.t_max_x = dx != 0 ? ((w.vx + (w.step_x < 0 ? 0 : 1)) - xo) / dx : DBL_MAX;
+  w.t_max_y = dy != 0 ? ((w.vy + (w.step_y < 0 ? 0 : 1)) - yo) / dy : DBL_MAX;
+  w.t_max_z = dz != 0 ? ((w.vz + (w.step_z < 0 ? 0 : 1)) - zo) / dz : DBL_MAX;
+  w.t_delta_x = dx != 0 ? w.step_x / dx : DBL_MAX;
+  w.t_delta_y = dy != 0 ? w.step_y / dy : DBL_MAX;
+  w.t_delta_z = dz != 0 ? w.step_z / dz : DBL_MAX;
+  const int nx = static_cast<int>(grid.x), ny = static_cast<int>(grid.y), nz = static_cast<int>(grid.z);
+  auto inside = [&] { return w.vx >= 0 && w.vx < nx && w.vy >= 0 && w.vy < ny && w.vz >= 0 && w.vz < nz; };
+
+  hit_a = RayHit{};
+  hit_b = RayHit{};
+  int step = 0;
+  int axis = 0;
+  // Until the ray enters (origins outside the grid): walk without reading voxels.
+  while (!inside()) {
+    w.advance(axis);
+    if (++step > kMaxStep) return;  // never entered: distance -1 at voxel 0
+  }
+  // Inside: the flat index follows the walk, and only the crossed axis can leave the grid.
+  const int64_t stride[3] = {static_cast<int64_t>(w.step_x) * ny * nz, static_cast<int64_t>(w.step_y) * nz,
+                             static_cast<int64_t>(w.step_z)};
+  int64_t voxel = (static_cast<int64_t>(w.vx) * ny + w.vy) * nz + w.vz;
+  bool found_a = false, found_b = false;
+  double distance = 0;
+  for (;;) {
+    distance = w.advance(axis);
+    const uint8_t bits = occupancy[voxel];
+    if (bits) {
       if (!found_a && (bits & 1)) {
         hit_a = RayHit{distance, voxel, true};
         found_a = true;
@@ -117,11 +151,15 @@ void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRa
       }
       if (found_a && found_b) return;
     }
-    if (step + 1 > kMaxStep) break;
+    const bool left = axis == 0   ? static_cast<unsigned>(w.vx) >= static_cast<unsigned>(nx)
+                      : axis == 1 ? static_cast<unsigned>(w.vy) >= static_cast<unsigned>(ny)
+                                  : static_cast<unsigned>(w.vz) >= static_cast<unsigned>(nz);
+    if (left || ++step > kMaxStep) break;
+    voxel += stride[axis];
   }
-  if (!was_inside) return;  // never entered: distance -1 at voxel 0 for both
-  if (!found_a) hit_a = RayHit{last_distance, last_voxel, true};
-  if (!found_b) hit_b = RayHit{last_distance, last_voxel, true};
+  // No hit: the exit distance and label of the last voxel inside.
+  if (!found_a) hit_a = RayHit{distance, voxel, true};
+  if (!found_b) hit_b = RayHit{distance, voxel, true};
 }
 
 float depth_metres(const RayHit& hit, double voxel_m) {
