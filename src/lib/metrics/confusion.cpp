@@ -35,37 +35,35 @@ void Occ3dMiou::add(const uint8_t* gt, const uint8_t* pred, const uint8_t* mask,
     }
     return;
   }
-  // Fast path for up to 32 classes: branch-free counting into four small
-  // tables indexed (gt << 5 | pred), so neighbouring voxels with the same
-  // pair do not wait on one counter; GT rows >= K are dropped when folding.
-  constexpr int kRow = 32, kTable = 256 * kRow;
-  std::vector<uint32_t> tables(4 * kTable, 0);
+  // Fast path for up to 32 classes: each voxel becomes a pair code
+  // (gt << 5 | pred), or a dummy code when masked out, and the codes are
+  // counted into kTables small tables in turn, so runs of the same pair do
+  // not serialise on one counter. GT rows >= K are dropped when folding.
+  constexpr int kRow = 32, kTables = 8, kTable = 256 * kRow + 1, kDummy = 256 * kRow;
+  std::vector<uint32_t> tables(kTables * kTable, 0);
   uint32_t* t = tables.data();
-  auto index = [&](int64_t i) { return (gt[i] << 5) | (pred[i] & (kRow - 1)); };
+  std::vector<uint16_t> codes(4096);
   for (int64_t start = 0; start < voxels; start += int64_t{1} << 30) {  // uint32 counters cannot overflow
     const int64_t end = std::min(voxels, start + (int64_t{1} << 30));
-    int64_t i = start;
-    if (mask) {
-      for (; i + 4 <= end; i += 4) {
-        t[index(i)] += mask[i] != 0;
-        t[kTable + index(i + 1)] += mask[i + 1] != 0;
-        t[2 * kTable + index(i + 2)] += mask[i + 2] != 0;
-        t[3 * kTable + index(i + 3)] += mask[i + 3] != 0;
+    for (int64_t block = start; block < end; block += 4096) {
+      const int64_t n = std::min<int64_t>(4096, end - block);
+      const uint8_t* g = gt + block;
+      const uint8_t* q = pred + block;
+      for (int64_t i = 0; i < n; ++i) {  // vectorises
+        const auto code = static_cast<uint16_t>((g[i] << 5) | (q[i] & (kRow - 1)));
+        codes[static_cast<size_t>(i)] = mask && !mask[block + i] ? static_cast<uint16_t>(kDummy) : code;
       }
-      for (; i < end; ++i) t[index(i)] += mask[i] != 0;
-    } else {
-      for (; i + 4 <= end; i += 4) {
-        ++t[index(i)];
-        ++t[kTable + index(i + 1)];
-        ++t[2 * kTable + index(i + 2)];
-        ++t[3 * kTable + index(i + 3)];
+      int64_t i = 0;
+      for (; i + kTables <= n; i += kTables) {
+        for (int j = 0; j < kTables; ++j) ++t[j * kTable + codes[static_cast<size_t>(i + j)]];
       }
-      for (; i < end; ++i) ++t[index(i)];
+      for (; i < n; ++i) ++t[codes[static_cast<size_t>(i)]];
     }
     for (int g = 0; g < k; ++g) {
       for (int p = 0; p < k; ++p) {
-        const int at = g * kRow + p;
-        counts[g * k + p] += int64_t{t[at]} + t[kTable + at] + t[2 * kTable + at] + t[3 * kTable + at];
+        int64_t sum = 0;
+        for (int j = 0; j < kTables; ++j) sum += t[j * kTable + g * kRow + p];
+        counts[g * k + p] += sum;
       }
     }
     std::fill(tables.begin(), tables.end(), 0);
