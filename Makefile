@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 
-.PHONY: all build deps test test-unit test-asan demo install format clean
+.PHONY: all build deps test test-asan demo install format format-check clean
 
 all: build
 
@@ -18,7 +18,7 @@ deps:
 
 # The whole suite: warnings are errors, then the sanitizer build of the
 # torch-free unit tests.
-test: deps
+test: deps format-check
 	$(MAKE) build CMAKE_ARGS="-DOCC_WERROR=ON $(CMAKE_ARGS)"
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	$(MAKE) test-asan
@@ -37,6 +37,11 @@ install: build
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+# Fails listing the files whose formatting differs from .clang-format.
+format-check:
+	@files=$$(git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run 2>&1 | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | cut -d: -f1 | sort -u); \
+	if [ -n "$$files" ]; then echo "not formatted (run make format):"; echo "$$files"; exit 1; fi
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -4,6 +4,10 @@ namespace occ::cmd {
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
+      {"cluster-masks", "superpixel pseudo masks for ProtoOcc (SEEDS, SLIC, LSC)", "Data",
+       register_cluster_masks},
+      {"flow-labels", "optical flow, consistency and dynamic masks for Let Occ Flow", "Data",
+       register_flow_labels},
       {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results", register_eval},
       {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
   };

@@ -5,10 +5,10 @@
 namespace occ::cmd {
 
 struct GlobalOptions {
-  int threads = 0;      // -j: 0 = all hardware threads
-  int verbose = 0;      // -v count
-  bool quiet = false;   // -q
-  bool debug = false;   // --debug: let exceptions escape for a debugger
+  int threads = 0;     // -j: 0 = all hardware threads
+  int verbose = 0;     // -v count
+  bool quiet = false;  // -q
+  bool debug = false;  // --debug: let exceptions escape for a debugger
 };
 
 // -j/--threads, -v/--verbose, -q/--quiet, --debug.

@@ -41,11 +41,13 @@ void run_inspect(const InspectOptions& options) {
 Runner register_inspect(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
   app.add_option("file", options->path, "HDF5 file to describe")->required();
-  app.add_flag("--validate", options->validate,
-               "check the file against the schema its 'schema' attribute names; exit 1 listing every problem");
+  app.add_flag(
+      "--validate", options->validate,
+      "check the file against the schema its 'schema' attribute names; exit 1 listing every problem");
   app.add_flag("--json", options->json, "print the report as JSON instead of text");
-  app.add_option("--frames", options->frames,
-                 "frames file this derived file (masks, flow, pred) must have been made from; implies --validate");
+  app.add_option(
+      "--frames", options->frames,
+      "frames file this derived file (masks, flow, pred) must have been made from; implies --validate");
   return [options] { run_inspect(*options); };
 }
 

@@ -127,7 +127,8 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     std::string message = error.what();
     // CLI11 capitalises its messages; ours start lowercase.
-    if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+    if (!message.empty())
+      message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
     throw occ::UsageError(message + " (see 'occ " + command->name + " --help')");
   }
   occ::cmd::apply_global_options(parsed->globals);

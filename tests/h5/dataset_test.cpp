@@ -188,7 +188,8 @@ TEST(Compression, ParsesNamesAndLevels) {
 }
 
 TEST(Half, ConvertsExactlyAndRoundsToNearestEven) {
-  for (float value : {0.0f, 1.0f, -2.5f, 0.333251953125f, 65504.0f, 6.103515625e-05f, 5.960464477539063e-08f}) {
+  for (float value :
+       {0.0f, 1.0f, -2.5f, 0.333251953125f, 65504.0f, 6.103515625e-05f, 5.960464477539063e-08f}) {
     EXPECT_EQ(half_to_float(float_to_half(value)), value) << value;
   }
   EXPECT_EQ(float_to_half(1.0f).bits, 0x3c00);

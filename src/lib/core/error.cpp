@@ -2,6 +2,8 @@
 
 namespace occ {
 
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
+std::string quoted(const std::string& name) {
+  return "'" + name + "'";
+}
 
 }  // namespace occ

@@ -1,8 +1,8 @@
 #include "core/library_versions.h"
 
 #include <hdf5.h>
-#include <opencv2/core/version.hpp>
 #include <zstd.h>
+#include <opencv2/core/version.hpp>
 
 #include "core/strings.h"
 

@@ -24,12 +24,22 @@ void write_line(const std::string& prefix, const std::string& message) {
 
 }  // namespace
 
-void set_level(Level new_level) { g_level = new_level; }
-Level level() { return g_level; }
-void set_program_name(const std::string& name) { name_storage() = name; }
-const std::string& program_name() { return name_storage(); }
+void set_level(Level new_level) {
+  g_level = new_level;
+}
+Level level() {
+  return g_level;
+}
+void set_program_name(const std::string& name) {
+  name_storage() = name;
+}
+const std::string& program_name() {
+  return name_storage();
+}
 
-void error_line(const std::string& message) { write_line(program_name() + ": error: ", message); }
+void error_line(const std::string& message) {
+  write_line(program_name() + ": error: ", message);
+}
 void warning_line(const std::string& message) {
   if (g_level >= Level::normal) write_line(program_name() + ": warning: ", message);
 }

@@ -28,12 +28,20 @@ void verbose_line(const std::string& message);
 void debug_line(const std::string& message);
 
 template <typename... Args>
-void warn(const Args&... args) { warning_line(str(args...)); }
+void warn(const Args&... args) {
+  warning_line(str(args...));
+}
 template <typename... Args>
-void info(const Args&... args) { if (level() >= Level::normal) info_line(str(args...)); }
+void info(const Args&... args) {
+  if (level() >= Level::normal) info_line(str(args...));
+}
 template <typename... Args>
-void verbose(const Args&... args) { if (level() >= Level::verbose) verbose_line(str(args...)); }
+void verbose(const Args&... args) {
+  if (level() >= Level::verbose) verbose_line(str(args...));
+}
 template <typename... Args>
-void debug(const Args&... args) { if (level() >= Level::debug) debug_line(str(args...)); }
+void debug(const Args&... args) {
+  if (level() >= Level::debug) debug_line(str(args...));
+}
 
 }  // namespace occ::log

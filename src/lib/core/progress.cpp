@@ -54,8 +54,8 @@ void Progress::advance(int64_t count) {
   done_.fetch_add(count);
   if (mode_ == ProgressStyle::Mode::silent) return;
   const double now = style_.clock();
-  const double interval = mode_ == ProgressStyle::Mode::terminal ? style_.redraw_interval_s
-                                                                 : style_.plain_interval_s;
+  const double interval =
+      mode_ == ProgressStyle::Mode::terminal ? style_.redraw_interval_s : style_.plain_interval_s;
   if (now - last_report_ < interval) return;
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_ || now - last_report_ < interval) return;

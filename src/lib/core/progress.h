@@ -13,9 +13,9 @@ namespace occ {
 
 struct ProgressStyle {
   enum class Mode { automatic, terminal, plain, silent };
-  Mode mode = Mode::automatic;        // automatic: terminal if stderr is a tty, silent with -q
-  double plain_interval_s = 10.0;     // seconds between plain lines
-  double redraw_interval_s = 0.1;     // seconds between terminal redraws
+  Mode mode = Mode::automatic;     // automatic: terminal if stderr is a tty, silent with -q
+  double plain_interval_s = 10.0;  // seconds between plain lines
+  double redraw_interval_s = 0.1;  // seconds between terminal redraws
   // Where lines go; tests capture them. Defaults to stderr.
   std::function<void(const std::string&)> sink;
   // Seconds since some fixed point; tests inject a fake clock.

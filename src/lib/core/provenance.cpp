@@ -19,8 +19,8 @@ std::string shell_quote(const std::string& argument) {
   bool safe = true;
   for (char c : argument) {
     const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '-' || c == '_' || c == '.' || c == '/' || c == '=' || c == ':' ||
-                       c == ',' || c == '+' || c == '@' || c == '%';
+                       c == '-' || c == '_' || c == '.' || c == '/' || c == '=' || c == ':' || c == ',' ||
+                       c == '+' || c == '@' || c == '%';
     if (!plain) safe = false;
   }
   if (safe) return argument;
@@ -44,7 +44,9 @@ void set_command_line(int argc, const char* const* argv) {
   command_line_storage() = text;
 }
 
-const std::string& command_line() { return command_line_storage(); }
+const std::string& command_line() {
+  return command_line_storage();
+}
 
 std::string make_uuid() {
   std::random_device device;
@@ -56,9 +58,8 @@ std::string make_uuid() {
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   char text[37];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
                 bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
   return text;
 }

@@ -12,7 +12,9 @@
 namespace occ {
 namespace {
 
-int hardware_threads() { return std::max(1u, std::thread::hardware_concurrency()); }
+int hardware_threads() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 int g_budget = 0;  // 0 until set: all hardware threads
 
 }  // namespace
@@ -22,7 +24,9 @@ void set_thread_budget(int threads) {
   cv::setNumThreads(g_budget);
 }
 
-int thread_budget() { return g_budget > 0 ? g_budget : hardware_threads(); }
+int thread_budget() {
+  return g_budget > 0 ? g_budget : hardware_threads();
+}
 
 void parallel_for(int64_t count, const std::function<void(int64_t)>& body) {
   if (count <= 0) return;

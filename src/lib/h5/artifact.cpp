@@ -18,7 +18,8 @@ namespace {
 
 }  // namespace
 
-OutputArtifact::OutputArtifact(const std::string& path, const std::string& kind, const nlohmann::json& options)
+OutputArtifact::OutputArtifact(const std::string& path, const std::string& kind,
+                               const nlohmann::json& options)
     : atomic_(path), kind_(kind), uuid_(make_uuid()) {
   const Schema& schema = schema_for_kind(kind);
   file_ = File::create(atomic_.temp_path(), path);
@@ -67,8 +68,8 @@ void require_made_from(const File& derived, const File& frames) {
   const std::string recorded = read_string_attribute(derived, "/", "frames_uuid");
   const std::string actual = read_string_attribute(frames, "/", "uuid");
   if (recorded != actual) {
-    throw FormatError(str(quoted(derived.path()), " was made from another frames file (frames_uuid ", recorded,
-                          "), not from ", quoted(frames.path()), " (uuid ", actual, ")"));
+    throw FormatError(str(quoted(derived.path()), " was made from another frames file (frames_uuid ",
+                          recorded, "), not from ", quoted(frames.path()), " (uuid ", actual, ")"));
   }
 }
 

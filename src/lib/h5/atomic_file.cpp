@@ -60,7 +60,9 @@ AtomicPath::AtomicPath(std::string final_path) : final_path_(std::move(final_pat
   ::close(fd);
 }
 
-AtomicPath::~AtomicPath() { discard(); }
+AtomicPath::~AtomicPath() {
+  discard();
+}
 
 void AtomicPath::discard() {
   if (committed_ || temp_path_.empty()) return;

@@ -31,23 +31,21 @@ void write_numbers(hid_t object, const std::string& name, const std::vector<T>& 
                    DType dtype, const std::string& what) {
   Handle type = make_type(dtype);
   const hsize_t count = values.size();
-  Handle space(check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), what),
-               H5Sclose);
-  Handle attribute(check(H5Acreate2(object, name.c_str(), type.id(), space.id(), H5P_DEFAULT,
-                                    H5P_DEFAULT), what),
-                   H5Aclose);
+  Handle space(check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), what), H5Sclose);
+  Handle attribute(
+      check(H5Acreate2(object, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), what),
+      H5Aclose);
   if (!values.empty() && H5Awrite(attribute.id(), type.id(), values.data()) < 0) throw_last_error(what);
 }
 
-void write_strings(hid_t object, const std::string& name, const std::vector<std::string>& values,
-                   bool scalar, const std::string& what) {
+void write_strings(hid_t object, const std::string& name, const std::vector<std::string>& values, bool scalar,
+                   const std::string& what) {
   Handle type = make_type(DType::string);
   const hsize_t count = values.size();
-  Handle space(check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), what),
-               H5Sclose);
-  Handle attribute(check(H5Acreate2(object, name.c_str(), type.id(), space.id(), H5P_DEFAULT,
-                                    H5P_DEFAULT), what),
-                   H5Aclose);
+  Handle space(check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), what), H5Sclose);
+  Handle attribute(
+      check(H5Acreate2(object, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT), what),
+      H5Aclose);
   std::vector<const char*> pointers;
   for (const auto& value : values) pointers.push_back(value.c_str());
   if (!pointers.empty() && H5Awrite(attribute.id(), type.id(), pointers.data()) < 0) throw_last_error(what);
@@ -156,7 +154,8 @@ const T& require_kind(const AttributeValue& value, const File& file, const std::
 }  // namespace
 
 std::string read_string_attribute(const File& file, const std::string& object_path, const std::string& name) {
-  return require_kind<std::string>(read_attribute(file, object_path, name), file, object_path, name, "string");
+  return require_kind<std::string>(read_attribute(file, object_path, name), file, object_path, name,
+                                   "string");
 }
 
 int64_t read_int_attribute(const File& file, const std::string& object_path, const std::string& name) {
@@ -171,8 +170,8 @@ double read_float_attribute(const File& file, const std::string& object_path, co
 
 std::vector<int64_t> read_int_list_attribute(const File& file, const std::string& object_path,
                                              const std::string& name) {
-  return require_kind<std::vector<int64_t>>(read_attribute(file, object_path, name), file, object_path,
-                                            name, "int[]");
+  return require_kind<std::vector<int64_t>>(read_attribute(file, object_path, name), file, object_path, name,
+                                            "int[]");
 }
 
 std::vector<double> read_float_list_attribute(const File& file, const std::string& object_path,
@@ -186,8 +185,8 @@ std::vector<double> read_float_list_attribute(const File& file, const std::strin
 
 std::vector<std::string> read_string_list_attribute(const File& file, const std::string& object_path,
                                                     const std::string& name) {
-  return require_kind<std::vector<std::string>>(read_attribute(file, object_path, name), file,
-                                                object_path, name, "string[]");
+  return require_kind<std::vector<std::string>>(read_attribute(file, object_path, name), file, object_path,
+                                                name, "string[]");
 }
 
 namespace {
@@ -214,12 +213,18 @@ std::vector<std::pair<std::string, AttributeValue>> list_attributes(const File& 
 
 std::string attribute_kind(const AttributeValue& value) {
   switch (value.index()) {
-    case 0: return "string";
-    case 1: return "int";
-    case 2: return "float";
-    case 3: return "string[]";
-    case 4: return "int[]";
-    default: return "float[]";
+    case 0:
+      return "string";
+    case 1:
+      return "int";
+    case 2:
+      return "float";
+    case 3:
+      return "string[]";
+    case 4:
+      return "int[]";
+    default:
+      return "float[]";
   }
 }
 

@@ -20,7 +20,9 @@ hid_t check(hid_t id, const std::string& what) {
   return id;
 }
 
-std::vector<hsize_t> to_hsize(const Shape& shape) { return {shape.begin(), shape.end()}; }
+std::vector<hsize_t> to_hsize(const Shape& shape) {
+  return {shape.begin(), shape.end()};
+}
 
 Shape automatic_chunk(const Shape& shape, DType dtype) {
   Shape chunk = shape;
@@ -62,21 +64,29 @@ Handle select_rows(hid_t space, const Shape& shape, int64_t first, int64_t count
   std::vector<hsize_t> start(shape.size(), 0), extent = to_hsize(shape);
   start[0] = static_cast<hsize_t>(first);
   extent[0] = static_cast<hsize_t>(count);
-  if (count > 0 && H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr) < 0) {
+  if (count > 0 &&
+      H5Sselect_hyperslab(space, H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr) < 0) {
     throw_last_error(what);
   }
   if (count == 0) H5Sselect_none(space);
-  return Handle(check(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), what), H5Sclose);
+  return Handle(check(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), what),
+                H5Sclose);
 }
 
 std::string filter_text(H5Z_filter_t id, size_t count, const unsigned* values) {
   switch (id) {
-    case H5Z_FILTER_SHUFFLE: return "shuffle";
-    case H5Z_FILTER_DEFLATE: return count > 0 ? str("deflate(", values[0], ")") : "deflate";
-    case H5Z_FILTER_FLETCHER32: return "fletcher32";
-    case H5Z_FILTER_SZIP: return "szip";
-    case kZstdFilterId: return count > 0 ? str("zstd(", values[0], ")") : "zstd";
-    default: return str("filter ", id);
+    case H5Z_FILTER_SHUFFLE:
+      return "shuffle";
+    case H5Z_FILTER_DEFLATE:
+      return count > 0 ? str("deflate(", values[0], ")") : "deflate";
+    case H5Z_FILTER_FLETCHER32:
+      return "fletcher32";
+    case H5Z_FILTER_SZIP:
+      return "szip";
+    case kZstdFilterId:
+      return count > 0 ? str("zstd(", values[0], ")") : "zstd";
+    default:
+      return str("filter ", id);
   }
 }
 
@@ -100,7 +110,8 @@ Compression Compression::parse(const std::string& text) {
   if (kind == "none") {
     compression.kind = Kind::none;
     compression.shuffle = false;
-    if (colon != std::string::npos) throw UsageError(str("compression 'none' takes no level: ", quoted(text)));
+    if (colon != std::string::npos)
+      throw UsageError(str("compression 'none' takes no level: ", quoted(text)));
     return compression;
   }
   int max_level = 0;
@@ -135,9 +146,12 @@ Compression Compression::parse(const std::string& text) {
 
 std::string Compression::text() const {
   switch (kind) {
-    case Kind::none: return "none";
-    case Kind::deflate: return str("deflate:", level);
-    case Kind::zstd: return str("zstd:", level);
+    case Kind::none:
+      return "none";
+    case Kind::deflate:
+      return str("deflate:", level);
+    case Kind::zstd:
+      return str("zstd:", level);
   }
   return "none";
 }
@@ -156,8 +170,8 @@ void create_dataset(File& file, const std::string& path, DType dtype, const Shap
 
   const auto dims = to_hsize(shape);
   auto max_dims = dims;
-  const bool any_inner_zero = std::any_of(shape.begin() + (shape.empty() ? 0 : 1), shape.end(),
-                                          [](int64_t dim) { return dim == 0; });
+  const bool any_inner_zero =
+      std::any_of(shape.begin() + (shape.empty() ? 0 : 1), shape.end(), [](int64_t dim) { return dim == 0; });
   // Variable-length strings gain nothing from filters, and HDF5 cannot chunk
   // a dataset with an empty inner axis: those are stored contiguously.
   const bool chunked = !shape.empty() && !any_inner_zero && dtype != DType::string;
@@ -181,17 +195,19 @@ void create_dataset(File& file, const std::string& path, DType dtype, const Shap
       if (H5Pset_deflate(create.id(), static_cast<unsigned>(compression.level)) < 0) throw_last_error(what);
     } else if (compression.kind == Compression::Kind::zstd) {
       const unsigned level = static_cast<unsigned>(compression.level);
-      if (H5Pset_filter(create.id(), kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level) < 0) throw_last_error(what);
+      if (H5Pset_filter(create.id(), kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level) < 0)
+        throw_last_error(what);
     }
   }
-  Handle space(check(shape.empty() ? H5Screate(H5S_SCALAR)
-                                   : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
-                     what),
-               H5Sclose);
-  Handle dataset(check(H5Dcreate2(file.id(), path.c_str(), type.id(), space.id(), links.id(), create.id(),
-                                  H5P_DEFAULT),
-                       what),
-                 H5Dclose);
+  Handle space(
+      check(shape.empty() ? H5Screate(H5S_SCALAR)
+                          : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
+            what),
+      H5Sclose);
+  Handle dataset(
+      check(H5Dcreate2(file.id(), path.c_str(), type.id(), space.id(), links.id(), create.id(), H5P_DEFAULT),
+            what),
+      H5Dclose);
 }
 
 void write_rows_raw(File& file, const std::string& path, int64_t first, int64_t count, DType dtype,
@@ -206,14 +222,16 @@ void write_rows_raw(File& file, const std::string& path, int64_t first, int64_t 
     shape[0] = first + count;
     const auto dims = to_hsize(shape);
     if (H5Dset_extent(dataset.id(), dims.data()) < 0) {
-      throw_last_error(str(what, ": rows ", first, "..", first + count, " are beyond its ", shape_text(shape)));
+      throw_last_error(
+          str(what, ": rows ", first, "..", first + count, " are beyond its ", shape_text(shape)));
     }
     space = Handle(check(H5Dget_space(dataset.id()), what), H5Sclose);
   }
   if (count == 0) return;
   Handle memory = select_rows(space.id(), shape, first, count, what);
   Handle type = make_type(dtype);
-  if (H5Dwrite(dataset.id(), type.id(), memory.id(), space.id(), H5P_DEFAULT, data) < 0) throw_last_error(what);
+  if (H5Dwrite(dataset.id(), type.id(), memory.id(), space.id(), H5P_DEFAULT, data) < 0)
+    throw_last_error(what);
 }
 
 void read_rows_raw(const File& file, const std::string& path, int64_t first, int64_t count, DType dtype,

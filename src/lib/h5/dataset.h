@@ -19,8 +19,8 @@ std::string shape_text(const Shape& shape);  // "(4, 6, 96, 176)"
 struct Compression {
   enum class Kind { none, deflate, zstd };
   Kind kind = Kind::deflate;
-  int level = 4;       // deflate 0-9, zstd 1-22
-  bool shuffle = true; // byte shuffle before compressing: helps every numeric type here
+  int level = 4;        // deflate 0-9, zstd 1-22
+  bool shuffle = true;  // byte shuffle before compressing: helps every numeric type here
 
   // "none", "deflate", "deflate:6", "zstd", "zstd:9"; throws UsageError.
   static Compression parse(const std::string& text);
@@ -43,7 +43,7 @@ struct Array {
 struct DatasetInfo {
   std::string path;
   DType dtype = DType::other;
-  std::string dtype_text;            // "uint8", or what an unknown type is ("int8", "compound")
+  std::string dtype_text;  // "uint8", or what an unknown type is ("int8", "compound")
   Shape shape;
   Shape chunk;                       // empty when contiguous
   std::vector<std::string> filters;  // "shuffle", "deflate(4)", "zstd(3)", "filter 307"

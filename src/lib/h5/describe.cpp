@@ -39,7 +39,8 @@ FileReport describe_file(const File& file, bool validate_file) {
   report.path = file.path();
   report.attributes = list_attributes(file, "/");
   for (const auto& [name, value] : report.attributes) {
-    if (name == "schema" && std::holds_alternative<std::string>(value)) report.schema = std::get<std::string>(value);
+    if (name == "schema" && std::holds_alternative<std::string>(value))
+      report.schema = std::get<std::string>(value);
     if (name == "schema_version" && std::holds_alternative<int64_t>(value)) {
       report.schema_version = std::get<int64_t>(value);
     }
@@ -98,7 +99,8 @@ std::string report_text(const FileReport& report) {
 std::string report_json(const FileReport& report) {
   nlohmann::ordered_json document;
   document["file"] = report.path;
-  document["schema"] = report.schema.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(report.schema);
+  document["schema"] =
+      report.schema.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(report.schema);
   document["schema_version"] =
       report.schema_version < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(report.schema_version);
   nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
@@ -106,12 +108,13 @@ std::string report_json(const FileReport& report) {
   document["attributes"] = attributes;
   nlohmann::ordered_json datasets = nlohmann::ordered_json::array();
   for (const auto& info : report.datasets) {
-    datasets.push_back({{"path", info.path},
-                        {"dtype", info.dtype_text},
-                        {"shape", info.shape},
-                        {"chunks", info.chunk.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(info.chunk)},
-                        {"filters", info.filters},
-                        {"storage_bytes", info.storage_bytes}});
+    datasets.push_back(
+        {{"path", info.path},
+         {"dtype", info.dtype_text},
+         {"shape", info.shape},
+         {"chunks", info.chunk.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(info.chunk)},
+         {"filters", info.filters},
+         {"storage_bytes", info.storage_bytes}});
   }
   document["datasets"] = datasets;
   if (report.validated) {

@@ -12,7 +12,7 @@ namespace occ::h5 {
 
 struct FileReport {
   std::string path;
-  std::string schema;          // "occ.frames", or "" for a foreign HDF5 file
+  std::string schema;  // "occ.frames", or "" for a foreign HDF5 file
   int64_t schema_version = -1;
   std::vector<std::pair<std::string, AttributeValue>> attributes;
   std::vector<DatasetInfo> datasets;

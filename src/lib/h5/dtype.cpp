@@ -51,12 +51,24 @@ Handle make_type(DType dtype) {
   ensure_initialized();
   hid_t base = H5I_INVALID_HID;
   switch (dtype) {
-    case DType::uint8: base = H5T_STD_U8LE; break;
-    case DType::uint16: base = H5T_STD_U16LE; break;
-    case DType::int32: base = H5T_STD_I32LE; break;
-    case DType::int64: base = H5T_STD_I64LE; break;
-    case DType::float32: base = H5T_IEEE_F32LE; break;
-    case DType::float64: base = H5T_IEEE_F64LE; break;
+    case DType::uint8:
+      base = H5T_STD_U8LE;
+      break;
+    case DType::uint16:
+      base = H5T_STD_U16LE;
+      break;
+    case DType::int32:
+      base = H5T_STD_I32LE;
+      break;
+    case DType::int64:
+      base = H5T_STD_I64LE;
+      break;
+    case DType::float32:
+      base = H5T_IEEE_F32LE;
+      break;
+    case DType::float64:
+      base = H5T_IEEE_F64LE;
+      break;
     case DType::float16: {
       // binary16: sign bit 15, exponent bits 10-14 (bias 15), mantissa 0-9.
       Handle type(check(H5Tcopy(H5T_IEEE_F32LE), "cannot create float16 type"), H5Tclose);
@@ -73,7 +85,8 @@ Handle make_type(DType dtype) {
       }
       return type;
     }
-    case DType::other: throw Error("internal: no HDF5 type for dtype 'other'");
+    case DType::other:
+      throw Error("internal: no HDF5 type for dtype 'other'");
   }
   return Handle(check(H5Tcopy(base), "cannot copy HDF5 type"), H5Tclose);
 }
@@ -107,15 +120,24 @@ std::string describe_type(hid_t type) {
   switch (H5Tget_class(type)) {
     case H5T_INTEGER:
       return str(H5Tget_sign(type) == H5T_SGN_2 ? "int" : "uint", 8 * size);
-    case H5T_FLOAT: return str("float", 8 * size);
-    case H5T_ENUM: return "enum";
-    case H5T_COMPOUND: return "compound";
-    case H5T_ARRAY: return "array";
-    case H5T_OPAQUE: return "opaque";
-    case H5T_REFERENCE: return "reference";
-    case H5T_VLEN: return "vlen";
-    case H5T_BITFIELD: return "bitfield";
-    default: return "unknown";
+    case H5T_FLOAT:
+      return str("float", 8 * size);
+    case H5T_ENUM:
+      return "enum";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_VLEN:
+      return "vlen";
+    case H5T_BITFIELD:
+      return "bitfield";
+    default:
+      return "unknown";
   }
 }
 

@@ -15,7 +15,7 @@ Half float_to_half(float value) {
   }
   const int half_exponent = static_cast<int>(exponent) - 127 + 15;
   if (half_exponent >= 0x1f) return Half{static_cast<uint16_t>(sign | 0x7c00u)};  // overflow
-  if (half_exponent <= 0) {  // subnormal half or zero
+  if (half_exponent <= 0) {                                                       // subnormal half or zero
     if (half_exponent < -10) return Half{static_cast<uint16_t>(sign)};
     mantissa |= 0x800000u;  // implicit leading one
     const int shift = 14 - half_exponent;

@@ -60,8 +60,8 @@ void check_shape(const DatasetRule& rule, const std::string& path, const Shape& 
       if (found == bindings.end()) {
         bindings.emplace(dimension.symbol, std::make_pair(value, str("dataset ", quoted(path))));
       } else if (found->second.first != value) {
-        problems.push_back(str("dataset ", quoted(path), " has ", dimension.symbol, " = ", value, " (axis ", axis,
-                               "), but ", found->second.second, " has ", dimension.symbol, " = ",
+        problems.push_back(str("dataset ", quoted(path), " has ", dimension.symbol, " = ", value, " (axis ",
+                               axis, "), but ", found->second.second, " has ", dimension.symbol, " = ",
                                found->second.first));
       }
     }
@@ -114,8 +114,7 @@ Schema Schema::parse(const std::string& json_text, const std::string& source) {
     schema.version = document.at("version").get<int64_t>();
     schema.description = document.value("description", "");
     schema.derived_from = document.value("derived_from", "");
-    // A named copy: ranging over items() of the temporary value() returns
-    // would iterate a destroyed object (only the proxy is lifetime-extended).
+    // A named copy: iterating items() of a temporary would dangle.
     const Json attributes = document.value("attributes", Json::object());
     for (const auto& [name, rule_json] : attributes.items()) {
       AttributeRule rule;
@@ -127,7 +126,8 @@ Schema Schema::parse(const std::string& json_text, const std::string& source) {
       rule.required = rule_json.value("required", false);
       rule.binds = rule_json.value("binds", std::vector<std::string>{});
       rule.length_binds = rule_json.value("length_binds", "");
-      if (!rule.binds.empty() && rule.type != "int[]") throw FormatError(str("attribute ", quoted(name), ": binds needs int[]"));
+      if (!rule.binds.empty() && rule.type != "int[]")
+        throw FormatError(str("attribute ", quoted(name), ": binds needs int[]"));
       if (!rule.length_binds.empty() && rule.type.back() != ']') {
         throw FormatError(str("attribute ", quoted(name), ": length_binds needs a list type"));
       }
@@ -178,8 +178,8 @@ std::vector<std::string> validate(const File& file, const Schema& schema) {
     }
     AttributeValue value = read_attribute(file, "/", rule.name);
     if (!attribute_matches(value, rule.type)) {
-      problems.push_back(str("root attribute ", quoted(rule.name), " is ", attribute_kind(value), ", expected ",
-                             rule.type));
+      problems.push_back(
+          str("root attribute ", quoted(rule.name), " is ", attribute_kind(value), ", expected ", rule.type));
       return std::optional<AttributeValue>();
     }
     return std::optional<AttributeValue>(value);
@@ -189,15 +189,15 @@ std::vector<std::string> validate(const File& file, const Schema& schema) {
   if (has_attribute(file, "/", "schema")) {
     const AttributeValue name = read_attribute(file, "/", "schema");
     if (attribute_kind(name) == "string" && std::get<std::string>(name) != schema.name) {
-      problems.push_back(str("root attribute 'schema' is ", quoted(std::get<std::string>(name)), ", expected ",
-                             quoted(schema.name)));
+      problems.push_back(str("root attribute 'schema' is ", quoted(std::get<std::string>(name)),
+                             ", expected ", quoted(schema.name)));
     }
   }
   if (has_attribute(file, "/", "schema_version")) {
     const AttributeValue version = read_attribute(file, "/", "schema_version");
     if (attribute_kind(version) == "int" && std::get<int64_t>(version) != schema.version) {
-      problems.push_back(str("root attribute 'schema_version' is ", std::get<int64_t>(version), ", this occ reads ",
-                             schema.name, " version ", schema.version));
+      problems.push_back(str("root attribute 'schema_version' is ", std::get<int64_t>(version),
+                             ", this occ reads ", schema.name, " version ", schema.version));
     }
   }
   if (!schema.derived_from.empty()) {
@@ -222,8 +222,8 @@ std::vector<std::string> validate(const File& file, const Schema& schema) {
     if (rule.binds.empty()) continue;
     const auto& numbers = std::get<std::vector<int64_t>>(*value);
     if (numbers.size() != rule.binds.size()) {
-      problems.push_back(str("root attribute ", quoted(rule.name), " has ", numbers.size(), " values, expected ",
-                             rule.binds.size()));
+      problems.push_back(str("root attribute ", quoted(rule.name), " has ", numbers.size(),
+                             " values, expected ", rule.binds.size()));
       continue;
     }
     for (size_t i = 0; i < numbers.size(); ++i) {

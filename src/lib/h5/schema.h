@@ -24,11 +24,11 @@ struct DimensionRule {
 };
 
 struct DatasetRule {
-  std::string path;     // "/frames/timestamp_us", or "/weights/*" for a whole subtree
+  std::string path;  // "/frames/timestamp_us", or "/weights/*" for a whole subtree
   bool subtree = false;
   bool required = false;
-  std::vector<DType> dtypes;           // any of these
-  bool any_shape = false;              // "shape": "any"
+  std::vector<DType> dtypes;  // any of these
+  bool any_shape = false;     // "shape": "any"
   std::vector<DimensionRule> shape;
   std::string description;
 };
@@ -43,8 +43,8 @@ struct AttributeRule {
 };
 
 struct Schema {
-  std::string kind;          // "frames"
-  std::string name;          // "occ.frames"
+  std::string kind;  // "frames"
+  std::string name;  // "occ.frames"
   int64_t version = 0;
   std::string description;
   std::string derived_from;  // "occ.frames" for files that record frames_uuid

@@ -15,7 +15,8 @@ const std::map<std::string, Schema>& parsed_schemas() {
     for (const auto& embedded : embedded_schemas()) {
       Schema schema = Schema::parse(embedded.text, str("data/schemas/", embedded.kind, ".json"));
       if (schema.kind != embedded.kind) {
-        throw Error(str("internal: data/schemas/", embedded.kind, ".json declares kind ", quoted(schema.kind)));
+        throw Error(
+            str("internal: data/schemas/", embedded.kind, ".json declares kind ", quoted(schema.kind)));
       }
       result.emplace(schema.kind, std::move(schema));
     }

@@ -78,7 +78,9 @@ const H5Z_class2_t kZstdClass = {
 
 }  // namespace
 
-const H5Z_class2_t* zstd_filter_class() { return &kZstdClass; }
+const H5Z_class2_t* zstd_filter_class() {
+  return &kZstdClass;
+}
 
 bool register_zstd_filter() {
   if (H5Zfilter_avail(kZstdFilterId) > 0) return true;

@@ -5,6 +5,10 @@
 #include "h5/zstd_filter.h"
 
 extern "C" {
-H5PL_type_t H5PLget_plugin_type(void) { return H5PL_TYPE_FILTER; }
-const void* H5PLget_plugin_info(void) { return occ::h5::zstd_filter_class(); }
+H5PL_type_t H5PLget_plugin_type(void) {
+  return H5PL_TYPE_FILTER;
+}
+const void* H5PLget_plugin_info(void) {
+  return occ::h5::zstd_filter_class();
+}
 }

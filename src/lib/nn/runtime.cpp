@@ -6,9 +6,13 @@
 
 namespace occ::nn {
 
-std::string torch_version() { return TORCH_VERSION; }
+std::string torch_version() {
+  return TORCH_VERSION;
+}
 
-bool cuda_available() { return torch::cuda::is_available(); }
+bool cuda_available() {
+  return torch::cuda::is_available();
+}
 
 void set_torch_threads(int threads) {
   if (threads > 0) at::set_num_threads(threads);

@@ -1,0 +1,79 @@
+// occ flow-labels: optical flow, forward-backward validity, static flow and
+// dynamic masks for Let Occ Flow.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "common.h"
+#include "labels/cluster_masks.h"
+#include "labels/flow_labels.h"
+
+namespace occ::cmd {
+namespace {
+
+struct FlowLabelsCli {
+  labels::FlowLabelOptions options;
+  std::string size;
+  std::string compression = "deflate";
+};
+
+void print_error(const char* name, const labels::FlowError& error) {
+  std::printf("%-26s EPE %7.3f px   Fl %6.2f %%   (%lld px)\n", name, error.epe,
+              100.0 * error.outlier_fraction, static_cast<long long>(error.pixels));
+}
+
+void run_flow_labels(FlowLabelsCli& cli) {
+  auto& options = cli.options;
+  if (!cli.size.empty()) options.size = labels::parse_size(cli.size, "--size");
+  options.compression = h5::Compression::parse(cli.compression);
+  options.validate();
+  const nlohmann::json resolved = {{"frames", options.frames_path},
+                                   {"method", options.method},
+                                   {"pairs", options.pairs},
+                                   {"size", cli.size},
+                                   {"fb_alpha", options.fb_alpha},
+                                   {"fb_beta", options.fb_beta},
+                                   {"dynamic_threshold_px", options.dynamic_threshold_px},
+                                   {"depth", options.depth_source},
+                                   {"compression", options.compression.text()}};
+  const labels::FlowLabelSummary summary = labels::make_flow_labels(options, resolved);
+  std::printf("flow       %s, %lld flow fields, %.3f s each\n", options.method.c_str(),
+              static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  std::printf("consistent %.4f of pixels with a neighbour frame\n", summary.consistent_fraction);
+  std::printf("static     depth from %s; movable from %s; dynamic %.4f of pixels\n",
+              summary.depth_source.c_str(), summary.movable_source.c_str(), summary.dynamic_fraction);
+  if (summary.has_report) {
+    print_error("static pixels", summary.static_error);
+    print_error("dynamic pixels", summary.dynamic_error);
+    print_error("static, consistent only", summary.static_error_consistent);
+    print_error("dynamic, consistent only", summary.dynamic_error_consistent);
+  }
+}
+
+}  // namespace
+
+Runner register_flow_labels(CLI::App& app) {
+  auto cli = std::make_shared<FlowLabelsCli>();
+  auto& options = cli->options;
+  app.add_option("frames", options.frames_path,
+                 "frames file (occ prep) with camera images and prev/next links")
+      ->required();
+  app.add_option("-o,--output", options.output_path, "flow file to write (schema occ.flow)")->required();
+  app.add_option("--method", options.method, "optical flow: dis, deepflow, tvl1, rlof or farneback");
+  app.add_option("--pairs", options.pairs, "directions to compute: next, prev or both")->delimiter(',');
+  app.add_option("--size", cli->size, "working and stored size HxW; default: the image size");
+  app.add_option("--fb-alpha", options.fb_alpha, "forward-backward check: relative tolerance alpha");
+  app.add_option("--fb-beta", options.fb_beta, "forward-backward check: absolute tolerance beta (px^2)");
+  app.add_option("--dynamic-threshold", options.dynamic_threshold_px,
+                 "pixels: |flow - static flow| above this on movable objects marks them dynamic");
+  app.add_option("--depth", options.depth_source,
+                 "depth for static flow: auto, camera (/cameras/depth), lidar (projected points) or none");
+  app.add_option("--compression", cli->compression, "none, deflate[:0-9] or zstd[:1-22]");
+  app.add_flag(
+      "--report", options.report,
+      "print EPE and Fl outliers against the true flow, static and dynamic pixels (synthetic frames)");
+  add_config_option(app);
+  return [cli] { run_flow_labels(*cli); };
+}
+
+}  // namespace occ::cmd

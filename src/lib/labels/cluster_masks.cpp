@@ -1,0 +1,168 @@
+#include "labels/cluster_masks.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/strings.h"
+#include "core/threads.h"
+#include "datasets/frames_file.h"
+#include "h5/artifact.h"
+#include "h5/attributes.h"
+#include "labels/opencv_threads.h"
+
+namespace occ::labels {
+namespace {
+
+// Ground-truth segments for the quality report: each object instance is one
+// segment, every other pixel is segmented by its class.
+cv::Mat gt_segments(const FramesFile& frames, int64_t frame, int64_t camera, cv::Size size) {
+  cv::Mat semantics = frames.semantics(frame, camera);
+  cv::Mat segments;
+  semantics.convertTo(segments, CV_32S);
+  if (frames.has("/cameras/instance")) {
+    const cv::Mat instance = frames.instance(frame, camera);
+    for (int y = 0; y < segments.rows; ++y) {
+      const int* ids = instance.ptr<int>(y);
+      int* out = segments.ptr<int>(y);
+      for (int x = 0; x < segments.cols; ++x) {
+        if (ids[x] >= 0) out[x] = 1000 + ids[x];
+      }
+    }
+  }
+  if (segments.size() != size) cv::resize(segments, segments, size, 0, 0, cv::INTER_NEAREST);
+  return segments;
+}
+
+struct MaskResult {
+  cv::Mat labels;  // CV_16U
+  int count = 0;
+  cv::Mat segments;
+};
+
+}  // namespace
+
+cv::Size parse_size(const std::string& text, const std::string& option) {
+  const size_t x = text.find('x');
+  try {
+    size_t used_h = 0, used_w = 0;
+    const int height = std::stoi(text.substr(0, x), &used_h);
+    const int width = std::stoi(text.substr(x + 1), &used_w);
+    if (x == std::string::npos || used_h != x || used_w != text.size() - x - 1 || height < 8 || width < 8 ||
+        height > 8192 || width > 8192) {
+      throw std::invalid_argument("range");
+    }
+    return {width, height};
+  } catch (const std::exception&) {
+    throw UsageError(str(option, " must be HxW with 8 to 8192 pixels each, got ", quoted(text)));
+  }
+}
+
+void ClusterMaskOptions::validate() const {
+  if (frames_path.empty()) throw UsageError("a frames file is required");
+  if (output_path.empty()) throw UsageError("-o/--output is required");
+  superpixels.validate();
+  if (match_prototypes < 0 || match_prototypes > 64) {
+    throw UsageError(str("--match-prototypes must be a ratio from 1 to 64, got ", match_prototypes));
+  }
+}
+
+ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options,
+                                      const nlohmann::json& resolved_options) {
+  options.validate();
+  const FramesFile frames(options.frames_path);
+  if (!frames.has_images()) {
+    throw FormatError(str(quoted(frames.path()), " has no camera images: cluster-masks segments images"));
+  }
+  const int64_t frame_count = frames.frame_count();
+  const int64_t camera_count = frames.camera_count();
+  if (frame_count == 0 || camera_count == 0)
+    throw FormatError(str(quoted(frames.path()), " has no frames or cameras"));
+  const cv::Mat first = frames.image(0, 0);
+  const cv::Size size = options.size.empty() ? first.size() : options.size;
+  SuperpixelOptions superpixels = options.superpixels;
+  if (options.match_prototypes > 0) {
+    // The network sees the file's images; prototypes live on its stride-8 grid.
+    superpixels.count = prototype_count(first.rows, first.cols, options.match_prototypes);
+    log::verbose("--match-prototypes ", options.match_prototypes, ": ", superpixels.count, " segments for ",
+                 first.rows, "x", first.cols, " images");
+  }
+  const bool report = options.report;
+  if (report && !frames.has("/cameras/semantics")) {
+    throw FormatError(
+        str(quoted(frames.path()), " has no '/cameras/semantics': --report needs ground-truth segments"));
+  }
+
+  h5::OutputArtifact out(options.output_path, "masks", resolved_options);
+  out.set_frames_uuid(frames.uuid());
+  h5::write_attribute(out.file(), "/", "method", superpixels.method);
+  h5::write_attribute(out.file(), "/", "parameters", superpixels.to_json().dump());
+  h5::write_attribute(out.file(), "/", "image_size", std::vector<int64_t>{size.height, size.width});
+  h5::DatasetOptions dataset_options;
+  dataset_options.compression = options.compression;
+  h5::create_dataset(out.file(), "/masks/labels", h5::DType::uint16,
+                     {frame_count, camera_count, size.height, size.width}, dataset_options);
+  h5::create_dataset(out.file(), "/masks/count", h5::DType::int32, {frame_count, camera_count},
+                     dataset_options);
+
+  ClusterMaskSummary summary;
+  summary.target_count = superpixels.count;
+  MaskQualitySum quality;
+  int64_t count_sum = 0;
+  Progress progress("cluster-masks frames", frame_count);
+  // Frames in batches: the batch is segmented in parallel, then written in
+  // order by this thread (HDF5 writes are serial anyway).
+  const int64_t batch = std::max<int64_t>(1, thread_budget());
+  std::vector<MaskResult> results;
+  for (int64_t start = 0; start < frame_count; start += batch) {
+    const int64_t frames_in_batch = std::min(batch, frame_count - start);
+    results.assign(static_cast<size_t>(frames_in_batch * camera_count), MaskResult());
+    {
+      OpenCvThreadsForOuterLoop single_threaded_opencv;
+      parallel_for(frames_in_batch * camera_count, [&](int64_t item) {
+        const int64_t frame = start + item / camera_count;
+        const int64_t camera = item % camera_count;
+        cv::Mat image = frames.image(frame, camera);
+        if (image.size() != size) cv::resize(image, image, size, 0, 0, cv::INTER_AREA);
+        const Superpixels segmented = segment_superpixels(image, superpixels);
+        MaskResult& result = results[static_cast<size_t>(item)];
+        segmented.labels.convertTo(result.labels, CV_16U);
+        result.count = segmented.count;
+        if (report) result.segments = gt_segments(frames, frame, camera, size);
+      });
+    }
+    std::vector<uint16_t> labels;
+    std::vector<int32_t> counts;
+    for (int64_t f = 0; f < frames_in_batch; ++f) {
+      labels.clear();
+      counts.clear();
+      for (int64_t camera = 0; camera < camera_count; ++camera) {
+        const MaskResult& result = results[static_cast<size_t>(f * camera_count + camera)];
+        labels.insert(labels.end(), result.labels.ptr<uint16_t>(),
+                      result.labels.ptr<uint16_t>() + result.labels.total());
+        counts.push_back(result.count);
+        count_sum += result.count;
+        if (report) {
+          cv::Mat ids;
+          result.labels.convertTo(ids, CV_32S);
+          quality.add(ids, result.segments);
+        }
+      }
+      h5::write_rows(out.file(), "/masks/labels", start + f, 1, labels.data());
+      h5::write_rows(out.file(), "/masks/count", start + f, 1, counts.data());
+      progress.advance();
+    }
+  }
+  progress.finish();
+  out.commit();
+  summary.maps = frame_count * camera_count;
+  summary.mean_count = static_cast<double>(count_sum) / static_cast<double>(summary.maps);
+  summary.has_quality = report;
+  if (report) summary.quality = quality.result();
+  return summary;
+}
+
+}  // namespace occ::labels
