@@ -4,10 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "datasets/npy.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
+#include "metrics/kitti_sceneflow.h"
 #include "support/run.h"
 
 namespace occ::test {
@@ -201,7 +204,8 @@ TEST(EvalCli, UsageErrorsExitTwo) {
   write_pred(pred, write_frames(frames, 1, /*with_mask=*/false), {scene_labels(0)});
   const RunResult unknown = run({OCC_BINARY, "eval", pred, "--gt", frames, "--metric", "miou,psnr"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(unknown.err, "occ eval: unknown metric 'psnr' (choose from miou, ssc, rayiou, mave, depth)\n");
+  EXPECT_EQ(unknown.err,
+            "occ eval: unknown metric 'psnr' (choose from miou, ssc, rayiou, mave, depth, sceneflow)\n");
   const RunResult both = run({OCC_BINARY, "eval", pred, "--pred-dir", dir.path().string(), "--gt", frames});
   EXPECT_EQ(both.exit_code, 2);
   const RunResult no_mask = run({OCC_BINARY, "eval", pred, "--gt", frames});
@@ -211,6 +215,57 @@ TEST(EvalCli, UsageErrorsExitTwo) {
   const RunResult no_flow = run({OCC_BINARY, "eval", pred, "--gt", frames, "--metric", "mave"});
   EXPECT_EQ(no_flow.exit_code, 1);
   EXPECT_NE(no_flow.err.find("cannot compute mave"), std::string::npos) << no_flow.err;
+}
+
+}  // namespace
+}  // namespace occ::test
+
+namespace occ::test {
+namespace {
+
+// A KITTI-layout pair of folders: GT (disp_occ_0, disp_occ_1, flow_occ, obj_map) and results.
+void write_kitti_frame(const TempDir& dir, const std::string& name, float d_error, bool with_result) {
+  namespace fs = std::filesystem;
+  for (const char* sub :
+       {"gt/disp_occ_0", "gt/disp_occ_1", "gt/flow_occ", "res/disp_0", "res/disp_1", "res/flow"}) {
+    fs::create_directories(dir.file(sub));
+  }
+  const metrics::DisparityMap d = {4, 2, {40, 40, 40, 40, 20, 20, 20, 20}};
+  const metrics::FlowMap f = {4, 2, std::vector<float>(8, 10.0f), std::vector<float>(8, 0.0f),
+                              std::vector<uint8_t>(8, 1)};
+  metrics::write_kitti_disparity(dir.file("gt/disp_occ_0/" + name), d);
+  metrics::write_kitti_disparity(dir.file("gt/disp_occ_1/" + name), d);
+  metrics::write_kitti_flow(dir.file("gt/flow_occ/" + name), f);
+  if (!with_result) return;
+  metrics::DisparityMap estimate = d;
+  estimate.values[0] += d_error;  // one pixel off by d_error
+  metrics::write_kitti_disparity(dir.file("res/disp_0/" + name), estimate);
+  metrics::write_kitti_disparity(dir.file("res/disp_1/" + name), d);
+  metrics::write_kitti_flow(dir.file("res/flow/" + name), f);
+}
+
+TEST(EvalCli, KittiSceneFlowFolders) {
+  TempDir dir;
+  write_kitti_frame(dir, "000000_10.png", 10.0f,
+                    true);  // 10 px of 40: an outlier at every rule but 8 px/10 %
+  write_kitti_frame(dir, "000001_10.png", 0.0f, true);
+  const auto report =
+      eval_json({"--metric", "sceneflow", "--gt", dir.file("gt"), "--pred-dir", dir.file("res")});
+  EXPECT_EQ(report["frames"], 2);
+  EXPECT_DOUBLE_EQ(report["sceneflow"]["3px_5pct"]["D1"]["all"].get<double>(), 100.0 / 16);
+  EXPECT_DOUBLE_EQ(report["sceneflow"]["3px_5pct"]["SF"]["all"].get<double>(), 100.0 / 16);
+  EXPECT_EQ(report["sceneflow"]["3px_5pct"]["Fl"]["all"], 0.0);
+  EXPECT_TRUE(report["sceneflow"]["3px_5pct"]["D1"]["fg"].is_null());  // no obj_map: all background
+  EXPECT_DOUBLE_EQ(report["sceneflow"]["8px_10pct"]["D1"]["all"].get<double>(), 100.0 / 16);
+  EXPECT_DOUBLE_EQ(report["sceneflow"]["DE"].get<double>(), 10.0 / 16);
+  write_kitti_frame(dir, "000002_10.png", 0.0f, false);
+  const RunResult missing = run(
+      {OCC_BINARY, "eval", "--metric", "sceneflow", "--gt", dir.file("gt"), "--pred-dir", dir.file("res")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("1 of 3 frames have no result"), std::string::npos) << missing.err;
+  const RunResult mixed = run({OCC_BINARY, "eval", "--metric", "sceneflow,miou", "--gt", dir.file("gt"),
+                               "--pred-dir", dir.file("res")});
+  EXPECT_EQ(mixed.exit_code, 2);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // KITTI scene-flow outliers and the devkit's background interpolation.
 #include <gtest/gtest.h>
 
+#include "core/error.h"
+#include "metrics/kitti_sceneflow.h"
 #include "metrics/sceneflow.h"
+#include "support/temp_dir.h"
 
 namespace occ::metrics {
 namespace {
@@ -67,6 +70,27 @@ TEST(SceneFlow, SparseEstimatesAreDensifiedBeforeCounting) {
   metrics.add(gt, gt, gt_f, est, est, gt_f, nullptr);
   EXPECT_EQ(metrics.counts(0).d1[0].outliers, 1);  // only pixel 2
   EXPECT_EQ(metrics.counts(0).fl[0].pixels, 0);
+}
+
+}  // namespace
+}  // namespace occ::metrics
+
+namespace occ::metrics {
+namespace {
+
+TEST(KittiPng, DisparityAndFlowRoundTripThroughTheDevkitEncoding) {
+  test::TempDir dir;
+  const DisparityMap disparity = {3, 1, {12.5f, -1.0f, 0.00390625f}};  // 1/256 is the smallest valid value
+  write_kitti_disparity(dir.file("d.png"), disparity);
+  EXPECT_EQ(read_kitti_disparity(dir.file("d.png")).values, disparity.values);
+  const FlowMap flow = {2, 1, {1.5f, 0.0f}, {-300.25f, 0.0f}, {1, 0}};
+  write_kitti_flow(dir.file("f.png"), flow);
+  const FlowMap back = read_kitti_flow(dir.file("f.png"));
+  EXPECT_EQ(back.u, flow.u);
+  EXPECT_EQ(back.v, flow.v);
+  EXPECT_EQ(back.valid, flow.valid);
+  EXPECT_THROW(read_kitti_flow(dir.file("d.png")), FormatError);  // one channel, not three
+  EXPECT_THROW(read_kitti_disparity(dir.file("missing.png")), IoError);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "core/strings.h"
 #include "metrics/confusion.h"
 #include "metrics/eval_inputs.h"
+#include "metrics/kitti_sceneflow.h"
 #include "metrics/rayiou.h"
 
 namespace occ::metrics {
@@ -52,7 +53,7 @@ json depth_json(const DepthErrors& e) {
 }  // namespace
 
 const std::vector<std::string>& metric_names() {
-  static const std::vector<std::string> names = {"miou", "ssc", "rayiou", "mave", "depth"};
+  static const std::vector<std::string> names = {"miou", "ssc", "rayiou", "mave", "depth", "sceneflow"};
   return names;
 }
 
@@ -72,6 +73,10 @@ void EvalOptions::validate() const {
     }
   }
   if (wants("depth") && !pred_dir.empty()) throw UsageError("depth metrics need a pred file, not --pred-dir");
+  if (wants("sceneflow") && (metrics.size() != 1 || pred_dir.empty())) {
+    throw UsageError(
+        "sceneflow is evaluated alone, on KITTI folders: --gt TRAINING_DIR --pred-dir RESULT_DIR");
+  }
   if (!(origin_range_m > 0)) throw UsageError(str("--origin-range must be positive, got ", origin_range_m));
   if (max_origins < 1) throw UsageError(str("--max-origins must be at least 1, got ", max_origins));
   if (!std::isfinite(flow_scale)) throw UsageError("--flow-scale must be finite");
@@ -80,6 +85,8 @@ void EvalOptions::validate() const {
 
 json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   options.validate();
+  if (options.wants("sceneflow"))
+    return evaluate_kitti_sceneflow({options.gt, options.pred_dir, options.allow_missing});
   const EvalInputs inputs(options);
   const auto& names = inputs.class_names();
   const int classes = static_cast<int>(names.size());

@@ -86,6 +86,19 @@ std::string report_text(const json& report) {
     row(out, "mAVE", {value_text(report["mave"]["mave"], 3)});
     row(out, "OccScore (%)", {value_text(report["mave"]["occ_score"])});
   }
+  if (report.contains("sceneflow")) {
+    const json& flow = report["sceneflow"];
+    out << "\nKITTI scene flow outliers (%)\n";
+    row(out, "rule / map", {"all", "bg", "fg"});
+    for (const auto& [rule, maps] : flow.items()) {
+      if (!maps.is_object()) continue;
+      for (const auto& [map, cells] : maps.items()) {
+        row(out, rule + " " + map,
+            {value_text(cells["all"]), value_text(cells["bg"]), value_text(cells["fg"])});
+      }
+    }
+    for (const char* key : {"DE", "EPE", "DE_FG", "EPE_FG"}) row(out, key, {value_text(flow[key], 3)});
+  }
   if (report.contains("depth")) {
     const json& depth = report["depth"];
     out << "\nDepth (" << depth["images"].get<int64_t>() << " images";
@@ -105,6 +118,19 @@ std::string report_csv(const json& report) {
   out << "section,name,value\n";
   for (const char* section : {"miou", "ssc", "rayiou", "mave"}) {
     if (report.contains(section)) csv_section(out, section, report[section]);
+  }
+  if (report.contains("sceneflow")) {
+    for (const auto& [rule, maps] : report["sceneflow"].items()) {
+      if (!maps.is_object()) {
+        out << "sceneflow," << rule << "," << value_text(maps, 6) << "\n";
+        continue;
+      }
+      for (const auto& [map, cells] : maps.items()) {
+        for (const auto& [region, cell] : cells.items()) {
+          out << "sceneflow," << rule << "/" << map << "/" << region << "," << value_text(cell, 6) << "\n";
+        }
+      }
+    }
   }
   if (report.contains("depth")) {
     for (const char* variant : {"raw", "median_scaled"}) {
