@@ -99,7 +99,7 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   if (want_miou && options.camera_mask && !inputs.gt_has("/occupancy/mask_camera")) {
     throw FormatError(
         str("cannot compute miou: ", occ::quoted(inputs.gt_path()),
-            " has no dataset '/occupancy/mask_camera' (--no-camera-mask evaluates every voxel)"));
+            " has no dataset '/occupancy/mask_camera' (--all-voxels evaluates every voxel)"));
   }
   if (want_mave && (!inputs.gt_has("/occupancy/flow") || !inputs.pred_has_flow())) {
     throw FormatError(str("cannot compute mave: it needs dataset '/occupancy/flow' in ",
