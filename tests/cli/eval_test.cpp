@@ -210,7 +210,9 @@ TEST(EvalCli, UsageErrorsExitTwo) {
   EXPECT_EQ(both.exit_code, 2);
   const RunResult no_mask = run({OCC_BINARY, "eval", pred, "--gt", frames});
   EXPECT_EQ(no_mask.exit_code, 1);
-  EXPECT_NE(no_mask.err.find("has no dataset '/occupancy/mask_camera' (--all-voxels evaluates every voxel)"), std::string::npos) << no_mask.err;
+  EXPECT_NE(no_mask.err.find("has no dataset '/occupancy/mask_camera' (--all-voxels evaluates every voxel)"),
+            std::string::npos)
+      << no_mask.err;
   EXPECT_EQ(eval_json({pred, "--gt", frames, "--all-voxels"})["miou"]["miou"], 100.0);
   const RunResult no_flow = run({OCC_BINARY, "eval", pred, "--gt", frames, "--metric", "mave"});
   EXPECT_EQ(no_flow.exit_code, 1);

@@ -97,9 +97,8 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   const bool want_rays = options.wants("rayiou"), want_mave = options.wants("mave");
   const bool want_depth = options.wants("depth");
   if (want_miou && options.camera_mask && !inputs.gt_has("/occupancy/mask_camera")) {
-    throw FormatError(
-        str("cannot compute miou: ", occ::quoted(inputs.gt_path()),
-            " has no dataset '/occupancy/mask_camera' (--all-voxels evaluates every voxel)"));
+    throw FormatError(str("cannot compute miou: ", occ::quoted(inputs.gt_path()),
+                          " has no dataset '/occupancy/mask_camera' (--all-voxels evaluates every voxel)"));
   }
   if (want_mave && (!inputs.gt_has("/occupancy/flow") || !inputs.pred_has_flow())) {
     throw FormatError(str("cannot compute mave: it needs dataset '/occupancy/flow' in ",
