@@ -41,6 +41,18 @@ TEST(Npy, SerialiseRoundTripsAndAlignsData) {
   EXPECT_EQ(back.as_float("test"), (std::vector<float>{1.5f, -2.0f, 0.25f, 8.0f}));
 }
 
+TEST(Npy, LabelsFromWiderIntegersAreRangeChecked) {
+  const auto int64 = npy_bytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }\n",
+                               {17, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(parse(int64.data(), int64.size(), "test").as_labels("test"), (std::vector<uint8_t>{17, 3}));
+  const auto negative =
+      npy_bytes("{'descr': '<i2', 'fortran_order': False, 'shape': (1,), }\n", {0xff, 0xff});
+  EXPECT_THROW(parse(negative.data(), negative.size(), "test").as_labels("test"), FormatError);
+  const auto wide = npy_bytes("{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }\n", {0, 1});
+  EXPECT_THROW(parse(wide.data(), wide.size(), "test").as_labels("test"), FormatError);  // 256
+  EXPECT_THROW(make_float32({1}, {1.0f}).as_labels("test"), FormatError);
+}
+
 TEST(Npy, RejectsWhatItCannotRead) {
   const auto big_endian =
       npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }\n", {0, 0, 0, 0});

@@ -175,14 +175,14 @@ def check_fixture(occ, tmp, fixtures):
         close("fixture %s rayiou" % name, ours["rayiou"]["rayiou"], 100 * ref["rayiou"], rel=1e-12)
         print("fixture %s: mIoU %.4f RayIoU %.4f (reference %.4f %.4f)" % (
             name, ours["miou"]["miou"], ours["rayiou"]["rayiou"], 100 * miou, 100 * ref["rayiou"]))
-        # The same prediction as an Occ3D submission folder, deflated (arr_0) and stored (semantics).
+        # The same prediction as an Occ3D submission folder: deflated uint8 (arr_0), stored int64 (semantics).
         for compressed in ((True, False) if name == "shifted" else ()):
             folder = os.path.join(tmp, "%s-%d" % (name, compressed))
             os.makedirs(folder)
             if compressed:
                 np.savez_compressed(os.path.join(folder, token + ".npz"), pred[0].astype(np.uint8))
             else:
-                np.savez(os.path.join(folder, token + ".npz"), semantics=pred[0].astype(np.uint8))
+                np.savez(os.path.join(folder, token + ".npz"), semantics=pred[0].astype(np.int64))  # other tools' dtype
             via_dir = run_eval(occ, ["--pred-dir", folder, "--gt", frames, "--metric", "miou"])
             close("pred-dir %s %d" % (name, compressed), via_dir["miou"]["miou"], 100 * miou, rel=1e-12)
 

@@ -104,6 +104,31 @@ std::vector<uint8_t> Array::as_uint8(const std::string& where) const {
   throw FormatError(str(where, " has dtype ", descr, ", expected uint8 ('|u1') or bool"));
 }
 
+std::vector<uint8_t> Array::as_labels(const std::string& where) const {
+  if ((kind == 'u' || kind == 'b') && item_size == 1) return bytes;
+  if ((kind != 'u' && kind != 'i') ||
+      (item_size != 1 && item_size != 2 && item_size != 4 && item_size != 8)) {
+    throw FormatError(str(where, " has dtype ", descr, ", expected integer class labels"));
+  }
+  std::vector<uint8_t> labels(static_cast<size_t>(count()));
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const uint8_t* at = &bytes[i * static_cast<size_t>(item_size)];
+    int64_t value = 0;
+    uint64_t raw = 0;
+    std::memcpy(&raw, at, static_cast<size_t>(item_size));  // little-endian host, as the header says
+    if (kind == 'i' && item_size < 8 && (raw >> (8 * item_size - 1)) & 1) {
+      raw |= ~uint64_t{0} << (8 * item_size);  // sign-extend
+    }
+    value = static_cast<int64_t>(raw);
+    if (kind == 'u' && item_size == 8 && raw > 255) value = 256;
+    if (value < 0 || value > 255) {
+      throw FormatError(str(where, " has label ", value, " at element ", i, ", outside 0..255"));
+    }
+    labels[i] = static_cast<uint8_t>(value);
+  }
+  return labels;
+}
+
 std::vector<float> Array::as_float(const std::string& where) const {
   std::vector<float> values(static_cast<size_t>(count()));
   if (kind == 'f' && item_size == 4) {

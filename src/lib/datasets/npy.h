@@ -23,6 +23,9 @@ struct Array {
   // possible value (u1 -> uint8, bool -> uint8, f2/f4 -> float, ...); throws
   // FormatError naming `where` otherwise.
   std::vector<uint8_t> as_uint8(const std::string& where) const;
+  // Class labels from any integer or bool dtype (other tools save int64
+  // labels); a value outside [0, 255] throws FormatError naming `where`.
+  std::vector<uint8_t> as_labels(const std::string& where) const;
   std::vector<float> as_float(const std::string& where) const;
 };
 

@@ -188,7 +188,7 @@ void EvalInputs::read_pred_semantics(int64_t i, uint8_t* out) const {
                             h5::shape_text(array.shape), ", but ", occ::quoted(gt_.path()), " has grid ",
                             h5::shape_text(grid)));
     }
-    const auto labels = array.as_uint8(occ::quoted(path));
+    const auto labels = array.as_labels(occ::quoted(path));
     std::copy(labels.begin(), labels.end(), out);
   }
   check_labels(out, false, i);
