@@ -94,7 +94,7 @@ def check_random(occ, tmp, rng):
     E.write_pred(pred, uuid, preds, flow=pred_flow, depth=depth_pred)
     common = ["--gt", frames, "--origin-range", "8", "--max-origins", "2"]
     ours = run_eval(occ, [pred, "--metric", "miou,ssc,rayiou,mave,depth"] + common)
-    geo = run_eval(occ, [pred, "--metric", "rayiou", "--geometry-only", "--flow-scale", "2"] + common)
+    geo = run_eval(occ, [pred, "--metric", "mave", "--geometry-only", "--flow-scale", "2"] + common)
     every = run_eval(occ, [pred, "--metric", "miou", "--all-voxels"] + common)
     names = E.OCC3D_CLASSES
     nonfree = names[:-1]
@@ -124,9 +124,12 @@ def check_random(occ, tmp, rng):
         origins = R.ray_origins(poses, lidar, scenes, times, keyframe, i, limit=8, max_origins=2)
         pcd_p.append(R.rays_of_sample(preds[i], pred_flow[i].astype(np.float32), rays, origins, 17, pc_min, 0.4))
         pcd_g.append(R.rays_of_sample(gts[i], gt_flow[i], rays, origins, 17, pc_min, 0.4))
-    # The geometry-only run scales predicted flow by 2 (it changes no IoU, only the unused flow columns).
-    for geometry, report in [(False, ours), (True, geo)]:
-        ref = R.rayiou(pcd_p, pcd_g, names, 17, geometry_only=geometry)
+    # The geometry-only run also scales predicted flow by 2 (Let Occ Flow's setting).
+    pcd_p2 = [p.copy() for p in pcd_p]
+    for p in pcd_p2:
+        p[:, 2:4] = (p[:, 2:4] * 2.0).astype(np.float32)
+    for geometry, report, preds_pcd in [(False, ours, pcd_p), (True, geo, pcd_p2)]:
+        ref = R.rayiou(preds_pcd, pcd_g, names, 17, geometry_only=geometry)
         tag = "geometry " if geometry else ""
         close(tag + "rayiou", report["rayiou"]["rayiou"], 100 * ref["rayiou"], rel=1e-12)
         close(tag + "rays scored", report["rayiou"]["rays_scored"], ref["rays"], rel=0)
@@ -136,9 +139,11 @@ def check_random(occ, tmp, rng):
             for j in range(3):
                 close("%s%s@%d" % (tag, name, j), report["rayiou"]["class_iou"][name][j], 100 * ref["iou"][j][c],
                       rel=1e-12)
-        if not geometry:
-            close("mave", ours["mave"]["mave"], ref["mave"], rel=1e-5)
-            close("occ_score", ours["mave"]["occ_score"], 100 * ref["occ_score"], rel=1e-5)
+        close(tag + "mave", report["mave"]["mave"], ref["mave"], rel=1e-5)
+        close(tag + "occ_score", report["mave"]["occ_score"], 100 * ref["occ_score"], rel=1e-5)
+        for c, name in enumerate(nonfree):
+            if name in report["mave"]["class_ave"]:
+                close("%save/%s" % (tag, name), report["mave"]["class_ave"][name], ref["ave"][c], rel=1e-5)
 
     flat_gt = [d for frame in depth_gt for d in frame]
     flat_pred = [d for frame in depth_pred for d in frame]
