@@ -33,5 +33,6 @@ Runner register_cluster_masks(CLI::App& app);
 Runner register_flow_labels(CLI::App& app);
 Runner register_eval(CLI::App& app);
 Runner register_inspect(CLI::App& app);
+Runner register_render(CLI::App& app);
 
 }  // namespace occ::cmd

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "h5/artifact.h"
@@ -48,6 +49,10 @@ struct TestFrames {
   std::vector<Mat4> world_from_ego;   // per frame; identity when empty
   std::vector<int32_t> prev, next;    // default: one scene, a chain
   std::vector<TestBox> boxes;
+  std::array<int64_t, 3> grid_shape{200, 200, 16};  // Occ3D grid: origin (-40, -40, -1), 0.4 m
+  std::vector<std::vector<uint8_t>> occupancy;      // optional, per frame [x][y][z]
+  std::vector<std::vector<uint8_t>> mask_camera;    // optional, per frame
+  std::vector<std::vector<float>> occupancy_flow;   // optional, per frame [x][y][z][2]
 };
 
 inline void write_test_frames(const std::string& path, const TestFrames& data) {
@@ -58,7 +63,8 @@ inline void write_test_frames(const std::string& path, const TestFrames& data) {
   h5::write_attribute(file, "/", "dataset", std::string("synth"));
   h5::write_attribute(file, "/", "class_names", occ3d_class_names());
   h5::write_attribute(file, "/", "free_class", int64_t{17});
-  h5::write_attribute(file, "/", "grid_shape", std::vector<int64_t>{200, 200, 16});
+  h5::write_attribute(file, "/", "grid_shape",
+                      std::vector<int64_t>{data.grid_shape[0], data.grid_shape[1], data.grid_shape[2]});
   h5::write_attribute(file, "/", "grid_origin_m", std::vector<double>{-40, -40, -1});
   h5::write_attribute(file, "/", "voxel_size_m", std::vector<double>{0.4, 0.4, 0.4});
   std::vector<std::string> names;
@@ -108,6 +114,18 @@ inline void write_test_frames(const std::string& path, const TestFrames& data) {
   write_maps("/cameras/depth", data.depth, float{}, 1);
   write_maps("/cameras/semantics", data.semantics, uint8_t{}, 1);
   write_maps("/cameras/instance", data.instance, int32_t{}, 1);
+  const h5::Shape grid{n, data.grid_shape[0], data.grid_shape[1], data.grid_shape[2]};
+  auto write_grids = [&](const std::string& dataset, const auto& grids, h5::Shape shape) {
+    if (grids.empty()) return;
+    std::vector<typename std::decay_t<decltype(grids)>::value_type::value_type> values;
+    for (const auto& one : grids) values.insert(values.end(), one.begin(), one.end());
+    h5::write(file, dataset, values, shape);
+  };
+  write_grids("/occupancy/semantics", data.occupancy, grid);
+  write_grids("/occupancy/mask_camera", data.mask_camera, grid);
+  h5::Shape flow_shape = grid;
+  flow_shape.push_back(2);
+  write_grids("/occupancy/flow", data.occupancy_flow, flow_shape);
   if (!data.boxes.empty()) {
     std::vector<int64_t> offsets{0};
     std::vector<double> centers, yaws;
@@ -134,6 +152,26 @@ inline void write_test_frames(const std::string& path, const TestFrames& data) {
     h5::write(file, "/boxes/instance", instances, {b});
     h5::write(file, "/boxes/velocity", std::vector<float>(b * 2), {b, 2});
   }
+  out.commit();
+}
+
+// A pred file for `frames_path` with one grid per prediction.
+inline void write_test_pred(const std::string& path, const std::string& frames_path,
+                            const std::vector<std::vector<uint8_t>>& semantics,
+                            const std::vector<int32_t>& rows,
+                            std::array<int64_t, 3> grid_shape = {200, 200, 16}) {
+  const h5::File frames = h5::File::open(frames_path);
+  h5::OutputArtifact out(path, "pred", {{"test", true}});
+  out.set_frames_uuid(h5::read_string_attribute(frames, "/", "uuid"));
+  h5::write_attribute(out.file(), "/", "class_names", occ3d_class_names());
+  h5::write_attribute(out.file(), "/", "free_class", int64_t{17});
+  h5::write_attribute(out.file(), "/", "grid_shape",
+                      std::vector<int64_t>{grid_shape[0], grid_shape[1], grid_shape[2]});
+  const int64_t n = static_cast<int64_t>(semantics.size());
+  std::vector<uint8_t> values;
+  for (const auto& grid : semantics) values.insert(values.end(), grid.begin(), grid.end());
+  h5::write(out.file(), "/pred/frame", rows, {n});
+  h5::write(out.file(), "/pred/semantics", values, {n, grid_shape[0], grid_shape[1], grid_shape[2]});
   out.commit();
 }
 

@@ -41,6 +41,29 @@ FramesFile::FramesFile(const std::string& path) : file_(h5::open_artifact(path, 
   next_ = h5::read<int32_t>(file_, "/frames/next").values;
   tokens_ = h5::read_strings(file_, "/frames/token");
   frame_count_ = static_cast<int64_t>(prev_.size());
+  const auto shape = h5::read_int_list_attribute(file_, "/", "grid_shape");
+  const auto origin = h5::read_float_list_attribute(file_, "/", "grid_origin_m");
+  const auto voxel = h5::read_float_list_attribute(file_, "/", "voxel_size_m");
+  if (origin.size() != 3 || voxel.size() != 3) {
+    throw FormatError(str(quoted(path), ": grid_origin_m and voxel_size_m need 3 values"));
+  }
+  for (int axis = 0; axis < 3; ++axis) {
+    grid_shape_[axis] = shape[axis];
+    grid_origin_[axis] = origin[axis];
+    voxel_size_[axis] = voxel[axis];
+  }
+}
+
+std::vector<uint8_t> FramesFile::occupancy(int64_t frame) const {
+  return h5::read_rows<uint8_t>(file_, "/occupancy/semantics", frame, 1).values;
+}
+
+std::vector<uint8_t> FramesFile::camera_mask(int64_t frame) const {
+  return h5::read_rows<uint8_t>(file_, "/occupancy/mask_camera", frame, 1).values;
+}
+
+std::vector<float> FramesFile::occupancy_flow(int64_t frame) const {
+  return h5::read_rows<float>(file_, "/occupancy/flow", frame, 1).values;
 }
 
 cv::Mat FramesFile::camera_map(const std::string& dataset, int64_t frame, int64_t camera, int type) const {

@@ -30,6 +30,18 @@ class FramesFile {
   int free_class() const { return free_class_; }
 
   bool has(const std::string& dataset) const { return file_.is_dataset(dataset); }
+
+  // The occupancy grid: voxels along x, y, z; minimum corner and voxel size
+  // in metres (ego frame).
+  std::array<int64_t, 3> grid_shape() const { return grid_shape_; }
+  std::array<double, 3> grid_origin() const { return grid_origin_; }
+  std::array<double, 3> voxel_size() const { return voxel_size_; }
+  // Class id per voxel, [x][y][z] C-order; requires /occupancy/semantics.
+  std::vector<uint8_t> occupancy(int64_t frame) const;
+  // 1 where a camera observes the voxel; requires /occupancy/mask_camera.
+  std::vector<uint8_t> camera_mask(int64_t frame) const;
+  // (vx, vy) m/s per voxel; requires /occupancy/flow.
+  std::vector<float> occupancy_flow(int64_t frame) const;
   bool has_images() const { return has("/cameras/image") || has("/cameras/image_path"); }
 
   // Row links within a scene; -1 at the ends.
@@ -76,6 +88,8 @@ class FramesFile {
   int free_class_ = 0;
   std::vector<int32_t> prev_, next_;
   std::vector<std::string> tokens_;
+  std::array<int64_t, 3> grid_shape_{};
+  std::array<double, 3> grid_origin_{}, voxel_size_{};
 };
 
 }  // namespace occ

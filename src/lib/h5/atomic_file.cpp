@@ -49,7 +49,9 @@ AtomicPath::AtomicPath(std::string final_path) : final_path_(std::move(final_pat
     throw IoError(str("cannot write ", quoted(final_path_), ": is a directory"));
   }
   static std::atomic<int> counter{0};
-  temp_path_ = str(folder_of(final_path_), "/.", name_of(final_path_), ".tmp.", getpid(), ".", counter++);
+  // The final name stays at the end, so tools that choose a format by
+  // extension (OpenCV's image and video writers) see the right one.
+  temp_path_ = str(folder_of(final_path_), "/.tmp.", getpid(), ".", counter++, ".", name_of(final_path_));
   signal_slot_ = register_temp_path(temp_path_);
   const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {

@@ -106,7 +106,8 @@ cv::Mat FlowSetup::image(int64_t frame, int64_t camera) const {
 cv::Mat FlowSetup::depth(int64_t frame, int64_t camera) const {
   if (depth_source == "camera") return resized(frames->depth(frame, camera), size, cv::INTER_NEAREST);
   const CameraView view = camera_view(*frames, frame, camera, native, size);
-  return lidar_depth(frames->lidar_points(frame), frames->ego_from_camera(frame, camera), view.intrinsics, size);
+  return lidar_depth(frames->lidar_points(frame), frames->ego_from_camera(frame, camera), view.intrinsics,
+                     size);
 }
 
 int64_t neighbour(const FramesFile& frames, int64_t frame, const std::string& direction) {

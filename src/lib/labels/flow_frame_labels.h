@@ -19,8 +19,8 @@ namespace occ::labels {
 struct FlowSetup {
   const FramesFile* frames = nullptr;
   const FlowLabelOptions* options = nullptr;
-  cv::Size native;  // the size the file's intrinsics refer to
-  cv::Size size;    // working and stored size
+  cv::Size native;           // the size the file's intrinsics refer to
+  cv::Size size;             // working and stored size
   std::string depth_source;  // camera, lidar or none
   bool with_static = false, with_movable = false, with_dynamic = false, movable_from_semantics = false;
   std::vector<bool> movable_ids;
