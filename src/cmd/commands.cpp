@@ -9,6 +9,7 @@ const std::vector<Command>& command_table() {
        register_cluster_masks},
       {"flow-labels", "optical flow, consistency and dynamic masks for Let Occ Flow", "Data",
        register_flow_labels},
+      {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results", register_eval},
       {"render", "pictures and videos: BEV, 3D voxels, cameras, depth, flow, masks, compare", "Results",
        register_render},
       {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},

@@ -71,6 +71,13 @@ void Progress::finish() {
   report(true);
 }
 
+void Progress::cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (finished_) return;
+  finished_ = true;
+  if (mode_ == ProgressStyle::Mode::terminal) style_.sink("\r\033[K");
+}
+
 void Progress::report(bool final_report) {
   const double elapsed = style_.clock() - start_;
   std::string text = line(elapsed);

@@ -32,6 +32,9 @@ class Progress {
   void advance(int64_t count = 1);
   // Prints the final state once; called by the destructor if not before.
   void finish();
+  // Work failed: clear a terminal bar and print no final state, so the
+  // error message is not preceded by a progress line.
+  void cancel();
   int64_t done() const { return done_.load(); }
 
   // "12.3 it/s", "ETA 01:02:03": exposed for tests.

@@ -1,0 +1,263 @@
+#include "metrics/eval_inputs.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "datasets/npy.h"
+#include "h5/artifact.h"
+#include "h5/attributes.h"
+#include "h5/dataset.h"
+
+namespace occ::metrics {
+namespace {
+
+const char* const kGtSemantics = "/occupancy/semantics";
+const char* const kPredSemantics = "/pred/semantics";
+
+std::string npz_path(const std::string& dir, const std::string& token) {
+  return (std::filesystem::path(dir) / (token + ".npz")).string();
+}
+
+// The label array of an Occ3D submission file: 'arr_0' (np.savez_compressed
+// of a bare array, the official format_results) or 'semantics'.
+npy::Array read_npz_labels(const std::string& path, const std::string& key_hint) {
+  npy::NpzReader npz(path);
+  for (const char* key : {"arr_0", "semantics"}) {
+    if (npz.contains(key)) return npz.read(key);
+  }
+  throw FormatError(str("cannot read ", occ::quoted(path), ": no ", key_hint, " array (it has ",
+                        join(npz.names(), ", "), ")"));
+}
+
+}  // namespace
+
+EvalInputs::EvalInputs(const EvalOptions& options) {
+  gt_ = h5::open_artifact(options.gt, "frames");
+  class_names_ = h5::read_string_list_attribute(gt_, "/", "class_names");
+  free_class_ = static_cast<int>(h5::read_int_attribute(gt_, "/", "free_class"));
+  const auto shape = h5::read_int_list_attribute(gt_, "/", "grid_shape");
+  const auto origin = h5::read_float_list_attribute(gt_, "/", "grid_origin_m");
+  const auto voxel = h5::read_float_list_attribute(gt_, "/", "voxel_size_m");
+  if (shape.size() != 3 || origin.size() != 3 || voxel.size() != 3) {
+    throw FormatError(str("cannot evaluate against ", occ::quoted(options.gt),
+                          ": grid_shape, grid_origin_m and voxel_size_m must have 3 values"));
+  }
+  grid_.x = shape[0];
+  grid_.y = shape[1];
+  grid_.z = shape[2];
+  grid_.origin_m = {origin[0], origin[1], origin[2]};
+  grid_.voxel_m = voxel[0];
+  if (options.wants("rayiou") && (voxel[1] != voxel[0] || voxel[2] != voxel[0])) {
+    throw FormatError(str("cannot compute rayiou on ", occ::quoted(options.gt), ": voxels are ", voxel[0],
+                          " x ", voxel[1], " x ", voxel[2], " m, RayIoU needs cubic voxels"));
+  }
+  if (!gt_.is_dataset(kGtSemantics)) {
+    throw FormatError(str("cannot evaluate against ", occ::quoted(options.gt), ": it has no dataset '",
+                          kGtSemantics, "' (no occupancy ground truth)"));
+  }
+  if (options.pred_dir.empty()) {
+    open_pred_file(options);
+  } else {
+    open_pred_dir(options);
+  }
+  if (gt_rows_.empty())
+    throw FormatError(str("cannot evaluate ", occ::quoted(pred_name()), ": no frames to evaluate"));
+}
+
+void EvalInputs::open_pred_file(const EvalOptions& options) {
+  pred_ = h5::open_artifact(options.pred, "pred");
+  h5::require_made_from(pred_, gt_);
+  const auto pred_shape = h5::read_int_list_attribute(pred_, "/", "grid_shape");
+  const h5::Shape gt_grid{grid_.x, grid_.y, grid_.z};
+  if (pred_shape != gt_grid) {
+    throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": dataset '", kPredSemantics,
+                          "' has grid ", h5::shape_text(pred_shape), ", but ", occ::quoted(options.gt),
+                          " has ", h5::shape_text(gt_grid)));
+  }
+  const auto pred_classes = h5::read_string_list_attribute(pred_, "/", "class_names");
+  const auto pred_free = h5::read_int_attribute(pred_, "/", "free_class");
+  if (pred_classes != class_names_ || pred_free != free_class_) {
+    throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": its classes (",
+                          pred_classes.size(), ", free ", pred_free, ") differ from those of ",
+                          occ::quoted(options.gt), " (", class_names_.size(), ", free ", free_class_, ")"));
+  }
+  const auto frames = h5::read<int32_t>(pred_, "/pred/frame");
+  const int64_t gt_frames = h5::dataset_info(gt_, "/frames/token").shape[0];
+  for (size_t i = 0; i < frames.values.size(); ++i) {
+    const int64_t row = frames.values[i];
+    if (row < 0 || row >= gt_frames) {
+      throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": dataset '/pred/frame' row ", i,
+                            " names frame ", row, ", but ", occ::quoted(options.gt), " has ", gt_frames,
+                            " frames"));
+    }
+    gt_rows_.push_back(row);
+    pred_rows_.push_back(static_cast<int64_t>(i));
+  }
+  if (options.wants("depth")) {
+    for (const auto& [file, dataset] : {std::pair<const h5::File*, const char*>{&pred_, "/pred/depth"},
+                                        std::pair<const h5::File*, const char*>{&gt_, "/cameras/depth"}}) {
+      if (!file->is_dataset(dataset)) {
+        throw FormatError(str("cannot compute depth metrics: ", occ::quoted(file->path()),
+                              " has no dataset '", dataset, "'"));
+      }
+    }
+    const auto pred_depth = h5::dataset_info(pred_, "/pred/depth").shape;
+    const auto gt_depth = h5::dataset_info(gt_, "/cameras/depth").shape;
+    if (!std::equal(pred_depth.begin() + 1, pred_depth.end(), gt_depth.begin() + 1, gt_depth.end())) {
+      throw FormatError(str("cannot evaluate ", occ::quoted(options.pred),
+                            ": dataset '/pred/depth' has frames of ",
+                            h5::shape_text(h5::Shape(pred_depth.begin() + 1, pred_depth.end())), ", but ",
+                            occ::quoted(options.gt), " dataset '/cameras/depth' has ",
+                            h5::shape_text(h5::Shape(gt_depth.begin() + 1, gt_depth.end()))));
+    }
+    depth_shape_ = gt_depth;
+  }
+}
+
+void EvalInputs::open_pred_dir(const EvalOptions& options) {
+  pred_dir_ = options.pred_dir;
+  if (!std::filesystem::is_directory(pred_dir_)) {
+    throw IoError(str("cannot open ", occ::quoted(pred_dir_), ": not a folder"));
+  }
+  const auto tokens = h5::read_strings(gt_, "/frames/token");
+  const auto keyframe = h5::read<uint8_t>(gt_, "/frames/is_keyframe");
+  std::string first_missing;
+  int64_t keyframes = 0;
+  for (size_t row = 0; row < tokens.size(); ++row) {
+    if (!keyframe.values[row]) continue;  // Occ3D labels and submissions cover keyframes only
+    ++keyframes;
+    const std::string path = npz_path(pred_dir_, tokens[row]);
+    if (!std::filesystem::exists(path)) {
+      if (first_missing.empty()) first_missing = path;
+      ++missing_;
+      continue;
+    }
+    gt_rows_.push_back(static_cast<int64_t>(row));
+    tokens_.push_back(tokens[row]);
+  }
+  if (missing_ > 0 && !options.allow_missing) {
+    throw FormatError(str("cannot evaluate ", occ::quoted(pred_dir_), ": ", missing_, " of ", keyframes,
+                          " keyframes of ", occ::quoted(options.gt), " have no prediction (first: ",
+                          occ::quoted(first_missing), "); --allow-missing evaluates the others"));
+  }
+}
+
+std::string EvalInputs::pred_name() const {
+  return pred_dir_.empty() ? pred_.path() : pred_dir_;
+}
+
+void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) const {
+  const int classes = static_cast<int>(class_names_.size());
+  // A branch-free scan first (it vectorises); the slow loop only finds the culprit.
+  const uint8_t ignore = is_gt ? 255 : 0;
+  unsigned bad = 0;
+  for (int64_t v = 0; v < grid_.voxels(); ++v)
+    bad |= static_cast<unsigned>(labels[v] >= classes) & (labels[v] != ignore || !is_gt);
+  if (!bad) return;
+  for (int64_t v = 0; v < grid_.voxels(); ++v) {
+    const int label = labels[v];
+    if (label < classes || (is_gt && label == 255)) continue;
+    const std::string source =
+        is_gt ? str(occ::quoted(gt_.path()), ": dataset '", kGtSemantics, "' row ", gt_row(i))
+              : (pred_dir_.empty() ? str(occ::quoted(pred_.path()), ": dataset '", kPredSemantics, "' row ",
+                                         pred_rows_[static_cast<size_t>(i)])
+                                   : occ::quoted(npz_path(pred_dir_, tokens_[static_cast<size_t>(i)])));
+    throw FormatError(str("cannot evaluate ", source, " has label ", label, " at voxel ", v, ", but ",
+                          occ::quoted(gt_.path()), " defines ", classes, " classes",
+                          is_gt ? " (255 = ignore)" : ""));
+  }
+}
+
+void EvalInputs::read_gt_semantics(int64_t i, uint8_t* out) const {
+  h5::read_rows_raw(gt_, kGtSemantics, gt_row(i), 1, h5::DType::uint8, out);
+  check_labels(out, true, i);
+}
+
+void EvalInputs::read_pred_semantics(int64_t i, uint8_t* out) const {
+  if (pred_dir_.empty()) {
+    h5::read_rows_raw(pred_, kPredSemantics, pred_rows_[static_cast<size_t>(i)], 1, h5::DType::uint8, out);
+  } else {
+    const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
+    const npy::Array array = read_npz_labels(path, "'arr_0' or 'semantics'");
+    const std::vector<int64_t> grid{grid_.x, grid_.y, grid_.z};
+    if (array.shape != grid) {
+      throw FormatError(str("cannot evaluate ", occ::quoted(path), ": labels have shape ",
+                            h5::shape_text(array.shape), ", but ", occ::quoted(gt_.path()), " has grid ",
+                            h5::shape_text(grid)));
+    }
+    const auto labels = array.as_labels(occ::quoted(path));
+    std::copy(labels.begin(), labels.end(), out);
+  }
+  check_labels(out, false, i);
+}
+
+void EvalInputs::read_mask(int64_t i, const std::string& dataset, uint8_t* out) const {
+  h5::read_rows_raw(gt_, dataset, gt_row(i), 1, h5::DType::uint8, out);
+}
+
+void EvalInputs::read_gt_flow(int64_t i, float* out) const {
+  h5::read_rows_raw(gt_, "/occupancy/flow", gt_row(i), 1, h5::DType::float32, out);
+}
+
+bool EvalInputs::pred_has_flow() const {
+  if (pred_dir_.empty()) return pred_.is_dataset("/pred/flow");
+  return npy::NpzReader(npz_path(pred_dir_, tokens_.front())).contains("flow");
+}
+
+void EvalInputs::read_pred_flow(int64_t i, float* out) const {
+  const size_t values = static_cast<size_t>(grid_.voxels() * 2);
+  if (pred_dir_.empty()) {
+    std::vector<Half> half(values);
+    h5::read_rows_raw(pred_, "/pred/flow", pred_rows_[static_cast<size_t>(i)], 1, h5::DType::float16,
+                      half.data());
+    for (size_t v = 0; v < values; ++v) out[v] = half_to_float(half[v]);
+    return;
+  }
+  const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
+  const npy::Array array = npy::NpzReader(path).read("flow");
+  const std::vector<int64_t> shape{grid_.x, grid_.y, grid_.z, 2};
+  if (array.shape != shape) {
+    throw FormatError(str("cannot evaluate ", occ::quoted(path), ": flow has shape ",
+                          h5::shape_text(array.shape), ", expected ", h5::shape_text(shape)));
+  }
+  const auto flow = array.as_float(str(occ::quoted(path), " entry 'flow'"));
+  std::copy(flow.begin(), flow.end(), out);
+}
+
+int64_t EvalInputs::depth_values_per_frame() const {
+  int64_t n = 1;
+  for (size_t a = 1; a < depth_shape_.size(); ++a) n *= depth_shape_[a];
+  return n;
+}
+
+void EvalInputs::read_depths(int64_t i, float* gt, float* pred) const {
+  h5::read_rows_raw(gt_, "/cameras/depth", gt_row(i), 1, h5::DType::float32, gt);
+  h5::read_rows_raw(pred_, "/pred/depth", pred_rows_[static_cast<size_t>(i)], 1, h5::DType::float32, pred);
+}
+
+std::vector<FramePose> EvalInputs::frame_poses() const {
+  if (!gt_.is_dataset("/lidar/origin")) {
+    throw FormatError(str("cannot compute rayiou: ", occ::quoted(gt_.path()),
+                          " has no dataset '/lidar/origin' (rays start at the LiDAR origins)"));
+  }
+  const auto scene = h5::read<int32_t>(gt_, "/frames/scene");
+  const auto time = h5::read<int64_t>(gt_, "/frames/timestamp_us");
+  const auto keyframe = h5::read<uint8_t>(gt_, "/frames/is_keyframe");
+  const auto pose = h5::read<double>(gt_, "/frames/world_from_ego");
+  const auto lidar = h5::read<double>(gt_, "/lidar/origin");
+  std::vector<FramePose> poses(scene.values.size());
+  for (size_t i = 0; i < poses.size(); ++i) {
+    poses[i].scene = scene.values[i];
+    poses[i].timestamp_us = time.values[i];
+    poses[i].keyframe = keyframe.values[i] != 0;
+    std::copy(pose.values.begin() + static_cast<long>(16 * i),
+              pose.values.begin() + static_cast<long>(16 * i + 16), poses[i].world_from_ego.begin());
+    poses[i].lidar_origin_in_ego = {lidar.values[3 * i], lidar.values[3 * i + 1], lidar.values[3 * i + 2]};
+  }
+  return poses;
+}
+
+}  // namespace occ::metrics

@@ -1,0 +1,65 @@
+#pragma once
+// The inputs of one evaluation: the frames file (ground truth, poses), and
+// predictions from an occ pred file or an Occ3D-style folder of .npz files,
+// validated against each other up front and then read one frame at a time.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "h5/file.h"
+#include "metrics/evaluate.h"
+#include "metrics/ray_cast.h"
+#include "metrics/ray_origins.h"
+
+namespace occ::metrics {
+
+class EvalInputs {
+ public:
+  explicit EvalInputs(const EvalOptions& options);
+
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  int free_class() const { return free_class_; }
+  const GridGeometry& grid() const { return grid_; }
+  // Frames to evaluate, and keyframes skipped for lack of a prediction.
+  int64_t count() const { return static_cast<int64_t>(gt_rows_.size()); }
+  int64_t missing() const { return missing_; }
+  int64_t gt_row(int64_t i) const { return gt_rows_[static_cast<size_t>(i)]; }
+  const std::string& gt_path() const { return gt_.path(); }
+  std::string pred_name() const;
+
+  // Readers into caller buffers of grid().voxels() elements (flow: twice
+  // that). Labels are checked: predictions in [0, K), GT in [0, K) or 255.
+  void read_gt_semantics(int64_t i, uint8_t* out) const;
+  void read_pred_semantics(int64_t i, uint8_t* out) const;
+  void read_mask(int64_t i, const std::string& dataset, uint8_t* out) const;
+  bool gt_has(const std::string& dataset) const { return gt_.exists(dataset); }
+  void read_gt_flow(int64_t i, float* out) const;
+  void read_pred_flow(int64_t i, float* out) const;
+  bool pred_has_flow() const;
+  // Depth maps: [C][H][W] per frame.
+  int64_t depth_values_per_frame() const;
+  void read_depths(int64_t i, float* gt, float* pred) const;
+  const std::vector<int64_t>& depth_shape() const { return depth_shape_; }
+  // Poses and LiDAR origins of every frame (for RayIoU's origins).
+  std::vector<FramePose> frame_poses() const;
+
+ private:
+  void open_pred_file(const EvalOptions& options);
+  void open_pred_dir(const EvalOptions& options);
+  void check_labels(const uint8_t* labels, bool is_gt, int64_t i) const;
+
+  h5::File gt_;
+  h5::File pred_;  // not open in pred-dir mode
+  std::string pred_dir_;
+  std::vector<std::string> tokens_;  // pred-dir: token of each evaluated frame
+  std::vector<int64_t> gt_rows_;
+  std::vector<int64_t> pred_rows_;
+  int64_t missing_ = 0;
+  std::vector<std::string> class_names_;
+  int free_class_ = 0;
+  GridGeometry grid_;
+  std::vector<int64_t> depth_shape_;
+};
+
+}  // namespace occ::metrics

@@ -1,0 +1,60 @@
+#pragma once
+// The ray casting behind RayIoU, reproducing SparseOcc's CUDA renderer
+// (MCG-NJU/SparseOcc lib/dvr/dvr.cu, render_forward "test" phase, called from
+// loaders/ray_metrics.py) on the CPU, including its float32 roundings, so our
+// depths and hit voxels equal the official ones.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace occ::metrics {
+
+using Vec3 = std::array<double, 3>;
+using Vec3f = std::array<float, 3>;
+
+// The 39 pitches x 360 azimuths of generate_lidar_rays() (ray_metrics.py):
+// pitch_k = -(pi/2 - atan(k + 1)) for k < 10, then the last step repeated
+// until the pitch reaches 0.21 rad; azimuth 0..359 degrees; pitch-major;
+// unit vectors rounded to float32 as np.float32 does.
+std::vector<double> lidar_pitches();
+std::vector<Vec3f> lidar_ray_directions();
+
+struct GridGeometry {
+  int64_t x = 0, y = 0, z = 0;  // voxels along each axis; labels indexed [x][y][z] in C order
+  Vec3 origin_m{};              // minimum corner (pc_range[:3])
+  double voxel_m = 0.4;         // isotropic edge length
+  int64_t voxels() const { return x * y * z; }
+  int64_t index(int64_t ix, int64_t iy, int64_t iz) const { return (ix * y + iy) * z + iz; }
+};
+
+// One ray's start and end in grid units, rounded to float32 like the
+// official `((p - pc_min) / voxel).float()` (computed in float64 first).
+struct GridRay {
+  Vec3f origin;
+  Vec3f end;
+};
+GridRay to_grid_ray(const GridGeometry& grid, const Vec3& origin_m, const Vec3f& direction);
+
+// Result of marching one ray through one occupancy grid.
+struct RayHit {
+  double distance =
+      -1;             // grid units: exit distance of the first occupied voxel, else of the last voxel inside
+  int64_t voxel = 0;  // flat index of that voxel; 0 (voxel [0,0,0]) when the ray never enters, as dvr.cu
+  bool entered = false;
+};
+
+// Marches a ray through two grids at once: bit 0 of `occupancy[v]` is grid A
+// (ground truth), bit 1 grid B (prediction). The traversal is geometric only,
+// so one walk serves both; it stops once both have hit.
+// Amanatides-Woo in double precision as dvr.cu: start voxel int() (truncation)
+// of the origin, step X only if tMaxX < tMaxY and tMaxX < tMaxZ, else Y if
+// tMaxY < tMaxZ, else Z; at most 1000 steps; distance = tMax at which the
+// ray leaves the voxel.
+void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
+                RayHit& hit_b);
+
+// The depth in metres the official code reports: float32(distance) times
+// float32(voxel size), in float32 (pred_dist *= _voxel_size on a float tensor).
+float depth_metres(const RayHit& hit, double voxel_m);
+
+}  // namespace occ::metrics
