@@ -35,12 +35,15 @@ demo: deps build
 install: build
 	cmake --install $(BUILD)
 
+# Tracked files and new ones not yet added (but not ignored ones).
+SOURCES = git ls-files --cached --others --exclude-standard '*.cpp' '*.h'
+
 format:
-	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+	$(SOURCES) | xargs clang-format -i
 
 # Fails listing the files whose formatting differs from .clang-format.
 format-check:
-	@files=$$(git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run 2>&1 | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | cut -d: -f1 | sort -u); \
+	@files=$$($(SOURCES) | xargs clang-format --dry-run 2>&1 | grep -o '^[^:]*:[0-9]*:[0-9]*: warning' | cut -d: -f1 | sort -u); \
 	if [ -n "$$files" ]; then echo "not formatted (run make format):"; echo "$$files"; exit 1; fi
 
 clean:

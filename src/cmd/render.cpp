@@ -26,7 +26,8 @@ std::pair<int64_t, int64_t> parse_range(const std::string& text) {
     size_t used_a = 0, used_b = 0;
     const int64_t a = std::stoll(text.substr(0, colon), &used_a);
     const int64_t b = std::stoll(text.substr(colon + 1), &used_b);
-    if (colon == std::string::npos || used_a != colon || used_b != text.size() - colon - 1) throw std::exception();
+    if (colon == std::string::npos || used_a != colon || used_b != text.size() - colon - 1)
+      throw std::exception();
     return {a, b};
   } catch (const std::exception&) {
     throw UsageError(str("--frames must be FIRST:LAST, got ", quoted(text)));
@@ -53,13 +54,16 @@ Runner register_render(CLI::App& app) {
   auto cli = std::make_shared<RenderCli>();
   auto& options = cli->options;
   app.add_option("input", options.input, "frames file (ground truth) or pred file (predictions)")->required();
-  app.add_option("-o,--output", options.output, "picture (.png, .jpg) for one frame or video (.mp4, .avi) for a range")
+  app.add_option("-o,--output", options.output,
+                 "picture (.png, .jpg) for one frame or video (.mp4, .avi) for a range")
       ->required();
-  app.add_option("--view", options.views, "views, composed into one sheet: bev, voxels, cameras, depth, flow, masks, compare")
+  app.add_option("--view", options.views,
+                 "views, composed into one sheet: bev, voxels, cameras, depth, flow, masks, compare")
       ->delimiter(',');
   app.add_option("--frame", cli->frame, "frame to draw (row of the input)");
   app.add_option("--frames", cli->frames, "inclusive range FIRST:LAST for a video");
-  app.add_option("--gt", options.gt, "frames file a pred input was made from (cameras, depth, masks, compare)");
+  app.add_option("--gt", options.gt,
+                 "frames file a pred input was made from (cameras, depth, masks, compare)");
   app.add_option("--masks", options.masks, "masks file (occ cluster-masks) for the masks view");
   app.add_option("--flow", options.flow, "flow file (occ flow-labels) for the flow view");
   app.add_flag("--camera-mask", options.camera_only, "draw only camera-visible voxels, as Occ3D evaluates");

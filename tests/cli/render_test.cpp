@@ -38,9 +38,8 @@ TEST(RenderCli, PictureOfSeveralViews) {
   TempDir dir;
   const std::string frames = write_frames(dir);
   const std::string png = dir.file("sheet.png");
-  const RunResult result =
-      run({OCC_BINARY, "render", frames, "--view", "bev,voxels,cameras,depth", "--frame", "1", "-o", png,
-           "--voxel-size", "180x320", "--tile-width", "96"});
+  const RunResult result = run({OCC_BINARY, "render", frames, "--view", "bev,voxels,cameras,depth", "--frame",
+                                "1", "-o", png, "--voxel-size", "180x320", "--tile-width", "96"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const cv::Mat image = cv::imread(png);
   ASSERT_FALSE(image.empty());
@@ -69,8 +68,8 @@ TEST(RenderCli, CompareNeedsPredictionAndGroundTruth) {
   std::vector<uint8_t> grid(200 * 200 * 16, 17);
   grid[(130 * 200 + 100) * 16 + 2] = 10;
   write_test_pred(dir.file("pred.h5"), frames, {grid}, {1});
-  const RunResult result = run({OCC_BINARY, "render", dir.file("pred.h5"), "--gt", frames, "--view", "compare", "-o",
-                                dir.file("compare.png")});
+  const RunResult result = run({OCC_BINARY, "render", dir.file("pred.h5"), "--gt", frames, "--view",
+                                "compare", "-o", dir.file("compare.png")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_FALSE(cv::imread(dir.file("compare.png")).empty());
   const RunResult no_gt =
@@ -88,14 +87,19 @@ TEST(RenderCli, BadInput) {
     std::string err;
   };
   const std::vector<Case> cases = {
-      {{frames, "--view", "sky", "-o", dir.file("a.png")}, 2,
+      {{frames, "--view", "sky", "-o", dir.file("a.png")},
+       2,
        "occ render: unknown view 'sky': use bev, voxels, cameras, depth, flow, masks, compare\n"},
-      {{frames, "--frame", "3", "-o", dir.file("a.png")}, 2,
+      {{frames, "--frame", "3", "-o", dir.file("a.png")},
+       2,
        "occ render: frame 3 is out of range: '" + frames + "' has 3 frames\n"},
-      {{frames, "--frames", "0:2", "-o", dir.file("a.png")}, 2,
+      {{frames, "--frames", "0:2", "-o", dir.file("a.png")},
+       2,
        "occ render: a frame range needs a video output (.mp4 or .avi)\n"},
-      {{frames, "-o", dir.file("a.gif")}, 2,
-       "occ render: -o '" + dir.file("a.gif") + "': use .png or .jpg for a picture, .mp4 or .avi for a video\n"},
+      {{frames, "-o", dir.file("a.gif")},
+       2,
+       "occ render: -o '" + dir.file("a.gif") +
+           "': use .png or .jpg for a picture, .mp4 or .avi for a video\n"},
       {{frames, "--view", "masks", "-o", dir.file("a.png")}, 2, "occ render: view 'masks' needs --masks\n"},
   };
   for (const auto& c : cases) {

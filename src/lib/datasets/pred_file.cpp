@@ -32,7 +32,8 @@ cv::Mat PredFile::depth(int64_t i, int64_t camera) const {
   const auto rows = h5::read_rows<float>(file_, "/pred/depth", i, 1);
   const int height = static_cast<int>(rows.shape[2]), width = static_cast<int>(rows.shape[3]);
   cv::Mat map(height, width, CV_32F);
-  std::memcpy(map.data, rows.values.data() + static_cast<size_t>(camera) * map.total(), map.total() * sizeof(float));
+  std::memcpy(map.data, rows.values.data() + static_cast<size_t>(camera) * map.total(),
+              map.total() * sizeof(float));
   return map;
 }
 

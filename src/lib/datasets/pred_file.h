@@ -25,8 +25,8 @@ class PredFile {
 
   bool has(const std::string& dataset) const { return file_.is_dataset(dataset); }
   std::vector<uint8_t> semantics(int64_t i) const;
-  std::vector<float> flow(int64_t i) const;           // requires /pred/flow; m/s as float
-  cv::Mat depth(int64_t i, int64_t camera) const;     // requires /pred/depth; CV_32F
+  std::vector<float> flow(int64_t i) const;        // requires /pred/flow; m/s as float
+  cv::Mat depth(int64_t i, int64_t camera) const;  // requires /pred/depth; CV_32F
 
  private:
   h5::File file_;

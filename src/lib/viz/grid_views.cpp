@@ -28,10 +28,12 @@ void draw_ego_and_scale(cv::Mat& image, const OccupancyGrid& grid, const BevStyl
   const cv::Point ego(static_cast<int>(ego_col * ppv), static_cast<int>(ego_row * ppv));
   if (style.ego_marker) {
     // A 4.5 m x 1.9 m car, front up, with a heading tick.
-    const int half_length = static_cast<int>(2.25 * metres_to_pixels), half_width = static_cast<int>(0.95 * metres_to_pixels);
+    const int half_length = static_cast<int>(2.25 * metres_to_pixels),
+              half_width = static_cast<int>(0.95 * metres_to_pixels);
     cv::rectangle(image, cv::Rect(ego.x - half_width, ego.y - half_length, 2 * half_width, 2 * half_length),
                   cv::Scalar(20, 20, 20), cv::FILLED);
-    cv::line(image, ego, ego - cv::Point(0, half_length + 3 * ppv), cv::Scalar(20, 20, 20), std::max(1, ppv / 2));
+    cv::line(image, ego, ego - cv::Point(0, half_length + 3 * ppv), cv::Scalar(20, 20, 20),
+             std::max(1, ppv / 2));
   }
   if (style.scale_bar) {
     const int length = static_cast<int>(std::lround(10.0 * metres_to_pixels));
@@ -69,7 +71,8 @@ cv::Mat render_bev(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& pale
       // Higher voxels slightly brighter: height reads even top-down.
       const double factor = 0.75 + 0.25 * static_cast<double>(z) / std::max<int64_t>(1, grid.shape[2] - 1);
       const cv::Vec3b colour = shade(label < palette.size() ? palette[label] : cv::Vec3b(0, 0, 0), factor);
-      const int row = static_cast<int>(grid.shape[0] - 1 - x) * ppv, col = static_cast<int>(grid.shape[1] - 1 - y) * ppv;
+      const int row = static_cast<int>(grid.shape[0] - 1 - x) * ppv,
+                col = static_cast<int>(grid.shape[1] - 1 - y) * ppv;
       image(cv::Rect(col, row, ppv, ppv)).setTo(cv::Scalar(colour[0], colour[1], colour[2]));
     }
   }
@@ -77,7 +80,8 @@ cv::Mat render_bev(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& pale
   return image;
 }
 
-cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& palette, const VoxelCamera& camera) {
+cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& palette,
+                      const VoxelCamera& camera) {
   cv::Mat image(camera.size, CV_8UC3);
   const double eye[3] = {-camera.back_m, 0.0, camera.up_m};
   const double target[3] = {camera.look_ahead_m, 0.0, 0.0};
@@ -92,7 +96,8 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
   const double u[3] = {r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]};
   const double focal = 0.5 * camera.size.height / std::tan(camera.vertical_fov_deg * M_PI / 360.0);
   const double grid_min[3] = {grid.origin[0], grid.origin[1], grid.origin[2]};
-  const double grid_max[3] = {grid.origin[0] + grid.shape[0] * grid.voxel[0], grid.origin[1] + grid.shape[1] * grid.voxel[1],
+  const double grid_max[3] = {grid.origin[0] + grid.shape[0] * grid.voxel[0],
+                              grid.origin[1] + grid.shape[1] * grid.voxel[1],
                               grid.origin[2] + grid.shape[2] * grid.voxel[2]};
   const double face_light[3] = {0.78, 0.62, 1.0};  // x faces, y faces, top/bottom faces
   parallel_for(camera.size.height, [&](int64_t row) {
@@ -124,13 +129,15 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
         int entry_axis = 2;
         for (int k = 0; k < 3; ++k) {
           const double p = eye[k] + (t_enter + 1e-9) * dir[k];
-          cell[k] = std::clamp<int64_t>(static_cast<int64_t>(std::floor((p - grid_min[k]) / grid.voxel[k])), 0, grid.shape[k] - 1);
+          cell[k] = std::clamp<int64_t>(static_cast<int64_t>(std::floor((p - grid_min[k]) / grid.voxel[k])),
+                                        0, grid.shape[k] - 1);
           step[k] = dir[k] > 0 ? 1 : -1;
           const double boundary = grid_min[k] + (cell[k] + (dir[k] > 0 ? 1 : 0)) * grid.voxel[k];
           t_max[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : (boundary - eye[k]) / dir[k];
           t_delta[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : grid.voxel[k] / std::abs(dir[k]);
           // The face the ray entered the box through shades the first voxel.
-          if (std::abs((eye[k] + t_enter * dir[k]) - (dir[k] > 0 ? grid_min[k] : grid_max[k])) < 1e-6) entry_axis = k;
+          if (std::abs((eye[k] + t_enter * dir[k]) - (dir[k] > 0 ? grid_min[k] : grid_max[k])) < 1e-6)
+            entry_axis = k;
         }
         double t = t_enter;
         int axis = entry_axis;
@@ -167,19 +174,23 @@ cv::Mat render_flow_bev(const OccupancyGrid& grid, double max_speed, const BevSt
       const int64_t z = top_voxel(grid, x, y, style.camera_only);
       if (z < 0) continue;
       const int64_t i = grid.index(x, y, z);
-      const cv::Vec2f v = grid.flow.empty() ? cv::Vec2f(0, 0) : cv::Vec2f(grid.flow[2 * i], grid.flow[2 * i + 1]);
+      const cv::Vec2f v =
+          grid.flow.empty() ? cv::Vec2f(0, 0) : cv::Vec2f(grid.flow[2 * i], grid.flow[2 * i + 1]);
       column_flow[static_cast<size_t>(x * grid.shape[1] + y)] = v;
       const double speed = std::hypot(v[0], v[1]);
       cv::Vec3b colour(170, 170, 170);
       if (speed > 1e-3) {
         // Hue by heading in the BEV picture (up = +x), saturation by speed.
         const double angle = std::atan2(v[1], v[0]);
-        cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar((angle + M_PI) / (2 * M_PI) * 180, std::min(1.0, speed / max_speed) * 255, 255));
+        cv::Mat hsv(
+            1, 1, CV_8UC3,
+            cv::Scalar((angle + M_PI) / (2 * M_PI) * 180, std::min(1.0, speed / max_speed) * 255, 255));
         cv::Mat rgb;
         cv::cvtColor(hsv, rgb, cv::COLOR_HSV2RGB);
         colour = rgb.at<cv::Vec3b>(0, 0);
       }
-      const int row = static_cast<int>(grid.shape[0] - 1 - x) * ppv, col = static_cast<int>(grid.shape[1] - 1 - y) * ppv;
+      const int row = static_cast<int>(grid.shape[0] - 1 - x) * ppv,
+                col = static_cast<int>(grid.shape[1] - 1 - y) * ppv;
       image(cv::Rect(col, row, ppv, ppv)).setTo(cv::Scalar(colour[0], colour[1], colour[2]));
     }
   }
@@ -190,7 +201,8 @@ cv::Mat render_flow_bev(const OccupancyGrid& grid, double max_speed, const BevSt
       if (speed < 0.2) continue;
       // One second of motion, drawn in BEV pixels (x up, y left).
       const cv::Point from = bev_pixel(grid, x, y, ppv);
-      const cv::Point to = from + cv::Point(static_cast<int>(-v[1] / grid.voxel[1] * ppv), static_cast<int>(-v[0] / grid.voxel[0] * ppv));
+      const cv::Point to = from + cv::Point(static_cast<int>(-v[1] / grid.voxel[1] * ppv),
+                                            static_cast<int>(-v[0] / grid.voxel[0] * ppv));
       cv::arrowedLine(image, from, to, cv::Scalar(20, 20, 20), 1, cv::LINE_AA, 0, 0.3);
     }
   }
@@ -209,12 +221,14 @@ cv::Mat render_error_bev(const OccupancyGrid& truth, const OccupancyGrid& predic
         const int64_t i = truth.index(x, y, z);
         // Evaluate where Occ3D does: camera-visible voxels when asked.
         if (style.camera_only && !truth.visible.empty() && !truth.visible[i]) continue;
-        occupied = occupied || truth.labels[i] != truth.free_class || prediction.labels[i] != prediction.free_class;
+        occupied =
+            occupied || truth.labels[i] != truth.free_class || prediction.labels[i] != prediction.free_class;
         wrong = wrong || truth.labels[i] != prediction.labels[i];
       }
       if (!occupied && !wrong) continue;
       const cv::Scalar colour = wrong ? cv::Scalar(220, 30, 30) : cv::Scalar(190, 190, 190);
-      const int row = static_cast<int>(truth.shape[0] - 1 - x) * ppv, col = static_cast<int>(truth.shape[1] - 1 - y) * ppv;
+      const int row = static_cast<int>(truth.shape[0] - 1 - x) * ppv,
+                col = static_cast<int>(truth.shape[1] - 1 - y) * ppv;
       image(cv::Rect(col, row, ppv, ppv)).setTo(colour);
     }
   }

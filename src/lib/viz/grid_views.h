@@ -33,12 +33,14 @@ struct VoxelCamera {
 
 // Ray-cast rendering of occupied voxels: face shading by normal and depth
 // cueing (fog with distance) so the structure reads.
-cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& palette, const VoxelCamera& camera);
+cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& palette,
+                      const VoxelCamera& camera);
 
 // BEV of occupancy flow: hue = direction, saturation = speed (up to
 // max_speed m/s), over the grey BEV of occupied columns; arrows every
 // `arrow_step` voxels where something moves.
-cv::Mat render_flow_bev(const OccupancyGrid& grid, double max_speed, const BevStyle& style, int arrow_step = 8);
+cv::Mat render_flow_bev(const OccupancyGrid& grid, double max_speed, const BevStyle& style,
+                        int arrow_step = 8);
 
 // Error BEV: columns whose drawn voxels disagree between GT and prediction
 // in red, agreeing occupied columns grey. Both grids share the shape.

@@ -19,12 +19,24 @@ std::vector<cv::Vec3f> colour_wheel() {
     for (int i = 0; i < segments[s]; ++i) {
       const float t = static_cast<float>(i) / segments[s];
       switch (s) {
-        case 0: wheel.emplace_back(255, 255 * t, 0); break;
-        case 1: wheel.emplace_back(255 - 255 * t, 255, 0); break;
-        case 2: wheel.emplace_back(0, 255, 255 * t); break;
-        case 3: wheel.emplace_back(0, 255 - 255 * t, 255); break;
-        case 4: wheel.emplace_back(255 * t, 0, 255); break;
-        default: wheel.emplace_back(255, 0, 255 - 255 * t); break;
+        case 0:
+          wheel.emplace_back(255, 255 * t, 0);
+          break;
+        case 1:
+          wheel.emplace_back(255 - 255 * t, 255, 0);
+          break;
+        case 2:
+          wheel.emplace_back(0, 255, 255 * t);
+          break;
+        case 3:
+          wheel.emplace_back(0, 255 - 255 * t, 255);
+          break;
+        case 4:
+          wheel.emplace_back(255 * t, 0, 255);
+          break;
+        default:
+          wheel.emplace_back(255, 0, 255 - 255 * t);
+          break;
       }
     }
   }
@@ -40,7 +52,8 @@ cv::Mat flow_to_colour(const cv::Mat& flow, double max_magnitude, const cv::Mat&
     for (int y = 0; y < flow.rows; ++y) {
       for (int x = 0; x < flow.cols; ++x) {
         const cv::Vec2f f = flow.at<cv::Vec2f>(y, x);
-        if (std::isfinite(f[0]) && std::isfinite(f[1])) max_magnitude = std::max<double>(max_magnitude, std::hypot(f[0], f[1]));
+        if (std::isfinite(f[0]) && std::isfinite(f[1]))
+          max_magnitude = std::max<double>(max_magnitude, std::hypot(f[0], f[1]));
       }
     }
     max_magnitude = std::max(max_magnitude, 1e-6);
@@ -50,7 +63,8 @@ cv::Mat flow_to_colour(const cv::Mat& flow, double max_magnitude, const cv::Mat&
   for (int y = 0; y < flow.rows; ++y) {
     for (int x = 0; x < flow.cols; ++x) {
       const cv::Vec2f f = flow.at<cv::Vec2f>(y, x);
-      if (!std::isfinite(f[0]) || !std::isfinite(f[1]) || (!valid.empty() && !valid.at<uint8_t>(y, x))) continue;
+      if (!std::isfinite(f[0]) || !std::isfinite(f[1]) || (!valid.empty() && !valid.at<uint8_t>(y, x)))
+        continue;
       const double radius = std::min(1.0, std::hypot(f[0], f[1]) / max_magnitude);
       const double angle = std::atan2(-f[1], -f[0]) / M_PI;  // the wheel's convention
       const double position = (angle + 1) / 2 * (n - 1);
@@ -74,8 +88,9 @@ cv::Mat depth_to_colour(const cv::Mat& depth, double min_m, double max_m) {
     for (int x = 0; x < depth.cols; ++x) {
       const float d = depth.at<float>(y, x);
       // Log depth spreads a street scene (2-80 m) over the whole map; near is warm.
-      const double nearness =
-          d > 0 && std::isfinite(d) ? 1.0 - std::log(std::clamp<double>(d, min_m, max_m) / min_m) / log_range : 0.0;
+      const double nearness = d > 0 && std::isfinite(d)
+                                  ? 1.0 - std::log(std::clamp<double>(d, min_m, max_m) / min_m) / log_range
+                                  : 0.0;
       scaled.at<uint8_t>(y, x) = static_cast<uint8_t>(std::lround(255 * nearness));
     }
   }
@@ -94,7 +109,8 @@ cv::Mat draw_boundaries(const cv::Mat& image, const cv::Mat& labels, const cv::V
   for (int y = 0; y < ids.rows; ++y) {
     for (int x = 0; x < ids.cols; ++x) {
       const int id = ids.at<int>(y, x);
-      if ((x + 1 < ids.cols && ids.at<int>(y, x + 1) != id) || (y + 1 < ids.rows && ids.at<int>(y + 1, x) != id)) {
+      if ((x + 1 < ids.cols && ids.at<int>(y, x + 1) != id) ||
+          (y + 1 < ids.rows && ids.at<int>(y + 1, x) != id)) {
         out.at<cv::Vec3b>(y, x) = colour;
       }
     }
@@ -102,8 +118,9 @@ cv::Mat draw_boundaries(const cv::Mat& image, const cv::Mat& labels, const cv::V
   return out;
 }
 
-cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid, const std::vector<cv::Vec3b>& palette,
-                          const Matrix3& k, const Matrix4& ego_from_camera, bool camera_only, double alpha) {
+cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid,
+                          const std::vector<cv::Vec3b>& palette, const Matrix3& k,
+                          const Matrix4& ego_from_camera, bool camera_only, double alpha) {
   const Matrix4 m = labels::rigid_inverse(ego_from_camera);
   cv::Mat nearest(image.size(), CV_32F, cv::Scalar(1e30f));
   cv::Mat colours(image.size(), CV_8UC3, cv::Scalar(0, 0, 0));
@@ -122,8 +139,9 @@ cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid, const
         const double u = k[0] * cx / cz + k[1] * cy / cz + k[2], v = k[4] * cy / cz + k[5];
         // A voxel covers about f * size / depth pixels.
         const int half = std::max(1, static_cast<int>(std::lround(0.5 * k[0] * grid.voxel[0] / cz)));
-        const cv::Rect square = cv::Rect(static_cast<int>(u) - half, static_cast<int>(v) - half, 2 * half + 1, 2 * half + 1) &
-                                cv::Rect(0, 0, image.cols, image.rows);
+        const cv::Rect square =
+            cv::Rect(static_cast<int>(u) - half, static_cast<int>(v) - half, 2 * half + 1, 2 * half + 1) &
+            cv::Rect(0, 0, image.cols, image.rows);
         if (square.empty()) continue;
         const uint8_t label = grid.labels[i];
         const cv::Vec3b colour = label < palette.size() ? palette[label] : cv::Vec3b(0, 0, 0);
@@ -173,16 +191,19 @@ cv::Mat rig_sheet(const std::vector<cv::Mat>& images, const std::vector<std::str
   }
   const int rows = (static_cast<int>(order.size()) + columns - 1) / columns;
   const cv::Mat& first = images.at(0);
-  const int tile_height = static_cast<int>(std::lround(static_cast<double>(first.rows) * tile_width / first.cols));
+  const int tile_height =
+      static_cast<int>(std::lround(static_cast<double>(first.rows) * tile_width / first.cols));
   cv::Mat sheet(rows * tile_height, columns * tile_width, CV_8UC3, cv::Scalar(255, 255, 255));
   for (size_t slot = 0; slot < order.size(); ++slot) {
     cv::Mat tile;
     cv::resize(images[order[slot]], tile, cv::Size(tile_width, tile_height), 0, 0, cv::INTER_AREA);
     const std::string& name = names[order[slot]];
-    cv::putText(tile, name, cv::Point(6, 16), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 3, cv::LINE_AA);
-    cv::putText(tile, name, cv::Point(6, 16), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
-    tile.copyTo(sheet(cv::Rect(static_cast<int>(slot % columns) * tile_width, static_cast<int>(slot / columns) * tile_height,
-                               tile_width, tile_height)));
+    cv::putText(tile, name, cv::Point(6, 16), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 3,
+                cv::LINE_AA);
+    cv::putText(tile, name, cv::Point(6, 16), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(255, 255, 255), 1,
+                cv::LINE_AA);
+    tile.copyTo(sheet(cv::Rect(static_cast<int>(slot % columns) * tile_width,
+                               static_cast<int>(slot / columns) * tile_height, tile_width, tile_height)));
   }
   return sheet;
 }

@@ -25,9 +25,9 @@ cv::Mat depth_to_colour(const cv::Mat& depth, double min_m = 1.0, double max_m =
 cv::Mat draw_boundaries(const cv::Mat& image, const cv::Mat& labels, const cv::Vec3b& colour = {255, 255, 0});
 
 // Occupied voxels projected into a camera (nearest wins), blended over the image.
-cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid, const std::vector<cv::Vec3b>& palette,
-                          const Matrix3& intrinsics, const Matrix4& ego_from_camera, bool camera_only,
-                          double alpha = 0.55);
+cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid,
+                          const std::vector<cv::Vec3b>& palette, const Matrix3& intrinsics,
+                          const Matrix4& ego_from_camera, bool camera_only, double alpha = 0.55);
 
 // Camera images in rig layout: nuScenes' six cameras as
 // FRONT_LEFT FRONT FRONT_RIGHT / BACK_LEFT BACK BACK_RIGHT (back row mirrored

@@ -99,7 +99,8 @@ Sources open_sources(const RenderOptions& options) {
     }
     sources.class_names = sources.pred->class_names();
   } else if (schema == "occ.frames") {
-    if (!options.gt.empty()) throw UsageError("--gt goes with a pred file; the input is a frames file already");
+    if (!options.gt.empty())
+      throw UsageError("--gt goes with a pred file; the input is a frames file already");
     sources.frames = std::make_unique<FramesFile>(options.input);
     sources.class_names = sources.frames->class_names();
   } else {
@@ -152,12 +153,14 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
     return {{"voxels, " + what, render_voxels(sources.grid(i, false), sources.palette, camera)}};
   }
   if (view == "compare") {
-    if (!sources.pred) throw UsageError("view 'compare' needs a pred file as input and its frames file as --gt");
+    if (!sources.pred)
+      throw UsageError("view 'compare' needs a pred file as input and its frames file as --gt");
     const FramesFile& frames = need_frames(sources, view);
     OccupancyGrid truth = sources.grid_from_frames(row, false);
     const OccupancyGrid prediction = sources.grid_from_pred(i, false);
     if (truth.shape != prediction.shape) {
-      throw FormatError(str(quoted(sources.pred->path()), " and ", quoted(frames.path()), " have different grids"));
+      throw FormatError(
+          str(quoted(sources.pred->path()), " and ", quoted(frames.path()), " have different grids"));
     }
     return {{"ground truth", render_bev(truth, sources.palette, bev)},
             {"prediction", render_bev(prediction, sources.palette, bev)},
@@ -194,7 +197,8 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
     for (int64_t c = 0; c < cameras; ++c) {
       images.push_back(depth_to_colour(rendered ? sources.pred->depth(i, c) : frames.depth(row, c)));
     }
-    return {{rendered ? "rendered depth" : "depth", rig_sheet(images, frames.camera_names(), options.camera_tile_width)}};
+    return {{rendered ? "rendered depth" : "depth",
+             rig_sheet(images, frames.camera_names(), options.camera_tile_width)}};
   }
   if (view == "flow") {
     std::vector<Panel> panels;
@@ -213,7 +217,8 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
                         rig_sheet(images, frames.camera_names(), options.camera_tile_width)});
     }
     const OccupancyGrid grid = sources.grid(i, true);
-    if (!grid.flow.empty()) panels.push_back({"occupancy flow (hue: heading, 1 s arrows)", render_flow_bev(grid, 10.0, bev)});
+    if (!grid.flow.empty())
+      panels.push_back({"occupancy flow (hue: heading, 1 s arrows)", render_flow_bev(grid, 10.0, bev)});
     if (panels.empty()) throw UsageError("view 'flow' needs --flow or occupancy flow in the input");
     return panels;
   }
@@ -242,7 +247,8 @@ cv::Mat render_frame(const Sources& sources, int64_t i, const RenderOptions& opt
 }  // namespace
 
 const std::vector<std::string>& render_views() {
-  static const std::vector<std::string> views = {"bev", "voxels", "cameras", "depth", "flow", "masks", "compare"};
+  static const std::vector<std::string> views = {"bev",  "voxels", "cameras", "depth",
+                                                 "flow", "masks",  "compare"};
   return views;
 }
 
@@ -257,14 +263,16 @@ void RenderOptions::validate() const {
   }
   const std::string extension = extension_of(output);
   if (extension != "png" && extension != "jpg" && extension != "jpeg" && !is_video(output)) {
-    throw UsageError(str("-o ", quoted(output), ": use .png or .jpg for a picture, .mp4 or .avi for a video"));
+    throw UsageError(
+        str("-o ", quoted(output), ": use .png or .jpg for a picture, .mp4 or .avi for a video"));
   }
   if (first_frame < 0 || last_frame < first_frame) throw UsageError("bad frame range");
   if (!is_video(output) && last_frame != first_frame) {
     throw UsageError("a frame range needs a video output (.mp4 or .avi)");
   }
   if (bev_pixels_per_voxel < 1 || bev_pixels_per_voxel > 16) throw UsageError("--bev-scale must be 1 to 16");
-  if (voxel_size.width < 16 || voxel_size.height < 16 || voxel_size.width > 7680 || voxel_size.height > 4320) {
+  if (voxel_size.width < 16 || voxel_size.height < 16 || voxel_size.width > 7680 ||
+      voxel_size.height > 4320) {
     throw UsageError("--voxel-size must be between 16x16 and 4320x7680");
   }
   if (camera_tile_width < 32 || camera_tile_width > 4096) throw UsageError("--tile-width must be 32 to 4096");
@@ -296,8 +304,9 @@ RenderSummary render(const RenderOptions& options) {
       cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
       if (!writer.isOpened()) {
         summary.size = bgr.size();
-        const int fourcc = extension_of(options.output) == "mp4" ? cv::VideoWriter::fourcc('m', 'p', '4', 'v')
-                                                                  : cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
+        const int fourcc = extension_of(options.output) == "mp4"
+                               ? cv::VideoWriter::fourcc('m', 'p', '4', 'v')
+                               : cv::VideoWriter::fourcc('M', 'J', 'P', 'G');
         if (!writer.open(atomic.temp_path(), fourcc, options.fps, summary.size)) {
           throw IoError(str("cannot write video ", quoted(options.output), ": no encoder for it in OpenCV"));
         }

@@ -8,10 +8,10 @@
 namespace occ::viz {
 
 struct RenderOptions {
-  std::string input;   // a frames file or a pred file
-  std::string gt;      // the frames file a pred file was made from (cameras, compare, ...)
-  std::string masks;   // masks file for the masks view
-  std::string flow;    // flow file for the flow view
+  std::string input;  // a frames file or a pred file
+  std::string gt;     // the frames file a pred file was made from (cameras, compare, ...)
+  std::string masks;  // masks file for the masks view
+  std::string flow;   // flow file for the flow view
   std::vector<std::string> views = {"bev"};
   int64_t first_frame = 0;
   int64_t last_frame = 0;    // inclusive
@@ -21,7 +21,7 @@ struct RenderOptions {
   int bev_pixels_per_voxel = 2;
   cv::Size voxel_size{960, 540};
   int camera_tile_width = 320;
-  double fps = 2.0;          // video frame rate (nuScenes keyframes: 2 Hz)
+  double fps = 2.0;  // video frame rate (nuScenes keyframes: 2 Hz)
 
   void validate() const;
 };

@@ -34,7 +34,8 @@ cv::Mat legend(const std::vector<std::string>& names, const std::vector<cv::Vec3
     const cv::Vec3b c = colours[i];
     cv::rectangle(out, cv::Rect(x, y + 3, 14, 14), cv::Scalar(c[0], c[1], c[2]), cv::FILLED);
     cv::rectangle(out, cv::Rect(x, y + 3, 14, 14), kInk, 1);
-    cv::putText(out, names[i], cv::Point(x + 19, y + 15), cv::FONT_HERSHEY_SIMPLEX, 0.42, kInk, 1, cv::LINE_AA);
+    cv::putText(out, names[i], cv::Point(x + 19, y + 15), cv::FONT_HERSHEY_SIMPLEX, 0.42, kInk, 1,
+                cv::LINE_AA);
   }
   return out;
 }
@@ -42,8 +43,8 @@ cv::Mat legend(const std::vector<std::string>& names, const std::vector<cv::Vec3
 }  // namespace
 
 cv::Mat compose_sheet(const std::vector<Panel>& panels, const std::string& caption,
-                      const std::vector<std::string>& legend_names, const std::vector<cv::Vec3b>& legend_colours,
-                      int max_width) {
+                      const std::vector<std::string>& legend_names,
+                      const std::vector<cv::Vec3b>& legend_colours, int max_width) {
   std::vector<std::vector<cv::Mat>> rows(1);
   int row_width = 0;
   for (const auto& panel : panels) {

@@ -15,7 +15,7 @@ struct Panel {
 // Panels are laid out left to right in rows no wider than `max_width`
 // (a wider panel gets a row of its own, scaled down to fit).
 cv::Mat compose_sheet(const std::vector<Panel>& panels, const std::string& caption,
-                      const std::vector<std::string>& legend_names, const std::vector<cv::Vec3b>& legend_colours,
-                      int max_width = 1600);
+                      const std::vector<std::string>& legend_names,
+                      const std::vector<cv::Vec3b>& legend_colours, int max_width = 1600);
 
 }  // namespace occ::viz
