@@ -66,8 +66,9 @@ cv::Mat flow_to_colour(const cv::Mat& flow, double max_magnitude, const cv::Mat&
       if (!std::isfinite(f[0]) || !std::isfinite(f[1]) || (!valid.empty() && !valid.at<uint8_t>(y, x)))
         continue;
       const double radius = std::min(1.0, std::hypot(f[0], f[1]) / max_magnitude);
-      const double angle = std::atan2(-f[1], -f[0]) / M_PI;  // the wheel's convention
-      const double position = (angle + 1) / 2 * (n - 1);
+      // In double: float atan2 returns float(pi) > pi, which would index before the wheel.
+      const double angle = std::atan2(-static_cast<double>(f[1]), -static_cast<double>(f[0])) / M_PI;
+      const double position = std::clamp((angle + 1) / 2 * (n - 1), 0.0, n - 1.0);
       const int k0 = static_cast<int>(std::floor(position)), k1 = (k0 + 1) % n;
       const double blend = position - k0;
       cv::Vec3b& out = image.at<cv::Vec3b>(y, x);
