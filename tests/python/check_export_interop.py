@@ -243,31 +243,49 @@ def check_safetensors(path):
     check(np.array_equal(loaded['encoder.weight'], tensors['encoder.weight']), 'safetensors package agrees')
 
 
+def export_and_check(fmt, occ, folder, sem, flow):
+    def at(name):
+        return os.path.join(folder, name)
+    if fmt == 'occ3d-npz':
+        run([occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', fmt, '-o', at('npz')])
+        check_occ3d_npz(at('npz'), sem)
+    elif fmt == 'semantickitti':
+        run([occ, 'export', '-q', at('kitti.pred.h5'), '--gt', at('kitti.h5'), '-f', fmt, '-o', at('kitti')])
+        check_semantickitti(at('kitti'))
+    elif fmt == 'ply':
+        run([occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', fmt, '-o', at('ply')])
+        check_ply(at('ply'), sem)
+    elif fmt == 'openocc':
+        run([occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', fmt, '-o', at('submission.gz'),
+             '--method', 'occ-test', '--team', 'T', '--authors', 'A B,C D'])
+        check_openocc(at('submission.gz'), sem, flow)
+    elif fmt == 'torch':
+        run([occ, 'export', '-q', at('model.h5'), '-f', fmt, '-o', at('model.pt')])
+        check_torch(at('model.pt'))
+    elif fmt == 'safetensors':
+        run([occ, 'export', '-q', at('model.h5'), '-f', fmt, '-o', at('model.safetensors')])
+        check_safetensors(at('model.safetensors'))
+    else:
+        sys.exit(f'unknown format {fmt}')
+
+
+FORMATS = ['occ3d-npz', 'semantickitti', 'ply', 'openocc', 'torch', 'safetensors']
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--occ', required=True)
     parser.add_argument('--writer', required=True)
+    parser.add_argument('--format', action='append', choices=FORMATS,
+                        help='check only this format (repeatable); default: all')
     args = parser.parse_args()
+    formats = args.format or FORMATS
     with tempfile.TemporaryDirectory() as folder:
-        def at(name):
-            return os.path.join(folder, name)
         run([args.writer, folder])
         sem, flow = expected_pred()
-        run([args.occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', 'occ3d-npz', '-o', at('npz')])
-        check_occ3d_npz(at('npz'), sem)
-        run([args.occ, 'export', '-q', at('kitti.pred.h5'), '--gt', at('kitti.h5'), '-f', 'semantickitti',
-             '-o', at('kitti')])
-        check_semantickitti(at('kitti'))
-        run([args.occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', 'ply', '-o', at('ply')])
-        check_ply(at('ply'), sem)
-        run([args.occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', 'openocc', '-o',
-             at('submission.gz'), '--method', 'occ-test', '--team', 'T', '--authors', 'A B,C D'])
-        check_openocc(at('submission.gz'), sem, flow)
-        run([args.occ, 'export', '-q', at('model.h5'), '-f', 'torch', '-o', at('model.pt')])
-        check_torch(at('model.pt'))
-        run([args.occ, 'export', '-q', at('model.h5'), '-f', 'safetensors', '-o', at('model.safetensors')])
-        check_safetensors(at('model.safetensors'))
-    print('export interop: occ3d-npz, semantickitti, ply, openocc, torch, safetensors ok')
+        for fmt in formats:
+            export_and_check(fmt, args.occ, folder, sem, flow)
+    print(f"export interop: {', '.join(formats)} ok")
 
 
 if __name__ == '__main__':
