@@ -8,8 +8,9 @@ const std::vector<Command>& command_table() {
        register_cluster_masks},
       {"flow-labels", "optical flow, consistency and dynamic masks for Let Occ Flow", "Data",
        register_flow_labels},
-      {"export", "pred and model files to Occ3D, SemanticKITTI, PLY, OpenOcc, torch, safetensors", "Results",
-       register_export},
+      {"export",
+       "pred, model and frames files to Occ3D, SemanticKITTI, PLY, OpenOcc, torch, safetensors, nuScenes",
+       "Results", register_export},
       {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
   };
   return commands;

@@ -20,7 +20,7 @@ std::string formats_help() {
 
 void export_and_report(const exporting::ExportOptions& options) {
   const exporting::ExportSummary summary = exporting::run_export(options);
-  const char* unit = summary.kind == "model" ? "tensors" : "frames";
+  const char* unit = summary.kind == "model" ? "tensors" : "frames";  // pred and frames files hold frames
   std::printf("exported %lld %s to %s (%s)\n", static_cast<long long>(summary.items), unit,
               occ::quoted(options.output).c_str(), options.format.c_str());
 }
@@ -30,7 +30,9 @@ void export_and_report(const exporting::ExportOptions& options) {
 Runner register_export(CLI::App& app) {
   auto options = std::make_shared<exporting::ExportOptions>();
   auto& submission = options->submission;
-  app.add_option("input", options->input, "pred file (occ predict) or model file (occ train)")->required();
+  app.add_option("input", options->input,
+                 "pred file (occ predict), model file (occ train) or frames file (occ prep)")
+      ->required();
   app.add_option("-f,--format", options->format, formats_help())->required();
   app.add_option("-o,--output", options->output, "file or folder to write, per format; never left partial")
       ->required();
@@ -49,6 +51,9 @@ Runner register_export(CLI::App& app) {
   app.add_option("--email", submission.email, "openocc: contact e-mail");
   app.add_option("--institution", submission.institution, "openocc: institution or company");
   app.add_option("--country", submission.country, "openocc: country or region (ISO 3166, e.g. DE)");
+  app.add_option("--nuscenes-version", options->nuscenes_version,
+                 "nuscenes: folder of the JSON tables, the dataset version nuScenes tools are given")
+      ->capture_default_str();
   app.add_flag("--zero-flow", options->zero_flow,
                "openocc: write zero flow for a pred without /pred/flow (a RayIoU-only submission)");
   return [options] { export_and_report(*options); };

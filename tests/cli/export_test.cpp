@@ -60,13 +60,27 @@ TEST(ExportCli, ModelsExportToTorchAndSafetensors) {
   }
 }
 
+TEST(ExportCli, FramesExportToANuScenesLayout) {
+  TempDir dir;
+  ExportFrames spec;
+  spec.image_height = 4;
+  spec.image_width = 8;
+  write_export_frames(dir.file("frames.h5"), spec);
+  const RunResult result = run({OCC_BINARY, "export", dir.file("frames.h5"), "-f", "nuscenes", "-o",
+                                dir.file("ns"), "--nuscenes-version", "v1.0-mini", "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "exported 2 frames to '" + dir.file("ns") + "' (nuscenes)\n");
+  EXPECT_TRUE(std::filesystem::exists(dir.file("ns/v1.0-mini/sample_data.json")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("ns/samples/CAM_FRONT/scene-0__CAM_FRONT__500000.jpg")));
+}
+
 TEST(ExportCli, UnknownFormatIsAUsageError) {
   ExportInputs in;
   const RunResult result = run({OCC_BINARY, "export", in.pred, "-f", "obj", "-o", in.dir.file("x")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "occ export: unknown format 'obj' (formats: occ3d-npz, semantickitti, ply, openocc, torch, "
-            "safetensors)\n");
+            "safetensors, nuscenes)\n");
   EXPECT_TRUE(in.outputs().empty());
 }
 

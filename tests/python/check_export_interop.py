@@ -4,7 +4,8 @@ export format and see the right dtypes, shapes and values.
 
 The input files come from tests/tools/export_test_writer (see its comments):
 frames.h5 + pred.h5 (Occ3D grid, two keyframes 10 m apart, LiDAR at (1, 0, 2)
-in the ego frame), kitti.h5 + kitti.pred.h5 (SemanticKITTI grid) and model.h5.
+in the ego frame), kitti.h5 + kitti.pred.h5 (SemanticKITTI grid), model.h5 and scene.h5 (a
+frames file with images, occupancy, LiDAR and boxes for the nuscenes layout).
 The OpenOcc rays are checked against an independent Python port of the
 RayIoU ray casting (SparseOcc ray_metrics.py + lib/dvr/dvr.cu, test phase).
 """
@@ -243,6 +244,68 @@ def check_safetensors(path):
     check(np.array_equal(loaded['encoder.weight'], tensors['encoder.weight']), 'safetensors package agrees')
 
 
+def quaternion_matrix(q):
+    w, x, y, z = q
+    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+
+
+def check_nuscenes(folder, frames_path):
+    """Every token a table names exists; files, poses and Occ3D labels match the frames file."""
+    import h5py
+    tables = {}
+    for name in ['scene', 'sample', 'sample_data', 'ego_pose', 'calibrated_sensor', 'sensor', 'log', 'map',
+                 'category', 'instance', 'sample_annotation', 'attribute', 'visibility']:
+        with open(os.path.join(folder, 'v1.0-trainval', name + '.json')) as f:
+            tables[name] = {record['token']: record for record in json.load(f)}
+    links = {'scene': {'log_token': 'log', 'first_sample_token': 'sample', 'last_sample_token': 'sample'},
+             'sample': {'scene_token': 'scene'},
+             'sample_data': {'sample_token': 'sample', 'ego_pose_token': 'ego_pose',
+                             'calibrated_sensor_token': 'calibrated_sensor'},
+             'calibrated_sensor': {'sensor_token': 'sensor'},
+             'instance': {'category_token': 'category', 'first_annotation_token': 'sample_annotation',
+                          'last_annotation_token': 'sample_annotation'},
+             'sample_annotation': {'sample_token': 'sample', 'instance_token': 'instance',
+                                   'visibility_token': 'visibility'}}
+    for table, fields in links.items():
+        for record in tables[table].values():
+            for field, target in fields.items():
+                check(record[field] in tables[target], f'{table}.{field} -> {target}')
+            for chain in ('prev', 'next'):
+                if chain in record and record[chain]:
+                    check(record[chain] in tables[table], f'{table}.{chain}')
+    check(sorted(tables['sample']) == ['key-0', 'key-1'], 'keyframes are the samples')
+    with h5py.File(frames_path, 'r') as frames:
+        ego_from_camera = frames['/cameras/ego_from_camera'][0, 0]
+        semantics = frames['/occupancy/semantics'][()]
+        mask_camera = frames['/occupancy/mask_camera'][()]
+    sensors = tables['sensor']
+    for record in tables['sample_data'].values():
+        path = os.path.join(folder, record['filename'])
+        check(os.path.exists(path), f"{record['filename']} exists")
+        calibration = tables['calibrated_sensor'][record['calibrated_sensor_token']]
+        if sensors[calibration['sensor_token']]['channel'] == 'CAM_FRONT':
+            check(open(path, 'rb').read(2) == b'\xff\xd8', 'camera images are JPEG')
+            check((record['width'], record['height']) == (16, 8), 'image size')
+            check(np.allclose(quaternion_matrix(calibration['rotation']), ego_from_camera[:3, :3]), 'camera rotation')
+            check(np.allclose(calibration['translation'], ego_from_camera[:3, 3]), 'camera translation')
+        else:
+            points = np.fromfile(path, dtype=np.float32).reshape(-1, 5)
+            check(np.allclose(points[0, :3], [4, 0, -1]), 'LiDAR points in the sensor frame')
+        pose = tables['ego_pose'][record['ego_pose_token']]
+        check(pose['rotation'] == [1, 0, 0, 0] and 100 <= pose['translation'][0] <= 102, 'ego pose')
+    for i, token in [(0, 'key-0'), (2, 'key-1')]:
+        with np.load(os.path.join(folder, 'gts/scene-0', token, 'labels.npz')) as labels:
+            check(sorted(labels.keys()) == ['mask_camera', 'semantics'], f'labels.npz keys {sorted(labels.keys())}')
+            check(labels['semantics'].dtype == np.uint8 and labels['semantics'].shape == (200, 200, 16), 'semantics')
+            check(np.array_equal(labels['semantics'], semantics[i]), 'semantics values')
+            check(np.array_equal(labels['mask_camera'], mask_camera[i]), 'mask_camera values')
+    annotations = sorted(tables['sample_annotation'].values(), key=lambda a: a['translation'][0])
+    check([a['translation'] for a in annotations] == [[105, 0, 1], [106, 0, 1]], 'boxes in the global frame')
+    check([a['num_lidar_pts'] for a in annotations] == [1, 1], 'LiDAR points inside each box')
+
+
 def export_and_check(fmt, occ, folder, sem, flow):
     def at(name):
         return os.path.join(folder, name)
@@ -262,6 +325,9 @@ def export_and_check(fmt, occ, folder, sem, flow):
     elif fmt == 'torch':
         run([occ, 'export', '-q', at('model.h5'), '-f', fmt, '-o', at('model.pt')])
         check_torch(at('model.pt'))
+    elif fmt == 'nuscenes':
+        run([occ, 'export', '-q', at('scene.h5'), '-f', fmt, '-o', at('nuscenes')])
+        check_nuscenes(at('nuscenes'), at('scene.h5'))
     elif fmt == 'safetensors':
         run([occ, 'export', '-q', at('model.h5'), '-f', fmt, '-o', at('model.safetensors')])
         check_safetensors(at('model.safetensors'))
@@ -269,7 +335,7 @@ def export_and_check(fmt, occ, folder, sem, flow):
         sys.exit(f'unknown format {fmt}')
 
 
-FORMATS = ['occ3d-npz', 'semantickitti', 'ply', 'openocc', 'torch', 'safetensors']
+FORMATS = ['occ3d-npz', 'semantickitti', 'ply', 'openocc', 'torch', 'safetensors', 'nuscenes']
 
 
 def main():

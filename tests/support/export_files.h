@@ -31,12 +31,27 @@ struct ExportFrames {
   std::vector<uint8_t> keyframe;                       // default: all keyframes
   std::vector<std::array<double, 16>> world_from_ego;  // default: identity
   std::vector<std::array<double, 3>> lidar_origin;     // empty: no /lidar/origin
+  std::array<double, 16> ego_from_camera{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
   std::vector<int64_t> grid_shape{200, 200, 16};
   std::vector<double> grid_origin_m{-40, -40, -1};
   std::vector<double> voxel_size_m{0.4, 0.4, 0.4};
   std::vector<std::string> class_names = occ3d_names();
   int64_t free_class = 17;
   std::vector<uint8_t> mask_lidar;  // N*X*Y*Z, optional
+  // Optional content for the nuscenes export:
+  int image_height = 0, image_width = 0;  // > 0: embedded images, value (frame * 40 + x) % 256 in red
+  std::vector<uint8_t> semantics;         // N*X*Y*Z occupancy
+  std::vector<uint8_t> mask_camera;       // N*X*Y*Z
+  std::vector<std::vector<std::array<float, 4>>> lidar_points;  // per frame, ego frame
+  struct Box {
+    int frame = 0;
+    std::array<double, 3> center{};
+    std::array<float, 3> size_wlh{};
+    double yaw = 0;
+    int class_id = 4;
+    int instance = 0;
+  };
+  std::vector<Box> boxes;
 };
 
 // Returns the frames file's uuid.
@@ -63,7 +78,7 @@ inline std::string write_export_frames(const std::string& path, const ExportFram
     const auto& pose = spec.world_from_ego.empty() ? identity : spec.world_from_ego[i];
     poses.insert(poses.end(), pose.begin(), pose.end());
     intrinsics.insert(intrinsics.end(), {100, 0, 50, 0, 100, 50, 0, 0, 1});
-    extrinsics.insert(extrinsics.end(), identity.begin(), identity.end());
+    extrinsics.insert(extrinsics.end(), spec.ego_from_camera.begin(), spec.ego_from_camera.end());
     if (!spec.lidar_origin.empty())
       origins.insert(origins.end(), spec.lidar_origin[i].begin(), spec.lidar_origin[i].end());
   }
@@ -80,6 +95,56 @@ inline std::string write_export_frames(const std::string& path, const ExportFram
   const auto& g = spec.grid_shape;
   if (!spec.mask_lidar.empty())
     h5::write(file, "/occupancy/mask_lidar", spec.mask_lidar, {n, g[0], g[1], g[2]});
+  if (!spec.semantics.empty()) h5::write(file, "/occupancy/semantics", spec.semantics, {n, g[0], g[1], g[2]});
+  if (!spec.mask_camera.empty())
+    h5::write(file, "/occupancy/mask_camera", spec.mask_camera, {n, g[0], g[1], g[2]});
+  if (spec.image_height > 0) {
+    const int64_t h = spec.image_height, w = spec.image_width;
+    h5::write_attribute(file, "/", "image_size", std::vector<int64_t>{h, w});
+    std::vector<uint8_t> images(static_cast<size_t>(n * h * w * 3), 0);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x)
+          images[static_cast<size_t>(((i * h + y) * w + x) * 3)] = static_cast<uint8_t>((i * 40 + x) % 256);
+    h5::write(file, "/cameras/image", images, {n, 1, h, w, 3});
+  }
+  if (!spec.lidar_points.empty()) {
+    std::vector<int64_t> offsets{0};
+    std::vector<float> points;
+    for (const auto& frame : spec.lidar_points) {
+      for (const auto& point : frame) points.insert(points.end(), point.begin(), point.end());
+      offsets.push_back(static_cast<int64_t>(points.size() / 4));
+    }
+    h5::write(file, "/lidar/offsets", offsets, {n + 1});
+    h5::write(file, "/lidar/points", points, {offsets.back(), 4});
+  }
+  if (!spec.boxes.empty()) {
+    std::vector<int64_t> offsets{0};
+    std::vector<double> centers, yaws;
+    std::vector<float> sizes, velocities;
+    std::vector<uint8_t> classes;
+    std::vector<int32_t> instances;
+    for (int64_t i = 0; i < n; ++i) {
+      for (const auto& box : spec.boxes) {
+        if (box.frame != i) continue;
+        centers.insert(centers.end(), box.center.begin(), box.center.end());
+        sizes.insert(sizes.end(), box.size_wlh.begin(), box.size_wlh.end());
+        yaws.push_back(box.yaw);
+        classes.push_back(static_cast<uint8_t>(box.class_id));
+        instances.push_back(box.instance);
+        velocities.insert(velocities.end(), {0, 0});
+      }
+      offsets.push_back(static_cast<int64_t>(yaws.size()));
+    }
+    const int64_t b = static_cast<int64_t>(yaws.size());
+    h5::write(file, "/boxes/offsets", offsets, {n + 1});
+    h5::write(file, "/boxes/center", centers, {b, 3});
+    h5::write(file, "/boxes/size_wlh", sizes, {b, 3});
+    h5::write(file, "/boxes/yaw", yaws, {b});
+    h5::write(file, "/boxes/class", classes, {b});
+    h5::write(file, "/boxes/instance", instances, {b});
+    h5::write(file, "/boxes/velocity", velocities, {b, 2});
+  }
   const std::string uuid = out.uuid();
   out.commit();
   return uuid;

@@ -52,6 +52,31 @@ void write_files(const std::string& folder) {
   }
   write_export_pred(folder + "/pred.h5", uuid, pred);
   write_export_model(folder + "/model.h5");
+  // A scene for the nuscenes layout: keyframe, sweep, keyframe 1 m apart;
+  // a camera 1.5 m up looking forward; 8x16 images; occupancy with voxel v
+  // of frame i holding class (v + i) % 18 and mask_camera v % 2; one LiDAR
+  // point per frame; a car box (instance 3) in both keyframes.
+  ExportFrames scene;
+  scene.tokens = {"key-0", "sweep-0", "key-1"};
+  scene.keyframe = {1, 0, 1};
+  for (int i = 0; i < 3; ++i) {
+    scene.world_from_ego.push_back({1, 0, 0, 100.0 + i, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1});
+    scene.lidar_points.push_back({{5, 0, 1, 0.5f}});
+  }
+  scene.lidar_origin = std::vector<std::array<double, 3>>(3, {1, 0, 2});
+  scene.ego_from_camera = {0, 0, 1, 0.5, -1, 0, 0, 0, 0, -1, 0, 1.5, 0, 0, 0, 1};
+  scene.image_height = 8;
+  scene.image_width = 16;
+  scene.semantics.resize(3 * voxels);
+  scene.mask_camera.resize(3 * voxels);
+  for (size_t i = 0; i < 3; ++i) {
+    for (size_t v = 0; v < voxels; ++v) {
+      scene.semantics[i * voxels + v] = static_cast<uint8_t>((v + i) % 18);
+      scene.mask_camera[i * voxels + v] = static_cast<uint8_t>(v % 2);
+    }
+  }
+  scene.boxes = {{0, {5, 0, 1}, {2, 4, 2}, 0, 4, 3}, {2, {4, 0, 1}, {2, 4, 2}, 0, 4, 3}};
+  write_export_frames(folder + "/scene.h5", scene);
   // SemanticKITTI: one scan, sequence 08, voxel v has learning class v % 20.
   ExportFrames kitti;
   kitti.tokens = {"08/000010"};

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "export/model_weights.h"
+#include "export/nuscenes.h"
 #include "export/occ3d_npz.h"
 #include "export/ply.h"
 #include "export/pred_source.h"
@@ -63,6 +64,7 @@ const std::vector<ExportFormat>& export_formats() {
       {"openocc", "pred", "file (.gz)", "CVPR 2024 occupancy and flow challenge submission (needs --gt)"},
       {"torch", "model", "file (.pt)", "torch.load-able dict of tensors keyed by parameter name"},
       {"safetensors", "model", "file (.safetensors)", "safetensors file of the weights"},
+      {"nuscenes", "frames", "folder", "nuScenes-style tables, images, LiDAR and Occ3D gts of a frames file"},
   };
   return formats;
 }
@@ -78,6 +80,7 @@ void ExportOptions::validate() const {
     throw UsageError(str("unknown layout ", occ::quoted(layout), " (layouts: official, flat)"));
   }
   if (frame < -1) throw UsageError(str("--frame ", frame, " is negative"));
+  if (nuscenes_version.empty()) throw UsageError("--nuscenes-version is empty");
 }
 
 ExportSummary run_export(const ExportOptions& options) {
@@ -88,6 +91,10 @@ ExportSummary run_export(const ExportOptions& options) {
   if (summary.kind != format.input_kind) {
     throw UsageError(str("format ", occ::quoted(format.name), " exports ", format.input_kind, " files, ",
                          occ::quoted(options.input), " is a ", summary.kind, " file"));
+  }
+  if (summary.kind == "frames") {
+    summary.items = export_nuscenes(options.input, options.output, options.nuscenes_version);
+    return summary;
   }
   if (summary.kind == "model") {
     const std::vector<NamedTensor> tensors = read_model_weights(options.input);
