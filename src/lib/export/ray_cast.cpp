@@ -67,8 +67,6 @@ std::vector<RayHit> cast_rays(const GridGeometry& geometry, const std::vector<ui
     origin_grid[axis] = as_float32((origin_m[axis] - grid_min[axis]) / scale);
   }
   std::vector<RayHit> hits(directions.size());
-  std::vector<std::array<int, 3>> path;
-  std::vector<double> exit_distance;
   for (size_t ray = 0; ray < directions.size(); ++ray) {
     double o[3], r[3];
     for (int axis = 0; axis < 3; ++axis) {
@@ -87,17 +85,19 @@ std::vector<RayHit> cast_rays(const GridGeometry& geometry, const std::vector<ui
       t_max[axis] = d != 0 ? (boundary - o[axis]) / d : DBL_MAX;
       t_delta[axis] = d != 0 ? step[axis] / d : DBL_MAX;
     }
-    path.clear();
-    exit_distance.clear();
-    bool was_inside = false;
+    // dvr.cu records the whole path and then takes its first occupied
+    // voxel, or its last voxel; stopping at the first occupied voxel gives
+    // the same answer without walking the rest of the grid.
+    bool entered = false;
+    std::array<int32_t, 3> last{};
+    double last_exit = 0;
     for (int steps = 0;;) {
       const bool inside =
           v[0] >= 0 && v[0] < size[0] && v[1] >= 0 && v[1] < size[1] && v[2] >= 0 && v[2] < size[2];
+      if (!inside && entered) break;
       if (inside) {
-        was_inside = true;
-        path.push_back({v[0], v[1], v[2]});
-      } else if (was_inside) {
-        break;
+        entered = true;
+        last = {v[0], v[1], v[2]};
       }
       // Tie-break of dvr.cu: x only when strictly first, else y when
       // strictly before z, else z.
@@ -110,25 +110,21 @@ std::vector<RayHit> cast_rays(const GridGeometry& geometry, const std::vector<ui
       const double distance = t_max[axis];
       v[axis] += step[axis];
       t_max[axis] += t_delta[axis];
-      if (inside) exit_distance.push_back(distance);
+      if (inside) {
+        last_exit = distance;
+        if (is_occupied(last[0], last[1], last[2])) break;
+      }
       if (++steps > kMaxSteps) break;
     }
     RayHit& hit = hits[ray];
-    if (path.empty()) {
+    if (!entered) {
       hit.distance_m = -1.0f * voxel;
       hit.voxel = {0, 0, 0};
       continue;
     }
-    size_t chosen = path.size() - 1;
-    for (size_t i = 0; i < path.size(); ++i) {
-      if (is_occupied(path[i][0], path[i][1], path[i][2])) {
-        chosen = i;
-        break;
-      }
-    }
     // dvr.cu writes the distance into a float tensor, then scales it.
-    hit.distance_m = static_cast<float>(exit_distance[chosen]) * voxel;
-    hit.voxel = {path[chosen][0], path[chosen][1], path[chosen][2]};
+    hit.distance_m = static_cast<float>(last_exit) * voxel;
+    hit.voxel = last;
   }
   return hits;
 }
