@@ -12,6 +12,9 @@ const std::vector<Command>& command_table() {
       {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results", register_eval},
       {"render", "pictures and videos: BEV, 3D voxels, cameras, depth, flow, masks, compare", "Results",
        register_render},
+      {"export",
+       "pred, model and frames files to Occ3D, SemanticKITTI, PLY, OpenOcc, torch, safetensors, nuScenes",
+       "Results", register_export},
       {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
   };
   return commands;

@@ -30,6 +30,7 @@ const Command* find_command(const std::string& name);
 
 // One register function per command, each in src/cmd/<name>.cpp.
 Runner register_cluster_masks(CLI::App& app);
+Runner register_export(CLI::App& app);
 Runner register_flow_labels(CLI::App& app);
 Runner register_eval(CLI::App& app);
 Runner register_inspect(CLI::App& app);
