@@ -50,5 +50,10 @@ class InterruptedError : public Error {
 
 // Quote a file or dataset name for a message: 'name'.
 std::string quoted(const std::string& name);
+// For a non-const std::string, argument-dependent lookup would otherwise pick
+// std::quoted (which takes a non-const string& for input) and print "name".
+inline std::string quoted(std::string& name) {
+  return quoted(static_cast<const std::string&>(name));
+}
 
 }  // namespace occ
