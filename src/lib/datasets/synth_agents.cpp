@@ -99,11 +99,12 @@ void AgentPlacer::place_parked_vehicles() {
       }
     }
   }
-  // Parked two-wheelers along the kerb on the sidewalk.
+  // Parked two-wheelers and bins along the kerb on the sidewalk.
   for (int side : {-1, 1}) {
     for (double x = x_min_ + random_.uniform(0, 20); x < x_max_; x += random_.uniform(15.0, 40.0)) {
       if (road.on_cross_street(x, road.sidewalk_width_m + 1.0)) continue;
-      const Kind kind = random_.chance(0.6) ? Kind::bicycle : Kind::motorcycle;
+      const double pick = random_.uniform();
+      const Kind kind = pick < 0.4 ? Kind::bicycle : pick < 0.65 ? Kind::motorcycle : Kind::other_object;
       add_static(make_object(kind, random_, false), x, side * (kerb + 1.3), kPi / 2, 0.3);
     }
   }

@@ -97,6 +97,11 @@ WorldObject make_object(Kind kind, Random& random, bool ridden) {
       parts.push_back(part(Shape::cylinder, kind, Part::body, {0, 0, 0.5 * h}, {0.17, 0.17, 0.5 * h}));
       break;
     }
+    case Kind::other_object: {  // a wheelie bin
+      l = 0.7, w = 0.6, h = 1.05;
+      parts.push_back(box(kind, Part::body, 0, 0, l, w, 0.0, h));
+      break;
+    }
     case Kind::barrier: {  // a concrete jersey barrier
       l = 2.0, w = 0.55, h = 0.85;
       parts.push_back(box(kind, Part::body, 0, 0, l, w, 0.0, h));
