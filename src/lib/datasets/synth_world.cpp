@@ -79,7 +79,7 @@ void add_sidewalk_furniture(World& world, int side, double x_min, double x_max, 
     if (road.on_cross_street(x, road.sidewalk_width_m + 1.0) || !random.chance(0.6)) continue;
     const double y = side * (kerb + road.sidewalk_width_m - 0.8);
     if (obstacles.overlaps({x, y, 0.4, 0.4, 0.0}, 0.5)) continue;
-    add_tree(world.static_primitives, x, y, random);
+    add_tree(world.static_primitives, x, y, random, road.sidewalk_width_m - 0.9);
     obstacles.add({x, y, 0.3, 0.3, 0.0});
   }
   for (double x = x_min + random.uniform(0, 20); x < x_max; x += random.uniform(20.0, 35.0)) {
