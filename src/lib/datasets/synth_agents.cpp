@@ -34,6 +34,7 @@ void AgentPlacer::place_all() {
   place_parked_vehicles();
   place_construction_zone();
   place_lane_traffic();
+  place_cross_traffic();
   place_sidewalk_pedestrians();
   place_lot_agents();
 }
@@ -174,6 +175,23 @@ void AgentPlacer::place_lane_traffic() {
         if (with_trailer) add_unchecked(std::move(trailer), Motion{trailer_x, y, yaw, speed, 0});
         add_unchecked(std::move(vehicle), Motion{vehicle_x, y, yaw, speed, 0});
       }
+    }
+  }
+}
+
+void AgentPlacer::place_cross_traffic() {
+  // Vehicles on the cross streets cross the main road: only those that find
+  // a gap in its traffic for the whole scene are kept.
+  const RoadLayout& road = world_.road;
+  const Region on_street = [](double, double y, double) { return std::abs(y) < 95.0; };
+  for (double cx : road.cross_x) {
+    if (cx < x_min_ || cx > x_max_) continue;
+    for (int attempt = 0, placed = 0; attempt < 8 && placed < 3; ++attempt) {
+      const int direction =
+          random_.chance(0.5) ? 1 : -1;  // +y drives on the x < cx side (right-hand traffic)
+      const Motion motion{cx - direction * 0.5 * road.cross_half_width_m, random_.uniform(-70.0, 70.0),
+                          direction * kPi / 2, random_.uniform(3.0, 10.0), 0};
+      if (add_moving(make_object(random_vehicle_kind(), random_, true), motion, on_street)) ++placed;
     }
   }
 }
