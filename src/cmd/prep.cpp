@@ -16,7 +16,8 @@ void run_synth(const synth::SynthOptions& options) {
   const synth::SynthReport report = synth::write_synth_dataset(options);
   const auto& s = report.seconds;
   log::info("wrote ", report.frames, " frames (", report.lidar_points, " LiDAR points, ", report.boxes,
-            " boxes) to ", occ::quoted(options.output), " in ", std::round(report.total_seconds * 10) / 10, " s");
+            " boxes) to ", occ::quoted(options.output), " in ", std::round(report.total_seconds * 10) / 10,
+            " s");
   log::verbose("seconds per stage: scene ", s.scene, ", occupancy ", s.occupancy, ", masks ", s.masks,
                ", rendering ", s.rendering, ", lidar ", s.lidar, ", writing ", s.writing);
 }
