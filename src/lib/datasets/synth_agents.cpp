@@ -35,6 +35,7 @@ void AgentPlacer::place_all() {
   place_construction_zone();
   place_lane_traffic();
   place_cross_traffic();
+  place_lane_changes();
   place_sidewalk_pedestrians();
   place_lot_agents();
 }
@@ -192,6 +193,34 @@ void AgentPlacer::place_cross_traffic() {
       const Motion motion{cx - direction * 0.5 * road.cross_half_width_m, random_.uniform(-70.0, 70.0),
                           direction * kPi / 2, random_.uniform(3.0, 10.0), 0};
       if (add_moving(make_object(random_vehicle_kind(), random_, true), motion, on_street)) ++placed;
+    }
+  }
+}
+
+void AgentPlacer::place_lane_changes() {
+  // Where two lanes per direction carry traffic, some vehicles change lanes
+  // (a few seconds, heading up to about 10 degrees off the lane): the only
+  // vehicles with a yaw rate. Kept only when they stay clear of everyone.
+  const RoadLayout& road = world_.road;
+  if (road.lanes_per_direction - (road.parking_lanes ? 1 : 0) < 2) return;
+  const double lanes_width = 2 * road.lane_width_m;
+  for (int direction : {1, -1}) {
+    const Region in_lanes = [direction, lanes_width](double, double y, double) {
+      const double across = -direction * y;  // distance from the centre line into this direction's lanes
+      return across > 0.3 && across < lanes_width - 0.3;
+    };
+    for (int attempt = 0, placed = 0; attempt < 10 && placed < 2; ++attempt) {
+      const int from = random_.integer(0, 1), to = 1 - from;
+      const double y_from = -direction * (from + 0.5) * road.lane_width_m;
+      const double y_to = -direction * (to + 0.5) * road.lane_width_m;
+      Motion motion{random_.uniform(x_min_, x_max_), y_from, direction > 0 ? 0.0 : kPi,
+                    random_.uniform(5.0, 12.0), 0};
+      // The shift is measured to the left of the heading: +y for direction 1.
+      motion.shift_m = (y_to - y_from) * direction;
+      motion.shift_duration_s = random_.uniform(3.0, 5.0);
+      motion.shift_start_s = random_.uniform(0.0, std::max(0.0, world_.duration_s - 1.0));
+      WorldObject car = make_object(Kind::car, random_, false);
+      if (add_moving(std::move(car), motion, in_lanes)) ++placed;
     }
   }
 }

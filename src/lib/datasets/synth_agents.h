@@ -27,6 +27,7 @@ class AgentPlacer {
   void place_construction_zone();
   void place_lane_traffic();
   void place_cross_traffic();
+  void place_lane_changes();
   void place_sidewalk_pedestrians();
   void place_lot_agents();
   Kind random_vehicle_kind();
