@@ -18,16 +18,21 @@ run() {
   local start end log
   log="$work/log"
   start=$(date +%s.%N)
-  "$occ" prep synth -o "$work/out.h5" -v "$@" 2>"$log"
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%U %S" -o "$work/cpu" "$occ" prep synth -o "$work/out.h5" -v "$@" 2>"$log"
+  else
+    "$occ" prep synth -o "$work/out.h5" -v "$@" 2>"$log"
+    echo "0 0" >"$work/cpu"
+  fi
   end=$(date +%s.%N)
   local frames
   frames=$(sed -n 's/^wrote \([0-9]*\) frames.*/\1/p' "$log")
   sed -n 's/^seconds per stage: //p' "$log" | tr ',' '\n' | awk -v label="$label" -v frames="$frames" \
-    -v start="$start" -v end="$end" '
+    -v start="$start" -v end="$end" -v cpu="$(awk '{print $1 + $2}' "$work/cpu")" '
     { name = $1; seconds[name] = $2; order[++n] = name }
     END {
       wall = end - start
-      printf "%-28s %7d %8.1f %9.2f", label, frames, wall, frames / wall
+      printf "%-28s %7d %8.1f %7.1f %9.2f", label, frames, wall, cpu, frames / wall
       for (i = 1; i <= n; ++i) printf " %10.2f", (seconds[order[i]] > 0 ? frames / seconds[order[i]] : 0)
       printf "\n"
     }'
@@ -35,10 +40,11 @@ run() {
 }
 
 echo "occ prep synth benchmark: $("$occ" --version | head -1), $(nproc) cores, -j $threads"
-printf "%-28s %7s %8s %9s %10s %10s %10s %10s %10s %10s\n" "run" "frames" "wall_s" "frames/s" \
+printf "%-28s %7s %8s %7s %9s %10s %10s %10s %10s %10s %10s\n" "run" "frames" "wall_s" "cpu_s" "frames/s" \
   "scene/s" "occ/s" "masks/s" "render/s" "lidar/s" "write/s"
 run "default 96x176 -j$threads" --scenes 2 --frames-per-scene 20 -j "$threads"
 run "default 96x176 -j1" --scenes 2 --frames-per-scene 20 -j 1
 run "900x1600 -j$threads" --scenes 1 --frames-per-scene 3 --image-size 900x1600 -j "$threads"
 run "kitti 96x320 -j$threads" --rig kitti --scenes 1 --frames-per-scene 5 -j "$threads"
-echo "(per-stage columns: frames per second of that stage alone; the target is the first row under 60 s)"
+echo "(cpu_s: user + system seconds of all threads; per-stage columns: frames per second of that stage"
+echo " alone; the target is the first row under 60 s; on a shared machine compare cpu_s and the -j ratio)"

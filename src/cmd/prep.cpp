@@ -1,8 +1,10 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
 // embedded synthetic driving world).
+#include <cmath>
 #include <memory>
 
 #include "commands.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "datasets/synth_writer.h"
@@ -14,7 +16,8 @@ void run_synth(const synth::SynthOptions& options) {
   const synth::SynthReport report = synth::write_synth_dataset(options);
   const auto& s = report.seconds;
   log::info("wrote ", report.frames, " frames (", report.lidar_points, " LiDAR points, ", report.boxes,
-            " boxes) to ", quoted(options.output), " in ", report.total_seconds, " s");
+            " boxes) to ", occ::quoted(options.output), " in ", std::round(report.total_seconds * 10) / 10,
+            " s");
   log::verbose("seconds per stage: scene ", s.scene, ", occupancy ", s.occupancy, ", masks ", s.masks,
                ", rendering ", s.rendering, ", lidar ", s.lidar, ", writing ", s.writing);
 }

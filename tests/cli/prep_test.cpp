@@ -57,6 +57,27 @@ TEST(PrepSynth, WritesAValidFramesFile) {
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
 }
 
+TEST(PrepSynth, KittiRigWithACustomGrid) {
+  TempDir dir;
+  const std::string path = dir.file("kitti.h5");
+  const RunResult result =
+      run({OCC_BINARY, "prep", "synth", "-o", path, "--rig", "kitti", "--scenes", "1", "--frames-per-scene",
+           "1", "--image-size", "24x80", "--grid", "64,64,8,0.8,0,-25.6,-2", "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const h5::File file = h5::open_artifact(path, "frames");
+  EXPECT_EQ(h5::read_int_attribute(file, "/", "free_class"), 0);
+  EXPECT_EQ(h5::read_string_list_attribute(file, "/", "class_names").size(), 20u);
+  EXPECT_EQ(h5::read_string_list_attribute(file, "/", "camera_names"), (std::vector<std::string>{"CAM_2"}));
+  EXPECT_EQ(h5::read_float_list_attribute(file, "/", "voxel_size_m"), (std::vector<double>{0.8, 0.8, 0.8}));
+  EXPECT_EQ(h5::dataset_info(file, "/occupancy/semantics").shape, (h5::Shape{1, 64, 64, 8}));
+  EXPECT_EQ(h5::dataset_info(file, "/cameras/image").shape, (h5::Shape{1, 1, 24, 80, 3}));
+  // The road under the KITTI ego (1.73 m below the Velodyne) is occupied.
+  const auto semantics = h5::read<uint8_t>(file, "/occupancy/semantics").values;
+  int occupied = 0;
+  for (uint8_t id : semantics) occupied += id != 0;
+  EXPECT_GT(occupied, 64 * 64 / 2);
+}
+
 TEST(PrepSynth, SameSeedSameBytesOtherSeedOtherWorld) {
   TempDir dir;
   const std::string a = dir.file("a.h5"), b = dir.file("b.h5"), c = dir.file("c.h5");

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -103,6 +104,10 @@ TEST(SynthRig, ClassNamesAreThoseOfTheLabelSets) {
   EXPECT_EQ(nuscenes.free_class, 17);
   EXPECT_EQ(nuscenes.class_names[nuscenes.class_of(Kind::road)], "driveable_surface");
   EXPECT_EQ(nuscenes.class_names[nuscenes.class_of(Kind::pedestrian)], "pedestrian");
+  // Every Occ3D class but free has something in the world that carries it.
+  std::set<int> covered;
+  for (int k = 0; k < kKindCount; ++k) covered.insert(nuscenes.class_of_kind[size_t(k)]);
+  for (int id = 0; id < 17; ++id) EXPECT_TRUE(covered.count(id)) << nuscenes.class_names[size_t(id)];
   // SemanticKITTI: learning_map_inv ids 0..19 named by the yaml's labels.
   const std::string yaml = read_fixture("semantickitti/semantic-kitti.yaml");
   const auto inverse_start = yaml.find("learning_map_inv:");

@@ -34,6 +34,8 @@ void AgentPlacer::place_all() {
   place_parked_vehicles();
   place_construction_zone();
   place_lane_traffic();
+  place_cross_traffic();
+  place_lane_changes();
   place_sidewalk_pedestrians();
   place_lot_agents();
 }
@@ -99,11 +101,12 @@ void AgentPlacer::place_parked_vehicles() {
       }
     }
   }
-  // Parked two-wheelers along the kerb on the sidewalk.
+  // Parked two-wheelers and bins along the kerb on the sidewalk.
   for (int side : {-1, 1}) {
     for (double x = x_min_ + random_.uniform(0, 20); x < x_max_; x += random_.uniform(15.0, 40.0)) {
       if (road.on_cross_street(x, road.sidewalk_width_m + 1.0)) continue;
-      const Kind kind = random_.chance(0.6) ? Kind::bicycle : Kind::motorcycle;
+      const double pick = random_.uniform();
+      const Kind kind = pick < 0.4 ? Kind::bicycle : pick < 0.65 ? Kind::motorcycle : Kind::other_object;
       add_static(make_object(kind, random_, false), x, side * (kerb + 1.3), kPi / 2, 0.3);
     }
   }
@@ -173,6 +176,51 @@ void AgentPlacer::place_lane_traffic() {
         if (with_trailer) add_unchecked(std::move(trailer), Motion{trailer_x, y, yaw, speed, 0});
         add_unchecked(std::move(vehicle), Motion{vehicle_x, y, yaw, speed, 0});
       }
+    }
+  }
+}
+
+void AgentPlacer::place_cross_traffic() {
+  // Vehicles on the cross streets cross the main road: only those that find
+  // a gap in its traffic for the whole scene are kept.
+  const RoadLayout& road = world_.road;
+  const Region on_street = [](double, double y, double) { return std::abs(y) < 95.0; };
+  for (double cx : road.cross_x) {
+    if (cx < x_min_ || cx > x_max_) continue;
+    for (int attempt = 0, placed = 0; attempt < 8 && placed < 3; ++attempt) {
+      const int direction =
+          random_.chance(0.5) ? 1 : -1;  // +y drives on the x < cx side (right-hand traffic)
+      const Motion motion{cx - direction * 0.5 * road.cross_half_width_m, random_.uniform(-70.0, 70.0),
+                          direction * kPi / 2, random_.uniform(3.0, 10.0), 0};
+      if (add_moving(make_object(random_vehicle_kind(), random_, true), motion, on_street)) ++placed;
+    }
+  }
+}
+
+void AgentPlacer::place_lane_changes() {
+  // Where two lanes per direction carry traffic, some vehicles change lanes
+  // (a few seconds, heading up to about 10 degrees off the lane): the only
+  // vehicles with a yaw rate. Kept only when they stay clear of everyone.
+  const RoadLayout& road = world_.road;
+  if (road.lanes_per_direction - (road.parking_lanes ? 1 : 0) < 2) return;
+  const double lanes_width = 2 * road.lane_width_m;
+  for (int direction : {1, -1}) {
+    const Region in_lanes = [direction, lanes_width](double, double y, double) {
+      const double across = -direction * y;  // distance from the centre line into this direction's lanes
+      return across > 0.3 && across < lanes_width - 0.3;
+    };
+    for (int attempt = 0, placed = 0; attempt < 10 && placed < 2; ++attempt) {
+      const int from = random_.integer(0, 1), to = 1 - from;
+      const double y_from = -direction * (from + 0.5) * road.lane_width_m;
+      const double y_to = -direction * (to + 0.5) * road.lane_width_m;
+      Motion motion{random_.uniform(x_min_, x_max_), y_from, direction > 0 ? 0.0 : kPi,
+                    random_.uniform(5.0, 12.0), 0};
+      // The shift is measured to the left of the heading: +y for direction 1.
+      motion.shift_m = (y_to - y_from) * direction;
+      motion.shift_duration_s = random_.uniform(3.0, 5.0);
+      motion.shift_start_s = random_.uniform(0.0, std::max(0.0, world_.duration_s - 1.0));
+      WorldObject car = make_object(Kind::car, random_, false);
+      if (add_moving(std::move(car), motion, in_lanes)) ++placed;
     }
   }
 }

@@ -1,9 +1,8 @@
 #pragma once
 // Places the things of a scene: parked vehicles, a construction zone,
-// traffic in the lanes, pedestrians on sidewalks and pedestrians and cyclists
-// wandering (with a yaw rate) across parking lots. Moving agents are checked
-// at closely spaced times over the whole scene so they never pass through
-// each other, the ego or any static structure.
+// traffic in the lanes and across them on the cross streets, pedestrians on sidewalks and pedestrians and
+// cyclists wandering (with a yaw rate) across parking lots. Moving agents are checked at closely spaced times
+// over the whole scene so they never pass through each other, the ego or any static structure.
 #include <functional>
 #include <vector>
 
@@ -27,6 +26,8 @@ class AgentPlacer {
   void place_parked_vehicles();
   void place_construction_zone();
   void place_lane_traffic();
+  void place_cross_traffic();
+  void place_lane_changes();
   void place_sidewalk_pedestrians();
   void place_lot_agents();
   Kind random_vehicle_kind();

@@ -119,6 +119,11 @@ Vec3 primitive_albedo(const Primitive& p, const Vec3& q, const Vec3& n) {
         return Vec3{0.68, 0.67, 0.64} * (0.85 + 0.3 * fractal_noise_2d(q.x * 3, q.z * 3, 2, p.material));
       return fraction((q.x + q.z) / 0.6) < 0.5 ? Vec3{0.8, 0.1, 0.08} : Vec3{0.92, 0.92, 0.92};
     }
+    case Kind::other_object: {
+      static const Vec3 bins[] = {
+          {0.10, 0.30, 0.15}, {0.20, 0.22, 0.25}, {0.10, 0.20, 0.50}, {0.55, 0.40, 0.10}};
+      return pick(bins, p.material) * (0.85 + 0.3 * value_noise_2d(q.x * 6, q.z * 6, p.material));
+    }
     case Kind::traffic_cone: {
       const double v = (q.z + p.half.z) / (2 * p.half.z);
       return v > 0.45 && v < 0.62 ? Vec3{0.95, 0.95, 0.95} : Vec3{0.95, 0.35, 0.05};

@@ -15,6 +15,7 @@ enum class Kind : uint8_t {
   trunk,
   barrier,
   traffic_cone,
+  other_object,  // wheelie bins and similar pushable things (nuScenes movable_object.pushable_pullable)
   pole,
   traffic_sign,
   car,

@@ -97,6 +97,11 @@ WorldObject make_object(Kind kind, Random& random, bool ridden) {
       parts.push_back(part(Shape::cylinder, kind, Part::body, {0, 0, 0.5 * h}, {0.17, 0.17, 0.5 * h}));
       break;
     }
+    case Kind::other_object: {  // a wheelie bin
+      l = 0.7, w = 0.6, h = 1.05;
+      parts.push_back(box(kind, Part::body, 0, 0, l, w, 0.0, h));
+      break;
+    }
     case Kind::barrier: {  // a concrete jersey barrier
       l = 2.0, w = 0.55, h = 0.85;
       parts.push_back(box(kind, Part::body, 0, 0, l, w, 0.0, h));
@@ -122,15 +127,18 @@ void add_building(std::vector<Primitive>& out, double x, double y, double length
   out.push_back(p);
 }
 
-void add_tree(std::vector<Primitive>& out, double x, double y, Random& random) {
-  const double trunk_height = random.uniform(1.8, 3.2), crown_radius = random.uniform(1.3, 2.8);
+void add_tree(std::vector<Primitive>& out, double x, double y, Random& random, double max_crown_radius) {
+  // The crown starts above head and car-roof height so nothing walks or
+  // drives through it; street trees keep their crowns over the sidewalk.
+  const double trunk_height = random.uniform(2.4, 3.4);
+  const double crown_radius = std::min(random.uniform(1.3, 2.8), max_crown_radius);
   const double crown_half_height = crown_radius * random.uniform(0.9, 1.4);
   const auto material = static_cast<uint32_t>(random.next());
   Primitive trunk = part(Shape::cylinder, Kind::trunk, Part::body, {x, y, 0.5 * (trunk_height + 0.6)},
                          {random.uniform(0.12, 0.25), 0, 0.5 * (trunk_height + 0.6)});
   trunk.half.y = trunk.half.x;
   Primitive crown =
-      part(Shape::spheroid, Kind::vegetation, Part::crown, {x, y, trunk_height + crown_half_height * 0.8},
+      part(Shape::spheroid, Kind::vegetation, Part::crown, {x, y, trunk_height + crown_half_height * 0.9},
            {crown_radius, crown_radius, crown_half_height});
   trunk.material = crown.material = material;
   out.push_back(trunk);

@@ -12,8 +12,9 @@ namespace {
 
 using geom::Vec3;
 
-constexpr double kFarM = 400.0;   // rays end here: the horizon haze takes over
-constexpr double kHazeM = 350.0;  // distance at which 63 % of a colour is haze
+constexpr double kFarM = 400.0;             // rays end here: the horizon haze takes over
+constexpr double kHazeM = 350.0;            // distance at which 63 % of a colour is haze
+constexpr int kSupersampleMaxWidth = 1024;  // wider images get one ray per pixel
 constexpr double kPi = 3.14159265358979323846;
 
 uint8_t to_byte(double v) {
@@ -44,6 +45,45 @@ void render_camera(const Snapshot& snapshot, const World& world, const Rig& rig,
   const Vec3 origin = camera.ego_from_camera.translation;
   const Vec3 sun = snapshot.layout_from_ego().inverse().rotate(world.sun_direction);
   const auto free_class = static_cast<uint8_t>(rig.free_class);
+  // Colour of the scene along a unit ray: Lambert shading under sky light
+  // and the sun (with shadows), then haze. `shadow_hint`, when given, is the
+  // sunlit answer already found for a ray that hit the same primitive.
+  struct SunTest {
+    int primitive = -2;
+    bool sunlit = false;
+  };
+  auto shade = [&](const Vec3& direction, SunTest* shadow_hint, const HitRecord* known_hit) {
+    HitRecord hit;
+    if (known_hit) {
+      hit = *known_hit;
+    } else if (!snapshot.cast(origin, direction, kFarM, hit)) {
+      return sky_colour(direction);
+    }
+    const Surface surface = describe_hit(snapshot, world, hit);
+    const double facing = surface.normal.dot(sun);
+    bool sunlit = false;
+    if (facing > 0) {
+      if (shadow_hint && shadow_hint->primitive == hit.primitive) {
+        sunlit = shadow_hint->sunlit;
+      } else {
+        const Vec3 point = origin + direction * hit.t;
+        sunlit = !snapshot.blocked(point + surface.normal * 1e-4, sun, 200.0);
+        if (shadow_hint) *shadow_hint = {hit.primitive, sunlit};
+      }
+    }
+    const double ambient = 0.38 + 0.12 * surface.normal.z;
+    const double haze = 1.0 - std::exp(-hit.t / kHazeM);
+    return surface.albedo * (ambient + 0.75 * (sunlit ? facing : 0.0)) * (1 - haze) +
+           sky_colour({direction.x, direction.y, 0.0}) * haze;
+  };
+  auto unit_ray = [&](double u, double v) {
+    return camera.ego_from_camera.rotate(camera.ray_in_camera(u, v)).normalized();
+  };
+  // Small images are averaged over 2 x 2 sub-pixel rays, as a real camera
+  // integrates light over each pixel: without it edges and road markings
+  // alias and optical flow locks onto the staircase. Depth, class and
+  // instance come from the ray through the pixel centre.
+  const bool supersample = camera.width <= kSupersampleMaxWidth;
   parallel_for(camera.height, [&](int64_t row) {
     for (int col = 0; col < camera.width; ++col) {
       const size_t pixel =
@@ -52,26 +92,26 @@ void render_camera(const Snapshot& snapshot, const World& world, const Rig& rig,
       const double ray_length = ray_camera.norm();
       const Vec3 direction = camera.ego_from_camera.rotate(ray_camera) * (1.0 / ray_length);
       HitRecord hit;
-      Vec3 colour;
-      if (snapshot.cast(origin, direction, kFarM, hit)) {
+      const bool found = snapshot.cast(origin, direction, kFarM, hit);
+      if (found) {
         const Surface surface = describe_hit(snapshot, world, hit);
-        const Vec3 point = origin + direction * hit.t;
-        const double facing = surface.normal.dot(sun);
-        double light = 0.0;
-        if (facing > 0 && !snapshot.blocked(point + surface.normal * 1e-4, sun, 200.0)) light = facing;
-        // Sky light from above plus the sun: a soft Lambert model.
-        const double ambient = 0.38 + 0.12 * surface.normal.z;
-        colour = surface.albedo * (ambient + 0.75 * light);
-        const double haze = 1.0 - std::exp(-hit.t / kHazeM);
-        colour = colour * (1 - haze) + sky_colour({direction.x, direction.y, 0.0}) * haze;
         out.depth[pixel] = static_cast<float>(hit.t / ray_length);
         out.semantics[pixel] = rig.class_of(surface.kind);
         out.instance[pixel] = surface.instance;
       } else {
-        colour = sky_colour(direction);
         out.depth[pixel] = 0.0f;
         out.semantics[pixel] = free_class;
         out.instance[pixel] = -1;
+      }
+      Vec3 colour;
+      SunTest shadow_hint;  // sub-pixel rays on one primitive share a shadow test
+      if (supersample) {
+        for (const double du : {0.25, 0.75}) {
+          for (const double dv : {0.25, 0.75})
+            colour = colour + shade(unit_ray(col + du, double(row) + dv), &shadow_hint, nullptr) * 0.25;
+        }
+      } else {
+        colour = found ? shade(direction, nullptr, &hit) : sky_colour(direction);
       }
       // Sensor noise: a little grain so no two pixels are exactly alike.
       const uint64_t h = hash_combine(noise_seed, pixel);

@@ -144,16 +144,27 @@ Rig nuscenes_rig() {
   rig.grid = geom::VoxelGrid::occ3d_nuscenes();
   rig.class_names = occ3d_class_names();
   rig.free_class = 17;
-  const std::pair<Kind, int> mapping[] = {{Kind::road, 11},         {Kind::sidewalk, 13},
-                                          {Kind::terrain, 14},      {Kind::other_flat, 12},
-                                          {Kind::building, 15},     {Kind::vegetation, 16},
-                                          {Kind::trunk, 16},        {Kind::barrier, 1},
-                                          {Kind::traffic_cone, 8},  {Kind::pole, 15},
-                                          {Kind::traffic_sign, 15}, {Kind::car, 4},
-                                          {Kind::truck, 10},        {Kind::bus, 3},
-                                          {Kind::trailer, 9},       {Kind::construction_vehicle, 5},
-                                          {Kind::motorcycle, 6},    {Kind::bicycle, 2},
-                                          {Kind::bicyclist, 2},     {Kind::motorcyclist, 6},
+  const std::pair<Kind, int> mapping[] = {{Kind::road, 11},
+                                          {Kind::sidewalk, 13},
+                                          {Kind::terrain, 14},
+                                          {Kind::other_flat, 12},
+                                          {Kind::building, 15},
+                                          {Kind::vegetation, 16},
+                                          {Kind::trunk, 16},
+                                          {Kind::barrier, 1},
+                                          {Kind::traffic_cone, 8},
+                                          {Kind::other_object, 0},
+                                          {Kind::pole, 15},
+                                          {Kind::traffic_sign, 15},
+                                          {Kind::car, 4},
+                                          {Kind::truck, 10},
+                                          {Kind::bus, 3},
+                                          {Kind::trailer, 9},
+                                          {Kind::construction_vehicle, 5},
+                                          {Kind::motorcycle, 6},
+                                          {Kind::bicycle, 2},
+                                          {Kind::bicyclist, 2},
+                                          {Kind::motorcyclist, 6},
                                           {Kind::pedestrian, 7}};
   for (const auto& [kind, id] : mapping) map_kind(rig, kind, id);
   return rig;
@@ -198,18 +209,29 @@ Rig kitti_rig() {
   rig.grid = geom::VoxelGrid::semantickitti();
   rig.class_names = semantickitti_class_names();
   rig.free_class = 0;
-  // SemanticKITTI has no traffic-cone class: cones become poles, the nearest
-  // thin static object (other-object would be ignored, i.e. free).
-  const std::pair<Kind, int> mapping[] = {{Kind::road, 9},          {Kind::sidewalk, 11},
-                                          {Kind::terrain, 17},      {Kind::other_flat, 10},
-                                          {Kind::building, 13},     {Kind::vegetation, 15},
-                                          {Kind::trunk, 16},        {Kind::barrier, 14},
-                                          {Kind::traffic_cone, 18}, {Kind::pole, 18},
-                                          {Kind::traffic_sign, 19}, {Kind::car, 1},
-                                          {Kind::truck, 4},         {Kind::bus, 5},
-                                          {Kind::trailer, 5},       {Kind::construction_vehicle, 5},
-                                          {Kind::motorcycle, 3},    {Kind::bicycle, 2},
-                                          {Kind::bicyclist, 7},     {Kind::motorcyclist, 8},
+  // SemanticKITTI has no traffic-cone class: cones and bins become poles,
+  // the nearest thin static object (other-object would be ignored, i.e. free).
+  const std::pair<Kind, int> mapping[] = {{Kind::road, 9},
+                                          {Kind::sidewalk, 11},
+                                          {Kind::terrain, 17},
+                                          {Kind::other_flat, 10},
+                                          {Kind::building, 13},
+                                          {Kind::vegetation, 15},
+                                          {Kind::trunk, 16},
+                                          {Kind::barrier, 14},
+                                          {Kind::traffic_cone, 18},
+                                          {Kind::other_object, 18},
+                                          {Kind::pole, 18},
+                                          {Kind::traffic_sign, 19},
+                                          {Kind::car, 1},
+                                          {Kind::truck, 4},
+                                          {Kind::bus, 5},
+                                          {Kind::trailer, 5},
+                                          {Kind::construction_vehicle, 5},
+                                          {Kind::motorcycle, 3},
+                                          {Kind::bicycle, 2},
+                                          {Kind::bicyclist, 7},
+                                          {Kind::motorcyclist, 8},
                                           {Kind::pedestrian, 6}};
   for (const auto& [kind, id] : mapping) map_kind(rig, kind, id);
   return rig;

@@ -33,7 +33,7 @@ Snapshot::Snapshot(const World& world, double time_s, double ego_height_m, doubl
     if (!in_range(state.centre, std::hypot(object.length, object.width))) continue;
     state.yaw = ego_from_object.yaw();
     state.velocity = ego_from_layout.rotate(object.motion.velocity(time_s));
-    state.yaw_rate = object.motion.yaw_rate;
+    state.yaw_rate = object.motion.yaw_rate_at(time_s);
     state.length = object.length;
     state.width = object.width;
     state.height = object.height;

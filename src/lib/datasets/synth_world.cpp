@@ -1,5 +1,6 @@
 #include "datasets/synth_world.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "datasets/synth_agents.h"
@@ -79,7 +80,7 @@ void add_sidewalk_furniture(World& world, int side, double x_min, double x_max, 
     if (road.on_cross_street(x, road.sidewalk_width_m + 1.0) || !random.chance(0.6)) continue;
     const double y = side * (kerb + road.sidewalk_width_m - 0.8);
     if (obstacles.overlaps({x, y, 0.4, 0.4, 0.0}, 0.5)) continue;
-    add_tree(world.static_primitives, x, y, random);
+    add_tree(world.static_primitives, x, y, random, road.sidewalk_width_m - 0.9);
     obstacles.add({x, y, 0.3, 0.3, 0.0});
   }
   for (double x = x_min + random.uniform(0, 20); x < x_max; x += random.uniform(20.0, 35.0)) {
@@ -97,15 +98,49 @@ void add_sidewalk_furniture(World& world, int side, double x_min, double x_max, 
 
 }  // namespace
 
+void Motion::shift(double t, double& offset, double& rate, double& acceleration) const {
+  offset = rate = acceleration = 0;
+  if (shift_m == 0 || shift_duration_s <= 0) return;
+  const double u = std::clamp((t - shift_start_s) / shift_duration_s, 0.0, 1.0);
+  offset = shift_m * u * u * (3 - 2 * u);
+  if (u <= 0 || u >= 1) return;
+  rate = shift_m * 6 * u * (1 - u) / shift_duration_s;
+  acceleration = shift_m * (6 - 12 * u) / (shift_duration_s * shift_duration_s);
+}
+
 geom::Vec3 Motion::position(double t) const {
-  if (std::abs(yaw_rate) < 1e-9) return {x0 + speed * t * std::cos(yaw0), y0 + speed * t * std::sin(yaw0), 0};
+  double offset, rate, acceleration;
+  shift(t, offset, rate, acceleration);
+  const geom::Vec3 left{-std::sin(yaw0) * offset, std::cos(yaw0) * offset, 0};
+  if (std::abs(yaw_rate) < 1e-9) {
+    return geom::Vec3{x0 + speed * t * std::cos(yaw0), y0 + speed * t * std::sin(yaw0), 0} + left;
+  }
   const double r = speed / yaw_rate, yaw1 = yaw0 + yaw_rate * t;
-  return {x0 + r * (std::sin(yaw1) - std::sin(yaw0)), y0 - r * (std::cos(yaw1) - std::cos(yaw0)), 0};
+  return geom::Vec3{x0 + r * (std::sin(yaw1) - std::sin(yaw0)), y0 - r * (std::cos(yaw1) - std::cos(yaw0)),
+                    0} +
+         left;
+}
+
+double Motion::yaw(double t) const {
+  double offset, rate, acceleration;
+  shift(t, offset, rate, acceleration);
+  return yaw0 + yaw_rate * t + (rate != 0 ? std::atan2(rate, speed) : 0.0);
+}
+
+double Motion::yaw_rate_at(double t) const {
+  double offset, rate, acceleration;
+  shift(t, offset, rate, acceleration);
+  // d/dt atan2(rate, speed) at constant speed.
+  return yaw_rate +
+         (rate != 0 || acceleration != 0 ? speed * acceleration / (speed * speed + rate * rate) : 0.0);
 }
 
 geom::Vec3 Motion::velocity(double t) const {
-  const double heading = yaw(t);
-  return {speed * std::cos(heading), speed * std::sin(heading), 0};
+  double offset, rate, acceleration;
+  shift(t, offset, rate, acceleration);
+  const double heading = yaw0 + yaw_rate * t;
+  return {speed * std::cos(heading) - rate * std::sin(yaw0),
+          speed * std::sin(heading) + rate * std::cos(yaw0), 0};
 }
 
 bool RoadLayout::on_cross_street(double x, double margin) const {

@@ -13,16 +13,24 @@
 
 namespace occ::synth {
 
-// Constant speed and yaw rate ("CTRV") in the layout frame.
+// Constant speed and yaw rate ("CTRV") in the layout frame, optionally with
+// a lane change: a smooth sideways shift (smoothstep profile) to the left of
+// the initial heading, during which the heading follows the path.
 struct Motion {
   double x0 = 0, y0 = 0, yaw0 = 0;
   double speed = 0;     // m/s along the heading
   double yaw_rate = 0;  // rad/s
+  double shift_m = 0, shift_start_s = 0, shift_duration_s = 0;
 
   geom::Vec3 position(double t) const;
-  double yaw(double t) const { return yaw0 + yaw_rate * t; }
+  double yaw(double t) const;
   geom::Vec3 velocity(double t) const;
+  double yaw_rate_at(double t) const;
   bool moving() const { return speed != 0 || yaw_rate != 0; }
+
+ private:
+  // Sideways offset and its first and second time derivatives at t.
+  void shift(double t, double& offset, double& rate, double& acceleration) const;
 };
 
 // A thing with an instance id (vehicle, pedestrian, cone, barrier): its

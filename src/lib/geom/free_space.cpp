@@ -53,41 +53,40 @@ FreeSpace::FreeSpace(const VoxelGrid& grid, const std::vector<uint8_t>& occupied
 }
 
 bool FreeSpace::clear_line(const Vec3& origin, const VoxelIndex& target, const Vec3& point) const {
-  const Vec3 delta = point - origin;
+  // Walked from the target back to the sensor: a hidden voxel is usually
+  // hidden by something near it, found after a few jumps, while the free
+  // space next to the sensor costs the same either way.
+  const Vec3 delta = origin - point;
   const double length = delta.norm();
   if (length <= 0) return true;
   const Vec3 direction = delta * (1.0 / length);
   // Grid coordinates: one unit per voxel, so faces sit at whole numbers.
   double o[3], d[3], inverse[3];
-  const double p[3] = {origin.x, origin.y, origin.z}, dm[3] = {direction.x, direction.y, direction.z};
+  const double p[3] = {point.x, point.y, point.z}, dm[3] = {direction.x, direction.y, direction.z};
+  const double s[3] = {origin.x, origin.y, origin.z};
+  int sensor[3];
   for (size_t a = 0; a < 3; ++a) {
     o[a] = (p[a] - grid_.origin_m[a]) / grid_.voxel_size_m[a];
     d[a] = dm[a] / grid_.voxel_size_m[a];
     inverse[a] = d[a] != 0 ? 1.0 / d[a] : INFINITY;
+    sensor[a] = static_cast<int>(std::floor((s[a] - grid_.origin_m[a]) / grid_.voxel_size_m[a]));
   }
-  double t = 0;
-  const bool inside = o[0] >= 0 && o[1] >= 0 && o[2] >= 0 && o[0] < grid_.shape[0] && o[1] < grid_.shape[1] &&
-                      o[2] < grid_.shape[2];
-  if (!inside) {
-    double t_enter = 0, t_exit = 0;
-    if (!clip_ray_to_grid(grid_, origin, direction, t_enter, t_exit)) return true;
-    t = t_enter + 1e-9;
-  }
-  const int goal[3] = {target.x, target.y, target.z};
-  int v[3];
-  for (size_t a = 0; a < 3; ++a)
-    v[a] = std::clamp(static_cast<int>(std::floor(o[a] + d[a] * t)), 0, grid_.shape[a] - 1);
+  int v[3] = {target.x, target.y, target.z};
   const int64_t stride_x = int64_t(grid_.shape[1]) * grid_.shape[2], stride_y = grid_.shape[2];
+  bool at_target = true;  // the target itself never blocks
   for (;;) {
-    if (v[0] == goal[0] && v[1] == goal[1] && v[2] == goal[2]) return true;
-    const int radius = int(distance_[size_t(v[0] * stride_x + v[1] * stride_y + v[2])]) - 1;
-    if (radius < 0) return false;
-    // All voxels within `radius` of v are free: with the target among them
-    // the rest of the segment stays in free space.
-    if (std::abs(goal[0] - v[0]) <= radius && std::abs(goal[1] - v[1]) <= radius &&
-        std::abs(goal[2] - v[2]) <= radius) {
-      return true;
+    int radius = 0;
+    if (!at_target) {
+      radius = int(distance_[size_t(v[0] * stride_x + v[1] * stride_y + v[2])]) - 1;
+      if (radius < 0) return false;
+      // All voxels within `radius` of v are free: with the sensor among them
+      // the rest of the segment stays in free space.
+      if (std::abs(sensor[0] - v[0]) <= radius && std::abs(sensor[1] - v[1]) <= radius &&
+          std::abs(sensor[2] - v[2]) <= radius) {
+        return true;
+      }
     }
+    at_target = false;
     // Leave the cube through its nearest face along the ray.
     double t_leave = INFINITY;
     int exit_axis = 0;
@@ -100,7 +99,7 @@ bool FreeSpace::clear_line(const Vec3& origin, const VoxelIndex& target, const V
         exit_axis = a;
       }
     }
-    if (t_leave >= length) return true;  // only rounding can bring us here
+    if (t_leave >= length) return true;  // the sensor lies before that face
     for (int a = 0; a < 3; ++a) {
       int next;
       if (a == exit_axis) {
@@ -108,7 +107,8 @@ bool FreeSpace::clear_line(const Vec3& origin, const VoxelIndex& target, const V
       } else {
         next = std::clamp(static_cast<int>(std::floor(o[a] + d[a] * t_leave)), v[a] - radius, v[a] + radius);
       }
-      if (next < 0 || next >= grid_.shape[static_cast<size_t>(a)]) return true;  // past the target: rounding
+      if (next < 0 || next >= grid_.shape[static_cast<size_t>(a)])
+        return true;  // the rest is outside the grid
       v[a] = next;
     }
   }
