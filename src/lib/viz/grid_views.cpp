@@ -100,6 +100,22 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
                               grid.origin[1] + grid.shape[1] * grid.voxel[1],
                               grid.origin[2] + grid.shape[2] * grid.voxel[2]};
   const double face_light[3] = {0.78, 0.62, 1.0};  // x faces, y faces, top/bottom faces
+  // Empty-space skipping: bricks of kBrick^3 voxels with nothing drawn are
+  // crossed in one jump instead of voxel by voxel.
+  constexpr int64_t kBrick = 4;
+  const int64_t bricks[3] = {(grid.shape[0] + kBrick - 1) / kBrick, (grid.shape[1] + kBrick - 1) / kBrick,
+                             (grid.shape[2] + kBrick - 1) / kBrick};
+  std::vector<uint8_t> brick_drawn(static_cast<size_t>(bricks[0] * bricks[1] * bricks[2]), 0);
+  for (int64_t x = 0; x < grid.shape[0]; ++x) {
+    for (int64_t y = 0; y < grid.shape[1]; ++y) {
+      for (int64_t z = 0; z < grid.shape[2]; ++z) {
+        if (grid.shown(grid.index(x, y, z), camera.camera_only)) {
+          brick_drawn[static_cast<size_t>(((x / kBrick) * bricks[1] + y / kBrick) * bricks[2] + z / kBrick)] =
+              1;
+        }
+      }
+    }
+  }
   parallel_for(camera.size.height, [&](int64_t row) {
     auto* out = image.ptr<cv::Vec3b>(static_cast<int>(row));
     for (int col = 0; col < camera.size.width; ++col) {
@@ -126,22 +142,55 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
         int64_t cell[3];
         double t_max[3], t_delta[3];
         int step[3];
-        int entry_axis = 2;
+        int axis = 2;
         for (int k = 0; k < 3; ++k) {
           const double p = eye[k] + (t_enter + 1e-9) * dir[k];
           cell[k] = std::clamp<int64_t>(static_cast<int64_t>(std::floor((p - grid_min[k]) / grid.voxel[k])),
                                         0, grid.shape[k] - 1);
           step[k] = dir[k] > 0 ? 1 : -1;
-          const double boundary = grid_min[k] + (cell[k] + (dir[k] > 0 ? 1 : 0)) * grid.voxel[k];
-          t_max[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : (boundary - eye[k]) / dir[k];
           t_delta[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : grid.voxel[k] / std::abs(dir[k]);
           // The face the ray entered the box through shades the first voxel.
           if (std::abs((eye[k] + t_enter * dir[k]) - (dir[k] > 0 ? grid_min[k] : grid_max[k])) < 1e-6)
-            entry_axis = k;
+            axis = k;
         }
+        auto seed_t_max = [&] {
+          for (int k = 0; k < 3; ++k) {
+            const double boundary = grid_min[k] + (cell[k] + (dir[k] > 0 ? 1 : 0)) * grid.voxel[k];
+            t_max[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : (boundary - eye[k]) / dir[k];
+          }
+        };
+        seed_t_max();
         double t = t_enter;
-        int axis = entry_axis;
         while (true) {
+          const int64_t brick_x = cell[0] / kBrick, brick_y = cell[1] / kBrick, brick_z = cell[2] / kBrick;
+          if (!brick_drawn[static_cast<size_t>((brick_x * bricks[1] + brick_y) * bricks[2] + brick_z)]) {
+            // Jump to where the ray leaves this brick, then resume voxel steps.
+            const int64_t brick[3] = {brick_x, brick_y, brick_z};
+            double t_leave = 1e30;
+            int leave_axis = axis;
+            for (int k = 0; k < 3; ++k) {
+              if (std::abs(dir[k]) < 1e-12) continue;
+              const double bound = grid_min[k] + (brick[k] + (dir[k] > 0 ? 1 : 0)) * kBrick * grid.voxel[k];
+              const double t_k = (bound - eye[k]) / dir[k];
+              if (t_k < t_leave) {
+                t_leave = t_k;
+                leave_axis = k;
+              }
+            }
+            if (t_leave > t_exit) break;
+            t = t_leave;
+            axis = leave_axis;
+            for (int k = 0; k < 3; ++k) {
+              cell[k] = static_cast<int64_t>(std::floor((eye[k] + t * dir[k] - grid_min[k]) / grid.voxel[k]));
+            }
+            // On the leaving axis the next cell is exact, whatever the rounding.
+            cell[axis] = dir[axis] > 0 ? (brick[axis] + 1) * kBrick : brick[axis] * kBrick - 1;
+            bool inside = true;
+            for (int k = 0; k < 3; ++k) inside = inside && cell[k] >= 0 && cell[k] < grid.shape[k];
+            if (!inside) break;
+            seed_t_max();
+            continue;
+          }
           const int64_t i = grid.index(cell[0], cell[1], cell[2]);
           if (grid.shown(i, camera.camera_only)) {
             const uint8_t label = grid.labels[i];
