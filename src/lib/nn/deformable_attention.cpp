@@ -185,6 +185,30 @@ void fused_forward_kernel(const MsdaDims& dims, const Scalar* value, const Scala
   });
 }
 
+// Returns <grad, v> and adds scale * grad to grad_value, in one pass over the
+// channels. The dot product keeps kLanes partial sums: without -ffast-math
+// the compiler may not reorder one float accumulator, and independent lanes
+// let it vectorise.
+template <typename Scalar>
+Scalar dot_and_scatter(const Scalar* grad, const Scalar* v, Scalar scale, Scalar* grad_value,
+                       int64_t channels) {
+  constexpr int64_t kLanes = 8;
+  Scalar partial[kLanes] = {};
+  int64_t channel = 0;
+  for (; channel + kLanes <= channels; channel += kLanes)
+    for (int64_t lane = 0; lane < kLanes; ++lane) {
+      partial[lane] += grad[channel + lane] * v[channel + lane];
+      grad_value[channel + lane] += scale * grad[channel + lane];
+    }
+  for (; channel < channels; ++channel) {
+    partial[0] += grad[channel] * v[channel];
+    grad_value[channel] += scale * grad[channel];
+  }
+  Scalar dot = 0;
+  for (int64_t lane = 0; lane < kLanes; ++lane) dot += partial[lane];
+  return dot;
+}
+
 // Backward of output[b, q, h, :] = sum_{l,p} a * sum_corners w_c * v_c:
 //   d a   = <g, sample>
 //   d v_c += a * w_c * g                       (scatter into value)
@@ -224,11 +248,7 @@ void fused_backward_kernel(const MsdaDims& dims, const Scalar* value, const Scal
               const Scalar* v = value + at_corner;
               Scalar* gv = grad_value + at_corner;
               const Scalar scatter = attention * static_cast<Scalar>(corners.weight[corner]);
-              Scalar dot = 0;
-              for (int64_t channel = 0; channel < channels; ++channel) {
-                dot += grad[channel] * v[channel];
-                gv[channel] += scatter * grad[channel];
-              }
+              const Scalar dot = dot_and_scatter(grad, v, scatter, gv, channels);
               grad_attention += corners.weight[corner] * static_cast<double>(dot);
               grad_x += corners.weight_dx[corner] * static_cast<double>(dot);
               grad_y += corners.weight_dy[corner] * static_cast<double>(dot);
