@@ -271,6 +271,31 @@ TEST(DeformableAttention, InitialisationPlacesPointsOnARingWithUniformWeights) {
         const at::Tensor actual = offsets.select(2, head).select(2, level).select(2, point);
         expect_close(actual, expected.expand_as(actual), 1e-5, 1e-6, "initial offset");
       }
+
+  // Anchored reference points, BEVFormer-style: point p is offset from anchor
+  // p % anchors, shared by all levels ([B, Q, 1, anchors, 2]).
+  MultiScaleDeformableAttentionOptions anchored_options = options;
+  anchored_options.num_points = 4;
+  MultiScaleDeformableAttention anchored(anchored_options);
+  const at::Tensor anchors = at::rand({1, 5, 1, 2, 2});
+  const auto anchored_out =
+      anchored(in.query, anchors, in.value, in.layout.spatial_shapes, in.layout.level_start_index);
+  for (int64_t level = 0; level < 2; ++level)
+    for (int64_t point = 0; point < 4; ++point) {
+      const double width = static_cast<double>(shapes[static_cast<size_t>(level)].second);
+      // Head 0 points along +x: point p sits p+1 pixels right of its anchor.
+      const at::Tensor expected = anchors.select(2, 0).select(2, point % 2) +
+                                  at::tensor({static_cast<double>(point + 1) / width, 0.0}, at::kFloat);
+      const at::Tensor actual =
+          anchored_out.sampling_locations.select(2, 0).select(2, level).select(2, point);
+      expect_close(actual, expected, 1e-5, 1e-6, "anchored location");
+    }
+  // Per-level anchors are accepted too; anchors must divide the points.
+  EXPECT_NO_THROW(anchored(in.query, at::rand({1, 5, 2, 4, 2}), in.value, in.layout.spatial_shapes,
+                           in.layout.level_start_index));
+  EXPECT_THROW(anchored(in.query, at::rand({1, 5, 1, 3, 2}), in.value, in.layout.spatial_shapes,
+                        in.layout.level_start_index),
+               DeformableAttentionError);
 }
 
 TEST(DeformableAttention, ZeroAttentionInitAveragesTheValueProjectionBias) {

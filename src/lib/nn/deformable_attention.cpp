@@ -443,13 +443,22 @@ MultiScaleDeformableAttentionOutput MultiScaleDeformableAttentionImpl::forward(
          shape_string(spatial_shapes));
   const int64_t batch = query.size(0);
   const int64_t queries = query.size(1);
-  const bool per_level_reference = reference_points.dim() == 4;
-  if (!((reference_points.dim() == 3 || per_level_reference) && reference_points.size(0) == batch &&
-        reference_points.size(1) == queries && reference_points.size(-1) == 2 &&
-        (!per_level_reference || reference_points.size(2) == levels)))
-    fail("reference_points must be [B, Q, 2] or [B, Q, levels, 2] with B=" + std::to_string(batch) +
-         ", Q=" + std::to_string(queries) + ", levels=" + std::to_string(levels) + ", got " +
-         shape_string(reference_points));
+  // Every accepted layout becomes [B, Q, levels or 1, anchors, 2].
+  at::Tensor reference = reference_points;
+  if (reference.dim() == 3) reference = reference.unsqueeze(2).unsqueeze(3);
+  if (reference.dim() == 4 && reference.size(2) == levels) reference = reference.unsqueeze(3);
+  const bool reference_ok = reference.dim() == 5 && reference.size(0) == batch &&
+                            reference.size(1) == queries && reference.size(4) == 2 &&
+                            (reference.size(2) == 1 || reference.size(2) == levels) &&
+                            reference.size(3) >= 1 && points % reference.size(3) == 0;
+  if (!reference_ok)
+    fail(
+        "reference_points must be [B, Q, 2], [B, Q, levels, 2] or [B, Q, levels or 1, anchors, 2] "
+        "with anchors dividing num_points, for B=" +
+        std::to_string(batch) + ", Q=" + std::to_string(queries) + ", levels=" + std::to_string(levels) +
+        ", num_points=" + std::to_string(points) + ", got " + shape_string(reference_points));
+  const int64_t reference_levels = reference.size(2);
+  const int64_t anchors = reference.size(3);
 
   at::Tensor projected = value_proj->forward(value);
   if (value_padding_mask.defined()) {
@@ -469,9 +478,12 @@ MultiScaleDeformableAttentionOutput MultiScaleDeformableAttentionImpl::forward(
                                  .view({batch, queries, heads, levels, points});
   // Offsets are in pixels of their level: divide by (W, H) to normalise.
   const at::Tensor normalizer = spatial_shapes.flip({-1}).to(offsets.options()).view({1, 1, 1, levels, 1, 2});
-  const at::Tensor reference = per_level_reference ? reference_points.view({batch, queries, 1, levels, 1, 2})
-                                                   : reference_points.view({batch, queries, 1, 1, 1, 2});
-  const at::Tensor locations = reference.to(offsets.scalar_type()) + offsets / normalizer;
+  // Points are grouped by anchor as in BEVFormer's MSDeformableAttention3D:
+  // point p belongs to anchor p % anchors.
+  const at::Tensor locations =
+      (reference.to(offsets.scalar_type()).reshape({batch, queries, 1, reference_levels, 1, anchors, 2}) +
+       (offsets / normalizer).view({batch, queries, heads, levels, points / anchors, anchors, 2}))
+          .view({batch, queries, heads, levels, points, 2});
 
   const bool fused = options_.use_fused_kernel && projected.device().is_cpu();
   const at::Tensor attended =

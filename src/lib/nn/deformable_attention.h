@@ -95,7 +95,12 @@ class MultiScaleDeformableAttentionImpl : public torch::nn::Module {
   void reset_parameters();
 
   // query            [B, Q, embed_dims]
-  // reference_points [B, Q, 2] or [B, Q, levels, 2], (x, y) normalised to [0, 1]
+  // reference_points (x, y) normalised to [0, 1], one of
+  //                  [B, Q, 2]          one point per query (Deformable DETR),
+  //                  [B, Q, levels, 2]  one per query and level (e.g. TPV planes),
+  //                  [B, Q, levels or 1, anchors, 2]  several anchors (e.g. BEVFormer's
+  //                  pillar heights): num_points must be a multiple of anchors, and
+  //                  point p is offset from anchor p % anchors.
   // value            [B, S, embed_dims] with S = sum of H_l*W_l
   // value_padding_mask optional bool [B, S]; true marks padding (zeroed values)
   // Sampling offsets are in pixels of each level: they are divided by the
