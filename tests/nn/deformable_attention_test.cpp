@@ -153,6 +153,33 @@ TEST(DeformableAttention, FusedGradientsMatchFiniteDifferencesAndReferenceInDoub
   expect_close(fused.weights, numeric_gradient(weights), 1e-5, 1e-6, "grad weights vs numeric");
 }
 
+TEST(DeformableAttention, MatchesPythonGridSampleFallback) {
+  // Golden values from an independent Python statement of the mmcv /
+  // Deformable-DETR fallback (torch 1.13 F.grid_sample, bilinear, zeros,
+  // align_corners=False, per-level permutes written from the semantics), on
+  // inputs defined by formulas so both sides build them exactly:
+  //   value = sin(0.37 i), locations = frac(0.618 i) * 1.4 - 0.2,
+  //   weights = cos(0.11 i)^2 over the flat index i.
+  const LevelLayout layout = make_level_layout({{3, 4}, {2, 2}, {1, 3}});
+  const auto index = [](int64_t count) { return at::arange(count, at::kDouble); };
+  const at::Tensor value = (index(2 * 19 * 2 * 2) * 0.37).sin().view({2, 19, 2, 2});
+  const at::Tensor scaled = index(2 * 3 * 2 * 3 * 2 * 2) * 0.618;
+  const at::Tensor locations = ((scaled - scaled.floor()) * 1.4 - 0.2).view({2, 3, 2, 3, 2, 2});
+  const at::Tensor weights = (index(2 * 3 * 2 * 3 * 2) * 0.11).cos().pow(2).view({2, 3, 2, 3, 2});
+  const std::vector<double> golden = {
+      -0.30874332011822514,  0.21040959258847194,   -0.2086299341127058,  -0.29204955069159083,
+      -0.008848645831913603, -0.01382937528475341,  0.17157268713787624,  0.3213889501955384,
+      0.8567952987243674,    0.642619827901493,     0.41193010018534626,  0.6892073056641674,
+      0.014497354537811343,  0.10970111734175143,   -0.04280076277599558, -0.048859532870721104,
+      0.08234836737009327,   -0.042736585540525784, -0.22437849912903263, -0.09030418548979124,
+      0.49783880580907874,   0.14977290601693813,   0.18607786379618296,  0.2537722428967054};
+  const at::Tensor expected = at::tensor(golden, at::kDouble).view({2, 3, 4});
+  expect_close(msda_reference(value, layout.spatial_shapes, layout.level_start_index, locations, weights),
+               expected, 1e-12, 1e-12, "reference vs python");
+  expect_close(msda_fused(value, layout.spatial_shapes, layout.level_start_index, locations, weights),
+               expected, 1e-12, 1e-12, "fused vs python");
+}
+
 TEST(DeformableAttention, RejectsInconsistentInputs) {
   const Problem problem = random_problem({{4, 4}, {2, 2}}, 1, 5, 2, 3, 2, at::kFloat, 3);
   const auto& layout = problem.layout;
