@@ -180,6 +180,14 @@ TEST(DeformableAttention, MatchesPythonGridSampleFallback) {
                expected, 1e-12, 1e-12, "fused vs python");
 }
 
+TEST(DeformableAttention, FusedRefusesDoubleBackward) {
+  Problem problem = random_problem({{4, 4}}, 1, 3, 2, 2, 2, at::kDouble, 8);
+  problem.value.requires_grad_(true);
+  const at::Tensor output = run(true, problem, problem.value, problem.locations, problem.weights);
+  EXPECT_THROW(torch::autograd::grad({output.sum()}, {problem.value}, {}, true, true),
+               DeformableAttentionError);
+}
+
 TEST(DeformableAttention, RejectsInconsistentInputs) {
   const Problem problem = random_problem({{4, 4}, {2, 2}}, 1, 5, 2, 3, 2, at::kFloat, 3);
   const auto& layout = problem.layout;

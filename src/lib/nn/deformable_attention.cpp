@@ -301,6 +301,10 @@ class FusedMsdaFunction : public torch::autograd::Function<FusedMsdaFunction> {
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list grad_outputs) {
+    // The engine runs backward with grad mode on only for create_graph=true;
+    // this backward is raw loops, so a second derivative would silently be 0.
+    if (at::GradMode::is_enabled())
+      fail("the fused kernel has no double backward (create_graph=true); use msda_reference");
     const auto saved = context->get_saved_variables();
     const at::Tensor value = saved[0].contiguous();
     const at::Tensor locations = saved[3].contiguous();

@@ -45,7 +45,7 @@ at::Tensor msda_reference(const at::Tensor& value, const at::Tensor& spatial_sha
 // backward giving gradients for value, sampling_locations and
 // attention_weights (a custom autograd function). Same semantics as
 // msda_reference. float or double CPU tensors. The backward is first order
-// only: its gradients are not themselves differentiable.
+// only: asking for a graph of the gradients (create_graph=true) throws.
 at::Tensor msda_fused(const at::Tensor& value, const at::Tensor& spatial_shapes,
                       const at::Tensor& level_start_index, const at::Tensor& sampling_locations,
                       const at::Tensor& attention_weights);
