@@ -370,6 +370,43 @@ TEST(DeformableAttention, ZeroAttentionInitAveragesTheValueProjectionBias) {
   }
 }
 
+TEST(DeformableAttention, PaddingMaskZeroesMaskedValues) {
+  at::manual_seed(13);
+  MultiScaleDeformableAttentionOptions options;
+  options.embed_dims = 8;
+  options.num_heads = 2;
+  options.num_levels = 2;
+  options.num_points = 2;
+  MultiScaleDeformableAttention attention(options);
+  {
+    torch::NoGradGuard no_grad;
+    attention->value_proj->bias.normal_();  // masked rows must lose the bias too
+  }
+  const ModuleInputs in = module_inputs({{4, 4}, {2, 2}}, 2, 3, 8);
+  // Masking everything leaves only the output projection's (zero) bias.
+  const auto all_masked = attention(in.query, in.reference_points, in.value, in.layout.spatial_shapes,
+                                    in.layout.level_start_index, at::ones({2, 20}, at::kBool));
+  EXPECT_EQ(all_masked.output.abs().max().item<float>(), 0.0f);
+  // Masking the second level equals feeding zero projected values there:
+  // the same as value rows whose projection is zero, checked via the reference.
+  at::Tensor mask = at::zeros({2, 20}, at::kBool);
+  mask.narrow(1, 16, 4).fill_(true);
+  const auto masked = attention(in.query, in.reference_points, in.value, in.layout.spatial_shapes,
+                                in.layout.level_start_index, mask);
+  at::Tensor projected = attention->value_proj(in.value);
+  projected = projected.masked_fill(mask.unsqueeze(-1), 0.0).view({2, 20, 2, 4});
+  const at::Tensor expected =
+      attention->output_proj(msda_reference(projected, in.layout.spatial_shapes, in.layout.level_start_index,
+                                            masked.sampling_locations, masked.attention_weights));
+  expect_close(masked.output, expected, 1e-5, 1e-6, "masked output");
+  const auto unmasked = attention(in.query, in.reference_points, in.value, in.layout.spatial_shapes,
+                                  in.layout.level_start_index);
+  EXPECT_FALSE(at::allclose(unmasked.output, masked.output));
+  EXPECT_THROW(attention(in.query, in.reference_points, in.value, in.layout.spatial_shapes,
+                         in.layout.level_start_index, at::ones({2, 19}, at::kBool)),
+               DeformableAttentionError);
+}
+
 TEST(DeformableAttention, ModuleRejectsMismatchedLevelsAndReferencePoints) {
   MultiScaleDeformableAttentionOptions options;
   options.embed_dims = 8;
