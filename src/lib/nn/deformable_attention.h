@@ -23,6 +23,8 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 
