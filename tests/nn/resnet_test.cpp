@@ -233,7 +233,7 @@ TEST(ResNet, ParityWithTorchvision) {
 
     StateDictLoadOptions options;
     options.ignored_prefixes = {"fc."};
-    load_state_dict_file(*model, stem + "_plain.pt", options);
+    load_state_dict_file(*model, stem + ".pt", options);
 
     std::map<std::string, torch::Tensor> io;
     for (auto& [name, tensor] : read_state_dict(stem + "_io.pt")) io[name] = tensor;

@@ -6,7 +6,6 @@ its batch-norm layers non-trivial affine parameters and running statistics (the
 defaults 1/0/0/1 would hide a BN that is skipped or loaded into the wrong
 slot), and writes for each depth D into --out:
   resnetD.pt        torch.save(model.state_dict()), exactly what users load
-  resnetD_plain.pt  the same entries saved as a plain dict
   resnetD_io.pt     {"input": [1,3,H,W], "layer1".."layer4": stage outputs}
   resnetD_names.txt the state dict keys, one a line
 """
@@ -56,8 +55,6 @@ def main():
         with torch.no_grad():
             outputs = stage_outputs(model, images)
         torch.save(model.state_dict(), os.path.join(args.out, f"resnet{depth}.pt"))
-        # The same entries in a plain dict (no OrderedDict, no _metadata).
-        torch.save(dict(model.state_dict()), os.path.join(args.out, f"resnet{depth}_plain.pt"))
         torch.save({"input": images, **outputs}, os.path.join(args.out, f"resnet{depth}_io.pt"))
         with open(os.path.join(args.out, f"resnet{depth}_names.txt"), "w") as names:
             names.write("".join(f"{key}\n" for key in model.state_dict().keys()))
