@@ -211,6 +211,34 @@ TEST(StateDict, UnreadableFilesFailClearly) {
   EXPECT_NE(message.find("not a torch.save file"), std::string::npos) << message;
 }
 
+// Files written by Python's torch.save (tests/python/make_resnet_reference.py).
+TEST(StateDict, ReadsWhatPythonWrites) {
+  test::TempDir dir;
+  const auto generated =
+      test::run({"/usr/bin/python3", OCC_SOURCE_DIR "/tests/python/make_resnet_reference.py", "--out",
+                 dir.path().string(), "--depths", "--pickle-cases"});
+  ASSERT_EQ(generated.exit_code, 0) << generated.err;
+
+  const auto single = read_state_dict(dir.file("single.pt"));
+  ASSERT_EQ(single.size(), 1u);
+  EXPECT_EQ(single[0].first, "weight");
+  EXPECT_EQ(single[0].second.sizes().vec(), (std::vector<int64_t>{3, 2}));
+
+  std::map<std::string, torch::Tensor> views;
+  for (auto& [name, tensor] : read_state_dict(dir.file("views.pt"))) views[name] = tensor;
+  ASSERT_EQ(views.size(), 4u);
+  const auto base = torch::arange(12, torch::kFloat64).reshape({3, 4});
+  EXPECT_TRUE(torch::equal(views.at("base"), base));
+  EXPECT_TRUE(torch::equal(views.at("column"), base.select(1, 1)));
+  EXPECT_EQ(views.at("half").scalar_type(), torch::kHalf);
+  EXPECT_TRUE(torch::equal(views.at("half").to(torch::kFloat64), base.slice(0, 1)));
+  EXPECT_EQ(views.at("count").dim(), 0);
+  EXPECT_EQ(views.at("count").item<int64_t>(), -5);
+
+  const auto message = error_message([&] { read_state_dict(dir.file("object.pt")); });
+  EXPECT_NE(message.find("unsupported object"), std::string::npos) << message;
+}
+
 // torchvision reference written by Python: our forward must match stage by
 // stage after loading torchvision's own state dict file.
 TEST(ResNet, ParityWithTorchvision) {

@@ -8,8 +8,13 @@ slot), and writes for each depth D into --out:
   resnetD.pt        torch.save(model.state_dict()), exactly what users load
   resnetD_io.pt     {"input": [1,3,H,W], "layer1".."layer4": stage outputs}
   resnetD_names.txt the state dict keys, one a line
+With --pickle-cases, also the reader's edge cases:
+  single.pt  a one-entry state dict (pickled with SETITEM, not SETITEMS)
+  views.pt   views sharing one storage, float64/float16/int64 tensors
+  object.pt  a state dict holding a Python object, which must be refused
 """
 import argparse
+import collections
 import os
 
 import torch
@@ -37,14 +42,28 @@ def stage_outputs(model, images):
     return outputs
 
 
+def write_pickle_cases(out):
+    torch.save(torch.nn.Linear(2, 3, bias=False).state_dict(), os.path.join(out, "single.pt"))
+    base = torch.arange(12, dtype=torch.float64).reshape(3, 4)
+    views = collections.OrderedDict(
+        [("base", base), ("column", base[:, 1]), ("half", base.half()[1:]),
+         ("count", torch.tensor(-5, dtype=torch.int64))])
+    torch.save(views, os.path.join(out, "views.pt"))
+    torch.save({"weight": torch.ones(2), "args": argparse.Namespace(lr=0.1)},
+               os.path.join(out, "object.pt"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--depths", type=int, nargs="+", default=[18, 50])
+    parser.add_argument("--depths", type=int, nargs="*", default=[18, 50])
     parser.add_argument("--height", type=int, default=64)
     parser.add_argument("--width", type=int, default=96)
+    parser.add_argument("--pickle-cases", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.pickle_cases:
+        write_pickle_cases(args.out)
     for depth in args.depths:
         torch.manual_seed(depth)
         generator = torch.Generator().manual_seed(1000 + depth)

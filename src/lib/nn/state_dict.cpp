@@ -208,7 +208,8 @@ class StateDictUnpickler {
         case 'Q':  // BINPERSID: a tensor storage in the archive
           push(load_storage(*expect(pop(), PickleValue::Kind::Tuple)));
           break;
-        case 'R': {  // REDUCE
+        case 'R':     // REDUCE: callable(*arguments)
+        case 0x81: {  // NEWOBJ: cls.__new__(cls, *arguments)
           auto arguments = expect(pop(), PickleValue::Kind::Tuple);
           auto callable = expect(pop(), PickleValue::Kind::Global);
           push(reduce(callable->text, arguments->items));
