@@ -202,6 +202,48 @@ TEST(StateDict, ReadsCheckpointWrapperWithPrefixAndCopiesValues) {
                            target->named_parameters()["layer4.1.conv2.weight"]));
 }
 
+TEST(ResNet, CaffeStyleStridesOnTheFirst1x1Conv) {
+  ResNetOptions options;
+  options.style = ResNetStyle::Caffe;
+  ResNet caffe(options);
+  auto modules = caffe->named_modules();
+  EXPECT_EQ(modules["layer2.0.conv1"]->as<torch::nn::Conv2d>()->options.stride()->at(0), 2);
+  EXPECT_EQ(modules["layer2.0.conv2"]->as<torch::nn::Conv2d>()->options.stride()->at(0), 1);
+  ResNet pytorch(ResNetOptions{50});
+  modules = pytorch->named_modules();
+  EXPECT_EQ(modules["layer2.0.conv1"]->as<torch::nn::Conv2d>()->options.stride()->at(0), 1);
+  EXPECT_EQ(modules["layer2.0.conv2"]->as<torch::nn::Conv2d>()->options.stride()->at(0), 2);
+  EXPECT_EQ(state_names(*caffe), state_names(*pytorch));
+  torch::NoGradGuard no_grad;
+  caffe->eval();
+  EXPECT_EQ(caffe->forward(torch::randn({1, 3, 64, 64}))[3].sizes().vec(),
+            (std::vector<int64_t>{1, 2048, 2, 2}));
+}
+
+// A detector checkpoint: {"state_dict": {"backbone.conv1.weight": ..., "neck...": ...}}.
+TEST(ResNet, LoadsBackboneOfADetectorCheckpoint) {
+  test::TempDir dir;
+  ResNet source(ResNetOptions{18});
+  c10::impl::GenericDict inner(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& [name, tensor] : named_state(*source)) inner.insert("backbone." + name, tensor);
+  inner.insert("neck.lateral_convs.0.conv.weight", torch::zeros({256, 64, 1, 1}));
+  c10::impl::GenericDict checkpoint(c10::StringType::get(), c10::AnyType::get());
+  checkpoint.insert("state_dict", inner);
+  const auto bytes = torch::pickle_save(checkpoint);
+  const auto path = dir.file("detector.pth");
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+
+  ResNet target(ResNetOptions{18});
+  EXPECT_EQ(load_resnet_weights(*target, path).loaded.size(), 120u);
+  EXPECT_TRUE(torch::equal(source->named_buffers()["layer3.0.downsample.1.running_var"],
+                           target->named_buffers()["layer3.0.downsample.1.running_var"]));
+  // The wrong depth names what does not fit.
+  ResNet deeper(ResNetOptions{34});
+  const auto message = error_message([&] { load_resnet_weights(*deeper, path); });
+  EXPECT_NE(message.find("backbone weights"), std::string::npos) << message;
+  EXPECT_NE(message.find("lacks 96 model parameter(s): 'layer1.2.bn1.bias'"), std::string::npos) << message;
+}
+
 TEST(StateDict, UnreadableFilesFailClearly) {
   test::TempDir dir;
   ResNet model(ResNetOptions{18});
@@ -259,9 +301,7 @@ TEST(ResNet, ParityWithTorchvision) {
       if (name.rfind("fc.", 0) != 0) torchvision_names.insert(name);
     EXPECT_EQ(state_names(*model), torchvision_names) << "depth " << depth;
 
-    StateDictLoadOptions options;
-    options.ignored_prefixes = {"fc."};
-    load_state_dict_file(*model, stem + ".pt", options);
+    EXPECT_EQ(load_resnet_weights(*model, stem + ".pt").loaded.size(), torchvision_names.size());
 
     std::map<std::string, torch::Tensor> io;
     for (auto& [name, tensor] : read_state_dict(stem + "_io.pt")) io[name] = tensor;

@@ -70,10 +70,12 @@ torch::Tensor BasicBlockImpl::forward(const torch::Tensor& input) {
   return torch::relu(out + identity);
 }
 
-BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride) {
-  conv1_ = register_module("conv1", conv_no_bias(in_channels, planes, 1, 1, 0));
+BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride, ResNetStyle style) {
+  const int64_t stride_1x1 = style == ResNetStyle::Caffe ? stride : 1;
+  const int64_t stride_3x3 = style == ResNetStyle::Caffe ? 1 : stride;
+  conv1_ = register_module("conv1", conv_no_bias(in_channels, planes, 1, stride_1x1, 0));
   bn1_ = register_module("bn1", torch::nn::BatchNorm2d(planes));
-  conv2_ = register_module("conv2", conv_no_bias(planes, planes, 3, stride, 1));
+  conv2_ = register_module("conv2", conv_no_bias(planes, planes, 3, stride_3x3, 1));
   bn2_ = register_module("bn2", torch::nn::BatchNorm2d(planes));
   conv3_ = register_module("conv3", conv_no_bias(planes, planes * kExpansion, 1, 1, 0));
   bn3_ = register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion));
@@ -118,7 +120,7 @@ ResNetImpl::ResNetImpl(ResNetOptions options) : options_(std::move(options)) {
     for (int64_t block = 0; block < blocks[static_cast<size_t>(stage)]; ++block) {
       const int64_t block_stride = block == 0 ? stride : 1;
       if (bottleneck)
-        layer->push_back(Bottleneck(in_channels, planes, block_stride));
+        layer->push_back(Bottleneck(in_channels, planes, block_stride, options_.style));
       else
         layer->push_back(BasicBlock(in_channels, planes, block_stride));
       in_channels = planes * expansion;
@@ -184,6 +186,17 @@ void ResNetImpl::train(bool on) {
     for (auto& module : modules(/*include_self=*/false))
       if (module->as<torch::nn::BatchNorm2d>()) module->eval();
   }
+}
+
+StateDictLoadResult load_resnet_weights(ResNetImpl& resnet, const std::string& path) {
+  const auto entries = read_state_dict(path);
+  StateDictLoadOptions options;
+  const std::string detector_prefix = "backbone.";
+  for (const auto& entry : entries)
+    if (entry.first.compare(0, detector_prefix.size(), detector_prefix) == 0)
+      options.source_prefix = detector_prefix;
+  options.ignored_prefixes = {"fc."};
+  return load_state_dict(resnet, entries, options, "backbone weights " + quoted(path));
 }
 
 }  // namespace occ::nn

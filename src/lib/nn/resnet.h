@@ -14,9 +14,19 @@
 #include <torch/nn/modules/pooling.h>
 #include <torch/nn/pimpl.h>
 
+#include <string>
 #include <vector>
 
+#include "nn/state_dict.h"
+
 namespace occ::nn {
+
+// Where a bottleneck block strides (mmdet's ResNet `style`). PyTorch: on the
+// 3x3 conv (torchvision, "ResNet v1.5"). Caffe: on the first 1x1 conv, as in
+// the original Caffe models and the caffe-style checkpoints detection
+// codebases start from (e.g. FCOS3D's ResNet-101 used by PanoOcc). Parameter
+// names and shapes are the same; basic blocks are unaffected.
+enum class ResNetStyle { PyTorch, Caffe };
 
 struct ResNetOptions {
   // 18 and 34 use basic blocks, 50 and 101 bottleneck blocks (He et al. 2016,
@@ -33,6 +43,7 @@ struct ResNetOptions {
   // neither used from the batch nor updated) even in train(). Detection
   // configs set it because their batches are too small for BN statistics.
   bool norm_eval = false;
+  ResNetStyle style = ResNetStyle::PyTorch;
 };
 
 // Channel count of stage `stage_index` (0..3) for a given depth: 64..512 for
@@ -57,7 +68,8 @@ TORCH_MODULE(BasicBlock);
 // torchvision's Bottleneck: 1x1 reduce, 3x3 (strided), 1x1 expand by 4.
 class BottleneckImpl : public torch::nn::Module {
  public:
-  BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride);
+  BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride,
+                 ResNetStyle style = ResNetStyle::PyTorch);
   torch::Tensor forward(const torch::Tensor& input);
 
   static constexpr int64_t kExpansion = 4;
@@ -94,5 +106,12 @@ class ResNetImpl : public torch::nn::Module {
   std::vector<torch::nn::Sequential> stages_;
 };
 TORCH_MODULE(ResNet);
+
+// Loads backbone weights saved from Python (`--backbone-weights`): a
+// torchvision state dict (its classifier fc.* is ignored) or a detector
+// checkpoint whose backbone entries carry the "backbone." prefix (mmdet), in
+// which case only those are used. Strict otherwise: missing, unexpected or
+// mis-shaped parameters throw FormatError naming them.
+StateDictLoadResult load_resnet_weights(ResNetImpl& resnet, const std::string& path);
 
 }  // namespace occ::nn
