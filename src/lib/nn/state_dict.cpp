@@ -406,7 +406,16 @@ NamedTensors read_state_dict(const std::string& path) {
     throw FormatError("cannot read state dict " + quoted(path) + ": not a torch.save file of torch >= 1.6 (" +
                       reason + ")");
   }
-  const auto root = StateDictUnpickler(pickle, *archive, path).run();
+  PickleValuePtr root;
+  try {
+    root = StateDictUnpickler(pickle, *archive, path).run();
+  } catch (const c10::Error& error) {
+    // Corrupt sizes reach LibTorch (allocation, as_strided) before any check
+    // of ours could see them.
+    std::string reason = error.what_without_backtrace();
+    reason = reason.substr(0, reason.find('\n'));
+    throw FormatError("cannot read state dict " + quoted(path) + ": corrupt tensor data (" + reason + ")");
+  }
   if (root->kind != PickleValue::Kind::Dict)
     throw FormatError("state dict " + quoted(path) + " does not hold a dict");
   // A training checkpoint wraps the state dict.
