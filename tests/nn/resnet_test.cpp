@@ -251,6 +251,14 @@ TEST(StateDict, UnreadableFilesFailClearly) {
   std::ofstream(dir.file("garbage.pt")) << "not a pickle";
   const auto message = error_message([&] { read_state_dict(dir.file("garbage.pt")); });
   EXPECT_NE(message.find("not a torch.save file"), std::string::npos) << message;
+
+  // A torch.save archive cut in half (an interrupted download).
+  c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
+  dict.insert("weight", torch::randn({64, 64}));
+  const auto bytes = torch::pickle_save(dict);
+  std::ofstream(dir.file("truncated.pt"), std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  EXPECT_THROW(read_state_dict(dir.file("truncated.pt")), FormatError);
 }
 
 // Files written by Python's torch.save (tests/python/make_resnet_reference.py).
