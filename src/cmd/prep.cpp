@@ -1,11 +1,12 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
-// embedded synthetic driving world).
+// embedded synthetic driving world), nuscenes (prep_nuscenes.cpp).
 #include <memory>
 
 #include "commands.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "datasets/synth_writer.h"
+#include "prep_nuscenes.h"
 
 namespace occ::cmd {
 namespace {
@@ -44,8 +45,10 @@ Runner register_prep(CLI::App& app) {
   auto synth_options = std::make_shared<synth::SynthOptions>();
   app.require_subcommand(1);
   add_synth(app, synth_options);
-  return [&app, synth_options] {
+  const Runner nuscenes = add_prep_nuscenes(app);
+  return [&app, synth_options, nuscenes] {
     if (app.got_subcommand("synth")) run_synth(*synth_options);
+    nuscenes();
   };
 }
 

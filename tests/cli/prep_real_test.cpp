@@ -1,0 +1,315 @@
+// occ prep nuscenes through the binary: a synthetic world exported in the
+// real nuScenes + Occ3D layout (occ export --format nuscenes) reads back
+// field by field, and every kind of bad input is one clear error, exit 1
+// (2 for usage errors), with no output file.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "datasets/frames_file.h"
+#include "datasets/npy.h"
+#include "h5/dataset.h"
+#include "support/run.h"
+
+namespace occ::test {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// One synthetic world and its nuScenes export, shared by the tests here.
+class PrepNuScenes : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    const RunResult synth =
+        run({OCC_BINARY, "prep", "synth", "-o", synth_path(), "--scenes", "2", "--frames-per-scene", "3",
+             "--image-size", "32x64", "--seed", "4", "-q", "-j", "2"});
+    ASSERT_EQ(synth.exit_code, 0) << synth.err;
+    const RunResult exported =
+        run({OCC_BINARY, "export", synth_path(), "--format", "nuscenes", "-o", dataset(), "-q"});
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
+  static std::string synth_path() { return dir_->file("synth.h5"); }
+  static std::string dataset() { return dir_->file("nuscenes"); }
+
+  // A private copy of the exported dataset to break.
+  static std::string copy_dataset(const TempDir& into) {
+    const std::string copy = into.file("nuscenes");
+    fs::copy(dataset(), copy, fs::copy_options::recursive);
+    return copy;
+  }
+
+  static RunResult prep(const std::string& root, const std::string& output,
+                        std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {OCC_BINARY, "prep",    "nuscenes",    "--dataroot",
+                                     root,       "--occ3d", root + "/gts", "--lidar-points",
+                                     "-o",       output,    "-q"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run(argv);
+  }
+
+  // Runs prep on a broken copy and checks: exit code, every expected piece
+  // of the message, and no file left at the output path.
+  static void expect_failure(const std::string& root, const TempDir& dir, int exit_code,
+                             const std::vector<std::string>& message_parts,
+                             std::vector<std::string> extra = {}) {
+    const std::string output = dir.file("out.h5");
+    const RunResult result = prep(root, output, std::move(extra));
+    EXPECT_EQ(result.exit_code, exit_code) << result.err;
+    EXPECT_EQ(result.err.rfind("occ prep: ", 0), 0u) << result.err;
+    for (const auto& part : message_parts) EXPECT_NE(result.err.find(part), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(output));
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+      EXPECT_EQ(entry.path().filename().string().find("out.h5"), std::string::npos) << entry.path();
+    }
+  }
+
+  static std::unique_ptr<TempDir> dir_;
+};
+std::unique_ptr<TempDir> PrepNuScenes::dir_;
+
+template <typename T>
+std::vector<T> rows(const FramesFile& frames, const std::string& path) {
+  return h5::read<T>(frames.file(), path).values;
+}
+
+double angle_between(double a, double b) {
+  return std::abs(std::remainder(a - b, 2 * M_PI));
+}
+
+// Velocities as nuscenes-devkit NuScenes.box_velocity computes them from the
+// original boxes: the difference of the neighbouring annotations of the
+// instance in the world frame (one-sided at the ends of its track; none when
+// alone or the gap exceeds 1.5 s, 3 s when centred), rotated into the ego frame.
+void expect_devkit_velocities(const FramesFile& original, const FramesFile& back) {
+  struct Seen {
+    int64_t frame;
+    std::array<double, 3> world;
+  };
+  std::map<std::pair<int32_t, int>, std::vector<Seen>> tracks;  // (scene, instance) -> in time order
+  const auto scenes = rows<int32_t>(original, "/frames/scene");
+  const auto times = rows<int64_t>(original, "/frames/timestamp_us");
+  for (int64_t f = 0; f < original.frame_count(); ++f) {
+    const Matrix4 pose = original.world_from_ego(f, 0);
+    for (const auto& box : original.boxes(f)) {
+      std::array<double, 3> world{};
+      for (int r = 0; r < 3; ++r)
+        world[r] = pose[r * 4] * box.center[0] + pose[r * 4 + 1] * box.center[1] +
+                   pose[r * 4 + 2] * box.center[2] + pose[r * 4 + 3];
+      tracks[{scenes[size_t(f)], box.instance}].push_back({f, world});
+    }
+  }
+  const auto velocity = rows<float>(back, "/boxes/velocity");
+  const auto offsets = rows<int64_t>(back, "/boxes/offsets");
+  int moving = 0;
+  for (int64_t f = 0; f < original.frame_count(); ++f) {
+    const Matrix4 pose = original.world_from_ego(f, 0);
+    const auto boxes = original.boxes(f);
+    for (size_t i = 0; i < boxes.size(); ++i) {
+      const auto& track = tracks.at({scenes[size_t(f)], boxes[i].instance});
+      size_t at = 0;
+      while (track[at].frame != f) ++at;
+      const bool has_prev = at > 0, has_next = at + 1 < track.size();
+      const Seen& first = has_prev ? track[at - 1] : track[at];
+      const Seen& last = has_next ? track[at + 1] : track[at];
+      const double seconds = 1e-6 * double(times[size_t(last.frame)] - times[size_t(first.frame)]);
+      std::array<double, 2> expected{0, 0};
+      if ((has_prev || has_next) && seconds <= (has_prev && has_next ? 3.0 : 1.5)) {
+        const double wx = (last.world[0] - first.world[0]) / seconds,
+                     wy = (last.world[1] - first.world[1]) / seconds;
+        expected = {pose[0] * wx + pose[4] * wy, pose[1] * wx + pose[5] * wy};  // R^T: world -> ego
+      }
+      const size_t row = size_t(offsets[size_t(f)]) + i;
+      EXPECT_NEAR(velocity[row * 2], expected[0], 1e-4) << "frame " << f << " box " << i;
+      EXPECT_NEAR(velocity[row * 2 + 1], expected[1], 1e-4) << "frame " << f << " box " << i;
+      moving += std::hypot(expected[0], expected[1]) > 0.5;
+    }
+  }
+  EXPECT_GT(moving, 5);  // the check saw real motion, not only parked cars
+}
+
+TEST_F(PrepNuScenes, RoundTripReproducesEveryFieldOfTheSyntheticWorld) {
+  TempDir dir;
+  const std::string output = dir.file("back.h5");
+  const RunResult result = prep(dataset(), output);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile original(synth_path()), back(output);
+  ASSERT_EQ(back.frame_count(), original.frame_count());
+  ASSERT_EQ(back.camera_names(), original.camera_names());
+  EXPECT_EQ(back.class_names(), original.class_names());
+  EXPECT_EQ(back.free_class(), original.free_class());
+  EXPECT_EQ(back.grid_shape(), original.grid_shape());
+  EXPECT_EQ(back.grid_origin(), original.grid_origin());
+  EXPECT_EQ(back.voxel_size(), original.voxel_size());
+  EXPECT_EQ(h5::read_strings(back.file(), "/scenes/name"), h5::read_strings(original.file(), "/scenes/name"));
+  EXPECT_EQ(h5::read_strings(back.file(), "/frames/token"),
+            h5::read_strings(original.file(), "/frames/token"));
+  EXPECT_EQ(rows<int32_t>(back, "/frames/scene"), rows<int32_t>(original, "/frames/scene"));
+  EXPECT_EQ(rows<int64_t>(back, "/frames/timestamp_us"), rows<int64_t>(original, "/frames/timestamp_us"));
+  EXPECT_EQ(rows<uint8_t>(back, "/frames/is_keyframe"), rows<uint8_t>(original, "/frames/is_keyframe"));
+  EXPECT_EQ(rows<int32_t>(back, "/frames/prev"), rows<int32_t>(original, "/frames/prev"));
+  EXPECT_EQ(rows<int32_t>(back, "/frames/next"), rows<int32_t>(original, "/frames/next"));
+  const auto near = [](const auto& a, const auto& b, double tolerance, const std::string& what) {
+    ASSERT_EQ(a.size(), b.size()) << what;
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], tolerance) << what << " [" << i << "]";
+  };
+  near(rows<double>(back, "/frames/world_from_ego"), rows<double>(original, "/frames/world_from_ego"), 1e-9,
+       "world_from_ego");
+  near(rows<double>(back, "/lidar/origin"), rows<double>(original, "/lidar/origin"), 1e-12, "lidar origin");
+  const auto frame_times = rows<int64_t>(original, "/frames/timestamp_us");
+  const auto camera_times = rows<int64_t>(back, "/cameras/timestamp_us");
+  for (int64_t f = 0; f < back.frame_count(); ++f) {
+    for (int64_t c = 0; c < back.camera_count(); ++c) {
+      const std::string where = "frame " + std::to_string(f) + " camera " + std::to_string(c);
+      near(back.intrinsics(f, c), original.intrinsics(f, c), 1e-9, "intrinsics " + where);
+      // The synthetic rig's rotations are real nuScenes ones stored as float32,
+      // orthonormal to ~1e-8 only; a quaternion keeps just the rotation.
+      near(back.ego_from_camera(f, c), original.ego_from_camera(f, c), 1e-6, "ego_from_camera " + where);
+      near(back.world_from_ego(f, c), original.world_from_ego(f, c), 1e-9, "camera pose " + where);
+      EXPECT_EQ(camera_times[size_t(f * back.camera_count() + c)], frame_times[size_t(f)]) << where;
+      // By path: the exported JPEG (quality 95, 4:2:0 chroma) of the 32x64 image.
+      const cv::Mat a = back.image(f, c), b = original.image(f, c);
+      ASSERT_EQ(a.size(), b.size()) << where;
+      EXPECT_LT(cv::norm(a, b, cv::NORM_L1) / double(a.total() * 3), 8.0) << where;
+    }
+    EXPECT_EQ(back.occupancy(f), original.occupancy(f)) << f;
+    EXPECT_EQ(back.camera_mask(f), original.camera_mask(f)) << f;
+    EXPECT_EQ(h5::read_rows<uint8_t>(back.file(), "/occupancy/mask_lidar", f, 1).values,
+              h5::read_rows<uint8_t>(original.file(), "/occupancy/mask_lidar", f, 1).values)
+        << f;
+    const auto points_back = back.lidar_points(f), points_original = original.lidar_points(f);
+    ASSERT_EQ(points_back.size(), points_original.size()) << f;
+    ASSERT_GT(points_back.size(), 100u);
+    for (size_t p = 0; p < points_back.size(); ++p) {
+      for (int k = 0; k < 3; ++k) ASSERT_NEAR(points_back[p][k], points_original[p][k], 1e-4) << f;
+      ASSERT_EQ(points_back[p][3], points_original[p][3]);
+    }
+    const auto boxes_back = back.boxes(f), boxes_original = original.boxes(f);
+    ASSERT_EQ(boxes_back.size(), boxes_original.size()) << f;
+    std::map<int, int> instance_of;  // original -> back: a bijection
+    for (size_t i = 0; i < boxes_back.size(); ++i) {
+      const auto &a = boxes_back[i], &b = boxes_original[i];
+      for (int k = 0; k < 3; ++k) EXPECT_NEAR(a.center[k], b.center[k], 1e-6) << f;
+      EXPECT_EQ(a.size_wlh, b.size_wlh) << f;
+      EXPECT_LT(angle_between(a.yaw, b.yaw), 1e-9) << f;
+      EXPECT_EQ(a.class_id, b.class_id) << f;
+      const auto [it, inserted] = instance_of.emplace(b.instance, a.instance);
+      EXPECT_EQ(it->second, a.instance) << "instance " << b.instance << " split in two";
+      (void)inserted;
+    }
+  }
+  expect_devkit_velocities(original, back);
+  EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", output}).exit_code, 0);
+}
+
+TEST_F(PrepNuScenes, SplitAndScenesSelectScenesByName) {
+  TempDir dir;
+  const auto scenes = h5::read_strings(FramesFile(synth_path()).file(), "/scenes/name");
+  const std::string output = dir.file("one.h5");
+  const RunResult result = run(
+      {OCC_BINARY, "prep", "nuscenes", "--dataroot", dataset(), "--scenes", scenes[1], "-o", output, "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile one(output);
+  EXPECT_EQ(h5::read_strings(one.file(), "/scenes/name"), std::vector<std::string>{scenes[1]});
+  EXPECT_EQ(one.frame_count(), 3);
+  EXPECT_FALSE(one.has("/occupancy/semantics"));  // no --occ3d
+  EXPECT_FALSE(one.has("/lidar/points"));         // no --lidar-points
+  // Synthetic scene names are in no official split.
+  expect_failure(dataset(), dir, 1, {"no scene of split 'val'", "scene.json"}, {"--split", "val"});
+  expect_failure(dataset(), dir, 1, {"scene 'scene-9999' is not in"}, {"--scenes", "scene-9999"});
+}
+
+TEST_F(PrepNuScenes, UnknownVersionOrSplitIsAUsageError) {
+  TempDir dir;
+  expect_failure(dataset(), dir, 2, {"unknown nuScenes version 'v2.0'"}, {"--version", "v2.0"});
+  expect_failure(dataset(), dir, 2, {"unknown nuScenes split 'everything'"}, {"--split", "everything"});
+  expect_failure(dataset(), dir, 2, {"--image-size '9'"}, {"--embed-images", "--image-size", "9"});
+}
+
+TEST_F(PrepNuScenes, MissingTableNamesTheFile) {
+  TempDir dir;
+  const std::string root = copy_dataset(dir);
+  fs::remove(root + "/v1.0-trainval/sample.json");
+  expect_failure(root, dir, 1, {"cannot open nuScenes table", "v1.0-trainval/sample.json'", "no such file"});
+  fs::remove_all(root + "/v1.0-trainval");
+  expect_failure(root, dir, 1, {"v1.0-trainval'", "no such folder"});
+}
+
+TEST_F(PrepNuScenes, DanglingTokenNamesTableRecordAndToken) {
+  TempDir dir;
+  const std::string root = copy_dataset(dir);
+  const std::string path = root + "/v1.0-trainval/sample_data.json";
+  json table = json::parse(std::ifstream(path));
+  table[3]["ego_pose_token"] = "no-such-pose";
+  const std::string record = table[3]["token"];
+  std::ofstream(path, std::ios::trunc) << table.dump();
+  expect_failure(root, dir, 1, {"'" + record + "'", "sample_data.json", "ego_pose 'no-such-pose'"});
+}
+
+TEST_F(PrepNuScenes, MissingImagesAreListed) {
+  TempDir dir;
+  const std::string root = copy_dataset(dir);
+  std::vector<fs::path> images;
+  for (const auto& entry : fs::recursive_directory_iterator(root + "/samples")) {
+    if (entry.path().extension() == ".jpg") images.push_back(entry.path());
+  }
+  ASSERT_GE(images.size(), 7u);
+  for (size_t i = 0; i < 7; ++i) fs::remove(images[i]);
+  // The first five are named, the rest counted.
+  expect_failure(root, dir, 1, {"7 input files are missing: '", "/samples/CAM_", ".jpg', ", ", ..."});
+}
+
+TEST_F(PrepNuScenes, BadOcc3dLabelsNameTheFileAndEntry) {
+  TempDir dir;
+  const std::string root = copy_dataset(dir);
+  std::vector<fs::path> labels;
+  for (const auto& entry : fs::recursive_directory_iterator(root + "/gts")) {
+    if (entry.path().filename() == "labels.npz") labels.push_back(entry.path());
+  }
+  ASSERT_FALSE(labels.empty());
+  const std::string path = labels.front().string();
+  const npy::Array wrong = npy::make_uint8({200, 200, 8}, std::vector<uint8_t>(200 * 200 * 8, 17));
+  npy::write_npz(path, {{"semantics", wrong}, {"mask_lidar", wrong}, {"mask_camera", wrong}}, true);
+  expect_failure(root, dir, 1, {path, "'semantics' has shape (200, 200, 8)"});
+  const npy::Array wide = npy::make_float32({200, 200, 16}, std::vector<float>(200 * 200 * 16, 17.f));
+  npy::write_npz(path, {{"semantics", wide}, {"mask_lidar", wide}, {"mask_camera", wide}}, true);
+  expect_failure(root, dir, 1, {path, "'semantics' has dtype '<f4'"});
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "not a zip at all";
+  expect_failure(root, dir, 1, {path, "not an .npz archive"});
+}
+
+TEST_F(PrepNuScenes, TruncatedLidarScanNamesTheFile) {
+  TempDir dir;
+  const std::string root = copy_dataset(dir);
+  fs::path scan;
+  for (const auto& entry : fs::recursive_directory_iterator(root + "/samples/LIDAR_TOP")) scan = entry.path();
+  ASSERT_FALSE(scan.empty());
+  fs::resize_file(scan, fs::file_size(scan) - 3);
+  expect_failure(root, dir, 1, {scan.string(), "is truncated"});
+}
+
+TEST(PrepNuScenesReal, LyftTablesWithoutImagesListTheMissingImages) {
+  TempDir dir;
+  const std::string output = dir.file("lyft.h5");
+  const RunResult result = run({OCC_BINARY, "prep", "nuscenes", "--dataroot",
+                                std::string(OCC_FIXTURES_DIR) + "/lyft_nuscenes_schema", "--version",
+                                "v1.01-train", "-o", output});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("6 input files are missing"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("images/host-a101_cam0_1240710385850000006.jpeg"), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(output));
+}
+
+}  // namespace
+}  // namespace occ::test
