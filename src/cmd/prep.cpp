@@ -1,11 +1,13 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
-// embedded synthetic driving world), nuscenes (prep_nuscenes.cpp).
+// embedded synthetic driving world), nuscenes (prep_nuscenes.cpp),
+// kitti-mot (prep_kitti.cpp).
 #include <memory>
 
 #include "commands.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "datasets/synth_writer.h"
+#include "prep_kitti.h"
 #include "prep_nuscenes.h"
 
 namespace occ::cmd {
@@ -46,9 +48,11 @@ Runner register_prep(CLI::App& app) {
   app.require_subcommand(1);
   add_synth(app, synth_options);
   const Runner nuscenes = add_prep_nuscenes(app);
-  return [&app, synth_options, nuscenes] {
+  const Runner kitti_tracking = add_prep_kitti_tracking(app);
+  return [&app, synth_options, nuscenes, kitti_tracking] {
     if (app.got_subcommand("synth")) run_synth(*synth_options);
     nuscenes();
+    kitti_tracking();
   };
 }
 

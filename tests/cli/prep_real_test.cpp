@@ -12,9 +12,11 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "datasets/frames_file.h"
 #include "datasets/npy.h"
+#include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "support/run.h"
 
@@ -308,6 +310,104 @@ TEST(PrepNuScenesReal, LyftTablesWithoutImagesListTheMissingImages) {
   EXPECT_NE(result.err.find("6 input files are missing"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("images/host-a101_cam0_1240710385850000006.jpeg"), std::string::npos)
       << result.err;
+  EXPECT_FALSE(fs::exists(output));
+}
+
+// The KITTI tracking fixture (sequence 0001: images 10, 15 and 20, calib,
+// labels) plus an oxts file, which the fixture lacks: the car drives north
+// east, heading 0.7 rad.
+std::string kitti_root(const TempDir& dir) {
+  const std::string fixture = std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training";
+  const std::string root = dir.file("training");
+  fs::create_directories(root + "/oxts");
+  for (const char* folder : {"image_02", "calib", "label_02"})
+    fs::create_directory_symlink(fixture + "/" + folder, root + "/" + folder);
+  std::ofstream oxts(root + "/oxts/0001.txt");
+  oxts.precision(17);
+  for (int frame = 0; frame < 25; ++frame) {
+    oxts << 49.0 + frame * 1e-5 << " " << 8.4 + frame * 1e-5 << " 110 0 0 0.7";
+    for (int i = 6; i < 30; ++i) oxts << " 0";
+    oxts << "\n";
+  }
+  return root;
+}
+
+TEST(PrepKittiTracking, FixtureSequenceGivesThreeLinkedFramesWithCalibrationAndBoxes) {
+  TempDir dir;
+  const std::string root = kitti_root(dir), output = dir.file("kitti.h5");
+  const RunResult result = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", output, "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile frames(output);
+  ASSERT_EQ(frames.frame_count(), 3);
+  EXPECT_EQ(h5::read_string_attribute(frames.file(), "/", "dataset"), "kitti-mot");
+  EXPECT_EQ(h5::read_strings(frames.file(), "/frames/token"),
+            (std::vector<std::string>{"0001/000010", "0001/000015", "0001/000020"}));
+  EXPECT_EQ(rows<int32_t>(frames, "/frames/prev"), (std::vector<int32_t>{-1, 0, 1}));
+  EXPECT_EQ(rows<int32_t>(frames, "/frames/next"), (std::vector<int32_t>{1, 2, -1}));
+  EXPECT_EQ(rows<int64_t>(frames, "/frames/timestamp_us"), (std::vector<int64_t>{1000000, 1500000, 2000000}));
+  EXPECT_EQ(frames.image(1, 0).cols, 1242);
+  EXPECT_EQ(frames.image(1, 0).rows, 375);
+  // 5 oxts lines of 1e-5 degrees north and east between rows: Mercator
+  // metres, east scaled by cos(latitude), in the frame of oxts line 0.
+  const Matrix4 a = frames.world_from_ego(0, 0), b = frames.world_from_ego(1, 0);
+  const double degree = M_PI / 180 * 6378137.0;
+  EXPECT_NEAR(std::hypot(b[3] - a[3], b[7] - a[7]),
+              5e-5 * degree * std::hypot(std::cos(49.0 * M_PI / 180), 1.0), 0.01);
+  EXPECT_EQ(rows<int64_t>(frames, "/boxes/offsets"), (std::vector<int64_t>{0, 9, 19, 28}));
+  // Every untruncated box centre projects into the image within its labelled 2D box.
+  std::ifstream labels(std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training/label_02/0001.txt");
+  std::map<std::pair<int, int>, std::array<double, 4>> box2d;  // (frame, track) -> x1 y1 x2 y2
+  std::map<std::pair<int, int>, double> truncated;
+  std::string line;
+  while (std::getline(labels, line)) {
+    std::istringstream fields(line);
+    int frame = 0, track = 0;
+    std::string type;
+    double truncation = 0, skip = 0;
+    std::array<double, 4> box{};
+    fields >> frame >> track >> type >> truncation >> skip >> skip >> box[0] >> box[1] >> box[2] >> box[3];
+    box2d[{frame, track}] = box;
+    truncated[{frame, track}] = truncation;
+  }
+  int inside = 0, total = 0;
+  for (int64_t f = 0; f < 3; ++f) {
+    const Matrix3 k = frames.intrinsics(f, 0);
+    const Matrix4 e = frames.ego_from_camera(f, 0);
+    for (const auto& box : frames.boxes(f)) {
+      double camera[3];
+      for (int r = 0; r < 3; ++r) {
+        camera[r] = 0;
+        for (int i = 0; i < 3; ++i)
+          camera[r] += e[size_t(i * 4 + r)] * (box.center[i] - e[size_t(i * 4 + 3)]);
+      }
+      const double u = k[0] * camera[0] / camera[2] + k[2], v = k[4] * camera[1] / camera[2] + k[5];
+      const auto& labelled = box2d.at({int(10 + 5 * f), box.instance});
+      ++total;
+      EXPECT_EQ(box.class_id, 1);                                       // Car and Van are SemanticKITTI cars
+      if (truncated.at({int(10 + 5 * f), box.instance}) > 0) continue;  // cut by the image border
+      EXPECT_TRUE(u >= labelled[0] - 5 && u <= labelled[2] + 5 && v >= labelled[1] - 5 &&
+                  v <= labelled[3] + 5)
+          << "track " << box.instance << " of row " << f << " projects to " << u << ", " << v;
+      ++inside;
+    }
+  }
+  EXPECT_EQ(total, 28);
+  EXPECT_EQ(inside, 24);  // every box not marked truncated
+  EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", output}).exit_code, 0);
+}
+
+TEST(PrepKittiTracking, MissingOxtsOrSequenceNamesThePath) {
+  TempDir dir;
+  const std::string root = kitti_root(dir), output = dir.file("kitti.h5");
+  fs::remove(root + "/oxts/0001.txt");
+  RunResult result = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", output});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("cannot open KITTI oxts '" + root + "/oxts/0001.txt': no such file"),
+            std::string::npos)
+      << result.err;
+  result = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "--sequences", "0007", "-o", output});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("image_02/0007'"), std::string::npos) << result.err;
   EXPECT_FALSE(fs::exists(output));
 }
 
