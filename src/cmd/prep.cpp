@@ -1,6 +1,6 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
 // embedded synthetic driving world), nuscenes (prep_nuscenes.cpp),
-// kitti-mot (prep_kitti.cpp).
+// kitti-mot (prep_kitti.cpp), semantickitti (prep_semantickitti.cpp).
 #include <memory>
 
 #include "commands.h"
@@ -9,6 +9,7 @@
 #include "datasets/synth_writer.h"
 #include "prep_kitti.h"
 #include "prep_nuscenes.h"
+#include "prep_semantickitti.h"
 
 namespace occ::cmd {
 namespace {
@@ -49,10 +50,12 @@ Runner register_prep(CLI::App& app) {
   add_synth(app, synth_options);
   const Runner nuscenes = add_prep_nuscenes(app);
   const Runner kitti_tracking = add_prep_kitti_tracking(app);
-  return [&app, synth_options, nuscenes, kitti_tracking] {
+  const Runner semantickitti = add_prep_semantickitti(app);
+  return [&app, synth_options, nuscenes, kitti_tracking, semantickitti] {
     if (app.got_subcommand("synth")) run_synth(*synth_options);
     nuscenes();
     kitti_tracking();
+    semantickitti();
   };
 }
 

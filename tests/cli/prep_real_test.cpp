@@ -7,15 +7,19 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
 #include "datasets/frames_file.h"
 #include "datasets/npy.h"
+#include "export/semantickitti.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "support/run.h"
@@ -83,6 +87,25 @@ std::unique_ptr<TempDir> PrepNuScenes::dir_;
 template <typename T>
 std::vector<T> rows(const FramesFile& frames, const std::string& path) {
   return h5::read<T>(frames.file(), path).values;
+}
+
+Matrix4 geom_multiply(const Matrix4& a, const Matrix4& b) {
+  Matrix4 out{};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c)
+      for (int k = 0; k < 4; ++k) out[size_t(r * 4 + c)] += a[size_t(r * 4 + k)] * b[size_t(k * 4 + c)];
+  return out;
+}
+
+// Inverse of a rigid transform: [R^T | -R^T t].
+Matrix4 geom_inverse(const Matrix4& m) {
+  Matrix4 out{};
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) out[size_t(r * 4 + c)] = m[size_t(c * 4 + r)];
+    out[size_t(r * 4 + 3)] = -(m[size_t(r)] * m[3] + m[size_t(4 + r)] * m[7] + m[size_t(8 + r)] * m[11]);
+  }
+  out[15] = 1;
+  return out;
 }
 
 double angle_between(double a, double b) {
@@ -409,6 +432,123 @@ TEST(PrepKittiTracking, MissingOxtsOrSequenceNamesThePath) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("image_02/0007'"), std::string::npos) << result.err;
   EXPECT_FALSE(fs::exists(output));
+}
+
+// Writes a synthetic KITTI-rig world as SemanticKITTI sequence 00: rows
+// become scans 0, 5, ... (voxels every 5th scan, as the benchmark has them),
+// with calib.txt (P2 = [K | 0], Tr = camera_from_ego), poses.txt (cam0 of
+// scan i -> cam0 of scan 0), times.txt, PNG images and voxel files (.label
+// through learning_map_inv, .bin and .invalid bit-packed).
+void write_semantickitti(const FramesFile& frames, const std::string& root) {
+  const std::string folder = root + "/sequences/00";
+  fs::create_directories(folder + "/voxels");
+  fs::create_directories(folder + "/image_2");
+  const Matrix3 k = frames.intrinsics(0, 0);
+  const Matrix4 camera_from_ego = geom_inverse(frames.ego_from_camera(0, 0));
+  std::ofstream calib(folder + "/calib.txt");
+  calib.precision(17);
+  calib << "P2: " << k[0] << " " << k[1] << " " << k[2] << " 0 " << k[3] << " " << k[4] << " " << k[5]
+        << " 0 " << k[6] << " " << k[7] << " " << k[8] << " 0\nTr:";
+  for (int i = 0; i < 12; ++i) calib << " " << camera_from_ego[size_t(i)];
+  calib << "\n";
+  std::ofstream poses(folder + "/poses.txt"), times(folder + "/times.txt");
+  poses.precision(17);
+  times.precision(17);
+  const Matrix4 ego0_from_world = geom_inverse(frames.world_from_ego(0, 0));
+  const auto timestamps = rows<int64_t>(frames, "/frames/timestamp_us");
+  const auto& inverse_map = exporting::semantickitti_learning_map_inv();
+  for (int64_t scan = 0; scan <= 5 * (frames.frame_count() - 1); ++scan) {
+    const int64_t row = scan / 5;  // scans between voxel scans repeat the last row's pose
+    const Matrix4 pose = geom_multiply(
+        geom_multiply(camera_from_ego, geom_multiply(ego0_from_world, frames.world_from_ego(row, 0))),
+        geom_inverse(camera_from_ego));
+    for (int i = 0; i < 12; ++i) poses << (i ? " " : "") << pose[size_t(i)];
+    poses << "\n";
+    times << double(timestamps[size_t(row)]) * 1e-6 << "\n";
+    if (scan % 5 != 0) continue;
+    char name[24];
+    std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(scan));
+    cv::Mat bgr;
+    cv::cvtColor(frames.image(row, 0), bgr, cv::COLOR_RGB2BGR);
+    ASSERT_TRUE(cv::imwrite(folder + "/image_2/" + name + ".png", bgr));
+    const auto semantics = frames.occupancy(row);
+    const auto lidar = h5::read_rows<uint8_t>(frames.file(), "/occupancy/mask_lidar", row, 1).values;
+    std::vector<uint16_t> labels(semantics.size());
+    std::vector<uint8_t> occupied(semantics.size()), invalid(semantics.size());
+    for (size_t v = 0; v < semantics.size(); ++v) {
+      labels[v] = inverse_map.at(semantics[v]);
+      occupied[v] = semantics[v] != 0;
+      invalid[v] = lidar[v] ? 0 : 1;
+    }
+    const std::string base = folder + "/voxels/" + name;
+    std::ofstream(base + ".label", std::ios::binary)
+        .write(reinterpret_cast<const char*>(labels.data()), std::streamsize(labels.size() * 2));
+    const auto bin = exporting::pack_bits(occupied), invalid_bits = exporting::pack_bits(invalid);
+    std::ofstream(base + ".bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bin.data()), std::streamsize(bin.size()));
+    std::ofstream(base + ".invalid", std::ios::binary)
+        .write(reinterpret_cast<const char*>(invalid_bits.data()), std::streamsize(invalid_bits.size()));
+  }
+}
+
+TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
+  TempDir dir;
+  const std::string synth = dir.file("synth.h5"), output = dir.file("back.h5");
+  const RunResult made =
+      run({OCC_BINARY, "prep", "synth", "-o", synth, "--rig", "kitti", "--scenes", "1", "--frames-per-scene",
+           "2", "--image-size", "16x32", "--seed", "9", "-q", "-j", "2"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const FramesFile original(synth);
+  write_semantickitti(original, dir.file("kitti"));
+  const RunResult result = run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"),
+                                "--sequences", "00", "-o", output, "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile back(output);
+  ASSERT_EQ(back.frame_count(), 2);
+  EXPECT_EQ(h5::read_strings(back.file(), "/frames/token"),
+            (std::vector<std::string>{"00/000000", "00/000005"}));
+  EXPECT_EQ(rows<int32_t>(back, "/frames/prev"), (std::vector<int32_t>{-1, 0}));
+  EXPECT_EQ(rows<int64_t>(back, "/frames/timestamp_us"), rows<int64_t>(original, "/frames/timestamp_us"));
+  EXPECT_EQ(back.class_names(), original.class_names());
+  EXPECT_EQ(back.grid_shape(), original.grid_shape());
+  EXPECT_EQ(back.grid_origin(), original.grid_origin());
+  EXPECT_FALSE(back.has("/occupancy/mask_camera"));
+  const Matrix4 ego0_from_world = geom_inverse(original.world_from_ego(0, 0));
+  for (int64_t f = 0; f < 2; ++f) {
+    EXPECT_EQ(back.occupancy(f), original.occupancy(f)) << f;
+    EXPECT_EQ(h5::read_rows<uint8_t>(back.file(), "/occupancy/mask_lidar", f, 1).values,
+              h5::read_rows<uint8_t>(original.file(), "/occupancy/mask_lidar", f, 1).values)
+        << f;
+    // SemanticKITTI's world is the first scan's Velodyne frame. The synthetic
+    // rig's rotations are float32-born (orthonormal to ~1e-8), and the reader
+    // inverts Tr exactly where this test transposes: hence 1e-6.
+    const Matrix4 expected = geom_multiply(ego0_from_world, original.world_from_ego(f, 0));
+    const Matrix4 got = back.world_from_ego(f, 0);
+    for (size_t i = 0; i < 16; ++i) EXPECT_NEAR(got[i], expected[i], 1e-6) << f;
+    const Matrix3 ka = back.intrinsics(f, 0), kb = original.intrinsics(f, 0);
+    for (size_t i = 0; i < 9; ++i) EXPECT_NEAR(ka[i], kb[i], 1e-9);
+    const Matrix4 ea = back.ego_from_camera(f, 0), eb = original.ego_from_camera(f, 0);
+    for (size_t i = 0; i < 16; ++i) EXPECT_NEAR(ea[i], eb[i], 1e-6);
+    EXPECT_EQ(cv::norm(back.image(f, 0), original.image(f, 0), cv::NORM_INF), 0);  // PNG is lossless
+  }
+  size_t ignored = 0;
+  for (const uint8_t c : back.occupancy(0)) ignored += c == 255;
+  EXPECT_EQ(ignored, 0u);  // synthetic classes all map back
+  EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", output}).exit_code, 0);
+
+  // A truncated .bin and a missing image are errors naming the file.
+  fs::resize_file(dir.file("kitti") + "/sequences/00/voxels/000005.bin", 262000);
+  RunResult bad =
+      run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"), "-o", output + ".2"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("000005.bin' has 262000 bytes, not 262144 (truncated)"), std::string::npos)
+      << bad.err;
+  fs::remove(dir.file("kitti") + "/sequences/00/image_2/000005.png");
+  bad = run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"), "-o", output + ".2"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("1 input file is missing: '"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("image_2/000005.png'"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(output + ".2"));
 }
 
 }  // namespace

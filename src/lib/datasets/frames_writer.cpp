@@ -92,8 +92,9 @@ struct FramesWriter::Impl {
     if (layout.lidar_origin) create("/lidar/origin", DType::float64, {n, 3});
     if (layout.lidar_points) create_growing("/lidar/points", DType::float32, {0, 4}, 32768);
     if (layout.occupancy) {
-      for (const char* name : {"semantics", "mask_lidar", "mask_camera"})
-        create(str("/occupancy/", name), DType::uint8, {n, g[0], g[1], g[2]});
+      create("/occupancy/semantics", DType::uint8, {n, g[0], g[1], g[2]});
+      create("/occupancy/mask_lidar", DType::uint8, {n, g[0], g[1], g[2]});
+      if (layout.camera_mask) create("/occupancy/mask_camera", DType::uint8, {n, g[0], g[1], g[2]});
     }
     if (layout.boxes) {
       create_growing("/boxes/center", DType::float64, {0, 3}, 1024);
@@ -144,10 +145,12 @@ struct FramesWriter::Impl {
       const auto v = static_cast<size_t>(voxels());
       require_count(frame.semantics, v, "occupancy semantics", frame.token);
       require_count(frame.mask_lidar, v, "occupancy mask_lidar", frame.token);
-      require_count(frame.mask_camera, v, "occupancy mask_camera", frame.token);
       h5::write_rows(file, "/occupancy/semantics", row, 1, frame.semantics.data());
       h5::write_rows(file, "/occupancy/mask_lidar", row, 1, frame.mask_lidar.data());
-      h5::write_rows(file, "/occupancy/mask_camera", row, 1, frame.mask_camera.data());
+      if (layout.camera_mask) {
+        require_count(frame.mask_camera, v, "occupancy mask_camera", frame.token);
+        h5::write_rows(file, "/occupancy/mask_camera", row, 1, frame.mask_camera.data());
+      }
     }
     if (layout.boxes) write_boxes(frame);
     tokens.push_back(frame.token);

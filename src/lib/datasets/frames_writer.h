@@ -33,7 +33,8 @@ struct FramesLayout {
   bool camera_poses = false;  // /cameras/world_from_ego and /cameras/timestamp_us
   bool lidar_origin = false;  // /lidar/origin
   bool lidar_points = false;  // /lidar/points and /lidar/offsets
-  bool occupancy = false;     // /occupancy/{semantics,mask_lidar,mask_camera}
+  bool occupancy = false;     // /occupancy/{semantics,mask_lidar}
+  bool camera_mask = true;    // with occupancy: /occupancy/mask_camera
   bool boxes = false;         // /boxes/*
   std::string compression = "deflate";
 };
