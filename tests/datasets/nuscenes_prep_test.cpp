@@ -240,6 +240,23 @@ TEST(NuScenesPrep, RealCalibrationCamerasSurroundTheEgoAndPointsProjectIntoTheir
       const std::string& channel = frames.camera_names()[size_t(c)];
       const Matrix4 ego_from_camera = frames.ego_from_camera(0, c);
       expect_camera_faces_its_channel(channel, ego_from_camera);
+      // Mounted around the ego origin (rear axle): front cameras 1.5-1.7 m
+      // ahead of it, the back camera over it, left ones on +y, right ones on -y,
+      // all 1.4-1.7 m up.
+      const double x = ego_from_camera[3], y = ego_from_camera[7], z = ego_from_camera[11];
+      EXPECT_TRUE(z > 1.4 && z < 1.7) << channel << " z " << z;
+      if (channel.find("FRONT") != std::string::npos) {
+        EXPECT_GT(x, 1.2) << channel;
+      }
+      if (channel == "CAM_BACK") {
+        EXPECT_LT(std::abs(x), 0.3) << channel;
+      }
+      if (channel.find("LEFT") != std::string::npos) {
+        EXPECT_GT(y, 0.4) << channel;
+      }
+      if (channel.find("RIGHT") != std::string::npos) {
+        EXPECT_LT(y, -0.4) << channel;
+      }
       // A point 10 m along the optical axis, 1 m right and 0.5 m down, taken
       // into the world through the stored matrices and back into pixels.
       const double in_camera[3] = {1.0, 0.5, 10.0};

@@ -1,13 +1,9 @@
 #include "datasets/nuscenes_prep.h"
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <unordered_map>
 
@@ -19,6 +15,7 @@
 #include "datasets/nuscenes_tables.h"
 #include "datasets/occ3d_classes.h"
 #include "datasets/occ3d_labels.h"
+#include "datasets/sensor_files.h"
 #include "h5/dataset.h"
 
 namespace occ::datasets {
@@ -268,7 +265,8 @@ class NuScenesPrep {
       const auto& lidar = tables_.sample_data[size_t(frame.lidar)];
       const Matrix4& ego_from_lidar = tables_.calibrations.at(lidar.calibrated_sensor_token).ego_from_sensor;
       record.lidar_origin = {ego_from_lidar[3], ego_from_lidar[7], ego_from_lidar[11]};
-      if (options_.lidar_points) record.lidar_points = read_points(full_path(lidar.filename), ego_from_lidar);
+      if (options_.lidar_points)
+        record.lidar_points = read_pcd_points(full_path(lidar.filename), ego_from_lidar);
     }
     if (!options_.occ3d.empty()) {
       Occ3dLabels labels = read_occ3d_labels(
@@ -301,45 +299,13 @@ class NuScenesPrep {
     if (!options_.embed_images) {
       record.image_paths.push_back(data.filename);
     } else {
-      const std::string path = full_path(data.filename);
-      const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
-      if (bgr.empty()) throw FormatError(str("cannot decode image ", occ::quoted(path)));
-      cv::Mat resized, rgb;
-      cv::resize(bgr, resized, cv::Size(width_, height_), 0, 0, cv::INTER_AREA);
-      cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
-      record.images.insert(record.images.end(), rgb.datastart, rgb.dataend);
+      double sx = 1, sy = 1;
+      const auto rgb = read_resized_rgb(full_path(data.filename), height_, width_, sx, sy);
+      record.images.insert(record.images.end(), rgb.begin(), rgb.end());
       // Pixel coordinates scale with the image (mmdet3d's resize convention).
-      const double sx = double(width_) / bgr.cols, sy = double(height_) / bgr.rows;
       for (int c = 0; c < 3; ++c) k[size_t(c)] *= sx, k[size_t(3 + c)] *= sy;
     }
     record.intrinsics.push_back(k);
-  }
-
-  static std::vector<float> read_points(const std::string& path, const Matrix4& ego_from_lidar) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw IoError(str("cannot open LiDAR scan ", occ::quoted(path)));
-    const auto bytes = static_cast<size_t>(in.tellg());
-    // .pcd.bin: float32 x, y, z, intensity, ring per point (formats.md).
-    constexpr size_t kPointBytes = 5 * sizeof(float);
-    if (bytes % kPointBytes != 0) {
-      throw FormatError(str("LiDAR scan ", occ::quoted(path), " is truncated: ", bytes,
-                            " bytes is not a whole number of 5-float points"));
-    }
-    std::vector<float> raw(bytes / sizeof(float));
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
-    if (!in) throw IoError(str("cannot read LiDAR scan ", occ::quoted(path)));
-    std::vector<float> points;
-    points.reserve(raw.size() / 5 * 4);
-    const auto& m = ego_from_lidar;
-    for (size_t i = 0; i + 4 < raw.size(); i += 5) {
-      const double x = raw[i], y = raw[i + 1], z = raw[i + 2];
-      points.push_back(float(m[0] * x + m[1] * y + m[2] * z + m[3]));
-      points.push_back(float(m[4] * x + m[5] * y + m[6] * z + m[7]));
-      points.push_back(float(m[8] * x + m[9] * y + m[10] * z + m[11]));
-      points.push_back(raw[i + 3]);
-    }
-    return points;
   }
 
   FrameBox box(const Matrix4& ego_from_world, size_t index) const {
