@@ -1,6 +1,7 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
 // embedded synthetic driving world), nuscenes (prep_nuscenes.cpp),
-// kitti-mot (prep_kitti.cpp), semantickitti (prep_semantickitti.cpp).
+// kitti-mot (prep_kitti.cpp), semantickitti (prep_semantickitti.cpp),
+// merge (prep_merge.cpp).
 #include <memory>
 
 #include "commands.h"
@@ -8,6 +9,7 @@
 #include "core/strings.h"
 #include "datasets/synth_writer.h"
 #include "prep_kitti.h"
+#include "prep_merge.h"
 #include "prep_nuscenes.h"
 #include "prep_semantickitti.h"
 
@@ -51,11 +53,13 @@ Runner register_prep(CLI::App& app) {
   const Runner nuscenes = add_prep_nuscenes(app);
   const Runner kitti_tracking = add_prep_kitti_tracking(app);
   const Runner semantickitti = add_prep_semantickitti(app);
-  return [&app, synth_options, nuscenes, kitti_tracking, semantickitti] {
+  const Runner merge = add_prep_merge(app);
+  return [&app, synth_options, nuscenes, kitti_tracking, semantickitti, merge] {
     if (app.got_subcommand("synth")) run_synth(*synth_options);
     nuscenes();
     kitti_tracking();
     semantickitti();
+    merge();
   };
 }
 

@@ -38,6 +38,9 @@ Runner add_prep_nuscenes(CLI::App& prep) {
       ->capture_default_str();
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
+  app->add_option("--shard", options->shard,
+                  "I/N: write part I of N (contiguous runs of the selected scenes); join parts in order with "
+                  "occ prep merge");
   return [app, options] {
     if (!app->parsed()) return;
     const auto report = datasets::prep_nuscenes(*options);

@@ -551,5 +551,53 @@ TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
   EXPECT_FALSE(fs::exists(output + ".2"));
 }
 
+std::vector<char> dataset_bytes(const h5::File& file, const std::string& path) {
+  const auto info = h5::dataset_info(file, path);
+  std::vector<char> bytes;
+  if (info.dtype == h5::DType::string) {
+    for (const auto& text : h5::read_strings(file, path))
+      bytes.insert(bytes.end(), text.begin(), text.end() + 1);
+    return bytes;
+  }
+  bytes.resize(size_t(h5::element_count(info.shape)) * h5::dtype_size(info.dtype));
+  if (!info.shape.empty() && info.shape[0] > 0)
+    h5::read_rows_raw(file, path, 0, info.shape[0], info.dtype, bytes.data());
+  return bytes;
+}
+
+TEST_F(PrepNuScenes, ShardsMergeIntoTheWholeAndOtherGridsAreRefused) {
+  TempDir dir;
+  const std::string whole = dir.file("whole.h5"), merged = dir.file("merged.h5");
+  ASSERT_EQ(prep(dataset(), whole).exit_code, 0);
+  for (const char* shard : {"0/2", "1/2"}) {
+    const RunResult part =
+        prep(dataset(), dir.file(std::string("part") + shard[0] + ".h5"), {"--shard", shard});
+    ASSERT_EQ(part.exit_code, 0) << part.err;
+  }
+  EXPECT_EQ(FramesFile(dir.file("part0.h5")).frame_count(), 3);  // one scene each
+  const RunResult merge =
+      run({OCC_BINARY, "prep", "merge", dir.file("part0.h5"), dir.file("part1.h5"), "-o", merged, "-q"});
+  ASSERT_EQ(merge.exit_code, 0) << merge.err;
+  const FramesFile a(whole), b(merged);
+  ASSERT_EQ(a.file().dataset_paths(), b.file().dataset_paths());
+  for (const auto& path : a.file().dataset_paths()) {
+    EXPECT_EQ(dataset_bytes(a.file(), path), dataset_bytes(b.file(), path)) << path;
+  }
+  EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", merged}).exit_code, 0);
+
+  // A KITTI tracking file has the SemanticKITTI grid.
+  const std::string kitti = dir.file("kitti.h5");
+  ASSERT_EQ(
+      run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", kitti_root(dir), "-o", kitti, "-q"}).exit_code, 0);
+  const RunResult refused =
+      run({OCC_BINARY, "prep", "merge", dir.file("part0.h5"), kitti, "-o", dir.file("bad.h5")});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("cannot merge '" + kitti + "': its grid_shape is [256, 256, 32]"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir.file("bad.h5")));
+  EXPECT_EQ(prep(dataset(), dir.file("bad.h5"), {"--shard", "2/2"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace occ::test

@@ -160,10 +160,20 @@ class NuScenesPrep {
   void plan() {
     const auto wanted = wanted_scenes();
     std::unordered_map<std::string, int32_t> scene_index;
+    int shard_index = 0, shard_count = 1;
+    if (!options_.shard.empty()) parse_shard(options_.shard, shard_index, shard_count);
+    // Shards are contiguous runs of the selected scenes in table order, so
+    // merging them in order gives the rows (and instance ids) of one run.
+    const auto selected_scenes = static_cast<int64_t>(wanted.size());
+    int64_t position = 0;
     for (const auto& scene : tables_.scenes) {
       if (!wanted.count(scene.name)) continue;
+      if (position++ * shard_count / selected_scenes != shard_index) continue;
       scene_index[scene.token] = static_cast<int32_t>(plan_.scene_names.size());
       plan_.scene_names.push_back(scene.name);
+    }
+    if (plan_.scene_names.empty()) {
+      throw FormatError(str("shard ", options_.shard, " holds no scene: only ", position, " are selected"));
     }
     std::unordered_map<std::string, size_t> sample_row;
     std::vector<size_t> selected;
@@ -377,6 +387,22 @@ const std::vector<std::string>& nuscenes_camera_names() {
   return names;
 }
 
+void parse_shard(const std::string& text, int& index, int& count) {
+  const size_t slash = text.find('/');
+  try {
+    size_t used_index = 0, used_count = 0;
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    index = std::stoi(text.substr(0, slash), &used_index);
+    count = std::stoi(text.substr(slash + 1), &used_count);
+    if (used_index != slash || used_count != text.size() - slash - 1) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw UsageError(str("--shard ", occ::quoted(text), " is not I/N, e.g. 0/4"));
+  }
+  if (count < 1 || index < 0 || index >= count) {
+    throw UsageError(str("--shard ", occ::quoted(text), " needs 0 <= I < N"));
+  }
+}
+
 void NuScenesPrepOptions::validate() const {
   if (dataroot.empty()) throw UsageError("--dataroot is required");
   if (output.empty()) throw UsageError("--output is required");
@@ -391,6 +417,10 @@ void NuScenesPrepOptions::validate() const {
     parse_size(image_size, h, w);
   }
   h5::Compression::parse(compression);
+  if (!shard.empty()) {
+    int index = 0, count = 0;
+    parse_shard(shard, index, count);
+  }
 }
 
 nlohmann::json NuScenesPrepOptions::to_json() const {
@@ -402,7 +432,8 @@ nlohmann::json NuScenesPrepOptions::to_json() const {
           {"lidar_points", lidar_points},
           {"embed_images", embed_images},
           {"image_size", image_size},
-          {"compression", compression}};
+          {"compression", compression},
+          {"shard", shard}};
 }
 
 NuScenesPrepReport prep_nuscenes(const NuScenesPrepOptions& options) {

@@ -22,6 +22,7 @@ struct NuScenesPrepOptions {
   bool embed_images = false;              // store resized RGB instead of paths
   std::string image_size = "256x704";     // HxW of embedded images (BEVDet/FlashOcc input size)
   std::string compression = "deflate";
+  std::string shard;  // "I/N": the I-th of N contiguous runs of the selected scenes; empty: all
 
   // Throws UsageError naming the option.
   void validate() const;
@@ -37,6 +38,9 @@ struct NuScenesPrepReport {
 };
 
 NuScenesPrepReport prep_nuscenes(const NuScenesPrepOptions& options);
+
+// Parses --shard "I/N" (0 <= I < N); throws UsageError.
+void parse_shard(const std::string& text, int& index, int& count);
 
 // Versions whose folder layout occ knows.
 const std::vector<std::string>& nuscenes_versions();
