@@ -1,5 +1,7 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
-// embedded synthetic driving world).
+// embedded synthetic driving world), nuscenes (prep_nuscenes.cpp),
+// kitti-mot (prep_kitti.cpp), semantickitti (prep_semantickitti.cpp),
+// merge (prep_merge.cpp).
 #include <cmath>
 #include <memory>
 
@@ -8,6 +10,10 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "datasets/synth_writer.h"
+#include "prep_kitti.h"
+#include "prep_merge.h"
+#include "prep_nuscenes.h"
+#include "prep_semantickitti.h"
 
 namespace occ::cmd {
 namespace {
@@ -47,8 +53,16 @@ Runner register_prep(CLI::App& app) {
   auto synth_options = std::make_shared<synth::SynthOptions>();
   app.require_subcommand(1);
   add_synth(app, synth_options);
-  return [&app, synth_options] {
+  const Runner nuscenes = add_prep_nuscenes(app);
+  const Runner kitti_tracking = add_prep_kitti_tracking(app);
+  const Runner semantickitti = add_prep_semantickitti(app);
+  const Runner merge = add_prep_merge(app);
+  return [&app, synth_options, nuscenes, kitti_tracking, semantickitti, merge] {
     if (app.got_subcommand("synth")) run_synth(*synth_options);
+    nuscenes();
+    kitti_tracking();
+    semantickitti();
+    merge();
   };
 }
 

@@ -1,0 +1,36 @@
+// occ prep kitti-mot: KITTI tracking sequences into a frames file.
+#include "prep_kitti.h"
+
+#include <memory>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "datasets/kitti_prep.h"
+
+namespace occ::cmd {
+
+Runner add_prep_kitti_tracking(CLI::App& prep) {
+  auto options = std::make_shared<datasets::KittiPrepOptions>();
+  CLI::App* app = prep.add_subcommand(
+      "kitti-mot", "read KITTI tracking sequences (image_02, calib, oxts, label_02) into a frames file");
+  app->fallthrough();  // global options (-j, -v) may follow the subcommand
+  app->add_option(
+         "--dataroot", options->dataroot,
+         "KITTI tracking training/ or testing/ folder holding image_02/, calib/, oxts/ and label_02/")
+      ->required();
+  app->add_option("-o,--output", options->output, "frames file to write (HDF5)")->required();
+  app->add_option("--sequences", options->sequences,
+                  "sequences to read, comma-separated (0001,0002); default: every folder of image_02/")
+      ->delimiter(',');
+  app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
+      ->capture_default_str();
+  return [app, options] {
+    if (!app->parsed()) return;
+    const auto report = datasets::prep_kitti_tracking(*options);
+    log::info("wrote ", report.frames, " frames of ", report.sequences, " sequences (", report.boxes,
+              " boxes) to ", occ::quoted(options->output), " in ", report.seconds, " s");
+  };
+}
+
+}  // namespace occ::cmd

@@ -1,0 +1,53 @@
+// occ prep nuscenes: nuScenes v1.0 / Lyft Level5 tables and Occ3D labels
+// into a frames file.
+#include "prep_nuscenes.h"
+
+#include <memory>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "datasets/nuscenes_prep.h"
+#include "datasets/nuscenes_splits.h"
+
+namespace occ::cmd {
+
+Runner add_prep_nuscenes(CLI::App& prep) {
+  auto options = std::make_shared<datasets::NuScenesPrepOptions>();
+  CLI::App* app = prep.add_subcommand(
+      "nuscenes", "read nuScenes v1.0 (or Lyft Level5) tables, images and Occ3D labels into a frames file");
+  app->fallthrough();  // global options (-j, -v) may follow the subcommand
+  app->add_option("--dataroot", options->dataroot, "dataset folder holding <version>/, samples/ and sweeps/")
+      ->required();
+  app->add_option("--version", options->version,
+                  str("table folder below --dataroot: ", join(datasets::nuscenes_versions(), ", ")))
+      ->capture_default_str();
+  app->add_option("-o,--output", options->output, "frames file to write (HDF5)")->required();
+  app->add_option("--occ3d", options->occ3d,
+                  "Occ3D ground truth folder (gts) holding <scene>/<sample token>/labels.npz");
+  app->add_option(
+      "--split", options->split,
+      str("official scene split: ", join(datasets::nuscenes_split_names(), ", "), " (default: every scene)"));
+  app->add_option("--scenes", options->scenes, "scene names to keep, comma-separated (scene-0061,...)")
+      ->delimiter(',');
+  app->add_flag("--lidar-points", options->lidar_points,
+                "store each keyframe's LIDAR_TOP points in the ego frame");
+  app->add_flag("--embed-images", options->embed_images,
+                "store resized RGB images in the file (intrinsics scaled to match) instead of paths");
+  app->add_option("--image-size", options->image_size, "height x width of embedded images")
+      ->capture_default_str();
+  app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
+      ->capture_default_str();
+  app->add_option("--shard", options->shard,
+                  "I/N: write part I of N (contiguous runs of the selected scenes); join parts in order with "
+                  "occ prep merge");
+  return [app, options] {
+    if (!app->parsed()) return;
+    const auto report = datasets::prep_nuscenes(*options);
+    log::info("wrote ", report.frames, " frames of ", report.scenes, " scenes (", report.boxes, " boxes, ",
+              report.lidar_points, " LiDAR points) to ", occ::quoted(options->output), " in ", report.seconds,
+              " s");
+  };
+}
+
+}  // namespace occ::cmd

@@ -1,0 +1,34 @@
+// occ prep semantickitti: SemanticKITTI scene completion sequences into a frames file.
+#include "prep_semantickitti.h"
+
+#include <memory>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/strings.h"
+#include "datasets/semantickitti_prep.h"
+
+namespace occ::cmd {
+
+Runner add_prep_semantickitti(CLI::App& prep) {
+  auto options = std::make_shared<datasets::SemanticKittiPrepOptions>();
+  CLI::App* app = prep.add_subcommand(
+      "semantickitti",
+      "read SemanticKITTI sequences (voxels, calib, poses, times, image_2) into a frames file");
+  app->fallthrough();  // global options (-j, -v) may follow the subcommand
+  app->add_option("--dataroot", options->dataroot, "folder holding sequences/<seq>/")->required();
+  app->add_option("-o,--output", options->output, "frames file to write (HDF5)")->required();
+  app->add_option("--sequences", options->sequences,
+                  "sequences to read, comma-separated (08 is the val split); default: every one with voxels/")
+      ->delimiter(',');
+  app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
+      ->capture_default_str();
+  return [app, options] {
+    if (!app->parsed()) return;
+    const auto report = datasets::prep_semantickitti(*options);
+    log::info("wrote ", report.frames, " frames of ", report.sequences, " sequences to ",
+              occ::quoted(options->output), " in ", report.seconds, " s");
+  };
+}
+
+}  // namespace occ::cmd
