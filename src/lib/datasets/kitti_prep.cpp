@@ -156,21 +156,6 @@ std::vector<FrameBox> frame_boxes(const Sequence& sequence, size_t index,
 
 }  // namespace
 
-void KittiPrepOptions::validate() const {
-  if (dataroot.empty()) throw UsageError("--dataroot is required");
-  if (output.empty()) throw UsageError("--output is required");
-  for (const auto& name : sequences) {
-    if (name.empty() || name.find('/') != std::string::npos) {
-      throw UsageError(str("--sequences: ", occ::quoted(name), " is not a sequence name"));
-    }
-  }
-  h5::Compression::parse(compression);
-}
-
-nlohmann::json KittiPrepOptions::to_json() const {
-  return {{"dataroot", dataroot}, {"sequences", sequences}, {"compression", compression}};
-}
-
 KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
   options.validate();
   const auto start = std::chrono::steady_clock::now();

@@ -8,19 +8,13 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "datasets/sequence_prep_options.h"
 
 namespace occ::datasets {
 
-struct KittiPrepOptions {
-  std::string dataroot;                // training/ or testing/: image_02/, calib/, oxts/, label_02/
-  std::string output;                  // frames file to write
-  std::vector<std::string> sequences;  // "0001", ...; empty: every folder of image_02/
-  std::string compression = "deflate";
-
-  void validate() const;  // throws UsageError naming the option
-  nlohmann::json to_json() const;
-};
+// dataroot: training/ or testing/: image_02/, calib/, oxts/, label_02/; sequences: "0001", ...; empty: every
+// folder of image_02/.
+using KittiPrepOptions = SequencePrepOptions;
 
 struct KittiPrepReport {
   int64_t frames = 0;

@@ -92,21 +92,6 @@ Sequence read_sequence(const std::string& dataroot, const std::string& name,
 
 }  // namespace
 
-void SemanticKittiPrepOptions::validate() const {
-  if (dataroot.empty()) throw UsageError("--dataroot is required");
-  if (output.empty()) throw UsageError("--output is required");
-  for (const auto& name : sequences) {
-    if (name.empty() || name.find('/') != std::string::npos) {
-      throw UsageError(str("--sequences: ", occ::quoted(name), " is not a sequence name"));
-    }
-  }
-  h5::Compression::parse(compression);
-}
-
-nlohmann::json SemanticKittiPrepOptions::to_json() const {
-  return {{"dataroot", dataroot}, {"sequences", sequences}, {"compression", compression}};
-}
-
 SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& options) {
   options.validate();
   const auto start = std::chrono::steady_clock::now();

@@ -9,19 +9,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "datasets/sequence_prep_options.h"
 
 namespace occ::datasets {
 
-struct SemanticKittiPrepOptions {
-  std::string dataroot;                // holds sequences/<seq>/
-  std::string output;                  // frames file to write
-  std::vector<std::string> sequences;  // "08", ...; empty: every sequence with voxels/
-  std::string compression = "deflate";
-
-  void validate() const;  // throws UsageError naming the option
-  nlohmann::json to_json() const;
-};
+// dataroot: holds sequences/<seq>/; sequences: "08", ...; empty: every sequence with voxels/.
+using SemanticKittiPrepOptions = SequencePrepOptions;
 
 struct SemanticKittiPrepReport {
   int64_t frames = 0;

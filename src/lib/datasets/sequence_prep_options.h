@@ -1,0 +1,21 @@
+#pragma once
+// Options shared by the readers of KITTI-style sequence folders
+// (`occ prep kitti-mot`, `occ prep semantickitti`).
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace occ::datasets {
+
+struct SequencePrepOptions {
+  std::string dataroot;                // the dataset folder (each reader documents its layout)
+  std::string output;                  // frames file to write
+  std::vector<std::string> sequences;  // "0001", "08", ...; empty: every sequence found
+  std::string compression = "deflate";
+
+  void validate() const;  // throws UsageError naming the option
+  nlohmann::json to_json() const;
+};
+
+}  // namespace occ::datasets
