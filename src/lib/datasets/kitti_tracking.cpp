@@ -73,21 +73,28 @@ KittiCalibration read_kitti_calibration(const std::string& path) {
   };
   const auto p2 = get("P2", 12), r0 = get("R0_rect", 9);
   KittiCalibration calibration;
-  calibration.intrinsics = {p2[0], p2[1], p2[2], p2[4], p2[5], p2[6], p2[8], p2[9], p2[10]};
+  calibration.intrinsics = intrinsics_of_projection(p2);
   const Matrix4 rect{r0[0], r0[1], r0[2], 0, r0[3], r0[4], r0[5], 0, r0[6], r0[7], r0[8], 0, 0, 0, 0, 1};
   calibration.rect_from_velo = multiply(rect, from_3x4(get("Tr_velo_to_cam", 12)));
   calibration.velo_from_imu = from_3x4(get("Tr_imu_to_velo", 12));
-  // P2 = K [I | t]: camera 2 is the rectified frame shifted by t = K^-1 P2[:, 3].
-  Matrix4 k4{p2[0], p2[1], p2[2], 0, p2[4], p2[5], p2[6], 0, p2[8], p2[9], p2[10], 0, 0, 0, 0, 1};
-  const Matrix4 k_inverse = affine_inverse(k4);
-  Matrix4 camera_from_rect{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
-  for (int r = 0; r < 3; ++r) {
-    camera_from_rect[size_t(r * 4 + 3)] = k_inverse[size_t(r * 4)] * p2[3] +
-                                          k_inverse[size_t(r * 4 + 1)] * p2[7] +
-                                          k_inverse[size_t(r * 4 + 2)] * p2[11];
-  }
+  const Matrix4 camera_from_rect = camera_from_rectified(p2);
   calibration.ego_from_camera = affine_inverse(multiply(camera_from_rect, calibration.rect_from_velo));
   return calibration;
+}
+
+std::array<double, 9> intrinsics_of_projection(const std::vector<double>& p) {
+  return {p[0], p[1], p[2], p[4], p[5], p[6], p[8], p[9], p[10]};
+}
+
+Matrix4 camera_from_rectified(const std::vector<double>& p) {
+  const Matrix4 k4{p[0], p[1], p[2], 0, p[4], p[5], p[6], 0, p[8], p[9], p[10], 0, 0, 0, 0, 1};
+  const Matrix4 k_inverse = affine_inverse(k4);
+  Matrix4 camera_from_rect{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  for (size_t r = 0; r < 3; ++r) {
+    camera_from_rect[r * 4 + 3] =
+        k_inverse[r * 4] * p[3] + k_inverse[r * 4 + 1] * p[7] + k_inverse[r * 4 + 2] * p[11];
+  }
+  return camera_from_rect;
 }
 
 std::vector<Matrix4> read_kitti_oxts_poses(const std::string& path) {

@@ -51,18 +51,11 @@ SemanticKittiCalibration read_semantickitti_calibration(const std::string& path)
   };
   const auto p2 = get("P2"), tr = get("Tr");
   SemanticKittiCalibration calibration;
-  calibration.intrinsics = {p2[0], p2[1], p2[2], p2[4], p2[5], p2[6], p2[8], p2[9], p2[10]};
+  calibration.intrinsics = intrinsics_of_projection(p2);
   calibration.cam0_from_velo = {tr[0], tr[1], tr[2],  tr[3],  tr[4], tr[5], tr[6], tr[7],
                                 tr[8], tr[9], tr[10], tr[11], 0,     0,     0,     1};
-  // P2 = K [I | t] in cam0 coordinates (odometry images are rectified).
-  const Matrix4 k4{p2[0], p2[1], p2[2], 0, p2[4], p2[5], p2[6], 0, p2[8], p2[9], p2[10], 0, 0, 0, 0, 1};
-  const Matrix4 k_inverse = affine_inverse(k4);
-  Matrix4 camera_from_cam0{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
-  for (int r = 0; r < 3; ++r) {
-    camera_from_cam0[size_t(r * 4 + 3)] = k_inverse[size_t(r * 4)] * p2[3] +
-                                          k_inverse[size_t(r * 4 + 1)] * p2[7] +
-                                          k_inverse[size_t(r * 4 + 2)] * p2[11];
-  }
+  // Odometry images are rectified: P2 = K [I | t] in cam0 coordinates.
+  const Matrix4 camera_from_cam0 = camera_from_rectified(p2);
   calibration.ego_from_camera = affine_inverse(multiply(camera_from_cam0, calibration.cam0_from_velo));
   return calibration;
 }
