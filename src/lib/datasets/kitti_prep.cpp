@@ -56,18 +56,7 @@ Sequence read_sequence(const std::string& root, const std::string& name) {
   Sequence sequence;
   sequence.name = name;
   const std::string images = root + "/image_02/" + name;
-  if (!fs::is_directory(images)) throw IoError(str("cannot open ", occ::quoted(images), ": no such folder"));
-  for (const auto& entry : fs::directory_iterator(images)) {
-    if (entry.path().extension() != ".png") continue;
-    try {
-      sequence.frames.push_back(std::stoll(entry.path().stem().string()));
-    } catch (const std::exception&) {
-      throw FormatError(
-          str("image ", occ::quoted(entry.path().string()), " is not named by its frame number"));
-    }
-  }
-  std::sort(sequence.frames.begin(), sequence.frames.end());
-  if (sequence.frames.empty()) throw FormatError(str(occ::quoted(images), " holds no .png images"));
+  sequence.frames = numbered_files(images, ".png", "image");
   sequence.calibration = read_kitti_calibration(root + "/calib/" + name + ".txt");
   const std::string oxts = root + "/oxts/" + name + ".txt";
   sequence.imu_poses = read_kitti_oxts_poses(oxts);

@@ -1,6 +1,8 @@
 #include "datasets/kitti_tracking.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -84,6 +86,24 @@ KittiCalibration read_kitti_calibration(const std::string& path) {
 
 std::array<double, 9> intrinsics_of_projection(const std::vector<double>& p) {
   return {p[0], p[1], p[2], p[4], p[5], p[6], p[8], p[9], p[10]};
+}
+
+std::vector<int64_t> numbered_files(const std::string& folder, const std::string& extension,
+                                    const std::string& what) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(folder)) throw IoError(str("cannot open ", occ::quoted(folder), ": no such folder"));
+  std::vector<int64_t> numbers;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() != extension) continue;
+    try {
+      numbers.push_back(std::stoll(entry.path().stem().string()));
+    } catch (const std::exception&) {
+      throw FormatError(str(what, " ", occ::quoted(entry.path().string()), " is not named by a number"));
+    }
+  }
+  std::sort(numbers.begin(), numbers.end());
+  if (numbers.empty()) throw FormatError(str(occ::quoted(folder), " holds no ", extension, " files"));
+  return numbers;
 }
 
 Matrix4 camera_from_rectified(const std::vector<double>& p) {

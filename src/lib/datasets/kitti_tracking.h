@@ -53,6 +53,11 @@ Matrix4 multiply(const Matrix4& a, const Matrix4& b);
 // Inverse of an affine 4x4 (rotation part inverted exactly, not transposed:
 // KITTI's R0_rect and Tr are orthonormal only to their printed digits).
 Matrix4 affine_inverse(const Matrix4& m);
+// The numbers of the files `folder`/<number><extension> (KITTI names frames
+// 000010.png, scans 000005.bin), sorted. Throws IoError for a missing folder,
+// FormatError for a file not named by a number (`what`: "image") or none.
+std::vector<int64_t> numbered_files(const std::string& folder, const std::string& extension,
+                                    const std::string& what);
 // A KITTI projection row-major 3x4 P = K [I | t]: its intrinsics K, and the
 // camera frame as the rectified (cam0) frame shifted by t = K^-1 P[:, 3].
 std::array<double, 9> intrinsics_of_projection(const std::vector<double>& projection);

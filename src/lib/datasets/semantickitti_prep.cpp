@@ -54,18 +54,7 @@ Sequence read_sequence(const std::string& dataroot, const std::string& name,
   sequence.name = name;
   sequence.folder = dataroot + "/sequences/" + name;
   const std::string voxels = sequence.folder + "/voxels";
-  if (!fs::is_directory(voxels)) throw IoError(str("cannot open ", occ::quoted(voxels), ": no such folder"));
-  for (const auto& entry : fs::directory_iterator(voxels)) {
-    if (entry.path().extension() != ".bin") continue;
-    try {
-      sequence.frames.push_back(std::stoll(entry.path().stem().string()));
-    } catch (const std::exception&) {
-      throw FormatError(
-          str("voxel file ", occ::quoted(entry.path().string()), " is not named by its scan number"));
-    }
-  }
-  std::sort(sequence.frames.begin(), sequence.frames.end());
-  if (sequence.frames.empty()) throw FormatError(str(occ::quoted(voxels), " holds no .bin voxel files"));
+  sequence.frames = numbered_files(voxels, ".bin", "voxel file");
   sequence.labelled = fs::exists(voxels + "/" + frame_name(sequence.frames.front()) + ".label");
   sequence.calibration = read_semantickitti_calibration(sequence.folder + "/calib.txt");
   sequence.poses = read_semantickitti_poses(sequence.folder + "/poses.txt");
