@@ -1,0 +1,91 @@
+#pragma once
+// Frames file -> batches of tensors for training and inference: image decode
+// (embedded or by path), resize and optional horizontal flip with the
+// intrinsics updated, normalisation, batching, prefetch in background threads.
+//
+// Determinism: the order of frames and every random augmentation are pure
+// functions of (seed, epoch, position), never of thread timing, so a run
+// resumed at batch k sees exactly the batches an uninterrupted run saw.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/batch.h"
+
+namespace occ::train {
+
+struct ImageOptions {
+  // Network input size; 0 keeps the stored size.
+  int height = 0;
+  int width = 0;
+  // Per-channel normalisation (x - mean) / std on 0..255 values, in the
+  // channel order the network receives. Default: torchvision's ImageNet
+  // statistics in RGB (what torchvision ResNet weights expect).
+  std::array<float, 3> mean{123.675f, 116.28f, 103.53f};
+  std::array<float, 3> std{58.395f, 57.12f, 57.375f};
+  // Feed BGR instead of RGB (caffe-style checkpoints such as FCOS3D's).
+  bool bgr = false;
+  // Probability of flipping each camera image left-right in training (the
+  // intrinsics become fx' = -fx, cx' = W - cx, so projection stays exact).
+  double flip_probability = 0.0;
+
+  void validate() const;  // throws UsageError naming the key
+  nlohmann::json to_json() const;
+  static ImageOptions from_json(const nlohmann::json& json);  // keys as to_json
+};
+
+struct LoaderOptions {
+  int batch_size = 1;
+  bool shuffle = true;    // a new permutation each epoch (from seed, epoch)
+  bool repeat = true;     // endless epochs (training); false: one pass
+  bool drop_last = true;  // leave out a last incomplete batch
+  bool with_targets = true;  // read semantics and mask_camera
+  bool augment = true;       // apply the random augmentations (training only)
+  uint64_t seed = 0;
+  int workers = 1;   // background threads decoding samples
+  int prefetch = 2;  // batches kept ready ahead of the consumer
+  // Data parallelism: this process takes its share of each global batch of
+  // batch_size * world_size frames (rank-th slice).
+  int rank = 0;
+  int world_size = 1;
+};
+
+class FramesDataset;
+
+class BatchLoader {
+ public:
+  // rows: frames-file rows to draw from (e.g. keyframes with occupancy).
+  // start_batch: index of the first batch to produce (resuming a run).
+  // Throws (naming the file) when the frames file lacks images, or targets
+  // when with_targets is set.
+  BatchLoader(const std::string& frames_path, std::vector<int64_t> rows, ImageOptions image, LoaderOptions options,
+              int64_t start_batch = 0);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // The next batch on the CPU, or nothing at the end of a non-repeating pass.
+  // Errors from the background threads are rethrown here.
+  std::optional<models::Batch> next();
+
+  // Batches in one epoch (for this rank).
+  int64_t batches_per_epoch() const;
+  const models::GridSpec& grid() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Grid and class facts of a frames file, as the models need them.
+models::GridSpec grid_of_frames_file(const std::string& frames_path);
+
+// Rows of a frames file that carry occupancy targets (keyframes), in order.
+std::vector<int64_t> rows_with_targets(const std::string& frames_path);
+
+}  // namespace occ::train
