@@ -39,6 +39,10 @@ class OccupancyModel : public torch::nn::Module {
   // one, turns voxels below its threshold free).
   virtual at::Tensor predict_semantics(const ModelOutput& output) const = 0;
 
+  // Loads image-backbone weights saved from Python (`occ train
+  // --backbone-weights`); models without an image backbone throw UsageError.
+  virtual void load_backbone_weights(const std::string& path);
+
   // Per-stage wall time (backbone, view transformation, decoder) when a clock
   // is attached; used by `occ predict` and the benchmarks.
   void set_stage_clock(StageClock* clock) { clock_ = clock; }
