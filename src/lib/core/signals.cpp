@@ -17,7 +17,14 @@ char g_paths[kSlots][kPathBytes];
 std::atomic<bool> g_claimed[kSlots];  // owned by some caller
 std::atomic<bool> g_active[kSlots];   // path filled in: the handler may read it
 
+std::atomic<bool> g_cooperative{false};
+std::atomic<int> g_interrupt_signal{0};
+
 extern "C" void remove_temps_and_reraise(int signal_number) {
+  if (g_cooperative.load() && signal_number != SIGHUP) {
+    int expected = 0;
+    if (g_interrupt_signal.compare_exchange_strong(expected, signal_number)) return;
+  }
   for (int i = 0; i < kSlots; ++i) {
     if (g_active[i].load()) unlink(g_paths[i]);
   }
@@ -56,5 +63,9 @@ void unregister_temp_path(int slot) {
   g_active[slot] = false;
   g_claimed[slot] = false;
 }
+
+void set_cooperative_interrupt(bool enabled) { g_cooperative = enabled; }
+bool interrupt_requested() { return g_interrupt_signal.load() != 0; }
+int interrupt_signal() { return g_interrupt_signal.load(); }
 
 }  // namespace occ

@@ -17,4 +17,13 @@ void install_signal_handlers();
 int register_temp_path(const std::string& path);
 void unregister_temp_path(int slot);
 
+// Cooperative interruption for long jobs that can stop cleanly (training
+// saves a checkpoint): while enabled, the first SIGINT/SIGTERM only sets a
+// flag the job polls; a second one ends the process as usual (temporaries
+// removed). Disabled by default.
+void set_cooperative_interrupt(bool enabled);
+bool interrupt_requested();
+// The signal that set the flag (0: none), for the exit status.
+int interrupt_signal();
+
 }  // namespace occ
