@@ -35,6 +35,8 @@ Runner register_flow_labels(CLI::App& app);
 Runner register_eval(CLI::App& app);
 Runner register_inspect(CLI::App& app);
 Runner register_render(CLI::App& app);
+Runner register_predict(CLI::App& app);
 Runner register_prep(CLI::App& app);
+Runner register_train(CLI::App& app);
 
 }  // namespace occ::cmd

@@ -111,7 +111,13 @@ std::string Progress::line(double elapsed) const {
   } else {
     text += " elapsed " + format_duration(elapsed);
   }
+  if (!status_.empty()) text += " " + status_;
   return text;
+}
+
+void Progress::set_status(std::string status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  status_ = std::move(status);
 }
 
 std::string Progress::format_duration(double seconds) {

@@ -36,6 +36,9 @@ class Progress {
   // error message is not preceded by a progress line.
   void cancel();
   int64_t done() const { return done_.load(); }
+  // Text shown after the rate and ETA (e.g. training losses and the learning
+  // rate); thread-safe.
+  void set_status(std::string status);
 
   // "12.3 it/s", "ETA 01:02:03": exposed for tests.
   static std::string format_duration(double seconds);
@@ -53,6 +56,7 @@ class Progress {
   std::atomic<int64_t> done_{0};
   std::mutex mutex_;
   bool finished_ = false;
+  std::string status_;  // guarded by mutex_
 };
 
 }  // namespace occ

@@ -1,0 +1,88 @@
+// occ train: fit a model (baseline, and later ProtoOcc and Let Occ Flow) on a
+// frames file; writes a model file with checkpoints, optimiser state and the
+// training log.
+#include <cstdio>
+#include <memory>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/signals.h"
+#include "core/strings.h"
+#include "models/registry.h"
+#include "train/log_sinks.h"
+#include "train/trainer.h"
+
+namespace occ::cmd {
+namespace {
+
+struct TrainCli {
+  train::TrainRequest request;
+  train::LogSinkPaths sinks;
+  bool list_models = false;
+};
+
+nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
+  return {{"frames", request.frames_path},
+          {"val", request.val_path},
+          {"resume", request.resume_path},
+          {"backbone_weights", request.backbone_weights},
+          {"model", request.config.model_kind},
+          {"size", request.config.size},
+          {"config", request.config.config_file},
+          {"set", request.config.assignments},
+          {"device", request.device},
+          {"stop_after_steps", request.stop_after_steps},
+          {"csv", sinks.csv_path},
+          {"tensorboard", sinks.tensorboard_dir}};
+}
+
+void run_train(TrainCli& cli) {
+  auto& request = cli.request;
+  if (request.output_path.empty()) throw UsageError("-o/--output is required");
+  if (request.stop_after_steps < 0) throw UsageError("--stop-after must be >= 0");
+  request.provenance = provenance(request, cli.sinks);
+  train::LogSinks sinks(cli.sinks, request.resume_path.empty() ? train::LogSinks::Mode::fresh
+                                                                : train::LogSinks::Mode::resume);
+  request.on_log = [&sinks](int64_t step, const train::LogRow& row) { sinks.write(step, row); };
+  const train::TrainResult result = train::run_training(request);
+  const auto& log = result.log;
+  auto last = [&](const char* column) {
+    const auto found = log.find(column);
+    return found == log.end() || found->second.empty() ? std::nan("") : found->second.back();
+  };
+  std::printf("model      %s\n", request.output_path.c_str());
+  std::printf("steps      %lld%s\n", static_cast<long long>(result.step),
+              result.finished ? "" : (result.interrupted ? " (interrupted; --resume to continue)" : " (stopped; --resume to continue)"));
+  std::printf("loss       %.4f (last log row)\n", last("loss"));
+  if (!request.val_path.empty()) std::printf("val mIoU   %.2f\n", last("val_miou") * 100.0);
+  if (result.interrupted) throw InterruptedError(str("interrupted at step ", result.step, "; checkpoint written to ", quoted(request.output_path)));
+}
+
+}  // namespace
+
+Runner register_train(CLI::App& app) {
+  auto cli = std::make_shared<TrainCli>();
+  auto& r = cli->request;
+  app.add_option("--frames", r.frames_path, "training frames file (occ prep) with images and occupancy")->required();
+  app.add_option("-o,--output", r.output_path, "model file to write; checkpoints replace it atomically")->required();
+  app.add_option("--val", r.val_path, "validation frames file: mIoU every train.val_every steps and at the end");
+  app.add_option("--model", r.config.model_kind, "model kind: baseline");
+  app.add_option("--size", r.config.size, "size preset of the model: small (default), base, tiny or demo");
+  app.add_option("--config", r.config.config_file,
+                 "TOML file overriding configuration keys in [model], [data] and [train] sections");
+  app.add_option("--set", r.config.assignments,
+                 "override one configuration key, e.g. --set train.steps=500 --set model.embed_dims=128 "
+                 "(repeatable; see occ-train(1) for the keys)");
+  app.add_option("--resume", r.resume_path,
+                 "continue the run saved in this model file exactly where it stopped (same frames file)");
+  app.add_option("--backbone-weights", r.backbone_weights,
+                 "image backbone weights saved from Python with torch.save (torchvision or mmdet names)");
+  app.add_option("--device", r.device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
+  app.add_option("--stop-after", r.stop_after_steps,
+                 "stop after this many steps of this invocation with a checkpoint (0: run to the end)");
+  app.add_option("--csv", cli->sinks.csv_path, "also write the training log to this CSV file");
+  app.add_option("--tensorboard", cli->sinks.tensorboard_dir, "also write TensorBoard event files to this folder");
+  return [cli] { run_train(*cli); };
+}
+
+}  // namespace occ::cmd

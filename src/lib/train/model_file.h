@@ -1,0 +1,62 @@
+#pragma once
+// Model files (schema occ.model): what `occ train` writes as checkpoints and
+// at the end, and what `occ predict` and `occ train --resume` read.
+//   attributes  model (kind), config (JSON: model, data and train sections),
+//               step, frames_uuid
+//   /weights/<module path>   parameters and buffers ('.' -> '/')
+//   /optimizer/...           AdamW moments by parameter name, update count
+//   /rng/cpu                 LibTorch's CPU generator state (dropout)
+//   /log/<column>            the training log, one row per logged step
+#include <ATen/core/Tensor.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/batch.h"
+
+namespace occ::models {
+class OccupancyModel;
+}
+
+namespace occ::train {
+
+class AdamW;
+
+// Columns of the training log, all the same length.
+using TrainingLog = std::map<std::string, std::vector<double>>;
+
+struct ModelFileContents {
+  std::string model_kind;
+  nlohmann::json config;
+  int64_t step = 0;
+  std::string frames_uuid;
+  models::GridSpec grid;
+  TrainingLog log;
+};
+
+// Writes a model file atomically (the previous file at `path` stays until the
+// new one is complete). `optimizer` and `rng_state` may be null/undefined
+// (a final model without training state is still resumable only with them).
+void save_model_file(const std::string& path, const ModelFileContents& contents, models::OccupancyModel& model,
+                     const AdamW* optimizer, const at::Tensor& rng_state, const nlohmann::json& provenance);
+
+struct LoadedModel {
+  ModelFileContents contents;
+  std::shared_ptr<models::OccupancyModel> model;
+};
+
+// Opens and validates a model file, builds the model of its kind from its
+// configuration and loads every parameter and buffer. Throws FormatError
+// naming the file and the parameter on a missing, unexpected or mis-shaped
+// weight, and UsageError for an unknown model kind.
+LoadedModel load_model_file(const std::string& path);
+
+// Restores the optimiser moments and the CPU generator state saved with the
+// model (for --resume). Throws FormatError when the file has none.
+void load_training_state(const std::string& path, AdamW& optimizer, at::Tensor& rng_state);
+
+}  // namespace occ::train

@@ -1,0 +1,138 @@
+#include "train/predictor.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <chrono>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/strings.h"
+#include "datasets/frames_file.h"
+#include "h5/artifact.h"
+#include "h5/attributes.h"
+#include "h5/dataset.h"
+#include "h5/half.h"
+#include "models/occupancy_model.h"
+#include "nn/runtime.h"
+#include "train/data_loader.h"
+#include "train/model_file.h"
+#include "train/train_settings.h"
+
+namespace occ::train {
+namespace {
+
+std::vector<int64_t> keyframe_rows(const FramesFile& frames) {
+  const auto keyframe = h5::read<uint8_t>(frames.file(), "/frames/is_keyframe").values;
+  std::vector<int64_t> rows;
+  for (size_t i = 0; i < keyframe.size(); ++i) {
+    if (keyframe[i] != 0) rows.push_back(static_cast<int64_t>(i));
+  }
+  return rows;
+}
+
+void require_same_grid(const models::GridSpec& model, const models::GridSpec& frames, const std::string& model_path,
+                       const std::string& frames_path) {
+  bool same = model.shape == frames.shape && model.num_classes == frames.num_classes &&
+              model.free_class == frames.free_class;
+  for (int axis = 0; axis < 3; ++axis) {
+    same = same && std::abs(model.origin_m[axis] - frames.origin_m[axis]) < 1e-6 &&
+           std::abs(model.voxel_size_m[axis] - frames.voxel_size_m[axis]) < 1e-6;
+  }
+  if (!same) {
+    throw UsageError(str(quoted(model_path), " predicts a ", model.shape[0], "x", model.shape[1], "x", model.shape[2],
+                         " grid of ", model.num_classes, " classes; ", quoted(frames_path), " has a ", frames.shape[0],
+                         "x", frames.shape[1], "x", frames.shape[2], " grid of ", frames.num_classes,
+                         " classes (or another origin or voxel size)"));
+  }
+}
+
+}  // namespace
+
+PredictResult run_prediction(const PredictRequest& request) {
+  if (request.batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  if (request.device != "cpu" && !nn::cuda_available()) {
+    throw UsageError(str("--device ", request.device, ": this LibTorch has no CUDA (or no GPU is visible)"));
+  }
+  const c10::Device device(request.device);
+  LoadedModel loaded = load_model_file(request.model_path);
+  const FramesFile frames(request.frames_path);
+  const models::GridSpec grid = grid_of_frames_file(request.frames_path);
+  require_same_grid(loaded.contents.grid, grid, request.model_path, request.frames_path);
+  const std::vector<int64_t> rows = keyframe_rows(frames);
+  if (rows.empty()) throw FormatError(str(quoted(request.frames_path), " has no keyframes to predict"));
+
+  const DataSettings data = parse_data_section(loaded.contents.config.at("data"));
+  LoaderOptions options;
+  options.batch_size = request.batch_size;
+  options.shuffle = options.repeat = options.drop_last = options.augment = false;
+  options.with_targets = false;
+  options.workers = data.workers;
+  options.prefetch = data.prefetch;
+  BatchLoader loader(request.frames_path, rows, data.image, options);
+
+  models::OccupancyModel& model = *loaded.model;
+  model.to(device);
+  model.eval();
+  models::StageClock clock;
+  model.set_stage_clock(&clock);
+
+  h5::OutputArtifact out(request.output_path, "pred", request.provenance);
+  out.set_frames_uuid(frames.uuid());
+  h5::File& file = out.file();
+  h5::write_attribute(file, "/", "model_uuid", h5::read_string_attribute(h5::File::open(request.model_path), "/", "uuid"));
+  h5::write_attribute(file, "/", "class_names", frames.class_names());
+  h5::write_attribute(file, "/", "free_class", static_cast<int64_t>(grid.free_class));
+  h5::write_attribute(file, "/", "grid_shape", std::vector<int64_t>(grid.shape.begin(), grid.shape.end()));
+  h5::write_attribute(file, "/", "grid_origin_m", std::vector<double>(grid.origin_m.begin(), grid.origin_m.end()));
+  h5::write_attribute(file, "/", "voxel_size_m",
+                      std::vector<double>(grid.voxel_size_m.begin(), grid.voxel_size_m.end()));
+  const int64_t count = static_cast<int64_t>(rows.size());
+  const auto [gx, gy, gz] = grid.shape;
+  h5::create_dataset(file, "/pred/frame", h5::DType::int32, {count});
+  h5::create_dataset(file, "/pred/semantics", h5::DType::uint8, {count, gx, gy, gz});
+  if (request.probabilities) {
+    h5::create_dataset(file, "/pred/probabilities", h5::DType::float16, {count, gx, gy, gz, grid.num_classes});
+  }
+
+  ProgressStyle style;
+  if (request.quiet) style.mode = ProgressStyle::Mode::silent;
+  Progress progress("predict", count, style);
+  c10::NoGradGuard no_grad;
+  int64_t written = 0;
+  while (auto batch = loader.next()) {
+    clock.mark("data");
+    clock.start();
+    const models::Batch on_device = batch->to(device);
+    const models::ModelOutput output = model.forward(on_device);
+    const at::Tensor semantics = model.predict_semantics(output).to(at::kCPU).contiguous();
+    at::Tensor probabilities;
+    if (request.probabilities) {
+      // [B, C, X, Y, Z] -> [B, X, Y, Z, C] as the schema stores them.
+      probabilities = at::softmax(output.logits, 1).permute({0, 2, 3, 4, 1}).to(at::kCPU).contiguous();
+    }
+    clock.start();
+    const int64_t n = batch->size();
+    std::vector<int32_t> frame_rows;
+    for (int64_t row : batch->frames) frame_rows.push_back(static_cast<int32_t>(row));
+    h5::write_rows(file, "/pred/frame", written, n, frame_rows.data());
+    h5::write_rows(file, "/pred/semantics", written, n, semantics.data_ptr<uint8_t>());
+    if (request.probabilities) {
+      const float* values = probabilities.data_ptr<float>();
+      std::vector<Half> halves(static_cast<size_t>(probabilities.numel()));
+      for (size_t i = 0; i < halves.size(); ++i) halves[i] = float_to_half(values[i]);
+      h5::write_rows(file, "/pred/probabilities", written, n, halves.data());
+    }
+    written += n;
+    clock.mark("write");
+    progress.advance(n);
+  }
+  progress.finish();
+  out.commit();
+  PredictResult result;
+  result.frames = written;
+  result.stage_seconds = clock.seconds();
+  return result;
+}
+
+}  // namespace occ::train

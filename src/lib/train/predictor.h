@@ -1,0 +1,33 @@
+#pragma once
+// `occ predict`: a trained model over every keyframe of a frames file, in
+// batches without gradients, into a predictions file (schema occ.pred).
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace occ::train {
+
+struct PredictRequest {
+  std::string model_path;
+  std::string frames_path;
+  std::string output_path;
+  bool probabilities = false;  // also write /pred/probabilities (float16)
+  int batch_size = 1;
+  std::string device = "cpu";
+  bool quiet = false;
+  nlohmann::json provenance;
+};
+
+struct PredictResult {
+  int64_t frames = 0;
+  // Wall seconds per stage summed over all frames (backbone,
+  // view_transformation, decoder, as the model marks them; loading and
+  // writing as data and write).
+  std::map<std::string, double> stage_seconds;
+};
+
+PredictResult run_prediction(const PredictRequest& request);
+
+}  // namespace occ::train

@@ -1,0 +1,43 @@
+#pragma once
+// The "train" and "data" sections of a run's configuration: their defaults
+// (every key a user may set with --config or --set) and the typed structs
+// read from them.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "train/adamw.h"
+#include "train/data_loader.h"
+#include "train/lr_schedule.h"
+
+namespace occ::train {
+
+struct TrainSettings {
+  int64_t steps = 1000;    // optimiser updates
+  int batch_size = 1;      // frames per forward pass (per process)
+  int accumulate = 1;      // forward passes per update (gradient accumulation)
+  uint64_t seed = 0;       // weights, order of frames, augmentation, dropout
+  AdamWOptions optimizer;  // decay and betas; the rate lives in `schedule`
+  double grad_clip = 35.0;  // max global gradient norm; 0 turns clipping off
+  LrSchedule schedule;
+  int64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end
+  int64_t log_every = 10;        // steps per log row (losses averaged over them)
+  int64_t val_every = 0;         // steps between validations with --val; 0: at the end only
+};
+
+struct DataSettings {
+  ImageOptions image;
+  int workers = 1;
+  int prefetch = 2;
+};
+
+// PanoOcc's optimiser and schedule (../shared/reference/protoocc.md).
+nlohmann::json default_train_section();
+nlohmann::json default_data_section();
+
+// Throws UsageError naming the key for out-of-range values.
+TrainSettings parse_train_section(const nlohmann::json& section);
+DataSettings parse_data_section(const nlohmann::json& section);
+
+}  // namespace occ::train

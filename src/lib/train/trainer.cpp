@@ -1,0 +1,299 @@
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/module.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "core/signals.h"
+#include "core/strings.h"
+#include "datasets/frames_file.h"
+#include "models/occupancy_model.h"
+#include "models/registry.h"
+#include "nn/runtime.h"
+#include "train/adamw.h"
+#include "train/data_loader.h"
+#include "train/train_settings.h"
+#include "train/validation.h"
+
+namespace occ::train {
+namespace {
+
+at::Tensor cpu_generator_state() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_cpu_generator_state(const at::Tensor& state) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+c10::Device parse_device(const std::string& text) {
+  if (text == "cpu") return c10::Device(c10::kCPU);
+  if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
+    if (!nn::cuda_available()) {
+      throw UsageError(str("--device ", text, ": this LibTorch has no CUDA (or no GPU is visible); use --device cpu"));
+    }
+    try {
+      return c10::Device(text);
+    } catch (const std::exception&) {
+      throw UsageError(str("--device ", quoted(text), ": expected cpu, cuda or cuda:N"));
+    }
+  }
+  throw UsageError(str("--device ", quoted(text), ": expected cpu, cuda or cuda:N"));
+}
+
+// Every trainable parameter of every group, named by its module path.
+std::vector<NamedParameter> named_parameters(models::OccupancyModel& model) {
+  std::unordered_map<const void*, std::string> names;
+  for (const auto& item : model.named_parameters(/*recurse=*/true)) {
+    names[item.value().unsafeGetTensorImpl()] = item.key();
+  }
+  std::vector<NamedParameter> parameters;
+  for (const auto& group : model.parameter_groups()) {
+    for (const at::Tensor& parameter : group.parameters) {
+      const auto found = names.find(parameter.unsafeGetTensorImpl());
+      if (found == names.end()) throw Error(str("parameter group ", quoted(group.name), " holds a foreign tensor"));
+      parameters.push_back({found->second, parameter, group.lr_multiplier});
+    }
+  }
+  return parameters;
+}
+
+// Averages of the loss terms and the gradient norm since the last log row.
+struct RunningTerms {
+  std::vector<std::string> order;
+  std::map<std::string, double> sums;
+  int64_t steps = 0;
+
+  void add(const std::string& name, double value) {
+    if (sums.find(name) == sums.end()) order.push_back(name);
+    sums[name] += value;
+  }
+  double mean(const std::string& name) const { return sums.at(name) / static_cast<double>(std::max<int64_t>(steps, 1)); }
+  void clear() {
+    for (auto& [name, sum] : sums) sum = 0;
+    steps = 0;
+  }
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainRequest& request) : request_(request), device_(parse_device(request.device)) {}
+
+  TrainResult run();
+
+ private:
+  void build();
+  void train_step();
+  void log_row(bool validate);
+  void save(const char* why);
+  [[noreturn]] void non_finite(const std::string& what, double value) const;
+
+  const TrainRequest& request_;
+  c10::Device device_;
+  models::GridSpec grid_;
+  ModelFileContents contents_;
+  TrainSettings train_;
+  DataSettings data_;
+  std::shared_ptr<models::OccupancyModel> model_;
+  std::unique_ptr<AdamW> optimizer_;
+  std::unique_ptr<BatchLoader> loader_;
+  RunningTerms running_;
+  int64_t step_ = 0;
+  int64_t saved_step_ = -1;  // step of the checkpoint at the output path (-1: none yet)
+  double last_lr_ = 0;
+  std::chrono::steady_clock::time_point row_start_ = std::chrono::steady_clock::now();
+};
+
+void Trainer::build() {
+  grid_ = grid_of_frames_file(request_.frames_path);
+  const FramesFile frames(request_.frames_path);
+  at::Tensor rng_state;
+  if (!request_.resume_path.empty()) {
+    LoadedModel loaded = load_model_file(request_.resume_path);
+    if (!loaded.contents.frames_uuid.empty() && loaded.contents.frames_uuid != frames.uuid()) {
+      throw UsageError(str("--resume ", quoted(request_.resume_path), " was trained on another frames file (uuid ",
+                           loaded.contents.frames_uuid, ") than ", quoted(request_.frames_path), " (uuid ",
+                           frames.uuid(), ")"));
+    }
+    contents_ = loaded.contents;
+    contents_.config = resume_run_config(contents_.config, request_.config.assignments, request_.config.config_file);
+    model_ = loaded.model;
+    step_ = contents_.step;
+  } else {
+    contents_.model_kind = models::find_model_kind(request_.config.model_kind).name;
+    contents_.config = resolve_run_config(request_.config, grid_);
+    contents_.grid = grid_;
+    contents_.frames_uuid = frames.uuid();
+  }
+  train_ = parse_train_section(contents_.config["train"]);
+  data_ = parse_data_section(contents_.config["data"]);
+  if (!model_) {
+    // The seed fixes the initial weights too.
+    at::manual_seed(train_.seed);
+    model_ = models::find_model_kind(contents_.model_kind).create(contents_.config["model"], grid_);
+    if (!request_.backbone_weights.empty()) model_->load_backbone_weights(request_.backbone_weights);
+  } else if (!request_.backbone_weights.empty()) {
+    throw UsageError("--backbone-weights starts a run; a resumed run keeps its weights");
+  }
+  model_->to(device_);
+  optimizer_ = std::make_unique<AdamW>(named_parameters(*model_), train_.optimizer);
+  if (!request_.resume_path.empty()) {
+    load_training_state(request_.resume_path, *optimizer_, rng_state);
+    if (optimizer_->steps() != step_) {
+      throw FormatError(str(quoted(request_.resume_path), ": optimiser state is at step ", optimizer_->steps(),
+                            ", the model at step ", step_));
+    }
+    set_cpu_generator_state(rng_state);
+    saved_step_ = step_;
+  }
+  if (step_ >= train_.steps) {
+    throw UsageError(str("the run has done ", step_, " of ", train_.steps,
+                         " steps already; raise them with --set train.steps=N to continue"));
+  }
+  LoaderOptions options;
+  options.batch_size = train_.batch_size;
+  options.seed = train_.seed;
+  options.workers = data_.workers;
+  options.prefetch = data_.prefetch;
+  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows_with_targets(request_.frames_path), data_.image,
+                                          options, step_ * train_.accumulate);
+}
+
+void Trainer::non_finite(const std::string& what, double value) const {
+  const std::string kept = saved_step_ >= 0 ? str("the checkpoint of step ", saved_step_, " in ",
+                                                  quoted(request_.output_path), " is kept")
+                                            : std::string("no checkpoint was written");
+  throw Error(str("step ", step_ + 1, ": ", what, " is ", value, " (not finite); training stopped, ", kept));
+}
+
+void Trainer::train_step() {
+  model_->train();
+  optimizer_->zero_grad();
+  for (int pass = 0; pass < train_.accumulate; ++pass) {
+    std::optional<models::Batch> batch = loader_->next();
+    if (!batch) throw Error("the training loader ended early");
+    const models::Batch on_device = batch->to(device_);
+    const models::ModelOutput output = model_->forward(on_device);
+    const models::LossTerms terms = model_->losses(output, on_device);
+    at::Tensor total;
+    double total_value = 0;
+    for (const auto& [name, term] : terms) {
+      const double value = term.item<double>();
+      if (!std::isfinite(value)) non_finite(str("loss term ", quoted(name)), value);
+      running_.add(name, value / train_.accumulate);
+      total_value += value;
+      total = total.defined() ? total + term : term;
+    }
+    running_.add("loss", total_value / train_.accumulate);
+    (total / static_cast<double>(train_.accumulate)).backward();
+  }
+  const double norm = clip_gradient_norm(optimizer_->parameters(),
+                                         train_.grad_clip > 0 ? train_.grad_clip : std::numeric_limits<double>::infinity());
+  if (!std::isfinite(norm)) non_finite("the gradient norm", norm);
+  running_.add("grad_norm", norm);
+  last_lr_ = train_.schedule.at(step_);
+  optimizer_->step(last_lr_);
+  ++step_;
+  ++running_.steps;
+}
+
+void Trainer::log_row(bool validate) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - row_start_).count();
+  LogRow row{{"step", static_cast<double>(step_)}, {"lr", last_lr_}};
+  for (const std::string& name : running_.order) row.emplace_back(name, running_.mean(name));
+  row.emplace_back("seconds_per_step", seconds / static_cast<double>(std::max<int64_t>(running_.steps, 1)));
+  double val_miou = std::nan("");
+  if (validate) {
+    LoaderOptions options;
+    options.batch_size = train_.batch_size;
+    options.shuffle = options.repeat = options.drop_last = options.augment = false;
+    options.workers = data_.workers;
+    options.prefetch = data_.prefetch;
+    BatchLoader val(request_.val_path, rows_with_targets(request_.val_path), data_.image, options);
+    val_miou = evaluate_miou(*model_, val, grid_, device_).miou;
+    log::info(str("step ", step_, ": validation mIoU ", val_miou * 100.0, " on ", quoted(request_.val_path)));
+  }
+  row.emplace_back("val_miou", val_miou);
+  for (const auto& [column, value] : row) {
+    auto& values = contents_.log[column];
+    // A column that appears later (a new loss term) is padded with NaN.
+    values.resize(static_cast<size_t>(contents_.log["step"].size() - (column == "step" ? 0 : 1)), std::nan(""));
+    values.push_back(value);
+  }
+  if (request_.on_log) request_.on_log(step_, row);
+  running_.clear();
+  row_start_ = std::chrono::steady_clock::now();
+}
+
+void Trainer::save(const char* why) {
+  contents_.step = step_;
+  save_model_file(request_.output_path, contents_, *model_, optimizer_.get(), cpu_generator_state(),
+                  request_.provenance);
+  saved_step_ = step_;
+  log::debug(str("checkpoint (", why, ") at step ", step_, " in ", quoted(request_.output_path)));
+}
+
+TrainResult Trainer::run() {
+  build();
+  set_cooperative_interrupt(true);
+  struct Restore {
+    ~Restore() { set_cooperative_interrupt(false); }
+  } restore;
+
+  ProgressStyle style;
+  if (request_.quiet) style.mode = ProgressStyle::Mode::silent;
+  Progress progress("train", train_.steps - step_, style);
+  const int64_t first_step = step_;
+  TrainResult result;
+  while (step_ < train_.steps) {
+    try {
+      train_step();
+    } catch (...) {
+      progress.cancel();
+      throw;
+    }
+    progress.advance();
+    progress.set_status(str("loss ", running_.mean("loss"), " lr ", last_lr_));
+    const bool last = step_ == train_.steps;
+    const bool validate =
+        !request_.val_path.empty() && (last || (train_.val_every > 0 && step_ % train_.val_every == 0));
+    if (validate || last || step_ % train_.log_every == 0) log_row(validate);
+    if (last) break;
+    if (interrupt_requested()) {
+      result.interrupted = true;
+      break;
+    }
+    if (request_.stop_after_steps > 0 && step_ - first_step >= request_.stop_after_steps) break;
+    if (train_.checkpoint_every > 0 && step_ % train_.checkpoint_every == 0) save("periodic");
+  }
+  progress.finish();
+  if (running_.steps > 0) log_row(false);
+  save(result.interrupted ? "interrupted" : "end");
+  result.step = step_;
+  result.finished = step_ >= train_.steps;
+  result.log = contents_.log;
+  return result;
+}
+
+}  // namespace
+
+TrainResult run_training(const TrainRequest& request) {
+  Trainer trainer(request);
+  return trainer.run();
+}
+
+}  // namespace occ::train
