@@ -41,18 +41,25 @@ struct ImageOptions {
 
 struct LoaderOptions {
   int batch_size = 1;
-  bool shuffle = true;    // a new permutation each epoch (from seed, epoch)
-  bool repeat = true;     // endless epochs (training); false: one pass
-  bool drop_last = true;  // leave out a last incomplete batch
+  bool shuffle = true;       // a new permutation each epoch (from seed, epoch)
+  bool repeat = true;        // endless epochs (training); false: one pass
+  bool drop_last = true;     // leave out a last incomplete batch
   bool with_targets = true;  // read semantics and mask_camera
   bool augment = true;       // apply the random augmentations (training only)
   uint64_t seed = 0;
-  int workers = 1;   // background threads decoding samples
-  int prefetch = 2;  // batches kept ready ahead of the consumer
+  // Background threads decoding samples; 0 decodes in the caller's thread
+  // inside next() (no threads: simplest to debug).
+  int workers = 1;
+  // Batches decoded or being decoded ahead of the consumer (bounds memory).
+  int prefetch = 2;
   // Data parallelism: this process takes its share of each global batch of
   // batch_size * world_size frames (rank-th slice).
+  // Without drop_last the last, short global batch of an epoch is split the
+  // same way, so a rank may get a smaller batch or none (then skipped).
   int rank = 0;
   int world_size = 1;
+
+  void validate() const;  // throws UsageError naming the option
 };
 
 class FramesDataset;
@@ -60,11 +67,13 @@ class FramesDataset;
 class BatchLoader {
  public:
   // rows: frames-file rows to draw from (e.g. keyframes with occupancy).
-  // start_batch: index of the first batch to produce (resuming a run).
+  // start_batch: index of the first batch to produce (resuming a run),
+  // counted over all epochs in global batches (the same index on every rank;
+  // equal to this rank's batch count unless a short last batch left it out).
   // Throws (naming the file) when the frames file lacks images, or targets
   // when with_targets is set.
-  BatchLoader(const std::string& frames_path, std::vector<int64_t> rows, ImageOptions image, LoaderOptions options,
-              int64_t start_batch = 0);
+  BatchLoader(const std::string& frames_path, std::vector<int64_t> rows, ImageOptions image,
+              LoaderOptions options, int64_t start_batch = 0);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;

@@ -1,0 +1,50 @@
+#pragma once
+// One frame of a frames file as tensors, ready for batching: the decoding
+// step of BatchLoader, a pure function of (row, flips), so any thread may run
+// it for any sample.
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/frames_file.h"
+#include "models/batch.h"
+#include "train/data_loader.h"
+
+namespace occ::train {
+
+struct Sample {
+  int64_t row = 0;
+  at::Tensor images;           // [N, 3, H, W] float32, normalised
+  at::Tensor intrinsics;       // [N, 3, 3] float32
+  at::Tensor ego_from_camera;  // [N, 4, 4] float32
+  at::Tensor semantics;        // [X, Y, Z] int64, or undefined
+  at::Tensor mask_camera;      // [X, Y, Z] float32, or undefined
+};
+
+class FramesDataset {
+ public:
+  // Opens the file and checks it has images (and targets when asked);
+  // throws FormatError naming the file otherwise.
+  FramesDataset(const std::string& frames_path, const ImageOptions& image, bool with_targets);
+
+  const FramesFile& file() const { return file_; }
+  bool has_camera_mask() const { return has_camera_mask_; }
+
+  // flips[camera]: mirror that camera's image (and intrinsics) left-right.
+  // Throws naming the file when an image cannot be read.
+  Sample read(int64_t row, const std::vector<bool>& flips) const;
+
+ private:
+  FramesFile file_;
+  ImageOptions image_;
+  bool with_targets_;
+  bool has_camera_mask_ = false;
+};
+
+// Stacks samples along a new batch axis; throws FormatError naming the file
+// when their images differ in size.
+models::Batch stack_samples(const std::vector<Sample>& samples, const std::string& frames_path);
+
+}  // namespace occ::train
