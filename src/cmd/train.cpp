@@ -9,6 +9,7 @@
 #include "core/signals.h"
 #include "core/strings.h"
 #include "models/registry.h"
+#include "train/data_loader.h"
 #include "train/log_sinks.h"
 #include "train/trainer.h"
 
@@ -18,7 +19,7 @@ namespace {
 struct TrainCli {
   train::TrainRequest request;
   train::LogSinkPaths sinks;
-  bool list_models = false;
+  bool print_config = false;
 };
 
 nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
@@ -38,6 +39,12 @@ nlohmann::json provenance(const train::TrainRequest& request, const train::LogSi
 
 void run_train(TrainCli& cli) {
   auto& request = cli.request;
+  if (cli.print_config) {
+    // Every key --config and --set accept, with the values this run would use.
+    const auto config = train::resolve_run_config(request.config, train::grid_of_frames_file(request.frames_path));
+    std::printf("%s\n", config.dump(2).c_str());
+    return;
+  }
   if (request.output_path.empty()) throw UsageError("-o/--output is required");
   if (request.stop_after_steps < 0) throw UsageError("--stop-after must be >= 0");
   request.provenance = provenance(request, cli.sinks);
@@ -64,7 +71,7 @@ Runner register_train(CLI::App& app) {
   auto cli = std::make_shared<TrainCli>();
   auto& r = cli->request;
   app.add_option("--frames", r.frames_path, "training frames file (occ prep) with images and occupancy")->required();
-  app.add_option("-o,--output", r.output_path, "model file to write; checkpoints replace it atomically")->required();
+  app.add_option("-o,--output", r.output_path, "model file to write; checkpoints replace it atomically");
   app.add_option("--val", r.val_path, "validation frames file: mIoU every train.val_every steps and at the end");
   app.add_option("--model", r.config.model_kind, "model kind: baseline");
   app.add_option("--size", r.config.size, "size preset of the model: small (default), base, tiny or demo");
@@ -81,6 +88,8 @@ Runner register_train(CLI::App& app) {
   app.add_option("--stop-after", r.stop_after_steps,
                  "stop after this many steps of this invocation with a checkpoint (0: run to the end)");
   app.add_option("--csv", cli->sinks.csv_path, "also write the training log to this CSV file");
+  app.add_flag("--print-config", cli->print_config,
+               "print the resolved configuration (every key --config and --set accept) as JSON and exit");
   app.add_option("--tensorboard", cli->sinks.tensorboard_dir, "also write TensorBoard event files to this folder");
   return [cli] { run_train(*cli); };
 }

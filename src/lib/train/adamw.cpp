@@ -64,7 +64,8 @@ void AdamW::load_state(const std::vector<std::pair<std::string, at::Tensor>>& st
       throw FormatError(occ::str(source, ": optimiser state ", quoted(name), " has shape ", found->second.sizes(),
                             ", the parameter ", like.sizes()));
     }
-    return found->second.to(like.options()).contiguous();
+    // A copy: the caller keeps its tensors, and the moments are updated in place.
+    return found->second.to(like.options(), /*non_blocking=*/false, /*copy=*/true).contiguous();
   };
   const auto steps = by_name.find("steps");
   if (steps == by_name.end()) throw FormatError(str(source, ": optimiser state lacks 'steps'"));

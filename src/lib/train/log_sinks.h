@@ -1,0 +1,43 @@
+#pragma once
+// Where training log rows go besides the model file: a CSV file and
+// TensorBoard event files (both optional).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace occ::train_log {
+class CsvLog;
+class TensorBoardWriter;
+}  // namespace occ::train_log
+
+namespace occ::train {
+
+struct LogSinkPaths {
+  std::string csv_path;         // empty: no CSV
+  std::string tensorboard_dir;  // empty: no event files
+};
+
+class LogSinks {
+ public:
+  // fresh: an existing CSV file is replaced; resume: rows are appended to it
+  // (its header must match). TensorBoard always starts a new event file in
+  // the folder; TensorBoard merges the files of a folder by step.
+  enum class Mode { fresh, resume };
+  LogSinks(LogSinkPaths paths, Mode mode);
+  ~LogSinks();
+
+  // One row of (column, value); the first row fixes the CSV columns. NaN
+  // values (e.g. val_miou on steps without validation) are not sent to
+  // TensorBoard.
+  void write(int64_t step, const std::vector<std::pair<std::string, double>>& row);
+
+ private:
+  LogSinkPaths paths_;
+  Mode mode_;
+  std::unique_ptr<train_log::CsvLog> csv_;
+  std::unique_ptr<train_log::TensorBoardWriter> tensorboard_;
+};
+
+}  // namespace occ::train
