@@ -47,11 +47,12 @@ VoxelDecoderImpl::VoxelDecoderImpl(const VoxelDecoderOptions& options) : options
   int64_t channels = options.in_channels;
   for (size_t step = 0; step < plan.size(); ++step) {
     // Kernel 4, stride 2, padding 1 doubles an axis exactly; kernel 1 keeps it.
-    std::vector<int64_t> kernel, stride, padding;
-    for (bool doubled : plan[step]) {
-      kernel.push_back(doubled ? 4 : 1);
-      stride.push_back(doubled ? 2 : 1);
-      padding.push_back(doubled ? 1 : 0);
+    torch::ExpandingArray<3> kernel(int64_t{1}), stride(int64_t{1}), padding(int64_t{0});
+    for (size_t axis = 0; axis < 3; ++axis) {
+      if (!plan[step][axis]) continue;
+      (*kernel)[axis] = 4;
+      (*stride)[axis] = 2;
+      (*padding)[axis] = 1;
     }
     const int64_t out = options.channels[step];
     upsampling->push_back(tnn::ConvTranspose3d(

@@ -64,8 +64,11 @@ VoxelEncoderImpl::VoxelEncoderImpl(const VoxelEncoderOptions& options, const Gri
       torch::nn::init::uniform_((*embedding)->weight);
     torch::nn::init::normal_(level_embeddings);
   }
-  for (int64_t i = 0; i < options.num_layers; ++i)
-    layers.push_back(register_module("layers." + std::to_string(i), VoxelEncoderLayer(options)));
+  layer_list_ = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < options.num_layers; ++i) {
+    layers.push_back(VoxelEncoderLayer(options));
+    layer_list_->push_back(layers.back());
+  }
   query_centres_ = voxel_query_centres(grid, options.query_shape);
 }
 

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
@@ -87,10 +88,11 @@ class VoxelEncoderImpl : public torch::nn::Module {
   // Added to every camera's features of level l (BEVFormer's level_embeds;
   // its per-camera embeddings are left out: the camera count varies by dataset).
   at::Tensor level_embeddings;  // [levels, d]
-  std::vector<VoxelEncoderLayer> layers;
+  std::vector<VoxelEncoderLayer> layers;  // also registered as "layers.<i>"
 
  private:
   VoxelEncoderOptions options_;
+  torch::nn::ModuleList layer_list_{nullptr};
   at::Tensor query_centres_;  // [X*Y*Z, 3] metres, a plain member (follows the device in forward)
 };
 TORCH_MODULE(VoxelEncoder);
