@@ -1,0 +1,233 @@
+#include "models/baseline/baseline_config.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.h"
+
+namespace occ::models {
+namespace {
+
+using nlohmann::json;
+
+std::string key_name(const std::string& key) {
+  return quoted("model." + key);
+}
+
+const json& require(const json& config, const std::string& key) {
+  const auto found = config.find(key);
+  if (found == config.end()) throw UsageError("model configuration lacks " + key_name(key));
+  return *found;
+}
+
+int64_t read_integer(const json& config, const std::string& key, int64_t min_value) {
+  const json& value = require(config, key);
+  if (!value.is_number_integer())
+    throw UsageError(key_name(key) + " must be an integer, got " + value.dump());
+  const auto number = value.get<int64_t>();
+  if (number < min_value)
+    throw UsageError(key_name(key) + " must be at least " + std::to_string(min_value) + ", got " +
+                     std::to_string(number));
+  return number;
+}
+
+double read_number(const json& config, const std::string& key, double min_value, double max_value) {
+  const json& value = require(config, key);
+  if (!value.is_number()) throw UsageError(key_name(key) + " must be a number, got " + value.dump());
+  const auto number = value.get<double>();
+  if (!(number >= min_value && number <= max_value))
+    throw UsageError(key_name(key) + " must lie in [" + json(min_value).dump() + ", " +
+                     json(max_value).dump() + "], got " + value.dump());
+  return number;
+}
+
+bool read_bool(const json& config, const std::string& key) {
+  const json& value = require(config, key);
+  if (!value.is_boolean()) throw UsageError(key_name(key) + " must be true or false, got " + value.dump());
+  return value.get<bool>();
+}
+
+std::vector<int64_t> read_integers(const json& config, const std::string& key, int64_t min_value) {
+  const json& value = require(config, key);
+  const auto fail = [&] {
+    throw UsageError(key_name(key) + " must be a list of integers >= " + std::to_string(min_value) +
+                     ", got " + value.dump());
+  };
+  if (!value.is_array()) fail();
+  std::vector<int64_t> numbers;
+  for (const json& item : value) {
+    if (!item.is_number_integer() || item.get<int64_t>() < min_value) fail();
+    numbers.push_back(item.get<int64_t>());
+  }
+  return numbers;
+}
+
+const std::set<std::string>& known_keys() {
+  static const std::set<std::string> keys = {"backbone_depth",
+                                             "backbone_out_indices",
+                                             "backbone_frozen_stages",
+                                             "backbone_norm_eval",
+                                             "backbone_style",
+                                             "embed_dims",
+                                             "num_heads",
+                                             "num_points",
+                                             "num_levels",
+                                             "ffn_dims",
+                                             "dropout",
+                                             "encoder_layers",
+                                             "self_attention",
+                                             "query_shape",
+                                             "decoder_channels",
+                                             "classifier_hidden",
+                                             "occupancy_head",
+                                             "occupancy_threshold",
+                                             "loss_ce_weight",
+                                             "loss_lovasz_weight",
+                                             "loss_focal_weight",
+                                             "backbone_lr_multiplier"};
+  return keys;
+}
+
+// How a preset divides the grid into queries (Occ3D: base 100x100x16 from
+// 200x200x16, small 50x50x16, tiny 50x50x4).
+std::array<int64_t, 3> query_divisors(const std::string& size) {
+  if (size == "base") return {2, 2, 1};
+  if (size == "small") return {4, 4, 1};
+  if (size == "tiny") return {4, 4, 4};
+  return {4, 4, 2};  // demo
+}
+
+std::array<int64_t, 3> preset_query_shape(const std::string& size, const GridSpec& grid) {
+  // The paper's SemanticKITTI variants (protoocc.md): Z is halved for base and
+  // quartered for small, unlike on Occ3D's flat 16-voxel grid.
+  const bool semantickitti = grid.shape == std::array<int64_t, 3>{256, 256, 32};
+  if (semantickitti && size == "base") return {128, 128, 16};
+  if (semantickitti && (size == "small" || size == "tiny")) return {64, 64, 8};
+  const auto divisors = query_divisors(size);
+  std::array<int64_t, 3> shape{};
+  for (size_t axis = 0; axis < 3; ++axis)
+    shape[axis] = std::max<int64_t>(1, grid.shape[axis] / divisors[axis]);
+  return shape;
+}
+
+}  // namespace
+
+const std::vector<std::string>& baseline_sizes() {
+  static const std::vector<std::string> sizes = {"base", "small", "tiny", "demo"};
+  return sizes;
+}
+
+json BaselineConfig::to_json() const {
+  return json{{"backbone_depth", backbone_depth},
+              {"backbone_out_indices", backbone_out_indices},
+              {"backbone_frozen_stages", backbone_frozen_stages},
+              {"backbone_norm_eval", backbone_norm_eval},
+              {"backbone_style", backbone_style},
+              {"embed_dims", embed_dims},
+              {"num_heads", num_heads},
+              {"num_points", num_points},
+              {"num_levels", num_levels},
+              {"ffn_dims", ffn_dims},
+              {"dropout", dropout},
+              {"encoder_layers", encoder_layers},
+              {"self_attention", self_attention},
+              {"query_shape", query_shape},
+              {"decoder_channels", decoder_channels},
+              {"classifier_hidden", classifier_hidden},
+              {"occupancy_head", occupancy_head},
+              {"occupancy_threshold", occupancy_threshold},
+              {"loss_ce_weight", loss_ce_weight},
+              {"loss_lovasz_weight", loss_lovasz_weight},
+              {"loss_focal_weight", loss_focal_weight},
+              {"backbone_lr_multiplier", backbone_lr_multiplier}};
+}
+
+BaselineConfig BaselineConfig::from_json(const json& config) {
+  if (!config.is_object())
+    throw UsageError("the model configuration must be a JSON object, got " + config.dump());
+  for (const auto& item : config.items())
+    if (known_keys().count(item.key()) == 0)
+      throw UsageError("unknown model configuration key " + key_name(item.key()));
+
+  BaselineConfig parsed;
+  parsed.backbone_depth = static_cast<int>(read_integer(config, "backbone_depth", 18));
+  if (parsed.backbone_depth != 18 && parsed.backbone_depth != 34 && parsed.backbone_depth != 50 &&
+      parsed.backbone_depth != 101)
+    throw UsageError(key_name("backbone_depth") + " must be 18, 34, 50 or 101, got " +
+                     std::to_string(parsed.backbone_depth));
+  const auto out_indices = read_integers(config, "backbone_out_indices", 0);
+  if (out_indices.empty() || !std::is_sorted(out_indices.begin(), out_indices.end()) ||
+      std::adjacent_find(out_indices.begin(), out_indices.end()) != out_indices.end() ||
+      out_indices.back() > 3)
+    throw UsageError(key_name("backbone_out_indices") + " must list increasing stages among 0..3, got " +
+                     require(config, "backbone_out_indices").dump());
+  parsed.backbone_out_indices.assign(out_indices.begin(), out_indices.end());
+  parsed.backbone_frozen_stages = static_cast<int>(read_integer(config, "backbone_frozen_stages", -1));
+  if (parsed.backbone_frozen_stages > 4)
+    throw UsageError(key_name("backbone_frozen_stages") + " must lie in -1..4, got " +
+                     std::to_string(parsed.backbone_frozen_stages));
+  parsed.backbone_norm_eval = read_bool(config, "backbone_norm_eval");
+  const json& style = require(config, "backbone_style");
+  if (!style.is_string() || (style != "pytorch" && style != "caffe"))
+    throw UsageError(key_name("backbone_style") + " must be \"pytorch\" or \"caffe\", got " + style.dump());
+  parsed.backbone_style = style.get<std::string>();
+
+  parsed.embed_dims = read_integer(config, "embed_dims", 1);
+  parsed.num_heads = read_integer(config, "num_heads", 1);
+  if (parsed.embed_dims % parsed.num_heads != 0)
+    throw UsageError(key_name("embed_dims") + " " + std::to_string(parsed.embed_dims) +
+                     " is not divisible by " + key_name("num_heads") + " " +
+                     std::to_string(parsed.num_heads));
+  parsed.num_points = read_integer(config, "num_points", 1);
+  parsed.num_levels = read_integer(config, "num_levels", 1);
+  if (parsed.num_levels < static_cast<int64_t>(out_indices.size()))
+    throw UsageError(key_name("num_levels") + " (" + std::to_string(parsed.num_levels) +
+                     " FPN outputs) must be at least the number of " + key_name("backbone_out_indices") +
+                     " (" + std::to_string(out_indices.size()) + ")");
+  parsed.ffn_dims = read_integer(config, "ffn_dims", 1);
+  parsed.dropout = read_number(config, "dropout", 0.0, 0.999);
+  parsed.encoder_layers = read_integer(config, "encoder_layers", 1);
+  parsed.self_attention = read_bool(config, "self_attention");
+  const auto query_shape = read_integers(config, "query_shape", 1);
+  if (query_shape.size() != 3)
+    throw UsageError(key_name("query_shape") + " must be [X, Y, Z], got " +
+                     require(config, "query_shape").dump());
+  std::copy(query_shape.begin(), query_shape.end(), parsed.query_shape.begin());
+  parsed.decoder_channels = read_integers(config, "decoder_channels", 1);
+  parsed.classifier_hidden = read_integer(config, "classifier_hidden", 1);
+  parsed.occupancy_head = read_bool(config, "occupancy_head");
+  parsed.occupancy_threshold = read_number(config, "occupancy_threshold", 0.0, 1.0);
+  parsed.loss_ce_weight = read_number(config, "loss_ce_weight", 0.0, 1e6);
+  parsed.loss_lovasz_weight = read_number(config, "loss_lovasz_weight", 0.0, 1e6);
+  parsed.loss_focal_weight = read_number(config, "loss_focal_weight", 0.0, 1e6);
+  parsed.backbone_lr_multiplier = read_number(config, "backbone_lr_multiplier", 0.0, 1e6);
+  return parsed;
+}
+
+json baseline_default_config(const std::string& size, const GridSpec& grid) {
+  const auto& sizes = baseline_sizes();
+  if (std::find(sizes.begin(), sizes.end(), size) == sizes.end())
+    throw UsageError("unknown baseline size " + quoted(size) + " (known: base, small, tiny, demo)");
+  BaselineConfig config;  // the defaults are PanoOcc-Small's
+  config.query_shape = preset_query_shape(size, grid);
+  if (size == "base") config.decoder_channels = {32};
+  if (size == "demo") {
+    // Two CPU cores: ResNet-18 at strides 8 and 16, one narrow layer.
+    config.backbone_depth = 18;
+    config.backbone_out_indices = {1, 2};
+    config.backbone_frozen_stages = -1;
+    config.backbone_norm_eval = false;
+    config.embed_dims = 64;
+    config.num_heads = 4;
+    config.num_points = 4;
+    config.num_levels = 2;
+    config.encoder_layers = 1;
+    config.ffn_dims = 128;
+    config.self_attention = false;
+    config.decoder_channels = {32, 16};
+    config.classifier_hidden = 32;
+  }
+  return config.to_json();
+}
+
+}  // namespace occ::models

@@ -1,0 +1,64 @@
+#pragma once
+// The "model" configuration section of the PanoOcc-style baseline (`occ train
+// --model baseline`): every hyper-parameter as a flat JSON object, its typed
+// form, and the size presets. Sizes and layers follow PanoOcc (Robertwyq/
+// PanoOcc, configs Occupancy/Occ3d-nuScenes/PanoOcc_{small,base}.py) as
+// summarised in ../shared/reference/protoocc.md.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/batch.h"
+
+namespace occ::models {
+
+struct BaselineConfig {
+  // Image backbone (nn::ResNetOptions) and FPN neck.
+  int backbone_depth = 50;                            // 18, 34, 50 or 101
+  std::vector<int> backbone_out_indices{0, 1, 2, 3};  // ResNet stages fed to the FPN
+  int backbone_frozen_stages = 1;                     // mmdet frozen_stages (-1: none)
+  bool backbone_norm_eval = true;                     // BN layers of the backbone stay in eval mode
+  std::string backbone_style = "pytorch";             // "pytorch" or "caffe" (stride on the first 1x1)
+  // Transformer encoder.
+  int64_t embed_dims = 256;
+  int64_t num_heads = 8;
+  int64_t num_points = 8;
+  int64_t num_levels = 5;  // FPN outputs = levels the cross-attention samples
+  int64_t ffn_dims = 512;
+  double dropout = 0.1;
+  int64_t encoder_layers = 3;
+  bool self_attention = true;  // deformable self-attention over the query volume
+  std::array<int64_t, 3> query_shape{50, 50, 16};
+  // Voxel decoder: one channel count per x2 upsampling step.
+  std::vector<int64_t> decoder_channels{256, 32};
+  int64_t classifier_hidden = 128;
+  bool occupancy_head = false;
+  double occupancy_threshold = 0.05;
+  // Loss weights (PanoOcc: CE 10, Lovasz 1, focal occupancy 2).
+  double loss_ce_weight = 10.0;
+  double loss_lovasz_weight = 1.0;
+  double loss_focal_weight = 2.0;
+  // Learning-rate multiplier of the image backbone (PanoOcc: 0.1).
+  double backbone_lr_multiplier = 0.1;
+
+  nlohmann::json to_json() const;
+  // Reads a complete configuration; a missing, unknown or mistyped key or a
+  // value out of range throws UsageError naming it ("model.<key>").
+  static BaselineConfig from_json(const nlohmann::json& config);
+};
+
+// The size presets, default first: base, small, tiny (PanoOcc's) and demo (a
+// ResNet-18 model small enough to train on two CPU cores).
+const std::vector<std::string>& baseline_sizes();
+
+// The complete configuration of a preset for `grid`. Query shapes divide the
+// grid as the presets do on Occ3D's 200x200x16 (base x,y/2; small x,y/4; tiny
+// x,y,z/4; demo x,y/4 and z/2); SemanticKITTI's 256x256x32 grid gets the
+// paper's 128x128x16 (base) and 64x64x8 (small, tiny). Throws UsageError for
+// an unknown size.
+nlohmann::json baseline_default_config(const std::string& size, const GridSpec& grid);
+
+}  // namespace occ::models

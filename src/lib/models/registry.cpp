@@ -1,0 +1,32 @@
+#include "models/registry.h"
+
+#include <memory>
+
+#include "core/error.h"
+#include "models/baseline/baseline_config.h"
+#include "models/baseline/baseline_model.h"
+
+namespace occ::models {
+
+const std::vector<ModelKind>& model_kinds() {
+  static const std::vector<ModelKind> kinds = {
+      {"baseline",
+       "PanoOcc-style voxel queries: ResNet+FPN, spatial cross-attention, 3D deconvolution decoder",
+       ModelInputs{}, baseline_sizes(), baseline_default_config,
+       [](const nlohmann::json& config, const GridSpec& grid) -> std::shared_ptr<OccupancyModel> {
+         return std::make_shared<BaselineModel>(BaselineConfig::from_json(config), grid);
+       }},
+  };
+  return kinds;
+}
+
+const ModelKind& find_model_kind(const std::string& name) {
+  std::string known;
+  for (const ModelKind& kind : model_kinds()) {
+    if (kind.name == name) return kind;
+    known += (known.empty() ? "" : ", ") + kind.name;
+  }
+  throw UsageError("unknown model " + quoted(name) + " (known: " + known + ")");
+}
+
+}  // namespace occ::models

@@ -1,0 +1,239 @@
+// The baseline model end to end: output shapes of every size preset, losses,
+// parameter groups, prediction, and a tiny model overfitting one batch.
+#include "models/baseline/baseline_model.h"
+
+#include <gtest/gtest.h>
+#include <torch/optim/adam.h>
+
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "core/error.h"
+#include "models/registry.h"
+
+namespace occ::models {
+namespace {
+
+using nlohmann::json;
+constexpr double kPi = 3.14159265358979323846;
+
+// N cameras at 1 m height spread evenly in yaw, each with a 90 degree
+// horizontal field of view.
+Batch synthetic_batch(int64_t frames, int64_t cameras, int64_t height, int64_t width, const GridSpec& grid) {
+  Batch batch;
+  batch.images = at::randn({frames, cameras, 3, height, width});
+  const double focal = static_cast<double>(width) / 2.0;
+  const at::Tensor k = at::tensor({focal, 0.0, focal, 0.0, focal, height / 2.0, 0.0, 0.0, 1.0}, at::kDouble)
+                           .view({3, 3})
+                           .to(at::kFloat);
+  std::vector<at::Tensor> poses;
+  for (int64_t n = 0; n < cameras; ++n) {
+    const double yaw = 2.0 * kPi * static_cast<double>(n) / static_cast<double>(cameras);
+    const double c = std::cos(yaw), s = std::sin(yaw);
+    // Columns: camera right, down, forward in the ego frame.
+    poses.push_back(
+        at::tensor({s, 0.0, c, 0.0, -c, 0.0, s, 0.0, 0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0}, at::kDouble)
+            .view({4, 4})
+            .to(at::kFloat));
+  }
+  batch.intrinsics = k.expand({frames, cameras, 3, 3}).contiguous();
+  batch.ego_from_camera = at::stack(poses).expand({frames, cameras, 4, 4}).contiguous();
+  const auto [nx, ny, nz] = grid.shape;
+  // Ground, a car-sized box and a vegetation column; the rest free.
+  batch.semantics = at::full({frames, nx, ny, nz}, grid.free_class, at::kLong);
+  batch.semantics.select(3, 0).fill_(11);
+  batch.semantics.slice(1, nx * 5 / 8, nx * 13 / 16).slice(2, ny / 4, ny / 2).slice(3, 1, 3).fill_(4);
+  batch.semantics.slice(1, nx / 8, nx / 4).slice(2, ny * 3 / 4, ny * 7 / 8).slice(3, 1, nz).fill_(16);
+  batch.mask_camera = at::ones({frames, nx, ny, nz});
+  for (int64_t i = 0; i < frames; ++i) batch.frames.push_back(i);
+  return batch;
+}
+
+// A preset shrunk in width only (channels, layers), keeping its geometry.
+json narrow(const std::string& size, const GridSpec& grid) {
+  json config = baseline_default_config(size, grid);
+  config["embed_dims"] = 16;
+  config["num_heads"] = 2;
+  config["num_points"] = 2;
+  config["ffn_dims"] = 16;
+  config["encoder_layers"] = 1;
+  config["classifier_hidden"] = 8;
+  json channels = json::array();
+  for (size_t i = 0; i < config["decoder_channels"].size(); ++i) channels.push_back(4);
+  config["decoder_channels"] = channels;
+  return config;
+}
+
+TEST(BaselineModel, EveryPresetPredictsTheFullGrid) {
+  torch::NoGradGuard no_grad;
+  const GridSpec occ3d;
+  const Batch batch = synthetic_batch(1, 2, 32, 64, occ3d);
+  for (const std::string& size : find_model_kind("baseline").sizes) {
+    json config = narrow(size, occ3d);
+    if (size == "tiny") config["occupancy_head"] = true;
+    const auto model = find_model_kind("baseline").create(config, occ3d);
+    model->eval();
+    StageClock clock;
+    model->set_stage_clock(&clock);
+    const ModelOutput output = model->forward(batch);
+    EXPECT_EQ(output.logits.sizes().vec(), (std::vector<int64_t>{1, 18, 200, 200, 16})) << size;
+    EXPECT_EQ(output.occupancy_logit.defined(), size == "tiny") << size;
+    if (size == "tiny") {
+      EXPECT_EQ(output.occupancy_logit.sizes().vec(), (std::vector<int64_t>{1, 200, 200, 16}));
+    }
+    const at::Tensor semantics = model->predict_semantics(output);
+    EXPECT_EQ(semantics.scalar_type(), at::kByte);
+    EXPECT_EQ(semantics.sizes().vec(), (std::vector<int64_t>{1, 200, 200, 16}));
+    for (const std::string stage : {"backbone", "view_transformation", "decoder"})
+      EXPECT_EQ(clock.seconds().count(stage), 1u) << size << " " << stage;
+  }
+}
+
+TEST(BaselineModel, RejectsAQueryShapeTheDecoderCannotReach) {
+  const GridSpec occ3d;
+  json config = narrow("small", occ3d);
+  config["query_shape"] = {60, 60, 16};
+  try {
+    find_model_kind("baseline").create(config, occ3d);
+    FAIL() << "no error";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("model.query_shape 60x60x16 cannot reach the grid 200x200x16"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(BaselineModel, ParameterGroupsSplitTheBackboneAndSkipFrozenParameters) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("small", grid);  // ResNet-50, frozen_stages 1
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  const auto groups = model.parameter_groups();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].name, "backbone");
+  EXPECT_DOUBLE_EQ(groups[0].lr_multiplier, 0.1);
+  EXPECT_EQ(groups[1].name, "rest");
+  EXPECT_DOUBLE_EQ(groups[1].lr_multiplier, 1.0);
+  std::set<const void*> grouped;
+  for (const auto& group : groups)
+    for (const auto& parameter : group.parameters) EXPECT_TRUE(grouped.insert(parameter.data_ptr()).second);
+  size_t trainable = 0;
+  for (const auto& item : model.named_parameters()) {
+    const bool in_group = grouped.count(item.value().data_ptr()) == 1;
+    EXPECT_EQ(in_group, item.value().requires_grad()) << item.key();
+    // Stem and layer1 are frozen.
+    if (item.key().rfind("backbone.conv1", 0) == 0 || item.key().rfind("backbone.layer1.", 0) == 0) {
+      EXPECT_FALSE(item.value().requires_grad()) << item.key();
+    }
+    trainable += item.value().requires_grad() ? 1 : 0;
+  }
+  EXPECT_EQ(grouped.size(), trainable);
+  for (const auto& parameter : groups[0].parameters) EXPECT_TRUE(parameter.requires_grad());
+}
+
+TEST(BaselineModel, PredictionAppliesTheOccupancyThreshold) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("demo", grid);
+  config["occupancy_head"] = true;
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  ModelOutput output;
+  output.logits = at::zeros({1, 18, 3, 1, 1});
+  output.logits[0][4][0][0][0] = 1;
+  output.logits[0][5][1][0][0] = 1;
+  output.logits[0][6][2][0][0] = 1;
+  // sigmoid(-3) = 0.047 < 0.05 turns the second voxel free; 0.5 keeps the third.
+  output.occupancy_logit = at::tensor({3.0f, -3.0f, 0.0f}).view({1, 3, 1, 1});
+  EXPECT_TRUE(
+      at::equal(model.predict_semantics(output), at::tensor({4, 17, 6}, at::kByte).view({1, 3, 1, 1})));
+  output.occupancy_logit = at::Tensor();
+  EXPECT_TRUE(
+      at::equal(model.predict_semantics(output), at::tensor({4, 5, 6}, at::kByte).view({1, 3, 1, 1})));
+}
+
+TEST(BaselineModel, LossesAreNamedAndWeighted) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("demo", grid);
+  config["occupancy_head"] = true;
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  const Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  const ModelOutput output = model.forward(batch);
+  const LossTerms terms = model.losses(output, batch);
+  ASSERT_EQ(terms.size(), 3u);
+  EXPECT_EQ(terms[0].first, "ce");
+  EXPECT_EQ(terms[1].first, "lovasz");
+  EXPECT_EQ(terms[2].first, "focal");
+  for (const auto& term : terms) {
+    EXPECT_EQ(term.second.dim(), 0) << term.first;
+    EXPECT_TRUE(std::isfinite(term.second.item<double>())) << term.first;
+  }
+  // The weights scale the terms: CE 10x the unweighted masked CE.
+  config["loss_ce_weight"] = 1.0;
+  BaselineModel unweighted(BaselineConfig::from_json(config), grid);
+  torch::NoGradGuard no_grad;
+  EXPECT_NEAR(unweighted.losses(output, batch)[0].second.item<double>() * 10.0,
+              terms[0].second.item<double>(), 1e-4);
+}
+
+TEST(BaselineModel, TracesTheCrossAttentionOfEveryLayer) {
+  torch::NoGradGuard no_grad;
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("demo", grid);
+  config["encoder_layers"] = 2;
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  const Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  VoxelEncoderTrace trace;
+  model.forward_traced(batch, &trace);
+  ASSERT_EQ(trace.layers.size(), 2u);
+  const int64_t longest = trace.hits.query_index.size(1);
+  // 4x4x2 queries, 2 cameras; heads 2, levels 2, points 2.
+  EXPECT_EQ(trace.hits.hit.sizes().vec(), (std::vector<int64_t>{1, 2, 32}));
+  EXPECT_EQ(trace.layers[1].sampling_locations.sizes().vec(), (std::vector<int64_t>{2, longest, 2, 2, 2, 2}));
+  EXPECT_EQ(trace.layers[1].attention_weights.sizes().vec(), (std::vector<int64_t>{2, longest, 2, 2, 2}));
+}
+
+// A demo-sized model on a 16x16x4 grid memorises one batch.
+TEST(BaselineModel, OverfitsOneBatch) {
+  at::manual_seed(3);
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  grid.origin_m = {-8.0, -8.0, -1.0};
+  grid.voxel_size_m = {1.0, 1.0, 1.0};
+  json config = baseline_default_config("demo", grid);
+  config["dropout"] = 0.0;
+  const auto model = find_model_kind("baseline").create(config, grid);
+  model->train();
+  const Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  std::vector<at::Tensor> parameters;
+  for (const auto& group : model->parameter_groups())
+    parameters.insert(parameters.end(), group.parameters.begin(), group.parameters.end());
+  torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(2e-3));
+  auto total_loss = [&] {
+    const ModelOutput output = model->forward(batch);
+    at::Tensor total = at::zeros({});
+    for (const auto& term : model->losses(output, batch)) total = total + term.second;
+    return total;
+  };
+  const double initial = total_loss().item<double>();
+  double final_loss = initial;
+  for (int step = 0; step < 40; ++step) {
+    optimiser.zero_grad();
+    const at::Tensor loss = total_loss();
+    loss.backward();
+    optimiser.step();
+    final_loss = loss.item<double>();
+  }
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const at::Tensor predicted = model->predict_semantics(model->forward(batch));
+  const double accuracy = predicted.to(at::kLong).eq(batch.semantics).to(at::kDouble).mean().item<double>();
+  std::cout << "overfit: loss " << initial << " -> " << final_loss << ", eval accuracy " << accuracy << "\n";
+  EXPECT_LT(final_loss, initial / 5.0);
+  EXPECT_GT(accuracy, 0.95);
+}
+
+}  // namespace
+}  // namespace occ::models
