@@ -1,0 +1,156 @@
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "h5/artifact.h"
+#include "h5/dataset.h"
+#include "support/temp_dir.h"
+#include "models/occupancy_model.h"
+#include "train/model_file.h"
+#include "train/tensor_io.h"
+#include "train/trainer_test_frames.h"
+
+namespace occ::train {
+namespace {
+
+using test::tiny_request;
+using test::write_tiny_world;
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new occ::test::TempDir();
+    frames_ = dir_->file("world.h5");
+    write_tiny_world(frames_);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static occ::test::TempDir* dir_;
+  static std::string frames_;
+};
+occ::test::TempDir* TrainerTest::dir_ = nullptr;
+std::string TrainerTest::frames_;
+
+std::vector<std::pair<std::string, at::Tensor>> stored_weights(const std::string& path) {
+  const h5::File file = h5::open_artifact(path, "model");
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  for (const std::string& name : file.dataset_paths()) {
+    if (name.rfind("/weights/", 0) == 0) weights.emplace_back(name, read_tensor(file, name));
+  }
+  return weights;
+}
+
+TEST_F(TrainerTest, ResumedRunEqualsAnUninterruptedOneBitForBit) {
+  // Dropout and flips are on, so the generator state and the loader's
+  // position must both be restored for the runs to agree.
+  auto request = tiny_request(frames_, dir_->file("whole.h5"), 6);
+  request.config.assignments.push_back("model.dropout=0.2");
+  request.config.assignments.push_back("data.image.flip_probability=0.5");
+  const TrainResult whole = run_training(request);
+  ASSERT_TRUE(whole.finished);
+  ASSERT_EQ(whole.step, 6);
+
+  auto first = request;
+  first.output_path = dir_->file("split.h5");
+  first.stop_after_steps = 2;
+  const TrainResult part = run_training(first);
+  EXPECT_FALSE(part.finished);
+  EXPECT_EQ(part.step, 2);
+  auto second = first;
+  second.stop_after_steps = 0;
+  second.resume_path = first.output_path;
+  second.config.assignments.clear();  // the stored configuration is used
+  const TrainResult rest = run_training(second);
+  EXPECT_TRUE(rest.finished);
+
+  for (const char* column : {"loss", "ce", "lovasz", "grad_norm", "lr"}) {
+    ASSERT_EQ(whole.log.at(column).size(), 6u) << column;
+    ASSERT_EQ(rest.log.at(column).size(), 6u) << column;
+    for (size_t i = 0; i < 6; ++i) EXPECT_EQ(whole.log.at(column)[i], rest.log.at(column)[i]) << column << " row " << i;
+  }
+  const auto a = stored_weights(request.output_path);
+  const auto b = stored_weights(second.output_path);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].first, b[i].first);
+    EXPECT_TRUE(at::equal(a[i].second, b[i].second)) << a[i].first;
+  }
+}
+
+TEST_F(TrainerTest, ModelFileRoundTripsWeightsConfigAndGrid) {
+  const auto request = tiny_request(frames_, dir_->file("m.h5"), 1);
+  run_training(request);
+  LoadedModel loaded = load_model_file(request.output_path);
+  EXPECT_EQ(loaded.contents.model_kind, "baseline");
+  EXPECT_EQ(loaded.contents.step, 1);
+  EXPECT_EQ(loaded.contents.config["model"]["embed_dims"], 16);
+  EXPECT_EQ(loaded.contents.config["size"], "demo");
+  EXPECT_EQ(loaded.contents.grid.shape, (std::array<int64_t, 3>{20, 20, 4}));
+  EXPECT_DOUBLE_EQ(loaded.contents.grid.voxel_size_m[0], 4.0);
+  const auto stored = stored_weights(request.output_path);
+  int64_t compared = 0;
+  for (const auto& item : loaded.model->named_parameters()) {
+    std::string key = "/weights/" + item.key();
+    std::replace(key.begin(), key.end(), '.', '/');
+    for (const auto& [name, tensor] : stored) {
+      if (name == key) {
+        EXPECT_TRUE(at::equal(tensor, item.value())) << name;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, static_cast<int64_t>(loaded.model->named_parameters().size()));
+}
+
+TEST_F(TrainerTest, NonFiniteLossStopsNamingStepAndTermAndKeepsTheLastCheckpoint) {
+  auto request = tiny_request(frames_, dir_->file("nan.h5"), 8);
+  // A rate this large sends the weights to infinity after the first update.
+  request.config.assignments.push_back("train.optimizer.lr=1e30");
+  request.config.assignments.push_back("train.schedule.warmup_steps=0");
+  request.config.assignments.push_back("train.grad_clip=0.0");
+  request.config.assignments.push_back("train.checkpoint_every=1");
+  try {
+    run_training(request);
+    FAIL() << "expected a non-finite loss";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("step "), std::string::npos) << message;
+    EXPECT_NE(message.find("not finite"), std::string::npos) << message;
+    EXPECT_NE(message.find("is kept"), std::string::npos) << message;
+  }
+  // The checkpoint on disk is a good one: it loads and its step is before the failure.
+  const LoadedModel kept = load_model_file(request.output_path);
+  EXPECT_GE(kept.contents.step, 1);
+}
+
+TEST_F(TrainerTest, BadConfigurationAndResumeMismatchesAreUsageErrors) {
+  auto request = tiny_request(frames_, dir_->file("bad.h5"), 1);
+  request.config.assignments.push_back("model.embed_dim=8");
+  EXPECT_THROW(run_training(request), UsageError);
+  EXPECT_FALSE(std::filesystem::exists(request.output_path));
+
+  auto done = tiny_request(frames_, dir_->file("done.h5"), 1);
+  run_training(done);
+  auto again = done;
+  again.resume_path = done.output_path;
+  again.config.assignments = {};
+  EXPECT_THROW(run_training(again), UsageError) << "already finished";
+  again.config.assignments = {"model.embed_dims=32"};
+  EXPECT_THROW(run_training(again), UsageError) << "model section changed";
+
+  const std::string other = dir_->file("other.h5");
+  write_tiny_world(other, 2, /*seed=*/5);
+  again.config.assignments = {"train.steps=3"};
+  again.frames_path = other;
+  EXPECT_THROW(run_training(again), UsageError) << "another frames file";
+}
+
+}  // namespace
+}  // namespace occ::train

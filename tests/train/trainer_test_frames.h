@@ -1,0 +1,51 @@
+#pragma once
+// A tiny synthetic world (occ prep synth) and a model configuration small
+// enough to train in seconds on two cores, for the trainer and predict tests.
+#include <string>
+#include <vector>
+
+#include "datasets/synth_options.h"
+#include "datasets/synth_writer.h"
+#include "train/trainer.h"
+
+namespace occ::train::test {
+
+// 1 scene of `frames` keyframes, 6 cameras of 32x56, a 20x20x4 grid of 4 m voxels.
+inline void write_tiny_world(const std::string& path, int frames = 3, uint64_t seed = 0) {
+  synth::SynthOptions options;
+  options.output = path;
+  options.scenes = 1;
+  options.frames_per_scene = frames;
+  options.seed = seed;
+  options.image_size = "32x56";
+  options.grid = "20,20,4,4.0,-40,-40,-1";
+  synth::write_synth_dataset(options);
+}
+
+// The demo preset shrunk: query 5x5x2, 16 channels, every step logged.
+inline std::vector<std::string> tiny_model_settings() {
+  return {"model.embed_dims=16",
+          "model.num_heads=2",
+          "model.num_points=2",
+          "model.ffn_dims=32",
+          "model.decoder_channels=[16, 16]",
+          "model.classifier_hidden=16",
+          "train.log_every=1",
+          "train.schedule.warmup_steps=2",
+          "train.optimizer.lr=0.005",
+          "data.workers=1"};
+}
+
+inline TrainRequest tiny_request(const std::string& frames, const std::string& output, int64_t steps) {
+  TrainRequest request;
+  request.frames_path = frames;
+  request.output_path = output;
+  request.config.model_kind = "baseline";
+  request.config.size = "demo";
+  request.config.assignments = tiny_model_settings();
+  request.config.assignments.push_back("train.steps=" + std::to_string(steps));
+  request.quiet = true;
+  return request;
+}
+
+}  // namespace occ::train::test
