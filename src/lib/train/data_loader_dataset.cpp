@@ -1,6 +1,7 @@
 #include "train/data_loader_dataset.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <ATen/ATen.h>
 #include <opencv2/imgcodecs.hpp>
@@ -52,12 +53,17 @@ cv::Mat FramesDataset::camera_image(int64_t row, int64_t camera, std::vector<uin
   }
   const std::string& relative = image_paths_.at(static_cast<size_t>(row * file_.camera_count() + camera));
   const std::string full = !relative.empty() && relative[0] == '/' ? relative : image_root_ + "/" + relative;
+  auto fail = [&](const std::string& reason) {
+    return IoError(str("cannot read image ", quoted(full), ": ", reason, " (frame ", row, ", camera ",
+                       file_.camera_names().at(static_cast<size_t>(camera)), " of ", quoted(file_.path()),
+                       ")"));
+  };
+  // Checked first so a missing file is said plainly (and OpenCV does not
+  // print its own warning from a worker thread).
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(full, error)) throw fail("no such file");
   const cv::Mat bgr = cv::imread(full, cv::IMREAD_COLOR);
-  if (bgr.empty()) {
-    throw IoError(str("cannot read image ", quoted(full), " (frame ", row, ", camera ",
-                      file_.camera_names().at(static_cast<size_t>(camera)), " of ", quoted(file_.path()),
-                      ")"));
-  }
+  if (bgr.empty()) throw fail("not an image OpenCV can decode");
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return rgb;
