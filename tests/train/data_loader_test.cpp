@@ -508,6 +508,8 @@ TEST(ImageOptionsTest, JsonRoundTripAndStrictKeys) {
   expect_error<UsageError>([] { ImageOptions::from_json({{"mean", {1, 2}}}); }, "mean");
   expect_error<UsageError>([] { ImageOptions::from_json({{"flip_probability", 1.5}}); }, "flip_probability");
   expect_error<UsageError>([] { ImageOptions::from_json({{"width", -1}}); }, "width");
+  // Recorded as written, not as float's nearest binary value.
+  EXPECT_EQ(ImageOptions().to_json()["mean"].dump(), "[123.675,116.28,103.53]");
   // Keys left out keep their defaults.
   EXPECT_EQ(ImageOptions::from_json(nlohmann::json::object()).to_json(), ImageOptions().to_json());
 }
