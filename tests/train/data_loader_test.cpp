@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <set>
 
@@ -57,6 +58,16 @@ void expect_same_batch(const models::Batch& a, const models::Batch& b) {
   EXPECT_TRUE(at::equal(a.ego_from_camera, b.ego_from_camera));
   EXPECT_TRUE(at::equal(a.semantics, b.semantics));
   EXPECT_TRUE(at::equal(a.mask_camera, b.mask_camera));
+}
+
+template <typename Error>
+void expect_error(const std::function<void()>& action, const std::string& needle) {
+  try {
+    action();
+    FAIL() << "no error, expected one naming " << needle;
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find(needle), std::string::npos) << error.what();
+  }
 }
 
 class BatchLoaderTest : public ::testing::Test {
@@ -381,7 +392,8 @@ TEST_F(BatchLoaderTest, WorkerErrorIsRethrownAtItsBatchNamingTheFile) {
       loader.next();
       FAIL() << "no error for the missing image";
     } catch (const IoError& error) {
-      EXPECT_NE(std::string(error.what()).find("image_3_0.png"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("image_3_0.png': no such file"), std::string::npos)
+          << error.what();
       EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
     }
     // The loader goes on with the next batch, and is destroyed with work
@@ -390,6 +402,15 @@ TEST_F(BatchLoaderTest, WorkerErrorIsRethrownAtItsBatchNamingTheFile) {
     ASSERT_TRUE(after);
     EXPECT_EQ(after->frames, (std::vector<int64_t>{4, 5}));
   }
+}
+
+TEST_F(BatchLoaderTest, UndecodableImageIsNamed) {
+  LoaderFrames spec;
+  spec.images = Images::by_path;
+  const std::string path = frames(spec);
+  std::ofstream(dir_.file("image_0_1.png")) << "not a png";
+  BatchLoader loader(path, {0}, {}, in_order(1, /*workers=*/1));
+  expect_error<IoError>([&] { loader.next(); }, "image_0_1.png': not an image");
 }
 
 TEST_F(BatchLoaderTest, StopsCleanlyWhenTheConsumerStopsEarly) {
@@ -431,16 +452,6 @@ TEST_F(BatchLoaderTest, BatchMovesToADevice) {
   models::Batch empty_targets = *batch;
   empty_targets.semantics = at::Tensor();
   EXPECT_FALSE(empty_targets.to(at::Device(at::kCPU)).semantics.defined());
-}
-
-template <typename Error>
-void expect_error(const std::function<void()>& action, const std::string& needle) {
-  try {
-    action();
-    FAIL() << "no error, expected one naming " << needle;
-  } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find(needle), std::string::npos) << error.what();
-  }
 }
 
 TEST_F(BatchLoaderTest, ConstructorRejectsFilesAndOptionsItCannotServe) {
@@ -497,6 +508,8 @@ TEST(ImageOptionsTest, JsonRoundTripAndStrictKeys) {
   expect_error<UsageError>([] { ImageOptions::from_json({{"mean", {1, 2}}}); }, "mean");
   expect_error<UsageError>([] { ImageOptions::from_json({{"flip_probability", 1.5}}); }, "flip_probability");
   expect_error<UsageError>([] { ImageOptions::from_json({{"width", -1}}); }, "width");
+  // Recorded as written, not as float's nearest binary value.
+  EXPECT_EQ(ImageOptions().to_json()["mean"].dump(), "[123.675,116.28,103.53]");
   // Keys left out keep their defaults.
   EXPECT_EQ(ImageOptions::from_json(nlohmann::json::object()).to_json(), ImageOptions().to_json());
 }

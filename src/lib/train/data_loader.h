@@ -50,7 +50,9 @@ struct LoaderOptions {
   // Background threads decoding samples; 0 decodes in the caller's thread
   // inside next() (no threads: simplest to debug).
   int workers = 1;
-  // Batches decoded or being decoded ahead of the consumer (bounds memory).
+  // Batches decoded or being decoded ahead of the consumer (bounds memory);
+  // at most batch_size * prefetch samples are decoded at once, so workers
+  // beyond that wait.
   int prefetch = 2;
   // Data parallelism: this process takes its share of each global batch of
   // batch_size * world_size frames (rank-th slice).
@@ -71,7 +73,9 @@ class BatchLoader {
   // counted over all epochs in global batches (the same index on every rank;
   // equal to this rank's batch count unless a short last batch left it out).
   // Throws (naming the file) when the frames file lacks images, or targets
-  // when with_targets is set.
+  // when with_targets is set; UsageError (naming the option) for bad options,
+  // an empty or out-of-range row list, or options that leave this rank no
+  // frames in an endless run.
   BatchLoader(const std::string& frames_path, std::vector<int64_t> rows, ImageOptions image,
               LoaderOptions options, int64_t start_batch = 0);
   ~BatchLoader();
@@ -79,7 +83,9 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   // The next batch on the CPU, or nothing at the end of a non-repeating pass.
-  // Errors from the background threads are rethrown here.
+  // Call from one thread. An error while decoding (e.g. an unreadable image
+  // file, named in the message) is rethrown here at the batch it belongs to;
+  // calling next() again goes on with the following batch.
   std::optional<models::Batch> next();
 
   // Batches in one epoch (for this rank).

@@ -1,21 +1,19 @@
 #include "train/data_loader_dataset.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include <ATen/ATen.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "h5/attributes.h"
+#include "h5/dataset.h"
 #include "train/image_transform.h"
 
 namespace occ::train {
-namespace {
-
-template <size_t N>
-void copy_to_floats(const std::array<double, N>& values, float* out) {
-  for (size_t i = 0; i < N; ++i) out[i] = static_cast<float>(values[i]);
-}
-
-}  // namespace
-
 FramesDataset::FramesDataset(const std::string& frames_path, const ImageOptions& image, bool with_targets)
     : file_(frames_path), image_(image), with_targets_(with_targets) {
   if (!file_.has_images()) {
@@ -28,18 +26,71 @@ FramesDataset::FramesDataset(const std::string& frames_path, const ImageOptions&
     }
     has_camera_mask_ = file_.has("/occupancy/mask_camera");
   }
+  if (file_.has("/cameras/image")) {
+    const h5::DatasetInfo info = h5::dataset_info(file_.file(), "/cameras/image");
+    embedded_height_ = static_cast<int>(info.shape.at(2));
+    embedded_width_ = static_cast<int>(info.shape.at(3));
+  } else {
+    // The same resolution as FramesFile::image: relative to the `dataroot`
+    // attribute, else to the frames file's folder.
+    image_paths_ = h5::read_strings(file_.file(), "/cameras/image_path");
+    if (h5::has_attribute(file_.file(), "/", "dataroot")) {
+      image_root_ = h5::read_string_attribute(file_.file(), "/", "dataroot");
+    } else {
+      const size_t slash = frames_path.find_last_of('/');
+      image_root_ = slash == std::string::npos ? "." : frames_path.substr(0, slash);
+    }
+  }
+}
+
+cv::Mat FramesDataset::camera_image(int64_t row, int64_t camera, std::vector<uint8_t>& embedded_row) const {
+  if (image_paths_.empty()) {
+    // A header on the frame's buffer: no copy; resize/flip make new images.
+    const size_t camera_bytes =
+        static_cast<size_t>(embedded_height_) * static_cast<size_t>(embedded_width_) * 3;
+    return cv::Mat(embedded_height_, embedded_width_, CV_8UC3,
+                   embedded_row.data() + camera_bytes * static_cast<size_t>(camera));
+  }
+  const std::string& relative = image_paths_.at(static_cast<size_t>(row * file_.camera_count() + camera));
+  const std::string full = !relative.empty() && relative[0] == '/' ? relative : image_root_ + "/" + relative;
+  auto fail = [&](const std::string& reason) {
+    return IoError(str("cannot read image ", quoted(full), ": ", reason, " (frame ", row, ", camera ",
+                       file_.camera_names().at(static_cast<size_t>(camera)), " of ", quoted(file_.path()),
+                       ")"));
+  };
+  // Checked first so a missing file is said plainly (and OpenCV does not
+  // print its own warning from a worker thread).
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(full, error)) throw fail("no such file");
+  const cv::Mat bgr = cv::imread(full, cv::IMREAD_COLOR);
+  if (bgr.empty()) throw fail("not an image OpenCV can decode");
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
 }
 
 Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
   const int64_t cameras = file_.camera_count();
+  // One read per dataset and frame rather than FramesFile's per-camera reads:
+  // occ's h5 layer opens the dataset on every read, so HDF5's chunk cache
+  // dies with it and each per-camera read would inflate the whole chunk
+  // again (for embedded images, the frame's row of all cameras).
+  const auto intrinsics_row = h5::read_rows<double>(file_.file(), "/cameras/intrinsics", row, 1).values;
+  const auto extrinsics_row = h5::read_rows<double>(file_.file(), "/cameras/ego_from_camera", row, 1).values;
+  std::vector<uint8_t> embedded_row;
+  if (image_paths_.empty())
+    embedded_row = h5::read_rows<uint8_t>(file_.file(), "/cameras/image", row, 1).values;
   Sample sample;
   sample.row = row;
   sample.intrinsics = at::empty({cameras, 3, 3}, at::kFloat);
   sample.ego_from_camera = at::empty({cameras, 4, 4}, at::kFloat);
   for (int64_t camera = 0; camera < cameras; ++camera) {
-    PixelFromCamera intrinsics = file_.intrinsics(row, camera);
-    cv::Mat image = resize_image(file_.image(row, camera), image_.height, image_.width, intrinsics);
-    if (flips.at(static_cast<size_t>(camera))) image = flip_image(image, intrinsics);
+    const auto c = static_cast<size_t>(camera);
+    PixelFromCamera intrinsics{};
+    std::copy_n(intrinsics_row.begin() + static_cast<std::ptrdiff_t>(c * 9), 9, intrinsics.begin());
+    cv::Mat image =
+        resize_image(camera_image(row, camera, embedded_row), image_.height, image_.width, intrinsics);
+    if (flips.at(c)) image = flip_image(image, intrinsics);
     if (!sample.images.defined()) {
       sample.images = at::empty({cameras, 3, image.rows, image.cols}, at::kFloat);
     } else if (sample.images.size(2) != image.rows || sample.images.size(3) != image.cols) {
@@ -48,8 +99,10 @@ Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
                             " differ in size; set the image height and width to resize them"));
     }
     normalise_to_planes(image, image_.mean, image_.std, image_.bgr, sample.images[camera].data_ptr<float>());
-    copy_to_floats(intrinsics, sample.intrinsics[camera].data_ptr<float>());
-    copy_to_floats(file_.ego_from_camera(row, camera), sample.ego_from_camera[camera].data_ptr<float>());
+    float* k = sample.intrinsics[camera].data_ptr<float>();
+    for (size_t i = 0; i < 9; ++i) k[i] = static_cast<float>(intrinsics[i]);
+    float* extrinsics = sample.ego_from_camera[camera].data_ptr<float>();
+    for (size_t i = 0; i < 16; ++i) extrinsics[i] = static_cast<float>(extrinsics_row[c * 16 + i]);
   }
   if (with_targets_) {
     const auto shape = file_.grid_shape();

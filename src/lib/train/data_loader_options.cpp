@@ -1,6 +1,8 @@
 // Checks and JSON form of the loader's options (ImageOptions is recorded in
 // model files so inference feeds the network what training fed it).
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "core/error.h"
@@ -15,6 +17,23 @@ constexpr int kMaxImageSide = 16384;
 const std::set<std::string>& image_option_keys() {
   static const std::set<std::string> keys{"height", "width", "mean", "std", "bgr", "flip_probability"};
   return keys;
+}
+
+// The shortest decimal that reads back as the same float, so recorded
+// options show 123.675 rather than float's 123.67500305175781.
+nlohmann::json short_decimals(const std::array<float, 3>& values) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const float value : values) {
+    double shortest = value;
+    for (int digits = 6; digits <= 9; ++digits) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(value));
+      shortest = std::strtod(text, nullptr);
+      if (static_cast<float>(shortest) == value) break;
+    }
+    list.push_back(shortest);
+  }
+  return list;
 }
 
 std::string image_key(const std::string& key) {
@@ -76,8 +95,8 @@ void ImageOptions::validate() const {
 }
 
 nlohmann::json ImageOptions::to_json() const {
-  return {{"height", height}, {"width", width}, {"mean", mean},
-          {"std", std},       {"bgr", bgr},     {"flip_probability", flip_probability}};
+  return {{"height", height},           {"width", width}, {"mean", short_decimals(mean)},
+          {"std", short_decimals(std)}, {"bgr", bgr},     {"flip_probability", flip_probability}};
 }
 
 ImageOptions ImageOptions::from_json(const nlohmann::json& json) {
