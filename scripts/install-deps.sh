@@ -11,6 +11,8 @@ packages=(
   libtorch-dev libopencv-dev libopencv-contrib-dev libhdf5-dev hdf5-tools
   libzstd-dev libzip-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libfmt-dev
+  # headers of the Gloo collectives LibTorch's c10d uses (data-parallel training)
+  libgloo-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # interop and parity tests only (never used at run time of occ)

@@ -1,15 +1,20 @@
 // occ train: fit a model (baseline, and later ProtoOcc and Let Occ Flow) on a
 // frames file; writes a model file with checkpoints, optimiser state and the
 // training log.
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "commands.h"
 #include "core/error.h"
+#include "core/provenance.h"
+#include "core/spawn.h"
 #include "core/signals.h"
 #include "core/strings.h"
 #include "models/registry.h"
 #include "train/data_loader.h"
+#include "train/distributed.h"
 #include "train/log_sinks.h"
 #include "train/trainer.h"
 
@@ -20,7 +25,34 @@ struct TrainCli {
   train::TrainRequest request;
   train::LogSinkPaths sinks;
   bool print_config = false;
+  int nproc = 1;
 };
+
+// --nproc N: the same command line once per rank, without --nproc, with the
+// torchrun-style environment for a rendezvous on this machine.
+int run_ranks(int nproc) {
+  const std::vector<std::string>& argv = command_arguments();
+  std::vector<std::string> arguments;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i] == "--nproc") {
+      ++i;  // and its value
+      continue;
+    }
+    if (argv[i].rfind("--nproc=", 0) == 0) continue;
+    arguments.push_back(argv[i]);
+  }
+  const std::string port = std::to_string(free_local_port());
+  std::vector<ChildProcess> children;
+  for (int rank = 0; rank < nproc; ++rank) {
+    children.push_back({arguments,
+                        {{"RANK", std::to_string(rank)},
+                         {"LOCAL_RANK", std::to_string(rank)},
+                         {"WORLD_SIZE", std::to_string(nproc)},
+                         {"MASTER_ADDR", "127.0.0.1"},
+                         {"MASTER_PORT", port}}});
+  }
+  return run_self_copies(children);
+}
 
 nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
   return {{"frames", request.frames_path},
@@ -39,6 +71,14 @@ nlohmann::json provenance(const train::TrainRequest& request, const train::LogSi
 
 void run_train(TrainCli& cli) {
   auto& request = cli.request;
+  if (cli.nproc < 1) throw UsageError("--nproc must be at least 1");
+  if (cli.nproc > 1) {
+    if (std::getenv("WORLD_SIZE") != nullptr) throw UsageError("--nproc cannot be used under WORLD_SIZE (torchrun, Slurm)");
+    const int status = run_ranks(cli.nproc);
+    if (status == 130) throw InterruptedError("interrupted; rank 0 wrote a checkpoint");
+    if (status != 0) throw Error(str("a training process failed (exit status ", status, ")"));
+    return;
+  }
   if (cli.print_config) {
     // Every key --config and --set accept, with the values this run would use.
     const auto config = train::resolve_run_config(request.config, train::grid_of_frames_file(request.frames_path));
@@ -48,7 +88,9 @@ void run_train(TrainCli& cli) {
   if (request.output_path.empty()) throw UsageError("-o/--output is required");
   if (request.stop_after_steps < 0) throw UsageError("--stop-after must be >= 0");
   request.provenance = provenance(request, cli.sinks);
-  train::LogSinks sinks(cli.sinks, request.resume_path.empty() ? train::LogSinks::Mode::fresh
+  // Only rank 0 logs (and writes the model file).
+  const bool leader = train::distributed_environment_from_env().rank == 0;
+  train::LogSinks sinks(leader ? cli.sinks : train::LogSinkPaths{}, request.resume_path.empty() ? train::LogSinks::Mode::fresh
                                                                 : train::LogSinks::Mode::resume);
   request.on_log = [&sinks](int64_t step, const train::LogRow& row) { sinks.write(step, row); };
   const train::TrainResult result = train::run_training(request);
@@ -57,6 +99,7 @@ void run_train(TrainCli& cli) {
     const auto found = log.find(column);
     return found == log.end() || found->second.empty() ? std::nan("") : found->second.back();
   };
+  if (!leader) return;
   std::printf("model      %s\n", request.output_path.c_str());
   std::printf("steps      %lld%s\n", static_cast<long long>(result.step),
               result.finished ? "" : (result.interrupted ? " (interrupted; --resume to continue)" : " (stopped; --resume to continue)"));
@@ -85,6 +128,9 @@ Runner register_train(CLI::App& app) {
   app.add_option("--backbone-weights", r.backbone_weights,
                  "image backbone weights saved from Python with torch.save (torchvision or mmdet names)");
   app.add_option("--device", r.device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
+  app.add_option("--nproc", cli->nproc,
+                 "data-parallel training with N processes on this machine (c10d Gloo); or start ranks yourself "
+                 "with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (torchrun/Slurm style)");
   app.add_option("--stop-after", r.stop_after_steps,
                  "stop after this many steps of this invocation with a checkpoint (0: run to the end)");
   app.add_option("--csv", cli->sinks.csv_path, "also write the training log to this CSV file");

@@ -35,7 +35,17 @@ std::string shell_quote(const std::string& argument) {
   return quoted + "'";
 }
 
+namespace {
+
+std::vector<std::string>& command_arguments_storage() {
+  static std::vector<std::string> arguments;
+  return arguments;
+}
+
+}  // namespace
+
 void set_command_line(int argc, const char* const* argv) {
+  command_arguments_storage().assign(argv, argv + argc);
   std::string text;
   for (int i = 0; i < argc; ++i) {
     if (i > 0) text += ' ';
@@ -46,6 +56,10 @@ void set_command_line(int argc, const char* const* argv) {
 
 const std::string& command_line() {
   return command_line_storage();
+}
+
+const std::vector<std::string>& command_arguments() {
+  return command_arguments_storage();
 }
 
 std::string make_uuid() {

@@ -9,6 +9,9 @@ namespace occ {
 // argument shell-quoted where needed so it can be replayed).
 void set_command_line(int argc, const char* const* argv);
 const std::string& command_line();
+// The same arguments unjoined (argv[0] first), e.g. to start copies of this
+// process with a changed command line.
+const std::vector<std::string>& command_arguments();
 
 // A random RFC 4122 version-4 UUID, lowercase hex with dashes.
 std::string make_uuid();

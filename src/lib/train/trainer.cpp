@@ -21,6 +21,7 @@
 #include "nn/runtime.h"
 #include "train/adamw.h"
 #include "train/data_loader.h"
+#include "train/distributed.h"
 #include "train/train_settings.h"
 #include "train/validation.h"
 
@@ -90,7 +91,8 @@ struct RunningTerms {
 
 class Trainer {
  public:
-  explicit Trainer(const TrainRequest& request) : request_(request), device_(parse_device(request.device)) {}
+  explicit Trainer(const TrainRequest& request)
+      : request_(request), device_(parse_device(request.device)), environment_(distributed_environment_from_env()) {}
 
   TrainResult run();
 
@@ -99,10 +101,22 @@ class Trainer {
   void train_step();
   void log_row(bool validate);
   void save(const char* why);
+  bool leader() const { return environment_.rank == 0; }
+  // Averages loss terms, gradients etc. over the processes (no-op alone).
+  void average(std::vector<at::Tensor>& tensors) {
+    if (group_) group_->average(tensors);
+  }
+  std::vector<at::Tensor> buffers() {
+    std::vector<at::Tensor> tensors;
+    for (const auto& buffer : model_->buffers()) tensors.push_back(buffer);
+    return tensors;
+  }
   [[noreturn]] void non_finite(const std::string& what, double value) const;
 
   const TrainRequest& request_;
   c10::Device device_;
+  DistributedEnvironment environment_;
+  std::unique_ptr<ProcessGroup> group_;
   models::GridSpec grid_;
   ModelFileContents contents_;
   TrainSettings train_;
@@ -149,6 +163,14 @@ void Trainer::build() {
     throw UsageError("--backbone-weights starts a run; a resumed run keeps its weights");
   }
   model_->to(device_);
+  if (environment_.enabled()) {
+    group_ = std::make_unique<ProcessGroup>(environment_);
+    // Every rank starts from rank 0's weights (the seed already makes them
+    // equal; this also covers --backbone-weights read by one file system).
+    std::vector<at::Tensor> state = model_->parameters();
+    for (const at::Tensor& buffer : buffers()) state.push_back(buffer);
+    group_->broadcast_from_rank0(state);
+  }
   optimizer_ = std::make_unique<AdamW>(named_parameters(*model_), train_.optimizer);
   if (!request_.resume_path.empty()) {
     load_training_state(request_.resume_path, *optimizer_, rng_state);
@@ -168,6 +190,8 @@ void Trainer::build() {
   options.seed = train_.seed;
   options.workers = data_.workers;
   options.prefetch = data_.prefetch;
+  options.rank = environment_.rank;
+  options.world_size = environment_.world_size;
   loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows_with_targets(request_.frames_path), data_.image,
                                           options, step_ * train_.accumulate);
 }
@@ -182,6 +206,13 @@ void Trainer::non_finite(const std::string& what, double value) const {
 void Trainer::train_step() {
   model_->train();
   optimizer_->zero_grad();
+  if (group_) {
+    // As DistributedDataParallel(broadcast_buffers=True): BN statistics follow rank 0.
+    std::vector<at::Tensor> state = buffers();
+    group_->broadcast_from_rank0(state);
+  }
+  std::vector<std::string> names;
+  std::vector<double> values;
   for (int pass = 0; pass < train_.accumulate; ++pass) {
     std::optional<models::Batch> batch = loader_->next();
     if (!batch) throw Error("the training loader ended early");
@@ -189,17 +220,35 @@ void Trainer::train_step() {
     const models::ModelOutput output = model_->forward(on_device);
     const models::LossTerms terms = model_->losses(output, on_device);
     at::Tensor total;
-    double total_value = 0;
-    for (const auto& [name, term] : terms) {
-      const double value = term.item<double>();
-      if (!std::isfinite(value)) non_finite(str("loss term ", quoted(name)), value);
-      running_.add(name, value / train_.accumulate);
-      total_value += value;
-      total = total.defined() ? total + term : term;
+    for (size_t i = 0; i < terms.size(); ++i) {
+      if (pass == 0) {
+        names.push_back(terms[i].first);
+        values.push_back(0.0);
+      }
+      values[i] += terms[i].second.item<double>() / train_.accumulate;
+      total = total.defined() ? total + terms[i].second : terms[i].second;
     }
-    running_.add("loss", total_value / train_.accumulate);
     (total / static_cast<double>(train_.accumulate)).backward();
   }
+  // Loss values and gradients averaged over the processes; every rank sees
+  // the same numbers, so all of them take the same decisions below.
+  std::vector<at::Tensor> reduced{at::tensor(values, at::kDouble)};
+  std::vector<at::Tensor> gradients;
+  for (const auto& named : optimizer_->parameters()) {
+    at::Tensor parameter = named.parameter;
+    if (!parameter.grad().defined()) parameter.mutable_grad() = at::zeros_like(parameter);
+    gradients.push_back(parameter.grad());
+  }
+  average(reduced);
+  average(gradients);
+  double total_value = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const double value = reduced[0][static_cast<int64_t>(i)].item<double>();
+    if (!std::isfinite(value)) non_finite(str("loss term ", quoted(names[i])), value);
+    running_.add(names[i], value);
+    total_value += value;
+  }
+  running_.add("loss", total_value);
   const double norm = clip_gradient_norm(optimizer_->parameters(),
                                          train_.grad_clip > 0 ? train_.grad_clip : std::numeric_limits<double>::infinity());
   if (!std::isfinite(norm)) non_finite("the gradient norm", norm);
@@ -217,7 +266,7 @@ void Trainer::log_row(bool validate) {
   for (const std::string& name : running_.order) row.emplace_back(name, running_.mean(name));
   row.emplace_back("seconds_per_step", seconds / static_cast<double>(std::max<int64_t>(running_.steps, 1)));
   double val_miou = std::nan("");
-  if (validate) {
+  if (validate && leader()) {
     LoaderOptions options;
     options.batch_size = train_.batch_size;
     options.shuffle = options.repeat = options.drop_last = options.augment = false;
@@ -234,28 +283,32 @@ void Trainer::log_row(bool validate) {
     values.resize(static_cast<size_t>(contents_.log["step"].size() - (column == "step" ? 0 : 1)), std::nan(""));
     values.push_back(value);
   }
-  if (request_.on_log) request_.on_log(step_, row);
+  if (request_.on_log && leader()) request_.on_log(step_, row);
   running_.clear();
   row_start_ = std::chrono::steady_clock::now();
 }
 
 void Trainer::save(const char* why) {
   contents_.step = step_;
-  save_model_file(request_.output_path, contents_, *model_, optimizer_.get(), cpu_generator_state(),
-                  request_.provenance);
+  if (leader()) {  // only rank 0 writes
+    save_model_file(request_.output_path, contents_, *model_, optimizer_.get(), cpu_generator_state(),
+                    request_.provenance);
+    log::debug(str("checkpoint (", why, ") at step ", step_, " in ", quoted(request_.output_path)));
+  }
   saved_step_ = step_;
-  log::debug(str("checkpoint (", why, ") at step ", step_, " in ", quoted(request_.output_path)));
 }
 
 TrainResult Trainer::run() {
-  build();
+  // From the start, so a Ctrl-C while the model is built still ends with a
+  // checkpoint after the first step rather than with nothing.
   set_cooperative_interrupt(true);
   struct Restore {
     ~Restore() { set_cooperative_interrupt(false); }
   } restore;
+  build();
 
   ProgressStyle style;
-  if (request_.quiet) style.mode = ProgressStyle::Mode::silent;
+  if (request_.quiet || !leader()) style.mode = ProgressStyle::Mode::silent;
   Progress progress("train", train_.steps - step_, style);
   const int64_t first_step = step_;
   TrainResult result;
@@ -273,7 +326,9 @@ TrainResult Trainer::run() {
         !request_.val_path.empty() && (last || (train_.val_every > 0 && step_ % train_.val_every == 0));
     if (validate || last || step_ % train_.log_every == 0) log_row(validate);
     if (last) break;
-    if (interrupt_requested()) {
+    // Every rank must stop at the same step: the decision is collective.
+    const bool interrupted = group_ ? group_->max(interrupt_requested() ? 1.0 : 0.0) > 0 : interrupt_requested();
+    if (interrupted) {
       result.interrupted = true;
       break;
     }
