@@ -7,7 +7,8 @@ namespace occ::nn {
 
 std::string torch_version();
 bool cuda_available();
-// Applies the process thread budget (-j) to LibTorch's intra-op pool.
+// Applies the process thread budget (-j) to LibTorch's intra-op pool, and
+// flushes subnormal floats to zero (they make CPU training crawl).
 void set_torch_threads(int threads);
 
 }  // namespace occ::nn

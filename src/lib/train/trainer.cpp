@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
 #include <torch/nn/module.h>
 
 #include <chrono>
@@ -305,6 +306,8 @@ TrainResult Trainer::run() {
   struct Restore {
     ~Restore() { set_cooperative_interrupt(false); }
   } restore;
+  // Subnormal floats make CPU training crawl (see nn::set_torch_threads).
+  at::globalContext().setFlushDenormal(true);
   build();
 
   ProgressStyle style;
