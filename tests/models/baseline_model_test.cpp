@@ -72,6 +72,9 @@ TEST(BaselineModel, EveryPresetPredictsTheFullGrid) {
   for (const std::string& size : find_model_kind("baseline").sizes) {
     json config = narrow(size, occ3d);
     if (size == "tiny") config["occupancy_head"] = true;
+    // 160k queries x 16 slices of self-attention take seconds on a CPU; the
+    // self-attention layout has its own test.
+    if (size == "base") config["self_attention"] = false;
     const auto model = find_model_kind("baseline").create(config, occ3d);
     model->eval();
     StageClock clock;
@@ -130,6 +133,51 @@ TEST(BaselineModel, ParameterGroupsSplitTheBackboneAndSkipFrozenParameters) {
   }
   EXPECT_EQ(grouped.size(), trainable);
   for (const auto& parameter : groups[0].parameters) EXPECT_TRUE(parameter.requires_grad());
+}
+
+TEST(BaselineModel, StagesAfterTheLastOutIndexAreFrozen) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  BaselineModel model(BaselineConfig::from_json(narrow("demo", grid)), grid);  // out_indices 1, 2
+  for (const auto& item : model.backbone->named_parameters()) {
+    const bool unused = item.key().rfind("layer4.", 0) == 0;
+    EXPECT_EQ(item.value().requires_grad(), !unused) << item.key();
+  }
+}
+
+// The cameras see the query volume: the loss reaches the images through the
+// cross-attention, and every trainable parameter gets a gradient.
+TEST(BaselineModel, GradientsReachTheImagesAndEveryTrainableParameter) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  grid.origin_m = {-8.0, -8.0, -1.0};
+  grid.voxel_size_m = {1.0, 1.0, 1.0};
+  json config = narrow("demo", grid);
+  config["self_attention"] = true;
+  config["occupancy_head"] = true;
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  {
+    // Deformable DETR's zero-initialised attention-weight layers cut the
+    // gradient to the attending query (and so to the position embeddings)
+    // until the first step; perturb them as one step would.
+    torch::NoGradGuard no_grad;
+    for (auto& item : model.named_parameters())
+      if (item.key().find("attention_weights.weight") != std::string::npos) item.value().normal_(0.0, 0.01);
+  }
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  batch.images.set_requires_grad(true);
+  at::Tensor total = at::zeros({});
+  for (const auto& term : model.losses(model.forward(batch), batch)) total = total + term.second;
+  total.backward();
+  for (int64_t camera = 0; camera < 2; ++camera)
+    EXPECT_GT(batch.images.grad()[0][camera].abs().sum().item<double>(), 0.0) << "camera " << camera;
+  for (const auto& group : model.parameter_groups())
+    for (const auto& parameter : group.parameters) ASSERT_TRUE(parameter.grad().defined()) << group.name;
+  for (const auto& item : model.named_parameters()) {
+    if (!item.value().requires_grad()) continue;
+    ASSERT_TRUE(item.value().grad().defined()) << item.key();
+    EXPECT_GT(item.value().grad().abs().sum().item<double>(), 0.0) << item.key();
+  }
 }
 
 TEST(BaselineModel, PredictionAppliesTheOccupancyThreshold) {

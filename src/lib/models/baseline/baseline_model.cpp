@@ -70,6 +70,14 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
   // The decoder checks the geometry first: its error names the keys to fix.
   decoder = register_module("decoder", VoxelDecoder(baseline_decoder_options(config, grid)));
   backbone = register_module("backbone", nn::ResNet(baseline_resnet_options(config)));
+  // ResNet builds all four stages (so torchvision weights load strictly) but
+  // never runs those after the last out index: freeze them so that the
+  // optimiser skips them.
+  for (int stage = config.backbone_out_indices.back() + 1; stage < 4; ++stage) {
+    const std::string prefix = "layer" + std::to_string(stage + 1) + ".";
+    for (auto& item : backbone->named_parameters())
+      if (item.key().rfind(prefix, 0) == 0) item.value().set_requires_grad(false);
+  }
   neck = register_module("neck", nn::Fpn(baseline_fpn_options(config)));
   encoder = register_module("encoder", VoxelEncoder(baseline_encoder_options(config), grid));
 }
