@@ -15,6 +15,7 @@ namespace occ::losses {
 //   target  [B, X, Y, Z] int64 class ids
 //   mask    [B, X, Y, Z] float 0/1, or undefined (every voxel counts, average
 //           over all voxels)
+// Throws UsageError for mismatched shapes or class ids outside [0, C).
 at::Tensor masked_cross_entropy(const at::Tensor& logits, const at::Tensor& target, const at::Tensor& mask);
 
 // Lovasz-softmax (Berman et al., "The Lovasz-Softmax loss", CVPR 2018) on
@@ -24,14 +25,20 @@ at::Tensor masked_cross_entropy(const at::Tensor& logits, const at::Tensor& targ
 // defined.
 //   probabilities [B, C, X, Y, Z] (softmax already applied)
 //   target        [B, X, Y, Z] int64
-// Returns 0 (with a graph) when no voxel remains.
+// Returns 0 (with a graph) when no voxel remains. Gradients flow through the
+// sorted errors only, as in the paper's code.
 at::Tensor lovasz_softmax(const at::Tensor& probabilities, const at::Tensor& target, int64_t ignore_index,
                           const at::Tensor& mask = {});
 
 // Sigmoid focal loss (Lin et al., "Focal Loss for Dense Object Detection",
 // ICCV 2017) on an occupancy logit against occupied = (target != free_class),
-// mean over the voxels (mask-weighted mean when mask is defined).
-at::Tensor focal_occupancy_loss(const at::Tensor& occupancy_logit, const at::Tensor& target, int64_t free_class,
-                                const at::Tensor& mask = {}, double gamma = 2.0, double alpha = 0.25);
+// mean over the voxels (mask-weighted mean over mask.sum() clamped to >= 1 when
+// mask is defined).
+//   occupancy_logit [B, X, Y, Z] or [B, 1, X, Y, Z] (a one-channel head)
+//   target          [B, X, Y, Z] int64
+// Throws UsageError for mismatched shapes, gamma < 0 or alpha outside [0, 1].
+at::Tensor focal_occupancy_loss(const at::Tensor& occupancy_logit, const at::Tensor& target,
+                                int64_t free_class, const at::Tensor& mask = {}, double gamma = 2.0,
+                                double alpha = 0.25);
 
 }  // namespace occ::losses
