@@ -258,7 +258,7 @@ TEST(BaselineModel, OverfitsOneBatch) {
   std::vector<at::Tensor> parameters;
   for (const auto& group : model->parameter_groups())
     parameters.insert(parameters.end(), group.parameters.begin(), group.parameters.end());
-  torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(2e-3));
+  torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(1e-2));
   auto total_loss = [&] {
     const ModelOutput output = model->forward(batch);
     at::Tensor total = at::zeros({});
@@ -277,10 +277,18 @@ TEST(BaselineModel, OverfitsOneBatch) {
   model->eval();
   torch::NoGradGuard no_grad;
   const at::Tensor predicted = model->predict_semantics(model->forward(batch));
-  const double accuracy = predicted.to(at::kLong).eq(batch.semantics).to(at::kDouble).mean().item<double>();
-  std::cout << "overfit: loss " << initial << " -> " << final_loss << ", eval accuracy " << accuracy << "\n";
-  EXPECT_LT(final_loss, initial / 5.0);
+  const at::Tensor correct = predicted.to(at::kLong).eq(batch.semantics);
+  const at::Tensor occupied = batch.semantics.ne(grid.free_class);
+  const double accuracy = correct.to(at::kDouble).mean().item<double>();
+  const double occupied_accuracy = correct.masked_select(occupied).to(at::kDouble).mean().item<double>();
+  std::cout << "overfit: loss " << initial << " -> " << final_loss << " in 40 steps, eval accuracy "
+            << accuracy << " (occupied voxels " << occupied_accuracy << ")\n";
+  // Measured with this seed: 34.0 -> 0.58 (59x), accuracy 1.0. Seeds 1..6 give
+  // 16x..59x and accuracy 0.965..1.0 (occupied voxels 0.88..1.0), 71% of the
+  // voxels being free.
+  EXPECT_LT(final_loss, initial / 10.0);
   EXPECT_GT(accuracy, 0.95);
+  EXPECT_GT(occupied_accuracy, 0.8);
 }
 
 }  // namespace
