@@ -4,13 +4,16 @@
 
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
+#include <torch/serialize.h>
 
 #include <cmath>
+#include <fstream>
 #include <set>
 #include <string>
 
 #include "core/error.h"
 #include "models/registry.h"
+#include "support/temp_dir.h"
 
 namespace occ::models {
 namespace {
@@ -178,6 +181,34 @@ TEST(BaselineModel, GradientsReachTheImagesAndEveryTrainableParameter) {
     ASSERT_TRUE(item.value().grad().defined()) << item.key();
     EXPECT_GT(item.value().grad().abs().sum().item<double>(), 0.0) << item.key();
   }
+}
+
+// --backbone-weights: a torchvision ResNet-18 state dict (fc.* included, as
+// torchvision saves it) replaces the backbone's weights and keeps the frozen
+// stages frozen.
+TEST(BaselineModel, LoadsTorchvisionBackboneWeights) {
+  test::TempDir dir;
+  nn::ResNet source(nn::ResNetOptions{18});
+  c10::impl::GenericDict state(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& item : source->named_parameters()) state.insert(item.key(), item.value().detach().clone());
+  for (const auto& item : source->named_buffers()) state.insert(item.key(), item.value().clone());
+  state.insert("fc.weight", at::zeros({1000, 512}));
+  state.insert("fc.bias", at::zeros({1000}));
+  const auto bytes = torch::pickle_save(state);
+  const std::string path = dir.file("resnet18.pth");
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  BaselineModel model(BaselineConfig::from_json(narrow("demo", grid)), grid);
+  const size_t trainable_before = model.parameter_groups()[0].parameters.size();
+  model.load_backbone_weights(path);
+  const auto loaded = model.backbone->named_parameters();
+  for (const auto& item : source->named_parameters())
+    EXPECT_TRUE(at::equal(loaded[item.key()], item.value())) << item.key();
+  EXPECT_FALSE(loaded["layer4.0.conv1.weight"].requires_grad());
+  EXPECT_EQ(model.parameter_groups()[0].parameters.size(), trainable_before);
+  EXPECT_THROW(model.load_backbone_weights(dir.file("missing.pth")), Error);
 }
 
 TEST(BaselineModel, PredictionAppliesTheOccupancyThreshold) {
