@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "losses/occupancy_losses.h"
 #include "models/registry.h"
 #include "support/temp_dir.h"
 
@@ -237,23 +238,34 @@ TEST(BaselineModel, LossesAreNamedAndWeighted) {
   json config = narrow("demo", grid);
   config["occupancy_head"] = true;
   BaselineModel model(BaselineConfig::from_json(config), grid);
-  const Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  batch.mask_camera.slice(1, 0, 6).zero_();  // some voxels unobserved
   const ModelOutput output = model.forward(batch);
   const LossTerms terms = model.losses(output, batch);
   ASSERT_EQ(terms.size(), 3u);
   EXPECT_EQ(terms[0].first, "ce");
   EXPECT_EQ(terms[1].first, "lovasz");
   EXPECT_EQ(terms[2].first, "focal");
-  for (const auto& term : terms) {
-    EXPECT_EQ(term.second.dim(), 0) << term.first;
-    EXPECT_TRUE(std::isfinite(term.second.item<double>())) << term.first;
-  }
-  // The weights scale the terms: CE 10x the unweighted masked CE.
-  config["loss_ce_weight"] = 1.0;
-  BaselineModel unweighted(BaselineConfig::from_json(config), grid);
+  for (const auto& term : terms) EXPECT_EQ(term.second.dim(), 0) << term.first;
+  // PanoOcc's weights (10, 1, 2) on the loss functions, each restricted to
+  // mask_camera.
   torch::NoGradGuard no_grad;
-  EXPECT_NEAR(unweighted.losses(output, batch)[0].second.item<double>() * 10.0,
-              terms[0].second.item<double>(), 1e-4);
+  const at::Tensor probabilities = output.logits.softmax(1);
+  const auto& target = batch.semantics;
+  const auto& mask = batch.mask_camera;
+  EXPECT_NEAR(terms[0].second.item<double>(),
+              10.0 * losses::masked_cross_entropy(output.logits, target, mask).item<double>(), 1e-4);
+  const double masked_lovasz = losses::lovasz_softmax(probabilities, target, 17, mask).item<double>();
+  EXPECT_NEAR(terms[1].second.item<double>(), masked_lovasz, 1e-5);
+  EXPECT_NEAR(terms[2].second.item<double>(),
+              2.0 * losses::focal_occupancy_loss(output.occupancy_logit, target, 17, mask).item<double>(),
+              1e-5);
+  // PanoOcc's own Lovasz term sees every voxel.
+  config["loss_lovasz_mask_camera"] = false;
+  BaselineModel unmasked(BaselineConfig::from_json(config), grid);
+  const double unmasked_lovasz = unmasked.losses(output, batch)[1].second.item<double>();
+  EXPECT_NEAR(unmasked_lovasz, losses::lovasz_softmax(probabilities, target, 17).item<double>(), 1e-5);
+  EXPECT_GT(std::abs(unmasked_lovasz - masked_lovasz), 1e-4);
 }
 
 TEST(BaselineModel, TracesTheCrossAttentionOfEveryLayer) {

@@ -107,11 +107,12 @@ ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace*
 LossTerms BaselineModel::losses(const ModelOutput& output, const Batch& batch) {
   if (!batch.semantics.defined()) throw UsageError("baseline model: the batch has no target semantics");
   LossTerms terms;
+  const at::Tensor lovasz_mask = config_.loss_lovasz_mask_camera ? batch.mask_camera : at::Tensor();
   terms.emplace_back("ce", config_.loss_ce_weight * losses::masked_cross_entropy(
                                                         output.logits, batch.semantics, batch.mask_camera));
   terms.emplace_back(
       "lovasz", config_.loss_lovasz_weight * losses::lovasz_softmax(output.logits.softmax(1), batch.semantics,
-                                                                    grid_.free_class, batch.mask_camera));
+                                                                    grid_.free_class, lovasz_mask));
   if (output.occupancy_logit.defined())
     terms.emplace_back("focal", config_.loss_focal_weight *
                                     losses::focal_occupancy_loss(output.occupancy_logit, batch.semantics,
