@@ -137,6 +137,15 @@ TEST(BaselineModel, ParameterGroupsSplitTheBackboneAndSkipFrozenParameters) {
   }
   EXPECT_EQ(grouped.size(), trainable);
   for (const auto& parameter : groups[0].parameters) EXPECT_TRUE(parameter.requires_grad());
+
+  // norm_eval: training leaves the backbone's BN layers in eval mode, not the
+  // decoder's.
+  model.train();
+  for (const auto& module : model.backbone->modules(/*include_self=*/false))
+    if (module->as<torch::nn::BatchNorm2d>()) {
+      EXPECT_FALSE(module->is_training());
+    }
+  EXPECT_TRUE(model.decoder->upsampling[1]->is_training());
 }
 
 TEST(BaselineModel, StagesAfterTheLastOutIndexAreFrozen) {
