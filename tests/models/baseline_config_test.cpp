@@ -42,6 +42,7 @@ TEST(BaselineConfig, PresetsFollowPanoOccOnOcc3D) {
     EXPECT_DOUBLE_EQ(config.loss_ce_weight, 10.0);
     EXPECT_DOUBLE_EQ(config.loss_lovasz_weight, 1.0);
     EXPECT_DOUBLE_EQ(config.loss_focal_weight, 2.0);
+    EXPECT_TRUE(config.loss_lovasz_mask_camera);
     EXPECT_DOUBLE_EQ(config.occupancy_threshold, 0.05);
     EXPECT_DOUBLE_EQ(config.backbone_lr_multiplier, 0.1);
   }
@@ -87,7 +88,7 @@ TEST(BaselineConfig, DemoIsSmallEnoughForACpu) {
 TEST(BaselineConfig, RoundTripsThroughJson) {
   const json config = baseline_default_config("small", GridSpec{});
   EXPECT_EQ(BaselineConfig::from_json(config).to_json(), config);
-  EXPECT_EQ(config.size(), 22u);
+  EXPECT_EQ(config.size(), 23u);
 }
 
 TEST(BaselineConfig, BadKeysAreNamed) {

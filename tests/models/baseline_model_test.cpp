@@ -4,13 +4,17 @@
 
 #include <gtest/gtest.h>
 #include <torch/optim/adam.h>
+#include <torch/serialize.h>
 
 #include <cmath>
+#include <fstream>
 #include <set>
 #include <string>
 
 #include "core/error.h"
+#include "losses/occupancy_losses.h"
 #include "models/registry.h"
+#include "support/temp_dir.h"
 
 namespace occ::models {
 namespace {
@@ -72,6 +76,9 @@ TEST(BaselineModel, EveryPresetPredictsTheFullGrid) {
   for (const std::string& size : find_model_kind("baseline").sizes) {
     json config = narrow(size, occ3d);
     if (size == "tiny") config["occupancy_head"] = true;
+    // 160k queries x 16 slices of self-attention take seconds on a CPU; the
+    // self-attention layout has its own test.
+    if (size == "base") config["self_attention"] = false;
     const auto model = find_model_kind("baseline").create(config, occ3d);
     model->eval();
     StageClock clock;
@@ -130,6 +137,88 @@ TEST(BaselineModel, ParameterGroupsSplitTheBackboneAndSkipFrozenParameters) {
   }
   EXPECT_EQ(grouped.size(), trainable);
   for (const auto& parameter : groups[0].parameters) EXPECT_TRUE(parameter.requires_grad());
+
+  // norm_eval: training leaves the backbone's BN layers in eval mode, not the
+  // decoder's.
+  model.train();
+  for (const auto& module : model.backbone->modules(/*include_self=*/false))
+    if (module->as<torch::nn::BatchNorm2d>()) {
+      EXPECT_FALSE(module->is_training());
+    }
+  EXPECT_TRUE(model.decoder->upsampling[1]->is_training());
+}
+
+TEST(BaselineModel, StagesAfterTheLastOutIndexAreFrozen) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  BaselineModel model(BaselineConfig::from_json(narrow("demo", grid)), grid);  // out_indices 1, 2
+  for (const auto& item : model.backbone->named_parameters()) {
+    const bool unused = item.key().rfind("layer4.", 0) == 0;
+    EXPECT_EQ(item.value().requires_grad(), !unused) << item.key();
+  }
+}
+
+// The cameras see the query volume: the loss reaches the images through the
+// cross-attention, and every trainable parameter gets a gradient.
+TEST(BaselineModel, GradientsReachTheImagesAndEveryTrainableParameter) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  grid.origin_m = {-8.0, -8.0, -1.0};
+  grid.voxel_size_m = {1.0, 1.0, 1.0};
+  json config = narrow("demo", grid);
+  config["self_attention"] = true;
+  config["occupancy_head"] = true;
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  {
+    // Deformable DETR's zero-initialised attention-weight layers cut the
+    // gradient to the attending query (and so to the position embeddings)
+    // until the first step; perturb them as one step would.
+    torch::NoGradGuard no_grad;
+    for (auto& item : model.named_parameters())
+      if (item.key().find("attention_weights.weight") != std::string::npos) item.value().normal_(0.0, 0.01);
+  }
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  batch.images.set_requires_grad(true);
+  at::Tensor total = at::zeros({});
+  for (const auto& term : model.losses(model.forward(batch), batch)) total = total + term.second;
+  total.backward();
+  for (int64_t camera = 0; camera < 2; ++camera)
+    EXPECT_GT(batch.images.grad()[0][camera].abs().sum().item<double>(), 0.0) << "camera " << camera;
+  for (const auto& group : model.parameter_groups())
+    for (const auto& parameter : group.parameters) ASSERT_TRUE(parameter.grad().defined()) << group.name;
+  for (const auto& item : model.named_parameters()) {
+    if (!item.value().requires_grad()) continue;
+    ASSERT_TRUE(item.value().grad().defined()) << item.key();
+    EXPECT_GT(item.value().grad().abs().sum().item<double>(), 0.0) << item.key();
+  }
+}
+
+// --backbone-weights: a torchvision ResNet-18 state dict (fc.* included, as
+// torchvision saves it) replaces the backbone's weights and keeps the frozen
+// stages frozen.
+TEST(BaselineModel, LoadsTorchvisionBackboneWeights) {
+  test::TempDir dir;
+  nn::ResNet source(nn::ResNetOptions{18});
+  c10::impl::GenericDict state(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& item : source->named_parameters()) state.insert(item.key(), item.value().detach().clone());
+  for (const auto& item : source->named_buffers()) state.insert(item.key(), item.value().clone());
+  state.insert("fc.weight", at::zeros({1000, 512}));
+  state.insert("fc.bias", at::zeros({1000}));
+  const auto bytes = torch::pickle_save(state);
+  const std::string path = dir.file("resnet18.pth");
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  BaselineModel model(BaselineConfig::from_json(narrow("demo", grid)), grid);
+  const size_t trainable_before = model.parameter_groups()[0].parameters.size();
+  model.load_backbone_weights(path);
+  const auto loaded = model.backbone->named_parameters();
+  for (const auto& item : source->named_parameters())
+    EXPECT_TRUE(at::equal(loaded[item.key()], item.value())) << item.key();
+  EXPECT_FALSE(loaded["layer4.0.conv1.weight"].requires_grad());
+  EXPECT_EQ(model.parameter_groups()[0].parameters.size(), trainable_before);
+  EXPECT_THROW(model.load_backbone_weights(dir.file("missing.pth")), Error);
 }
 
 TEST(BaselineModel, PredictionAppliesTheOccupancyThreshold) {
@@ -158,23 +247,34 @@ TEST(BaselineModel, LossesAreNamedAndWeighted) {
   json config = narrow("demo", grid);
   config["occupancy_head"] = true;
   BaselineModel model(BaselineConfig::from_json(config), grid);
-  const Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  batch.mask_camera.slice(1, 0, 6).zero_();  // some voxels unobserved
   const ModelOutput output = model.forward(batch);
   const LossTerms terms = model.losses(output, batch);
   ASSERT_EQ(terms.size(), 3u);
   EXPECT_EQ(terms[0].first, "ce");
   EXPECT_EQ(terms[1].first, "lovasz");
   EXPECT_EQ(terms[2].first, "focal");
-  for (const auto& term : terms) {
-    EXPECT_EQ(term.second.dim(), 0) << term.first;
-    EXPECT_TRUE(std::isfinite(term.second.item<double>())) << term.first;
-  }
-  // The weights scale the terms: CE 10x the unweighted masked CE.
-  config["loss_ce_weight"] = 1.0;
-  BaselineModel unweighted(BaselineConfig::from_json(config), grid);
+  for (const auto& term : terms) EXPECT_EQ(term.second.dim(), 0) << term.first;
+  // PanoOcc's weights (10, 1, 2) on the loss functions, each restricted to
+  // mask_camera.
   torch::NoGradGuard no_grad;
-  EXPECT_NEAR(unweighted.losses(output, batch)[0].second.item<double>() * 10.0,
-              terms[0].second.item<double>(), 1e-4);
+  const at::Tensor probabilities = output.logits.softmax(1);
+  const auto& target = batch.semantics;
+  const auto& mask = batch.mask_camera;
+  EXPECT_NEAR(terms[0].second.item<double>(),
+              10.0 * losses::masked_cross_entropy(output.logits, target, mask).item<double>(), 1e-4);
+  const double masked_lovasz = losses::lovasz_softmax(probabilities, target, 17, mask).item<double>();
+  EXPECT_NEAR(terms[1].second.item<double>(), masked_lovasz, 1e-5);
+  EXPECT_NEAR(terms[2].second.item<double>(),
+              2.0 * losses::focal_occupancy_loss(output.occupancy_logit, target, 17, mask).item<double>(),
+              1e-5);
+  // PanoOcc's own Lovasz term sees every voxel.
+  config["loss_lovasz_mask_camera"] = false;
+  BaselineModel unmasked(BaselineConfig::from_json(config), grid);
+  const double unmasked_lovasz = unmasked.losses(output, batch)[1].second.item<double>();
+  EXPECT_NEAR(unmasked_lovasz, losses::lovasz_softmax(probabilities, target, 17).item<double>(), 1e-5);
+  EXPECT_GT(std::abs(unmasked_lovasz - masked_lovasz), 1e-4);
 }
 
 TEST(BaselineModel, TracesTheCrossAttentionOfEveryLayer) {
@@ -210,7 +310,7 @@ TEST(BaselineModel, OverfitsOneBatch) {
   std::vector<at::Tensor> parameters;
   for (const auto& group : model->parameter_groups())
     parameters.insert(parameters.end(), group.parameters.begin(), group.parameters.end());
-  torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(2e-3));
+  torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(1e-2));
   auto total_loss = [&] {
     const ModelOutput output = model->forward(batch);
     at::Tensor total = at::zeros({});
@@ -229,10 +329,18 @@ TEST(BaselineModel, OverfitsOneBatch) {
   model->eval();
   torch::NoGradGuard no_grad;
   const at::Tensor predicted = model->predict_semantics(model->forward(batch));
-  const double accuracy = predicted.to(at::kLong).eq(batch.semantics).to(at::kDouble).mean().item<double>();
-  std::cout << "overfit: loss " << initial << " -> " << final_loss << ", eval accuracy " << accuracy << "\n";
-  EXPECT_LT(final_loss, initial / 5.0);
+  const at::Tensor correct = predicted.to(at::kLong).eq(batch.semantics);
+  const at::Tensor occupied = batch.semantics.ne(grid.free_class);
+  const double accuracy = correct.to(at::kDouble).mean().item<double>();
+  const double occupied_accuracy = correct.masked_select(occupied).to(at::kDouble).mean().item<double>();
+  std::cout << "overfit: loss " << initial << " -> " << final_loss << " in 40 steps, eval accuracy "
+            << accuracy << " (occupied voxels " << occupied_accuracy << ")\n";
+  // Measured with this seed: 34.0 -> 0.58 (59x), accuracy 1.0. Seeds 1..6 give
+  // 16x..59x and accuracy 0.965..1.0 (occupied voxels 0.88..1.0), 71% of the
+  // voxels being free.
+  EXPECT_LT(final_loss, initial / 10.0);
   EXPECT_GT(accuracy, 0.95);
+  EXPECT_GT(occupied_accuracy, 0.8);
 }
 
 }  // namespace

@@ -83,8 +83,8 @@ CameraHits find_camera_hits(const at::Tensor& points_in_ego, const at::Tensor& i
   const at::Tensor hit_rows = hits.hit.reshape({rows, hits.queries});
   const at::Tensor per_row = hit_rows.sum(1);
   const int64_t longest = std::max<int64_t>(1, per_row.max().item<int64_t>());
-  const at::Tensor order =
-      std::get<1>(at::sort(hit_rows.logical_not().to(at::kByte), c10::optional<bool>(true), /*dim=*/1, /*descending=*/false));
+  const at::Tensor order = std::get<1>(at::sort(hit_rows.logical_not().to(at::kByte),
+                                                c10::optional<bool>(true), /*dim=*/1, /*descending=*/false));
   hits.valid = at::arange(longest, per_row.options()).unsqueeze(0) < per_row.unsqueeze(1);
   hits.query_index = order.slice(1, 0, longest).masked_fill(hits.valid.logical_not(), 0);
   hits.locations = normalised.reshape({rows, hits.queries, 2})

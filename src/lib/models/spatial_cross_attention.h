@@ -29,8 +29,11 @@ namespace occ::models {
 
 // Centres of a query volume of `query_shape` voxels spanning the metric range
 // of `grid`, in metres of the ego frame, [X*Y*Z, 3] float, flat index
-// (x*Y + y)*Z + z. Along z this is PanoOcc's reference height
-// linspace(0.5, Z-0.5)/Z of the height range.
+// (x*Y + y)*Z + z: along z, linspace(0.5, Z-0.5, Z)/Z of the height range
+// with Z the query count (CHOSEN, protoocc.md). PanoOcc's code
+// (OccupancyEncoder.get_reference_points) passes the height in metres as Z,
+// i.e. linspace(0.5 m, H - 0.5 m, Z) above the floor: 0.5 m margins instead
+// of half a query voxel (Occ3D: -0.5..4.9 m instead of -0.8..5.2 m).
 at::Tensor voxel_query_centres(const GridSpec& grid, const std::array<int64_t, 3>& query_shape);
 
 // Which queries each camera sees and where, with the hit queries of every

@@ -41,7 +41,12 @@ at::Tensor VoxelEncoderLayerImpl::forward(const at::Tensor& query, const at::Ten
                                           SpatialCrossAttentionTrace* trace, const GatheredQueryHook& hook) {
   at::Tensor x = query;
   if (self_attention) x = self_attention_norm->forward(self_attention->forward(x, query_pos));
-  x = cross_attention_norm->forward(cross_attention->forward(x, query_pos, features, hits, trace, hook));
+  // PanoOcc's OccupancyLayer (as BEVFormer's) gives the learned position to
+  // the self-attention only: the cross-attention's query_pos stays None.
+  // Without self-attention it goes to the cross-attention instead, so that it
+  // still informs where the queries sample.
+  const at::Tensor cross_pos = self_attention ? at::Tensor() : query_pos;
+  x = cross_attention_norm->forward(cross_attention->forward(x, cross_pos, features, hits, trace, hook));
   // mmcv's FFN: Linear, ReLU, dropout, Linear, dropout, plus the identity.
   const at::Tensor hidden = ffn_dropout->forward(ffn_in->forward(x).relu());
   return ffn_norm->forward(x + ffn_dropout->forward(ffn_out->forward(hidden)));

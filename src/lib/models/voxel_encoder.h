@@ -3,11 +3,13 @@
 // learned queries over a 3D volume with a learned 3D position encoding, then
 // layers of [deformable self-attention, norm,] spatial cross-attention into
 // the cameras, norm, FFN, norm (post-norm, as BEVFormer's encoder layers).
-// Temporal fusion of history volumes is not part of this encoder.
+// The learned position enters the self-attention (PanoOcc, BEVFormer), or the
+// cross-attention when there is no self-attention. Temporal fusion of history
+// volumes is not part of this encoder.
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
@@ -87,7 +89,7 @@ class VoxelEncoderImpl : public torch::nn::Module {
   torch::nn::Embedding x_embedding{nullptr}, y_embedding{nullptr}, z_embedding{nullptr};
   // Added to every camera's features of level l (BEVFormer's level_embeds;
   // its per-camera embeddings are left out: the camera count varies by dataset).
-  at::Tensor level_embeddings;  // [levels, d]
+  at::Tensor level_embeddings;            // [levels, d]
   std::vector<VoxelEncoderLayer> layers;  // also registered as "layers.<i>"
 
  private:

@@ -1,7 +1,6 @@
 #include "models/baseline/baseline_config.h"
 
 #include <algorithm>
-#include <set>
 
 #include "core/error.h"
 
@@ -62,32 +61,6 @@ std::vector<int64_t> read_integers(const json& config, const std::string& key, i
   return numbers;
 }
 
-const std::set<std::string>& known_keys() {
-  static const std::set<std::string> keys = {"backbone_depth",
-                                             "backbone_out_indices",
-                                             "backbone_frozen_stages",
-                                             "backbone_norm_eval",
-                                             "backbone_style",
-                                             "embed_dims",
-                                             "num_heads",
-                                             "num_points",
-                                             "num_levels",
-                                             "ffn_dims",
-                                             "dropout",
-                                             "encoder_layers",
-                                             "self_attention",
-                                             "query_shape",
-                                             "decoder_channels",
-                                             "classifier_hidden",
-                                             "occupancy_head",
-                                             "occupancy_threshold",
-                                             "loss_ce_weight",
-                                             "loss_lovasz_weight",
-                                             "loss_focal_weight",
-                                             "backbone_lr_multiplier"};
-  return keys;
-}
-
 // How a preset divides the grid into queries (Occ3D: base 100x100x16 from
 // 200x200x16, small 50x50x16, tiny 50x50x4).
 std::array<int64_t, 3> query_divisors(const std::string& size) {
@@ -139,14 +112,17 @@ json BaselineConfig::to_json() const {
               {"loss_ce_weight", loss_ce_weight},
               {"loss_lovasz_weight", loss_lovasz_weight},
               {"loss_focal_weight", loss_focal_weight},
+              {"loss_lovasz_mask_camera", loss_lovasz_mask_camera},
               {"backbone_lr_multiplier", backbone_lr_multiplier}};
 }
 
 BaselineConfig BaselineConfig::from_json(const json& config) {
   if (!config.is_object())
     throw UsageError("the model configuration must be a JSON object, got " + config.dump());
+  // The keys are those to_json writes.
+  const json known = BaselineConfig().to_json();
   for (const auto& item : config.items())
-    if (known_keys().count(item.key()) == 0)
+    if (!known.contains(item.key()))
       throw UsageError("unknown model configuration key " + key_name(item.key()));
 
   BaselineConfig parsed;
@@ -200,6 +176,7 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
   parsed.loss_ce_weight = read_number(config, "loss_ce_weight", 0.0, 1e6);
   parsed.loss_lovasz_weight = read_number(config, "loss_lovasz_weight", 0.0, 1e6);
   parsed.loss_focal_weight = read_number(config, "loss_focal_weight", 0.0, 1e6);
+  parsed.loss_lovasz_mask_camera = read_bool(config, "loss_lovasz_mask_camera");
   parsed.backbone_lr_multiplier = read_number(config, "backbone_lr_multiplier", 0.0, 1e6);
   return parsed;
 }

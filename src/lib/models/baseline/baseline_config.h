@@ -41,6 +41,9 @@ struct BaselineConfig {
   double loss_ce_weight = 10.0;
   double loss_lovasz_weight = 1.0;
   double loss_focal_weight = 2.0;
+  // CE is always restricted to mask_camera (PanoOcc's use_mask). Lovasz too
+  // when true (CHOSEN); PanoOcc's head passes no mask to its Lovasz loss.
+  bool loss_lovasz_mask_camera = true;
   // Learning-rate multiplier of the image backbone (PanoOcc: 0.1).
   double backbone_lr_multiplier = 0.1;
 

@@ -70,6 +70,14 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
   // The decoder checks the geometry first: its error names the keys to fix.
   decoder = register_module("decoder", VoxelDecoder(baseline_decoder_options(config, grid)));
   backbone = register_module("backbone", nn::ResNet(baseline_resnet_options(config)));
+  // ResNet builds all four stages (so torchvision weights load strictly) but
+  // never runs those after the last out index: freeze them so that the
+  // optimiser skips them.
+  for (int stage = config.backbone_out_indices.back() + 1; stage < 4; ++stage) {
+    const std::string prefix = "layer" + std::to_string(stage + 1) + ".";
+    for (auto& item : backbone->named_parameters())
+      if (item.key().rfind(prefix, 0) == 0) item.value().set_requires_grad(false);
+  }
   neck = register_module("neck", nn::Fpn(baseline_fpn_options(config)));
   encoder = register_module("encoder", VoxelEncoder(baseline_encoder_options(config), grid));
 }
@@ -99,11 +107,12 @@ ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace*
 LossTerms BaselineModel::losses(const ModelOutput& output, const Batch& batch) {
   if (!batch.semantics.defined()) throw UsageError("baseline model: the batch has no target semantics");
   LossTerms terms;
+  const at::Tensor lovasz_mask = config_.loss_lovasz_mask_camera ? batch.mask_camera : at::Tensor();
   terms.emplace_back("ce", config_.loss_ce_weight * losses::masked_cross_entropy(
                                                         output.logits, batch.semantics, batch.mask_camera));
   terms.emplace_back(
       "lovasz", config_.loss_lovasz_weight * losses::lovasz_softmax(output.logits.softmax(1), batch.semantics,
-                                                                    grid_.free_class, batch.mask_camera));
+                                                                    grid_.free_class, lovasz_mask));
   if (output.occupancy_logit.defined())
     terms.emplace_back("focal", config_.loss_focal_weight *
                                     losses::focal_occupancy_loss(output.occupancy_logit, batch.semantics,
