@@ -1,6 +1,7 @@
 #include "nn/upsampling_conv.h"
 
 #include <ATen/ATen.h>
+#include <torch/nn/modules/conv.h>
 
 #include <vector>
 
@@ -83,6 +84,22 @@ at::Tensor upsampling_conv_transpose3d(const at::Tensor& input, const at::Tensor
   return phased.view({b, out, phases[0], phases[1], phases[2], x, y, z})
       .permute({0, 1, 5, 2, 6, 3, 7, 4})
       .reshape({b, out, x * phases[0], y * phases[1], z * phases[2]});
+}
+
+UpsamplingConvTranspose3dImpl::UpsamplingConvTranspose3dImpl(int64_t in_channels, int64_t out_channels,
+                                                             std::array<bool, 3> doubled)
+    : doubled_(doubled) {
+  torch::ExpandingArray<3> kernel(int64_t{1}), stride(int64_t{1}), padding(int64_t{0});
+  for (size_t axis = 0; axis < 3; ++axis) {
+    if (!doubled[axis]) continue;
+    (*kernel)[axis] = 4;
+    (*stride)[axis] = 2;
+    (*padding)[axis] = 1;
+  }
+  // LibTorch's own layer gives the weight its usual initialisation.
+  torch::nn::ConvTranspose3d reference(
+      torch::nn::ConvTranspose3dOptions(in_channels, out_channels, kernel).stride(stride).padding(padding).bias(false));
+  weight = register_parameter("weight", reference->weight.detach().clone());
 }
 
 }  // namespace occ::nn

@@ -11,6 +11,8 @@
 // weight keeps ConvTranspose3d's layout [in, out, kx, ky, kz], so checkpoints
 // are those of PanoOcc's decoder.
 #include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
 
 #include <array>
 
@@ -22,5 +24,19 @@ namespace occ::nn {
 // float rounding; differentiable in input and weight.
 at::Tensor upsampling_conv_transpose3d(const at::Tensor& input, const at::Tensor& weight,
                                        const std::array<bool, 3>& doubled);
+
+// The layer: a parameter named "weight" shaped and initialised as
+// torch::nn::ConvTranspose3d's (no bias, as in PanoOcc where BN follows).
+class UpsamplingConvTranspose3dImpl : public torch::nn::Module {
+ public:
+  UpsamplingConvTranspose3dImpl(int64_t in_channels, int64_t out_channels, std::array<bool, 3> doubled);
+  at::Tensor forward(const at::Tensor& input) { return upsampling_conv_transpose3d(input, weight, doubled_); }
+
+  at::Tensor weight;
+
+ private:
+  std::array<bool, 3> doubled_;
+};
+TORCH_MODULE(UpsamplingConvTranspose3d);
 
 }  // namespace occ::nn
