@@ -16,7 +16,8 @@ void run_predict(train::PredictRequest& request) {
                         {"batch_size", request.batch_size},
                         {"device", request.device}};
   const train::PredictResult result = train::run_prediction(request);
-  std::printf("predictions %lld frames -> %s\n", static_cast<long long>(result.frames), request.output_path.c_str());
+  std::printf("predictions %lld frames -> %s\n", static_cast<long long>(result.frames),
+              request.output_path.c_str());
   double total = 0;
   for (const auto& [stage, seconds] : result.stage_seconds) total += seconds;
   std::printf("%-20s %10s %12s %6s\n", "stage", "seconds", "ms/frame", "share");
@@ -33,7 +34,8 @@ Runner register_predict(CLI::App& app) {
   auto request = std::make_shared<train::PredictRequest>();
   app.add_option("model", request->model_path, "model file written by occ train")->required();
   app.add_option("frames", request->frames_path, "frames file to predict (every keyframe)")->required();
-  app.add_option("-o,--output", request->output_path, "predictions file to write (schema occ.pred)")->required();
+  app.add_option("-o,--output", request->output_path, "predictions file to write (schema occ.pred)")
+      ->required();
   app.add_flag("--probabilities", request->probabilities,
                "also store class probabilities per voxel (float16; large)");
   app.add_option("--batch-size", request->batch_size, "frames per forward pass");

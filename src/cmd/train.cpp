@@ -9,8 +9,8 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/provenance.h"
-#include "core/spawn.h"
 #include "core/signals.h"
+#include "core/spawn.h"
 #include "core/strings.h"
 #include "models/registry.h"
 #include "train/data_loader.h"
@@ -73,7 +73,8 @@ void run_train(TrainCli& cli) {
   auto& request = cli.request;
   if (cli.nproc < 1) throw UsageError("--nproc must be at least 1");
   if (cli.nproc > 1) {
-    if (std::getenv("WORLD_SIZE") != nullptr) throw UsageError("--nproc cannot be used under WORLD_SIZE (torchrun, Slurm)");
+    if (std::getenv("WORLD_SIZE") != nullptr)
+      throw UsageError("--nproc cannot be used under WORLD_SIZE (torchrun, Slurm)");
     const int status = run_ranks(cli.nproc);
     if (status == 130) throw InterruptedError("interrupted; rank 0 wrote a checkpoint");
     if (status != 0) throw Error(str("a training process failed (exit status ", status, ")"));
@@ -81,7 +82,8 @@ void run_train(TrainCli& cli) {
   }
   if (cli.print_config) {
     // Every key --config and --set accept, with the values this run would use.
-    const auto config = train::resolve_run_config(request.config, train::grid_of_frames_file(request.frames_path));
+    const auto config =
+        train::resolve_run_config(request.config, train::grid_of_frames_file(request.frames_path));
     std::printf("%s\n", config.dump(2).c_str());
     return;
   }
@@ -90,8 +92,9 @@ void run_train(TrainCli& cli) {
   request.provenance = provenance(request, cli.sinks);
   // Only rank 0 logs (and writes the model file).
   const bool leader = train::distributed_environment_from_env().rank == 0;
-  train::LogSinks sinks(leader ? cli.sinks : train::LogSinkPaths{}, request.resume_path.empty() ? train::LogSinks::Mode::fresh
-                                                                : train::LogSinks::Mode::resume);
+  train::LogSinks sinks(leader ? cli.sinks : train::LogSinkPaths{}, request.resume_path.empty()
+                                                                        ? train::LogSinks::Mode::fresh
+                                                                        : train::LogSinks::Mode::resume);
   request.on_log = [&sinks](int64_t step, const train::LogRow& row) { sinks.write(step, row); };
   const train::TrainResult result = train::run_training(request);
   const auto& log = result.log;
@@ -102,10 +105,14 @@ void run_train(TrainCli& cli) {
   if (!leader) return;
   std::printf("model      %s\n", request.output_path.c_str());
   std::printf("steps      %lld%s\n", static_cast<long long>(result.step),
-              result.finished ? "" : (result.interrupted ? " (interrupted; --resume to continue)" : " (stopped; --resume to continue)"));
+              result.finished ? ""
+                              : (result.interrupted ? " (interrupted; --resume to continue)"
+                                                    : " (stopped; --resume to continue)"));
   std::printf("loss       %.4f (last log row)\n", last("loss"));
   if (!request.val_path.empty()) std::printf("val mIoU   %.2f\n", last("val_miou") * 100.0);
-  if (result.interrupted) throw InterruptedError(str("interrupted at step ", result.step, "; checkpoint written to ", quoted(request.output_path)));
+  if (result.interrupted)
+    throw InterruptedError(
+        str("interrupted at step ", result.step, "; checkpoint written to ", quoted(request.output_path)));
 }
 
 }  // namespace
@@ -113,9 +120,11 @@ void run_train(TrainCli& cli) {
 Runner register_train(CLI::App& app) {
   auto cli = std::make_shared<TrainCli>();
   auto& r = cli->request;
-  app.add_option("--frames", r.frames_path, "training frames file (occ prep) with images and occupancy")->required();
+  app.add_option("--frames", r.frames_path, "training frames file (occ prep) with images and occupancy")
+      ->required();
   app.add_option("-o,--output", r.output_path, "model file to write; checkpoints replace it atomically");
-  app.add_option("--val", r.val_path, "validation frames file: mIoU every train.val_every steps and at the end");
+  app.add_option("--val", r.val_path,
+                 "validation frames file: mIoU every train.val_every steps and at the end");
   app.add_option("--model", r.config.model_kind, "model kind: baseline");
   app.add_option("--size", r.config.size, "size preset of the model: small (default), base, tiny or demo");
   app.add_option("--config", r.config.config_file,
@@ -128,15 +137,17 @@ Runner register_train(CLI::App& app) {
   app.add_option("--backbone-weights", r.backbone_weights,
                  "image backbone weights saved from Python with torch.save (torchvision or mmdet names)");
   app.add_option("--device", r.device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
-  app.add_option("--nproc", cli->nproc,
-                 "data-parallel training with N processes on this machine (c10d Gloo); or start ranks yourself "
-                 "with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (torchrun/Slurm style)");
+  app.add_option(
+      "--nproc", cli->nproc,
+      "data-parallel training with N processes on this machine (c10d Gloo); or start ranks yourself "
+      "with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT (torchrun/Slurm style)");
   app.add_option("--stop-after", r.stop_after_steps,
                  "stop after this many steps of this invocation with a checkpoint (0: run to the end)");
   app.add_option("--csv", cli->sinks.csv_path, "also write the training log to this CSV file");
   app.add_flag("--print-config", cli->print_config,
                "print the resolved configuration (every key --config and --set accept) as JSON and exit");
-  app.add_option("--tensorboard", cli->sinks.tensorboard_dir, "also write TensorBoard event files to this folder");
+  app.add_option("--tensorboard", cli->sinks.tensorboard_dir,
+                 "also write TensorBoard event files to this folder");
   return [cli] { run_train(*cli); };
 }
 

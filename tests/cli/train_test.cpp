@@ -24,8 +24,9 @@ class TrainCli : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     frames_ = dir_->file("world.h5");
-    const RunResult made = run({OCC_BINARY, "prep", "synth", "-o", frames_, "--scenes", "1", "--frames-per-scene",
-                                "4", "--image-size", "32x56", "--grid", "20,20,4,4.0,-40,-40,-1", "-q"});
+    const RunResult made =
+        run({OCC_BINARY, "prep", "synth", "-o", frames_, "--scenes", "1", "--frames-per-scene", "4",
+             "--image-size", "32x56", "--grid", "20,20,4,4.0,-40,-40,-1", "-q"});
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
   static void TearDownTestSuite() {
@@ -34,11 +35,38 @@ class TrainCli : public ::testing::Test {
   }
 
   static std::vector<std::string> train_command(const std::string& output, int steps) {
-    return {OCC_BINARY, "train", "--frames", frames_, "-o", output, "--size", "demo", "-q", "-j", "1",
-            "--set", "model.embed_dims=16", "--set", "model.num_heads=2", "--set", "model.num_points=2",
-            "--set", "model.ffn_dims=32", "--set", "model.decoder_channels=[16,16]", "--set",
-            "model.classifier_hidden=16", "--set", "model.dropout=0.0", "--set", "train.log_every=1", "--set",
-            "train.schedule.warmup_steps=0", "--set", "train.optimizer.lr=0.005", "--set",
+    return {OCC_BINARY,
+            "train",
+            "--frames",
+            frames_,
+            "-o",
+            output,
+            "--size",
+            "demo",
+            "-q",
+            "-j",
+            "1",
+            "--set",
+            "model.embed_dims=16",
+            "--set",
+            "model.num_heads=2",
+            "--set",
+            "model.num_points=2",
+            "--set",
+            "model.ffn_dims=32",
+            "--set",
+            "model.decoder_channels=[16,16]",
+            "--set",
+            "model.classifier_hidden=16",
+            "--set",
+            "model.dropout=0.0",
+            "--set",
+            "train.log_every=1",
+            "--set",
+            "train.schedule.warmup_steps=0",
+            "--set",
+            "train.optimizer.lr=0.005",
+            "--set",
             "train.steps=" + std::to_string(steps)};
   }
 
@@ -85,14 +113,16 @@ TEST_F(TrainCli, TrainPredictEvalPipeline) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(events), {}), 1);
 
   const std::string pred = dir_->file("pred.h5");
-  const RunResult predicted = run({OCC_BINARY, "predict", model, frames_, "-o", pred, "--probabilities", "-q"});
+  const RunResult predicted =
+      run({OCC_BINARY, "predict", model, frames_, "-o", pred, "--probabilities", "-q"});
   ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
   EXPECT_NE(predicted.out.find("predictions 4 frames"), std::string::npos) << predicted.out;
   EXPECT_NE(predicted.out.find("backbone"), std::string::npos) << predicted.out;
   EXPECT_NE(predicted.out.find("view_transformation"), std::string::npos) << predicted.out;
   const h5::File pred_file = h5::open_artifact(pred, "pred");
   h5::require_made_from(pred_file, h5::File::open(frames_));
-  EXPECT_EQ(h5::read_string_attribute(pred_file, "/", "model_uuid"), h5::read_string_attribute(file, "/", "uuid"));
+  EXPECT_EQ(h5::read_string_attribute(pred_file, "/", "model_uuid"),
+            h5::read_string_attribute(file, "/", "uuid"));
   EXPECT_EQ(h5::dataset_info(pred_file, "/pred/semantics").shape, (h5::Shape{4, 20, 20, 4}));
   EXPECT_EQ(h5::dataset_info(pred_file, "/pred/probabilities").shape, (h5::Shape{4, 20, 20, 4, 18}));
   const RunResult scored = run({OCC_BINARY, "eval", pred, "--gt", frames_, "--json"});
@@ -154,10 +184,12 @@ TEST_F(TrainCli, CtrlCSavesACheckpointThatResumes) {
   const h5::File file = h5::open_artifact(model, "model");
   const int64_t step = h5::read_int_attribute(file, "/", "step");
   EXPECT_GE(step, 1);
-  const RunResult resumed = run({OCC_BINARY, "train", "--frames", frames_, "-o", dir_->file("resumed.h5"),
-                                 "--resume", model, "--set", "train.steps=" + std::to_string(step + 1), "-q"});
+  const RunResult resumed =
+      run({OCC_BINARY, "train", "--frames", frames_, "-o", dir_->file("resumed.h5"), "--resume", model,
+           "--set", "train.steps=" + std::to_string(step + 1), "-q"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(h5::read_int_attribute(h5::open_artifact(dir_->file("resumed.h5"), "model"), "/", "step"), step + 1);
+  EXPECT_EQ(h5::read_int_attribute(h5::open_artifact(dir_->file("resumed.h5"), "model"), "/", "step"),
+            step + 1);
 }
 
 TEST_F(TrainCli, BadInputIsAClearErrorWithoutPartialFiles) {
@@ -190,10 +222,11 @@ TEST_F(TrainCli, BadInputIsAClearErrorWithoutPartialFiles) {
 }
 
 TEST_F(TrainCli, PrintConfigListsEveryKey) {
-  const RunResult result = run({OCC_BINARY, "train", "--frames", frames_, "--size", "demo", "--print-config"});
+  const RunResult result =
+      run({OCC_BINARY, "train", "--frames", frames_, "--size", "demo", "--print-config"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* key : {"\"model\"", "\"embed_dims\"", "\"query_shape\"", "\"optimizer\"", "\"warmup_steps\"",
-                          "\"flip_probability\"", "\"size\": \"demo\""}) {
+  for (const char* key : {"\"model\"", "\"embed_dims\"", "\"query_shape\"", "\"optimizer\"",
+                          "\"warmup_steps\"", "\"flip_probability\"", "\"size\": \"demo\""}) {
     EXPECT_NE(result.out.find(key), std::string::npos) << key;
   }
 }

@@ -48,7 +48,8 @@ TEST(ConfigTree, UnknownKeysAndWrongTypesNameTheKey) {
     apply_assignment(config, "train.steps=1.5");
     FAIL();
   } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("'train.steps' must be an integer"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("'train.steps' must be an integer"), std::string::npos)
+        << error.what();
   }
   EXPECT_THROW(apply_assignment(config, "model.query_shape=[1.5]"), UsageError);
   EXPECT_THROW(apply_assignment(config, "model=3"), UsageError);

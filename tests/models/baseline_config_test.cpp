@@ -128,7 +128,7 @@ TEST(BaselineConfig, BadKeysAreNamed) {
 
 TEST(ModelRegistry, FindsTheBaselineAndListsKnownKinds) {
   const ModelKind& baseline = find_model_kind("baseline");
-  EXPECT_EQ(baseline.sizes, (std::vector<std::string>{"base", "small", "tiny", "demo"}));
+  EXPECT_EQ(baseline.sizes, (std::vector<std::string>{"small", "base", "tiny", "demo"}));
   EXPECT_FALSE(baseline.inputs.masks);
   EXPECT_FALSE(baseline.inputs.flow);
   EXPECT_EQ(baseline.inputs.history_frames, 0);

@@ -11,7 +11,8 @@ namespace occ::nn {
 namespace {
 
 // Compares value and both gradients with LibTorch's ConvTranspose3d.
-void expect_same_as_conv_transpose(const std::array<bool, 3>& doubled, at::ScalarType dtype, double tolerance) {
+void expect_same_as_conv_transpose(const std::array<bool, 3>& doubled, at::ScalarType dtype,
+                                   double tolerance) {
   at::manual_seed(3);
   const std::vector<int64_t> kernel{doubled[0] ? 4 : 1, doubled[1] ? 4 : 1, doubled[2] ? 4 : 1};
   const std::vector<int64_t> stride{doubled[0] ? 2 : 1, doubled[1] ? 2 : 1, doubled[2] ? 2 : 1};

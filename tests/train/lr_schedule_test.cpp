@@ -15,10 +15,10 @@ TEST(LrSchedule, CosineWithLinearWarmupAsMmcv) {
   const double lr = 2e-4;
   const double end = lr * 1e-3;
   auto cosine = [&](int64_t step) { return end + 0.5 * (lr - end) * (1 + std::cos(M_PI * step / 2000.0)); };
-  EXPECT_NEAR(schedule.at(0), lr / 3.0, 1e-15);                           // warm-up starts at 1/3
+  EXPECT_NEAR(schedule.at(0), lr / 3.0, 1e-15);                               // warm-up starts at 1/3
   EXPECT_NEAR(schedule.at(250), cosine(250) * (1 - 0.5 * 2.0 / 3.0), 1e-15);  // halfway
-  EXPECT_NEAR(schedule.at(500), cosine(500), 1e-15);                      // warm-up over
-  EXPECT_NEAR(schedule.at(1000), (lr + end) / 2, 1e-15);                  // cosine midpoint
+  EXPECT_NEAR(schedule.at(500), cosine(500), 1e-15);                          // warm-up over
+  EXPECT_NEAR(schedule.at(1000), (lr + end) / 2, 1e-15);                      // cosine midpoint
   EXPECT_NEAR(schedule.at(2000), end, 1e-15);
 }
 

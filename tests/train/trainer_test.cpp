@@ -9,8 +9,8 @@
 #include "core/error.h"
 #include "h5/artifact.h"
 #include "h5/dataset.h"
-#include "support/temp_dir.h"
 #include "models/occupancy_model.h"
+#include "support/temp_dir.h"
 #include "train/model_file.h"
 #include "train/tensor_io.h"
 #include "train/trainer_test_frames.h"
@@ -73,7 +73,8 @@ TEST_F(TrainerTest, ResumedRunEqualsAnUninterruptedOneBitForBit) {
   for (const char* column : {"loss", "ce", "lovasz", "grad_norm", "lr"}) {
     ASSERT_EQ(whole.log.at(column).size(), 6u) << column;
     ASSERT_EQ(rest.log.at(column).size(), 6u) << column;
-    for (size_t i = 0; i < 6; ++i) EXPECT_EQ(whole.log.at(column)[i], rest.log.at(column)[i]) << column << " row " << i;
+    for (size_t i = 0; i < 6; ++i)
+      EXPECT_EQ(whole.log.at(column)[i], rest.log.at(column)[i]) << column << " row " << i;
   }
   const auto a = stored_weights(request.output_path);
   const auto b = stored_weights(second.output_path);

@@ -65,8 +65,8 @@ void overlay(nlohmann::json& config, const nlohmann::json& overrides, const std:
     if (!config.contains(key)) {
       std::vector<std::string> known;
       for (const auto& [name, unused] : config.items()) known.push_back(name);
-      throw UsageError(str(source, ": unknown configuration key ", quoted(dotted), " (known here: ",
-                           join(known, ", "), ")"));
+      throw UsageError(str(source, ": unknown configuration key ", quoted(dotted),
+                           " (known here: ", join(known, ", "), ")"));
     }
     nlohmann::json& target = config[key];
     if (target.is_object()) {
@@ -75,7 +75,8 @@ void overlay(nlohmann::json& config, const nlohmann::json& overrides, const std:
       continue;
     }
     if (!same_kind(target, value)) {
-      throw UsageError(str(source, ": ", quoted(dotted), " must be ", type_name(target), ", not ", value.dump()));
+      throw UsageError(
+          str(source, ": ", quoted(dotted), " must be ", type_name(target), ", not ", value.dump()));
     }
     // Floats stay floats (an integer given for a float default), so the
     // stored configuration keeps one type per key.

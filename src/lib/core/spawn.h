@@ -8,7 +8,7 @@
 namespace occ {
 
 struct ChildProcess {
-  std::vector<std::string> arguments;  // argv without argv[0]
+  std::vector<std::string> arguments;                            // argv without argv[0]
   std::vector<std::pair<std::string, std::string>> environment;  // set on top of ours
 };
 

@@ -29,7 +29,8 @@ at::Tensor gather_index(int64_t in, int64_t out, const std::array<bool, 3>& doub
     kernel[axis] = doubled[axis] ? 4 : 1;
   }
   std::vector<int64_t> index;
-  index.reserve(static_cast<size_t>(out * phases[0] * phases[1] * phases[2] * in * taps[0] * taps[1] * taps[2]));
+  index.reserve(
+      static_cast<size_t>(out * phases[0] * phases[1] * phases[2] * in * taps[0] * taps[1] * taps[2]));
   auto tap = [&](int axis, int64_t phase, int64_t t) -> int64_t {
     if (!doubled[axis]) return 0;
     return transposed_tap(static_cast<int>(phase), static_cast<int>(t) - 1);
@@ -58,11 +59,12 @@ at::Tensor upsampling_conv_transpose3d(const at::Tensor& input, const at::Tensor
                                        const std::array<bool, 3>& doubled) {
   if (input.dim() != 5 || weight.dim() != 5 || weight.size(0) != input.size(1)) {
     throw Error(occ::str("upsampling_conv_transpose3d: input ", input.sizes(), " and weight ", weight.sizes(),
-                    " do not fit"));
+                         " do not fit"));
   }
   for (int axis = 0; axis < 3; ++axis) {
     if (weight.size(2 + axis) != (doubled[axis] ? 4 : 1)) {
-      throw Error(occ::str("upsampling_conv_transpose3d: weight ", weight.sizes(), " needs kernel 4 on doubled axes, 1 elsewhere"));
+      throw Error(occ::str("upsampling_conv_transpose3d: weight ", weight.sizes(),
+                           " needs kernel 4 on doubled axes, 1 elsewhere"));
     }
   }
   const int64_t in = weight.size(0), out = weight.size(1);
@@ -97,8 +99,10 @@ UpsamplingConvTranspose3dImpl::UpsamplingConvTranspose3dImpl(int64_t in_channels
     (*padding)[axis] = 1;
   }
   // LibTorch's own layer gives the weight its usual initialisation.
-  torch::nn::ConvTranspose3d reference(
-      torch::nn::ConvTranspose3dOptions(in_channels, out_channels, kernel).stride(stride).padding(padding).bias(false));
+  torch::nn::ConvTranspose3d reference(torch::nn::ConvTranspose3dOptions(in_channels, out_channels, kernel)
+                                           .stride(stride)
+                                           .padding(padding)
+                                           .bias(false));
   weight = register_parameter("weight", reference->weight.detach().clone());
 }
 

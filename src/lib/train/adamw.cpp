@@ -55,14 +55,15 @@ std::vector<std::pair<std::string, at::Tensor>> AdamW::state() const {
   return state;
 }
 
-void AdamW::load_state(const std::vector<std::pair<std::string, at::Tensor>>& state, const std::string& source) {
+void AdamW::load_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                       const std::string& source) {
   std::map<std::string, at::Tensor> by_name(state.begin(), state.end());
   auto take = [&](const std::string& name, const at::Tensor& like) {
     const auto found = by_name.find(name);
     if (found == by_name.end()) throw FormatError(str(source, ": optimiser state lacks ", quoted(name)));
     if (found->second.sizes() != like.sizes()) {
-      throw FormatError(occ::str(source, ": optimiser state ", quoted(name), " has shape ", found->second.sizes(),
-                            ", the parameter ", like.sizes()));
+      throw FormatError(occ::str(source, ": optimiser state ", quoted(name), " has shape ",
+                                 found->second.sizes(), ", the parameter ", like.sizes()));
     }
     // A copy: the caller keeps its tensors, and the moments are updated in place.
     return found->second.to(like.options(), /*non_blocking=*/false, /*copy=*/true).contiguous();

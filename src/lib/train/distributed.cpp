@@ -83,11 +83,12 @@ ProcessGroup::ProcessGroup(const DistributedEnvironment& environment)
     options->devices.push_back(local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                      : c10d::ProcessGroupGloo::createDefaultDevice());
     options->threads = 2;
-    state_->group =
-        c10::make_intrusive<c10d::ProcessGroupGloo>(state_->store, environment.rank, environment.world_size, options);
+    state_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(state_->store, environment.rank,
+                                                                environment.world_size, options);
   } catch (const std::exception& error) {
-    throw Error(str("cannot join the process group at ", environment.master_addr, ":", environment.master_port,
-                    " as rank ", environment.rank, " of ", environment.world_size, ": ", error.what()));
+    throw Error(str("cannot join the process group at ", environment.master_addr, ":",
+                    environment.master_port, " as rank ", environment.rank, " of ", environment.world_size,
+                    ": ", error.what()));
   }
 }
 

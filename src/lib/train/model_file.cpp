@@ -28,7 +28,8 @@ std::string slashes(std::string name) {
 // Every parameter and buffer of the model by its state-dict name.
 std::vector<std::pair<std::string, at::Tensor>> model_state(models::OccupancyModel& model) {
   std::vector<std::pair<std::string, at::Tensor>> state;
-  for (const auto& item : model.named_parameters(/*recurse=*/true)) state.emplace_back(item.key(), item.value());
+  for (const auto& item : model.named_parameters(/*recurse=*/true))
+    state.emplace_back(item.key(), item.value());
   for (const auto& item : model.named_buffers(/*recurse=*/true)) state.emplace_back(item.key(), item.value());
   return state;
 }
@@ -45,8 +46,9 @@ std::vector<std::string> datasets_under(const h5::File& file, const std::string&
 
 }  // namespace
 
-void save_model_file(const std::string& path, const ModelFileContents& contents, models::OccupancyModel& model,
-                     const AdamW* optimizer, const at::Tensor& rng_state, const nlohmann::json& provenance) {
+void save_model_file(const std::string& path, const ModelFileContents& contents,
+                     models::OccupancyModel& model, const AdamW* optimizer, const at::Tensor& rng_state,
+                     const nlohmann::json& provenance) {
   h5::OutputArtifact out(path, "model", provenance);
   h5::File& file = out.file();
   h5::write_attribute(file, "/", "model", contents.model_kind);
@@ -55,12 +57,14 @@ void save_model_file(const std::string& path, const ModelFileContents& contents,
   if (!contents.frames_uuid.empty()) h5::write_attribute(file, "/", "frames_uuid", contents.frames_uuid);
   const auto& grid = contents.grid;
   h5::write_attribute(file, "/", "grid_shape", std::vector<int64_t>(grid.shape.begin(), grid.shape.end()));
-  h5::write_attribute(file, "/", "grid_origin_m", std::vector<double>(grid.origin_m.begin(), grid.origin_m.end()));
+  h5::write_attribute(file, "/", "grid_origin_m",
+                      std::vector<double>(grid.origin_m.begin(), grid.origin_m.end()));
   h5::write_attribute(file, "/", "voxel_size_m",
                       std::vector<double>(grid.voxel_size_m.begin(), grid.voxel_size_m.end()));
   h5::write_attribute(file, "/", "num_classes", grid.num_classes);
   h5::write_attribute(file, "/", "free_class", grid.free_class);
-  for (const auto& [name, tensor] : model_state(model)) write_tensor(file, "/weights/" + slashes(name), tensor);
+  for (const auto& [name, tensor] : model_state(model))
+    write_tensor(file, "/weights/" + slashes(name), tensor);
   if (optimizer != nullptr) {
     for (const auto& [name, tensor] : optimizer->state()) write_tensor(file, "/optimizer/" + name, tensor);
   }
@@ -122,7 +126,7 @@ LoadedModel load_model_file(const std::string& path) {
     const at::Tensor value = read_tensor(file, "/weights/" + key);
     if (value.sizes() != tensor.sizes()) {
       throw FormatError(occ::str(quoted(path), ": weights ", quoted(name), " have shape ", value.sizes(),
-                            ", the model expects ", tensor.sizes()));
+                                 ", the model expects ", tensor.sizes()));
     }
     tensor.copy_(value.to(tensor.options()));
   }

@@ -41,8 +41,9 @@ struct ModelFileContents {
 // Writes a model file atomically (the previous file at `path` stays until the
 // new one is complete). `optimizer` and `rng_state` may be null/undefined
 // (a final model without training state is still resumable only with them).
-void save_model_file(const std::string& path, const ModelFileContents& contents, models::OccupancyModel& model,
-                     const AdamW* optimizer, const at::Tensor& rng_state, const nlohmann::json& provenance);
+void save_model_file(const std::string& path, const ModelFileContents& contents,
+                     models::OccupancyModel& model, const AdamW* optimizer, const at::Tensor& rng_state,
+                     const nlohmann::json& provenance);
 
 struct LoadedModel {
   ModelFileContents contents;

@@ -31,8 +31,8 @@ std::vector<int64_t> keyframe_rows(const FramesFile& frames) {
   return rows;
 }
 
-void require_same_grid(const models::GridSpec& model, const models::GridSpec& frames, const std::string& model_path,
-                       const std::string& frames_path) {
+void require_same_grid(const models::GridSpec& model, const models::GridSpec& frames,
+                       const std::string& model_path, const std::string& frames_path) {
   bool same = model.shape == frames.shape && model.num_classes == frames.num_classes &&
               model.free_class == frames.free_class;
   for (int axis = 0; axis < 3; ++axis) {
@@ -40,10 +40,10 @@ void require_same_grid(const models::GridSpec& model, const models::GridSpec& fr
            std::abs(model.voxel_size_m[axis] - frames.voxel_size_m[axis]) < 1e-6;
   }
   if (!same) {
-    throw UsageError(str(quoted(model_path), " predicts a ", model.shape[0], "x", model.shape[1], "x", model.shape[2],
-                         " grid of ", model.num_classes, " classes; ", quoted(frames_path), " has a ", frames.shape[0],
-                         "x", frames.shape[1], "x", frames.shape[2], " grid of ", frames.num_classes,
-                         " classes (or another origin or voxel size)"));
+    throw UsageError(str(quoted(model_path), " predicts a ", model.shape[0], "x", model.shape[1], "x",
+                         model.shape[2], " grid of ", model.num_classes, " classes; ", quoted(frames_path),
+                         " has a ", frames.shape[0], "x", frames.shape[1], "x", frames.shape[2], " grid of ",
+                         frames.num_classes, " classes (or another origin or voxel size)"));
   }
 }
 
@@ -80,11 +80,13 @@ PredictResult run_prediction(const PredictRequest& request) {
   h5::OutputArtifact out(request.output_path, "pred", request.provenance);
   out.set_frames_uuid(frames.uuid());
   h5::File& file = out.file();
-  h5::write_attribute(file, "/", "model_uuid", h5::read_string_attribute(h5::File::open(request.model_path), "/", "uuid"));
+  h5::write_attribute(file, "/", "model_uuid",
+                      h5::read_string_attribute(h5::File::open(request.model_path), "/", "uuid"));
   h5::write_attribute(file, "/", "class_names", frames.class_names());
   h5::write_attribute(file, "/", "free_class", static_cast<int64_t>(grid.free_class));
   h5::write_attribute(file, "/", "grid_shape", std::vector<int64_t>(grid.shape.begin(), grid.shape.end()));
-  h5::write_attribute(file, "/", "grid_origin_m", std::vector<double>(grid.origin_m.begin(), grid.origin_m.end()));
+  h5::write_attribute(file, "/", "grid_origin_m",
+                      std::vector<double>(grid.origin_m.begin(), grid.origin_m.end()));
   h5::write_attribute(file, "/", "voxel_size_m",
                       std::vector<double>(grid.voxel_size_m.begin(), grid.voxel_size_m.end()));
   const int64_t count = static_cast<int64_t>(rows.size());
@@ -92,7 +94,8 @@ PredictResult run_prediction(const PredictRequest& request) {
   h5::create_dataset(file, "/pred/frame", h5::DType::int32, {count});
   h5::create_dataset(file, "/pred/semantics", h5::DType::uint8, {count, gx, gy, gz});
   if (request.probabilities) {
-    h5::create_dataset(file, "/pred/probabilities", h5::DType::float16, {count, gx, gy, gz, grid.num_classes});
+    h5::create_dataset(file, "/pred/probabilities", h5::DType::float16,
+                       {count, gx, gy, gz, grid.num_classes});
   }
 
   ProgressStyle style;

@@ -23,7 +23,8 @@ nlohmann::json resolve_run_config(const ConfigRequest& request, const models::Gr
   const models::ModelKind& kind = models::find_model_kind(request.model_kind);
   const std::string size = request.size.empty() ? kind.sizes.front() : request.size;
   if (std::find(kind.sizes.begin(), kind.sizes.end(), size) == kind.sizes.end()) {
-    throw UsageError(str("--size ", quoted(size), ": the ", kind.name, " model has sizes ", join(kind.sizes, ", ")));
+    throw UsageError(
+        str("--size ", quoted(size), ": the ", kind.name, " model has sizes ", join(kind.sizes, ", ")));
   }
   nlohmann::json config = {
       {"model", kind.default_config(size, grid)},
@@ -46,8 +47,8 @@ nlohmann::json resume_run_config(const nlohmann::json& stored, const std::vector
   apply_overrides(config, config_file, assignments);
   if (config["model"] != stored["model"]) {
     const nlohmann::json patch = nlohmann::json::diff(stored["model"], config["model"]);
-    throw UsageError(str("the model configuration cannot change when resuming (", patch.at(0).value("path", "?"),
-                         "); start a new run instead"));
+    throw UsageError(str("the model configuration cannot change when resuming (",
+                         patch.at(0).value("path", "?"), "); start a new run instead"));
   }
   parse_train_section(config["train"]);
   parse_data_section(config["data"]);

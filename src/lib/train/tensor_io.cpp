@@ -22,7 +22,8 @@ h5::DType dtype_of_tensor(const at::Tensor& tensor, const std::string& path) {
     case at::kByte:
       return h5::DType::uint8;
     default:
-      throw FormatError(str("cannot store tensor ", quoted(path), " of type ", at::toString(tensor.scalar_type())));
+      throw FormatError(
+          str("cannot store tensor ", quoted(path), " of type ", at::toString(tensor.scalar_type())));
   }
 }
 

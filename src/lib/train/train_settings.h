@@ -14,11 +14,11 @@
 namespace occ::train {
 
 struct TrainSettings {
-  int64_t steps = 1000;    // optimiser updates
-  int batch_size = 1;      // frames per forward pass (per process)
-  int accumulate = 1;      // forward passes per update (gradient accumulation)
-  uint64_t seed = 0;       // weights, order of frames, augmentation, dropout
-  AdamWOptions optimizer;  // decay and betas; the rate lives in `schedule`
+  int64_t steps = 1000;     // optimiser updates
+  int batch_size = 1;       // frames per forward pass (per process)
+  int accumulate = 1;       // forward passes per update (gradient accumulation)
+  uint64_t seed = 0;        // weights, order of frames, augmentation, dropout
+  AdamWOptions optimizer;   // decay and betas; the rate lives in `schedule`
   double grad_clip = 35.0;  // max global gradient norm; 0 turns clipping off
   LrSchedule schedule;
   int64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end

@@ -45,7 +45,8 @@ c10::Device parse_device(const std::string& text) {
   if (text == "cpu") return c10::Device(c10::kCPU);
   if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
     if (!nn::cuda_available()) {
-      throw UsageError(str("--device ", text, ": this LibTorch has no CUDA (or no GPU is visible); use --device cpu"));
+      throw UsageError(
+          str("--device ", text, ": this LibTorch has no CUDA (or no GPU is visible); use --device cpu"));
     }
     try {
       return c10::Device(text);
@@ -66,7 +67,8 @@ std::vector<NamedParameter> named_parameters(models::OccupancyModel& model) {
   for (const auto& group : model.parameter_groups()) {
     for (const at::Tensor& parameter : group.parameters) {
       const auto found = names.find(parameter.unsafeGetTensorImpl());
-      if (found == names.end()) throw Error(str("parameter group ", quoted(group.name), " holds a foreign tensor"));
+      if (found == names.end())
+        throw Error(str("parameter group ", quoted(group.name), " holds a foreign tensor"));
       parameters.push_back({found->second, parameter, group.lr_multiplier});
     }
   }
@@ -83,7 +85,9 @@ struct RunningTerms {
     if (sums.find(name) == sums.end()) order.push_back(name);
     sums[name] += value;
   }
-  double mean(const std::string& name) const { return sums.at(name) / static_cast<double>(std::max<int64_t>(steps, 1)); }
+  double mean(const std::string& name) const {
+    return sums.at(name) / static_cast<double>(std::max<int64_t>(steps, 1));
+  }
   void clear() {
     for (auto& [name, sum] : sums) sum = 0;
     steps = 0;
@@ -93,7 +97,9 @@ struct RunningTerms {
 class Trainer {
  public:
   explicit Trainer(const TrainRequest& request)
-      : request_(request), device_(parse_device(request.device)), environment_(distributed_environment_from_env()) {}
+      : request_(request),
+        device_(parse_device(request.device)),
+        environment_(distributed_environment_from_env()) {}
 
   TrainResult run();
 
@@ -139,12 +145,13 @@ void Trainer::build() {
   if (!request_.resume_path.empty()) {
     LoadedModel loaded = load_model_file(request_.resume_path);
     if (!loaded.contents.frames_uuid.empty() && loaded.contents.frames_uuid != frames.uuid()) {
-      throw UsageError(str("--resume ", quoted(request_.resume_path), " was trained on another frames file (uuid ",
-                           loaded.contents.frames_uuid, ") than ", quoted(request_.frames_path), " (uuid ",
-                           frames.uuid(), ")"));
+      throw UsageError(str("--resume ", quoted(request_.resume_path),
+                           " was trained on another frames file (uuid ", loaded.contents.frames_uuid,
+                           ") than ", quoted(request_.frames_path), " (uuid ", frames.uuid(), ")"));
     }
     contents_ = loaded.contents;
-    contents_.config = resume_run_config(contents_.config, request_.config.assignments, request_.config.config_file);
+    contents_.config =
+        resume_run_config(contents_.config, request_.config.assignments, request_.config.config_file);
     model_ = loaded.model;
     step_ = contents_.step;
   } else {
@@ -176,8 +183,8 @@ void Trainer::build() {
   if (!request_.resume_path.empty()) {
     load_training_state(request_.resume_path, *optimizer_, rng_state);
     if (optimizer_->steps() != step_) {
-      throw FormatError(str(quoted(request_.resume_path), ": optimiser state is at step ", optimizer_->steps(),
-                            ", the model at step ", step_));
+      throw FormatError(str(quoted(request_.resume_path), ": optimiser state is at step ",
+                            optimizer_->steps(), ", the model at step ", step_));
     }
     set_cpu_generator_state(rng_state);
     saved_step_ = step_;
@@ -193,8 +200,8 @@ void Trainer::build() {
   options.prefetch = data_.prefetch;
   options.rank = environment_.rank;
   options.world_size = environment_.world_size;
-  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows_with_targets(request_.frames_path), data_.image,
-                                          options, step_ * train_.accumulate);
+  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows_with_targets(request_.frames_path),
+                                          data_.image, options, step_ * train_.accumulate);
 }
 
 void Trainer::non_finite(const std::string& what, double value) const {
@@ -250,8 +257,9 @@ void Trainer::train_step() {
     total_value += value;
   }
   running_.add("loss", total_value);
-  const double norm = clip_gradient_norm(optimizer_->parameters(),
-                                         train_.grad_clip > 0 ? train_.grad_clip : std::numeric_limits<double>::infinity());
+  const double norm =
+      clip_gradient_norm(optimizer_->parameters(),
+                         train_.grad_clip > 0 ? train_.grad_clip : std::numeric_limits<double>::infinity());
   if (!std::isfinite(norm)) non_finite("the gradient norm", norm);
   running_.add("grad_norm", norm);
   last_lr_ = train_.schedule.at(step_);
@@ -261,8 +269,7 @@ void Trainer::train_step() {
 }
 
 void Trainer::log_row(bool validate) {
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - row_start_).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - row_start_).count();
   LogRow row{{"step", static_cast<double>(step_)}, {"lr", last_lr_}};
   for (const std::string& name : running_.order) row.emplace_back(name, running_.mean(name));
   row.emplace_back("seconds_per_step", seconds / static_cast<double>(std::max<int64_t>(running_.steps, 1)));
@@ -281,7 +288,8 @@ void Trainer::log_row(bool validate) {
   for (const auto& [column, value] : row) {
     auto& values = contents_.log[column];
     // A column that appears later (a new loss term) is padded with NaN.
-    values.resize(static_cast<size_t>(contents_.log["step"].size() - (column == "step" ? 0 : 1)), std::nan(""));
+    values.resize(static_cast<size_t>(contents_.log["step"].size() - (column == "step" ? 0 : 1)),
+                  std::nan(""));
     values.push_back(value);
   }
   if (request_.on_log && leader()) request_.on_log(step_, row);
@@ -330,7 +338,8 @@ TrainResult Trainer::run() {
     if (validate || last || step_ % train_.log_every == 0) log_row(validate);
     if (last) break;
     // Every rank must stop at the same step: the decision is collective.
-    const bool interrupted = group_ ? group_->max(interrupt_requested() ? 1.0 : 0.0) > 0 : interrupt_requested();
+    const bool interrupted =
+        group_ ? group_->max(interrupt_requested() ? 1.0 : 0.0) > 0 : interrupt_requested();
     if (interrupted) {
       result.interrupted = true;
       break;

@@ -23,9 +23,9 @@ using LogRow = std::vector<std::pair<std::string, double>>;
 
 struct TrainRequest {
   std::string frames_path;
-  std::string val_path;     // optional: validation mIoU on these frames
-  std::string output_path;  // the model file (checkpoints overwrite it)
-  std::string resume_path;  // optional: continue this run
+  std::string val_path;          // optional: validation mIoU on these frames
+  std::string output_path;       // the model file (checkpoints overwrite it)
+  std::string resume_path;       // optional: continue this run
   std::string backbone_weights;  // optional: image backbone from Python
   ConfigRequest config;          // kind, size, --config, --set (a resumed run keeps its model section)
   std::string device = "cpu";    // cpu or cuda

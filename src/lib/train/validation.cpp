@@ -9,8 +9,8 @@
 
 namespace occ::train {
 
-ValidationResult evaluate_miou(models::OccupancyModel& model, BatchLoader& loader, const models::GridSpec& grid,
-                               const c10::Device& device) {
+ValidationResult evaluate_miou(models::OccupancyModel& model, BatchLoader& loader,
+                               const models::GridSpec& grid, const c10::Device& device) {
   const bool was_training = model.is_training();
   model.eval();
   c10::NoGradGuard no_grad;

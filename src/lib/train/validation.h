@@ -27,7 +27,7 @@ struct ValidationResult {
 // Runs the model in eval mode without gradients over every batch of a
 // non-repeating loader with targets (mask_camera used when present); the
 // model's train/eval mode is restored afterwards.
-ValidationResult evaluate_miou(models::OccupancyModel& model, BatchLoader& loader, const models::GridSpec& grid,
-                               const c10::Device& device);
+ValidationResult evaluate_miou(models::OccupancyModel& model, BatchLoader& loader,
+                               const models::GridSpec& grid, const c10::Device& device);
 
 }  // namespace occ::train

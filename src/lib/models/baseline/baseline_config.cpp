@@ -86,7 +86,7 @@ std::array<int64_t, 3> preset_query_shape(const std::string& size, const GridSpe
 }  // namespace
 
 const std::vector<std::string>& baseline_sizes() {
-  static const std::vector<std::string> sizes = {"base", "small", "tiny", "demo"};
+  static const std::vector<std::string> sizes = {"small", "base", "tiny", "demo"};
   return sizes;
 }
 

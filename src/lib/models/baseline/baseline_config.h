@@ -53,7 +53,7 @@ struct BaselineConfig {
   static BaselineConfig from_json(const nlohmann::json& config);
 };
 
-// The size presets, default first: base, small, tiny (PanoOcc's) and demo (a
+// The size presets, default first: small, base, tiny (PanoOcc's) and demo (a
 // ResNet-18 model small enough to train on two CPU cores).
 const std::vector<std::string>& baseline_sizes();
 
