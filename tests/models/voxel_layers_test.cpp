@@ -1,6 +1,5 @@
 // Voxel self-attention layout and the voxel decoder's upsampling plan.
 #include <gtest/gtest.h>
-#include <torch/nn/modules/conv.h>
 
 #include <string>
 #include <vector>
@@ -8,6 +7,7 @@
 #include "core/error.h"
 #include "models/voxel_decoder.h"
 #include "models/voxel_self_attention.h"
+#include "nn/subpixel_conv_transpose3d.h"
 
 namespace occ::models {
 namespace {
@@ -95,8 +95,8 @@ TEST(VoxelDecoder, OutputsTheExactGridWithOccupancy) {
   EXPECT_EQ(output.occupancy_logit.sizes().vec(), (std::vector<int64_t>{2, 16, 8, 2}));
   EXPECT_EQ(decoder->out_channels(), 4);
   // Step 1 doubles every axis (kernel 4); step 2 only x and y (kernel 1 on z).
-  const auto first = decoder->upsampling->ptr<torch::nn::ConvTranspose3dImpl>(0);
-  const auto second = decoder->upsampling->ptr<torch::nn::ConvTranspose3dImpl>(3);
+  const auto first = decoder->upsampling->ptr<nn::SubpixelConvTranspose3dImpl>(0);
+  const auto second = decoder->upsampling->ptr<nn::SubpixelConvTranspose3dImpl>(3);
   EXPECT_EQ(first->weight.sizes().vec(), (std::vector<int64_t>{6, 8, 4, 4, 4}));
   EXPECT_EQ(second->weight.sizes().vec(), (std::vector<int64_t>{8, 4, 4, 4, 1}));
   EXPECT_THROW(decoder->forward(at::randn({2, 6, 4, 2, 2})), UsageError);
