@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "models/voxel_decoder.h"
+#include "models/voxel_encoder.h"
 #include "models/voxel_self_attention.h"
 #include "nn/subpixel_conv_transpose3d.h"
 
@@ -35,6 +36,55 @@ TEST(VoxelSelfAttention, UniformAttentionAveragesTheQueryColumn) {
   const at::Tensor expected = query + msda.output_proj->forward(column_mean);
   EXPECT_TRUE(at::allclose(output, expected, 1e-5, 1e-6));
   EXPECT_THROW(attention->forward(at::randn({1, 29, 4}), at::Tensor()), UsageError);
+}
+
+// The learned position goes into the self-attention only (PanoOcc's
+// OccupancyLayer); without self-attention, into the cross-attention.
+TEST(VoxelEncoder, PositionEntersTheFirstAttentionOnly) {
+  torch::NoGradGuard no_grad;
+  GridSpec grid;
+  grid.shape = {8, 8, 4};
+  grid.origin_m = {-4.0, -4.0, -1.0};
+  grid.voxel_size_m = {1.0, 1.0, 1.0};
+  // One camera at 1 m height looking along +x.
+  const at::Tensor intrinsics =
+      at::tensor({8.0f, 0.0f, 8.0f, 0.0f, 8.0f, 4.0f, 0.0f, 0.0f, 1.0f}).view({1, 1, 3, 3});
+  const at::Tensor ego_from_camera = at::tensor({0.0f, 0.0f, 1.0f, 0.0f, -1.0f, 0.0f, 0.0f, 0.0f, 0.0f, -1.0f,
+                                                 0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 1.0f})
+                                         .view({1, 1, 4, 4});
+  const std::vector<at::Tensor> levels = {at::randn({1, 8, 4, 8})};
+  for (const bool self_attention : {true, false}) {
+    VoxelEncoderOptions options;
+    options.embed_dims = 8;
+    options.num_heads = 2;
+    options.num_points = 2;
+    options.num_levels = 1;
+    options.ffn_dims = 8;
+    options.dropout = 0.0;
+    options.num_layers = 1;
+    options.self_attention = self_attention;
+    options.query_shape = {4, 4, 2};
+    VoxelEncoder encoder(options, grid);
+    at::Tensor seen;
+    const at::Tensor volume =
+        encoder->forward(levels, intrinsics, ego_from_camera, 8, 16, nullptr,
+                         [&](int64_t, const at::Tensor& gathered, const CameraHits& hits) {
+                           seen = gathered;
+                           EXPECT_GT(hits.valid.sum().item<int64_t>(), 0);
+                           return gathered;
+                         });
+    EXPECT_EQ(volume.sizes().vec(), (std::vector<int64_t>{1, 8, 4, 4, 2}));
+    // Recompute what the cross-attention should have received.
+    const at::Tensor query = encoder->query_embedding->weight.unsqueeze(0);
+    const at::Tensor position = encoder->query_positions().unsqueeze(0);
+    VoxelEncoderLayer layer = encoder->layers[0];
+    const at::Tensor expected_query =
+        self_attention ? layer->self_attention_norm->forward(layer->self_attention->forward(query, position))
+                       : query + position;
+    const CameraHits hits =
+        find_camera_hits(voxel_query_centres(grid, options.query_shape), intrinsics, ego_from_camera, 8, 16);
+    EXPECT_TRUE(at::allclose(seen, gather_hits(expected_query, hits), 1e-5, 1e-6)) << self_attention;
+  }
 }
 
 TEST(VoxelDecoder, PlansReachTheGridForEveryPreset) {
