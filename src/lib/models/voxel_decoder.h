@@ -1,6 +1,7 @@
 #pragma once
 // PanoOcc's voxel decoder (protoocc.md, "Baseline architecture"): x2
-// upsampling steps of ConvTranspose3d + BatchNorm3d + ReLU from the query
+// upsampling steps of ConvTranspose3d (nn::UpsamplingConvTranspose3d, the same
+// operator computed faster) + BatchNorm3d + ReLU from the query
 // volume to the output grid, a per-voxel MLP classifier and an optional
 // occupancy head.
 #include <ATen/ATen.h>
