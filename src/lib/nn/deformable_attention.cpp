@@ -1,5 +1,7 @@
 #include "nn/deformable_attention.h"
 
+#include <ATen/record_function.h>
+
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
@@ -367,6 +369,9 @@ at::Tensor msda_fused(const at::Tensor& value, const at::Tensor& spatial_shapes,
   // Check before entering autograd so errors name the caller's shapes.
   check_inputs(value, spatial_shapes, level_start_index, sampling_locations, attention_weights);
   require_fused_dtype_and_device(value);
+  // Named for profilers and nn::FlopCounter.
+  RECORD_FUNCTION("occ::msda", std::vector<c10::IValue>({value, spatial_shapes, level_start_index,
+                                                          sampling_locations, attention_weights}));
   return FusedMsdaFunction::apply(value, spatial_shapes, level_start_index, sampling_locations,
                                   attention_weights);
 }

@@ -1,6 +1,7 @@
 #include "nn/upsampling_conv.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 #include <torch/nn/modules/conv.h>
 
 #include <vector>
@@ -67,6 +68,9 @@ at::Tensor upsampling_conv_transpose3d(const at::Tensor& input, const at::Tensor
                            " needs kernel 4 on doubled axes, 1 elsewhere"));
     }
   }
+  // Named for profilers and nn::FlopCounter (which counts it as the
+  // transposed convolution it equals, not as the wider convolution below).
+  RECORD_FUNCTION("occ::upsampling_conv_transpose3d", std::vector<c10::IValue>({input, weight}));
   const int64_t in = weight.size(0), out = weight.size(1);
   std::array<int64_t, 3> phases{}, taps{};
   for (int axis = 0; axis < 3; ++axis) {
