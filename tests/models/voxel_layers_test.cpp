@@ -7,8 +7,8 @@
 
 #include "core/error.h"
 #include "models/voxel_decoder.h"
-#include "nn/upsampling_conv.h"
 #include "models/voxel_self_attention.h"
+#include "nn/upsampling_conv.h"
 
 namespace occ::models {
 namespace {

@@ -64,8 +64,14 @@ void unregister_temp_path(int slot) {
   g_claimed[slot] = false;
 }
 
-void set_cooperative_interrupt(bool enabled) { g_cooperative = enabled; }
-bool interrupt_requested() { return g_interrupt_signal.load() != 0; }
-int interrupt_signal() { return g_interrupt_signal.load(); }
+void set_cooperative_interrupt(bool enabled) {
+  g_cooperative = enabled;
+}
+bool interrupt_requested() {
+  return g_interrupt_signal.load() != 0;
+}
+int interrupt_signal() {
+  return g_interrupt_signal.load();
+}
 
 }  // namespace occ

@@ -1,6 +1,7 @@
 #pragma once
 // Wall time per named stage of a forward pass, accumulated over calls.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -13,13 +14,20 @@ class StageClock {
   void mark(const std::string& stage) {
     const auto now = std::chrono::steady_clock::now();
     seconds_[stage] += std::chrono::duration<double>(now - last_).count();
-    last_ = now;
+    if (listener_) listener_(stage);
+    last_ = std::chrono::steady_clock::now();
+  }
+  // Called at every mark with the stage that just ended (benchmarks read
+  // counters there); its own time is not charged to any stage.
+  void set_listener(std::function<void(const std::string& stage)> listener) {
+    listener_ = std::move(listener);
   }
   const std::map<std::string, double>& seconds() const { return seconds_; }
 
  private:
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   std::map<std::string, double> seconds_;
+  std::function<void(const std::string&)> listener_;
 };
 
 // Marks a stage when `clock` is set (nullptr: nothing to do).

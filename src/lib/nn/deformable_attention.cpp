@@ -371,7 +371,7 @@ at::Tensor msda_fused(const at::Tensor& value, const at::Tensor& spatial_shapes,
   require_fused_dtype_and_device(value);
   // Named for profilers and nn::FlopCounter.
   RECORD_FUNCTION("occ::msda", std::vector<c10::IValue>({value, spatial_shapes, level_start_index,
-                                                          sampling_locations, attention_weights}));
+                                                         sampling_locations, attention_weights}));
   return FusedMsdaFunction::apply(value, spatial_shapes, level_start_index, sampling_locations,
                                   attention_weights);
 }

@@ -66,8 +66,8 @@ int64_t convolution_macs(c10::ArrayRef<const c10::IValue> inputs) {
   }
   int64_t outputs = input[0] * weight[0];
   for (size_t i = 0; i < spatial; ++i) {
-    const int64_t size = input[2 + i] + 2 * at_or(padding, i, 0) -
-                         at_or(dilation, i, 1) * (weight[2 + i] - 1) - 1;
+    const int64_t size =
+        input[2 + i] + 2 * at_or(padding, i, 0) - at_or(dilation, i, 1) * (weight[2 + i] - 1) - 1;
     outputs *= size / at_or(stride, i, 1) + 1;
   }
   return outputs * weight[1] * kernel;  // weight[1] = in / groups
@@ -146,9 +146,10 @@ FlopCounter::FlopCounter() {
   CounterState& counter = state();
   if (counter.active.exchange(true)) throw Error("a FlopCounter is already counting");
   counter.macs.clear();
-  counter.handle = at::addThreadLocalCallback(
-      at::RecordFunctionCallback(on_start, on_end).needsInputs(true).scopes({at::RecordScope::FUNCTION,
-                                                                              at::RecordScope::USER_SCOPE}));
+  counter.handle =
+      at::addThreadLocalCallback(at::RecordFunctionCallback(on_start, on_end)
+                                     .needsInputs(true)
+                                     .scopes({at::RecordScope::FUNCTION, at::RecordScope::USER_SCOPE}));
 }
 
 FlopCounter::~FlopCounter() {
