@@ -215,7 +215,7 @@ int main(int argc, char** argv) try {
     std::vector<occ::train::NamedParameter> named;
     for (const auto& group : model->parameter_groups()) {
       for (const auto& parameter : group.parameters)
-        named.push_back({"p" + std::to_string(named.size()), parameter, group.lr_multiplier});
+        named.push_back({"p" + std::to_string(named.size()), parameter, group.lr_multiplier, group.name});
     }
     occ::train::AdamW optimizer(named, {});
     occ::models::Batch training = batch;

@@ -32,7 +32,7 @@ at::Tensor gradient_at(int t) {
 
 TEST(AdamW, MatchesTorchOptimAdamWOverSeveralSteps) {
   at::Tensor parameter = at::tensor({1.0, -2.0, 3.0, 0.5}, at::kDouble).requires_grad_(true);
-  AdamW optimizer({{"w", parameter, 0.5}}, AdamWOptions{/*weight_decay=*/0.05, 0.9, 0.99, 1e-8});
+  AdamW optimizer({{"w", parameter, 0.5, "all"}}, AdamWOptions{/*weight_decay=*/0.05, 0.9, 0.99, 1e-8});
   const double lrs[] = {0.1, 0.05, 0.2, 0.01};
   for (int t = 1; t <= 4; ++t) {
     parameter.mutable_grad() = gradient_at(t);
@@ -61,7 +61,7 @@ TEST(AdamW, StateRoundTripContinuesIdentically) {
   auto make = [] { return at::tensor({0.3f, -0.7f}).requires_grad_(true); };
   at::Tensor a = make();
   at::Tensor b = make();
-  AdamW first({{"w", a, 1.0}}, {});
+  AdamW first({{"w", a, 1.0, "all"}}, {});
   for (int t = 1; t <= 3; ++t) {
     a.mutable_grad() = gradient_at(t).slice(0, 0, 2).to(at::kFloat);
     first.step(0.01);
@@ -71,7 +71,7 @@ TEST(AdamW, StateRoundTripContinuesIdentically) {
     at::NoGradGuard no_grad;
     b.copy_(a);
   }
-  AdamW second({{"w", b, 1.0}}, {});
+  AdamW second({{"w", b, 1.0, "all"}}, {});
   second.load_state(first.state(), "test");
   EXPECT_EQ(second.steps(), 3);
   for (int t = 4; t <= 5; ++t) {
@@ -85,7 +85,7 @@ TEST(AdamW, StateRoundTripContinuesIdentically) {
 
 TEST(AdamW, LoadStateNamesMissingAndMisShapedEntries) {
   at::Tensor w = at::zeros({2, 3}).requires_grad_(true);
-  AdamW optimizer({{"layer.weight", w, 1.0}}, {});
+  AdamW optimizer({{"layer.weight", w, 1.0, "all"}}, {});
   auto state = optimizer.state();
   state[1].second = at::zeros({3, 2});
   try {
@@ -103,7 +103,7 @@ TEST(AdamW, ClipGradientNormScalesToTheLimit) {
   at::Tensor b = at::zeros({1}).requires_grad_(true);
   a.mutable_grad() = at::tensor({3.0f, 0.0f});
   b.mutable_grad() = at::tensor({4.0f});
-  const std::vector<NamedParameter> parameters{{"a", a, 1.0}, {"b", b, 1.0}};
+  const std::vector<NamedParameter> parameters{{"a", a, 1.0, "all"}, {"b", b, 1.0, "all"}};
   EXPECT_NEAR(clip_gradient_norm(parameters, 10.0), 5.0, 1e-6);
   EXPECT_FLOAT_EQ(a.grad()[0].item<float>(), 3.0f) << "below the limit nothing changes";
   EXPECT_NEAR(clip_gradient_norm(parameters, 1.0), 5.0, 1e-6);

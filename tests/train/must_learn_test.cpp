@@ -50,9 +50,7 @@ TEST(MustLearn, BaselineMemorisesTwoSyntheticFrames) {
   EXPECT_LT(loss.back(), loss.front() / 4) << "loss " << loss.front() << " -> " << loss.back();
 
   LoadedModel trained = load_model_file(request.output_path);
-  LoaderOptions options;
-  options.shuffle = options.repeat = options.drop_last = options.augment = false;
-  BatchLoader loader(frames, rows_with_targets(frames), ImageOptions{}, options);
+  BatchLoader loader(frames, rows_with_targets(frames), ImageOptions{}, LoaderOptions::single_pass());
   const ValidationResult fit =
       evaluate_miou(*trained.model, loader, trained.contents.grid, c10::Device(c10::kCPU));
   EXPECT_EQ(fit.frames, 2);

@@ -131,6 +131,57 @@ TEST_F(TrainerTest, NonFiniteLossStopsNamingStepAndTermAndKeepsTheLastCheckpoint
   EXPECT_GE(kept.contents.step, 1);
 }
 
+TEST_F(TrainerTest, StagesChangeGroupMultipliersForTheirSteps) {
+  // Stage 1 freezes everything: the file holds the initial weights.
+  auto initial = tiny_request(frames_, dir_->file("initial.h5"), 4);
+  initial.config.assignments.push_back(
+      R"(train.stages=[{"steps": 1, "lr_multipliers": {"backbone": 0, "rest": 0}}])");
+  initial.stop_after_steps = 1;
+  run_training(initial);
+  // Two steps with the backbone frozen, then everything trains.
+  auto staged = tiny_request(frames_, dir_->file("staged.h5"), 4);
+  staged.config.assignments.push_back(R"(train.stages=[{"steps": 2, "lr_multipliers": {"backbone": 0.0}}])");
+  staged.stop_after_steps = 2;
+  run_training(staged);
+  auto rest = staged;
+  rest.stop_after_steps = 0;
+  rest.resume_path = staged.output_path;
+  rest.output_path = dir_->file("staged_end.h5");
+  rest.config.assignments.clear();
+  run_training(rest);
+
+  const auto start = stored_weights(initial.output_path);
+  const auto frozen = stored_weights(staged.output_path);
+  const auto end = stored_weights(rest.output_path);
+  int backbone_parameters = 0;
+  bool rest_changed = false;
+  for (size_t i = 0; i < start.size(); ++i) {
+    const std::string& name = start[i].first;
+    if (name.find("running_") != std::string::npos || name.find("num_batches") != std::string::npos) continue;
+    if (name.rfind("/weights/backbone/", 0) == 0) {
+      ++backbone_parameters;
+      EXPECT_TRUE(at::equal(start[i].second, frozen[i].second)) << name << " moved while frozen";
+    } else {
+      rest_changed = rest_changed || !at::equal(start[i].second, frozen[i].second);
+    }
+  }
+  EXPECT_GT(backbone_parameters, 10);
+  EXPECT_TRUE(rest_changed);
+  bool backbone_moved_later = false;
+  for (size_t i = 0; i < start.size(); ++i) {
+    if (start[i].first.rfind("/weights/backbone/conv1", 0) == 0) {
+      backbone_moved_later = backbone_moved_later || !at::equal(start[i].second, end[i].second);
+    }
+  }
+  EXPECT_TRUE(backbone_moved_later) << "the backbone trains after its stage";
+
+  auto unknown = tiny_request(frames_, dir_->file("unknown.h5"), 2);
+  unknown.config.assignments.push_back(R"(train.stages=[{"steps": 1, "lr_multipliers": {"neck": 0}}])");
+  EXPECT_THROW(run_training(unknown), UsageError);
+  unknown.config.assignments.back() = R"(train.stages=[{"steps": 5}])";
+  EXPECT_THROW(run_training(unknown), UsageError) << "more stage steps than train.steps";
+}
+
 TEST_F(TrainerTest, BadConfigurationAndResumeMismatchesAreUsageErrors) {
   auto request = tiny_request(frames_, dir_->file("bad.h5"), 1);
   request.config.assignments.push_back("model.embed_dim=8");

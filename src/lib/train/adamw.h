@@ -24,6 +24,7 @@ struct NamedParameter {
   std::string name;
   at::Tensor parameter;
   double lr_multiplier = 1.0;
+  std::string group;  // the model's parameter group (for staged schedules)
 };
 
 class AdamW {
@@ -34,6 +35,11 @@ class AdamW {
   // Parameters without a gradient are left alone (their moments too).
   void step(double lr);
   void zero_grad();
+  // Changes one parameter's multiplier (a training stage freezing or slowing
+  // a module); 0 leaves the parameter unchanged by step().
+  void set_lr_multiplier(size_t index, double multiplier) {
+    parameters_.at(index).lr_multiplier = multiplier;
+  }
   int64_t steps() const { return steps_; }
 
   // The moments as "exp_avg/<name>" and "exp_avg_sq/<name>", plus the

@@ -62,6 +62,15 @@ struct LoaderOptions {
   int world_size = 1;
 
   void validate() const;  // throws UsageError naming the option
+
+  // One pass over the rows in order, every frame kept, no augmentation:
+  // what validation and prediction read.
+  static LoaderOptions single_pass(int batch_size = 1) {
+    LoaderOptions options;
+    options.batch_size = batch_size;
+    options.shuffle = options.repeat = options.drop_last = options.augment = false;
+    return options;
+  }
 };
 
 class FramesDataset;

@@ -63,9 +63,7 @@ PredictResult run_prediction(const PredictRequest& request) {
   if (rows.empty()) throw FormatError(str(quoted(request.frames_path), " has no keyframes to predict"));
 
   const DataSettings data = parse_data_section(loaded.contents.config.at("data"));
-  LoaderOptions options;
-  options.batch_size = request.batch_size;
-  options.shuffle = options.repeat = options.drop_last = options.augment = false;
+  LoaderOptions options = LoaderOptions::single_pass(request.batch_size);
   options.with_targets = false;
   options.workers = data.workers;
   options.prefetch = data.prefetch;

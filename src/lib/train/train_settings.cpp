@@ -30,6 +30,7 @@ nlohmann::json default_train_section() {
       {"checkpoint_every", 0},
       {"log_every", 10},
       {"val_every", 0},
+      {"stages", nlohmann::json::array()},
       {"optimizer", {{"lr", 2e-4}, {"weight_decay", 0.01}, {"betas", {0.9, 0.999}}, {"eps", 1e-8}}},
       {"schedule",
        {{"kind", "cosine"},
@@ -80,7 +81,44 @@ TrainSettings parse_train_section(const nlohmann::json& section) {
   settings.schedule.milestones = schedule.at("milestones").get<std::vector<int64_t>>();
   settings.schedule.gamma = schedule.at("gamma").get<double>();
   settings.schedule.validate();
+
+  int64_t staged = 0;
+  for (const auto& stage_json : section.at("stages")) {
+    const std::string where = str("train.stages[", settings.stages.size(), "]");
+    if (!stage_json.is_object()) throw UsageError(str(where, " must be a table {steps, lr_multipliers}"));
+    TrainStage stage;
+    for (const auto& [key, value] : stage_json.items()) {
+      if (key == "steps" && value.is_number_integer() && value.get<int64_t>() >= 1) {
+        stage.steps = value.get<int64_t>();
+      } else if (key == "lr_multipliers" && value.is_object()) {
+        for (const auto& [group, multiplier] : value.items()) {
+          if (!multiplier.is_number() || multiplier.get<double>() < 0) {
+            throw UsageError(str(where, ".lr_multipliers.", group, " must be a number >= 0"));
+          }
+          stage.lr_multipliers[group] = multiplier.get<double>();
+        }
+      } else {
+        throw UsageError(str(where, ": unknown key or bad value ", quoted(key),
+                             " (a stage has steps >= 1 and lr_multipliers {group = number})"));
+      }
+    }
+    if (stage.steps < 1) throw UsageError(str(where, " needs steps >= 1"));
+    staged += stage.steps;
+    settings.stages.push_back(stage);
+  }
+  if (staged > settings.steps) {
+    throw UsageError(str("train.stages cover ", staged, " steps, more than train.steps = ", settings.steps));
+  }
   return settings;
+}
+
+const TrainStage* TrainSettings::stage_at(int64_t step) const {
+  int64_t end = 0;
+  for (const TrainStage& stage : stages) {
+    end += stage.steps;
+    if (step < end) return &stage;
+  }
+  return nullptr;
 }
 
 DataSettings parse_data_section(const nlohmann::json& section) {

@@ -3,7 +3,9 @@
 // (every key a user may set with --config or --set) and the typed structs
 // read from them.
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,14 @@
 #include "train/lr_schedule.h"
 
 namespace occ::train {
+
+// One stage of a staged schedule (Let Occ Flow trains in two stages): for
+// `steps` updates the listed parameter groups use these learning-rate
+// multipliers instead of the model's (0 freezes a group).
+struct TrainStage {
+  int64_t steps = 0;
+  std::map<std::string, double> lr_multipliers;
+};
 
 struct TrainSettings {
   int64_t steps = 1000;     // optimiser updates
@@ -24,6 +34,12 @@ struct TrainSettings {
   int64_t checkpoint_every = 0;  // steps between checkpoints; 0: only at the end
   int64_t log_every = 10;        // steps per log row (losses averaged over them)
   int64_t val_every = 0;         // steps between validations with --val; 0: at the end only
+  // Consecutive stages from step 0; steps after the last stage use the
+  // model's multipliers. Empty: one stage.
+  std::vector<TrainStage> stages;
+
+  // The stage the update with 0-based index `step` belongs to, or nullptr.
+  const TrainStage* stage_at(int64_t step) const;
 };
 
 struct DataSettings {

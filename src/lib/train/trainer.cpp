@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -69,7 +70,7 @@ std::vector<NamedParameter> named_parameters(models::OccupancyModel& model) {
       const auto found = names.find(parameter.unsafeGetTensorImpl());
       if (found == names.end())
         throw Error(str("parameter group ", quoted(group.name), " holds a foreign tensor"));
-      parameters.push_back({found->second, parameter, group.lr_multiplier});
+      parameters.push_back({found->second, parameter, group.lr_multiplier, group.name});
     }
   }
   return parameters;
@@ -108,6 +109,8 @@ class Trainer {
   void train_step();
   void log_row(bool validate);
   void save(const char* why);
+  // Sets each parameter's multiplier for the stage of the coming update.
+  void apply_stage();
   bool leader() const { return environment_.rank == 0; }
   // Averages loss terms, gradients etc. over the processes (no-op alone).
   void average(std::vector<at::Tensor>& tensors) {
@@ -132,6 +135,7 @@ class Trainer {
   std::unique_ptr<AdamW> optimizer_;
   std::unique_ptr<BatchLoader> loader_;
   RunningTerms running_;
+  std::vector<double> group_multipliers_;  // the model's multiplier per optimiser parameter
   int64_t step_ = 0;
   int64_t saved_step_ = -1;  // step of the checkpoint at the output path (-1: none yet)
   double last_lr_ = 0;
@@ -180,6 +184,20 @@ void Trainer::build() {
     group_->broadcast_from_rank0(state);
   }
   optimizer_ = std::make_unique<AdamW>(named_parameters(*model_), train_.optimizer);
+  std::set<std::string> groups;
+  for (const NamedParameter& parameter : optimizer_->parameters()) {
+    group_multipliers_.push_back(parameter.lr_multiplier);
+    groups.insert(parameter.group);
+  }
+  for (const TrainStage& stage : train_.stages) {
+    for (const auto& [group, multiplier] : stage.lr_multipliers) {
+      if (groups.count(group) == 0) {
+        throw UsageError(str("train.stages: the ", contents_.model_kind, " model has no parameter group ",
+                             quoted(group), " (it has ",
+                             join(std::vector<std::string>(groups.begin(), groups.end()), ", "), ")"));
+      }
+    }
+  }
   if (!request_.resume_path.empty()) {
     load_training_state(request_.resume_path, *optimizer_, rng_state);
     if (optimizer_->steps() != step_) {
@@ -263,9 +281,24 @@ void Trainer::train_step() {
   if (!std::isfinite(norm)) non_finite("the gradient norm", norm);
   running_.add("grad_norm", norm);
   last_lr_ = train_.schedule.at(step_);
+  apply_stage();
   optimizer_->step(last_lr_);
   ++step_;
   ++running_.steps;
+}
+
+void Trainer::apply_stage() {
+  if (train_.stages.empty()) return;
+  const TrainStage* stage = train_.stage_at(step_);
+  for (size_t i = 0; i < group_multipliers_.size(); ++i) {
+    const NamedParameter& parameter = optimizer_->parameters()[i];
+    double multiplier = group_multipliers_[i];
+    if (stage != nullptr) {
+      const auto found = stage->lr_multipliers.find(parameter.group);
+      if (found != stage->lr_multipliers.end()) multiplier = found->second;
+    }
+    optimizer_->set_lr_multiplier(i, multiplier);
+  }
 }
 
 void Trainer::log_row(bool validate) {
@@ -275,9 +308,7 @@ void Trainer::log_row(bool validate) {
   row.emplace_back("seconds_per_step", seconds / static_cast<double>(std::max<int64_t>(running_.steps, 1)));
   double val_miou = std::nan("");
   if (validate && leader()) {
-    LoaderOptions options;
-    options.batch_size = train_.batch_size;
-    options.shuffle = options.repeat = options.drop_last = options.augment = false;
+    LoaderOptions options = LoaderOptions::single_pass(train_.batch_size);
     options.workers = data_.workers;
     options.prefetch = data_.prefetch;
     BatchLoader val(request_.val_path, rows_with_targets(request_.val_path), data_.image, options);
