@@ -5,8 +5,11 @@
 #include <ATen/Context.h>
 #include <torch/nn/module.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -142,7 +145,22 @@ class Trainer {
   std::chrono::steady_clock::time_point row_start_ = std::chrono::steady_clock::now();
 };
 
+// Fails before any training when the model file could not be written at the
+// end (a run of hours must not die at its first checkpoint).
+void require_writable_output(const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(folder)) {
+    throw IoError(
+        str("cannot write ", quoted(path), ": folder ", quoted(folder.string()), " does not exist"));
+  }
+  if (access(folder.c_str(), W_OK) != 0) {
+    throw IoError(
+        str("cannot write ", quoted(path), ": folder ", quoted(folder.string()), " is not writable"));
+  }
+}
+
 void Trainer::build() {
+  if (leader()) require_writable_output(request_.output_path);
   grid_ = grid_of_frames_file(request_.frames_path);
   const FramesFile frames(request_.frames_path);
   at::Tensor rng_state;
