@@ -165,7 +165,10 @@ TEST_F(TrainCli, TwoProcessesEqualOneProcessAccumulatingTheirBatches) {
 
 TEST_F(TrainCli, CtrlCSavesACheckpointThatResumes) {
   const std::string model = dir_->file("interrupted.h5");
-  const auto command = train_command(model, 100000);
+  // The CSV log gets its first row after step 1: training is under way (and
+  // past start-up) when it appears, however slow the machine.
+  const std::string csv = dir_->file("interrupted.csv");
+  const auto command = with(train_command(model, 100000), {"--csv", csv});
   const pid_t child = fork();
   if (child == 0) {
     std::vector<char*> args;
@@ -175,7 +178,12 @@ TEST_F(TrainCli, CtrlCSavesACheckpointThatResumes) {
     execv(args[0], args.data());
     _exit(127);
   }
-  sleep(3);
+  for (int waited = 0; waited < 1200 && !std::filesystem::exists(csv); ++waited) usleep(100000);
+  if (!std::filesystem::exists(csv)) {
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    FAIL() << "no training step within 120 s";
+  }
   kill(child, SIGINT);
   int status = 0;
   waitpid(child, &status, 0);
