@@ -1,5 +1,7 @@
 #include "datasets/frames_file.h"
 
+#include <filesystem>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -37,6 +39,7 @@ FramesFile::FramesFile(const std::string& path) : file_(h5::open_artifact(path, 
   free_class_ = static_cast<int>(h5::read_int_attribute(file_, "/", "free_class"));
   dataroot_ = h5::has_attribute(file_, "/", "dataroot") ? h5::read_string_attribute(file_, "/", "dataroot")
                                                         : folder_of(path);
+  if (file_.is_dataset("/cameras/image_path")) image_paths_ = h5::read_strings(file_, "/cameras/image_path");
   prev_ = h5::read<int32_t>(file_, "/frames/prev").values;
   next_ = h5::read<int32_t>(file_, "/frames/next").values;
   tokens_ = h5::read_strings(file_, "/frames/token");
@@ -82,19 +85,28 @@ cv::Mat FramesFile::camera_map(const std::string& dataset, int64_t frame, int64_
 
 cv::Mat FramesFile::image(int64_t frame, int64_t camera) const {
   if (has("/cameras/image")) return camera_map("/cameras/image", frame, camera, CV_8UC3);
-  if (!has("/cameras/image_path")) {
-    throw FormatError(
-        str(quoted(path()), " has no camera images ('/cameras/image' or '/cameras/image_path')"));
+  return read_image_file(image_file(frame, camera), frame, camera);
+}
+
+std::string FramesFile::image_file(int64_t frame, int64_t camera) const {
+  if (image_paths_.empty()) {
+    throw FormatError(str(quoted(path()), " has no camera images stored by path ('/cameras/image_path')"));
   }
-  // Paths are few bytes per frame: reading the whole column is cheap.
-  const auto paths = h5::read_strings(file_, "/cameras/image_path");
-  const std::string relative = paths.at(static_cast<size_t>(frame * camera_count() + camera));
-  const std::string full = !relative.empty() && relative[0] == '/' ? relative : dataroot_ + "/" + relative;
-  cv::Mat bgr = cv::imread(full, cv::IMREAD_COLOR);
-  if (bgr.empty()) {
-    throw IoError(str("cannot read image ", quoted(full), " (frame ", frame, ", camera ",
-                      camera_names_.at(camera), " of ", quoted(path()), ")"));
-  }
+  const std::string& relative = image_paths_.at(static_cast<size_t>(frame * camera_count() + camera));
+  return !relative.empty() && relative[0] == '/' ? relative : dataroot_ + "/" + relative;
+}
+
+cv::Mat FramesFile::read_image_file(const std::string& image_path, int64_t frame, int64_t camera) const {
+  auto fail = [&](const std::string& reason) {
+    return IoError(str("cannot read image ", quoted(image_path), ": ", reason, " (frame ", frame, ", camera ",
+                       camera_names_.at(static_cast<size_t>(camera)), " of ", quoted(path()), ")"));
+  };
+  // Checked first so a missing file is said plainly (and OpenCV prints no
+  // warning of its own, e.g. from a loader thread).
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(image_path, error)) throw fail("no such file");
+  const cv::Mat bgr = cv::imread(image_path, cv::IMREAD_COLOR);
+  if (bgr.empty()) throw fail("not an image OpenCV can decode");
   cv::Mat rgb;
   cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
   return rgb;

@@ -50,7 +50,15 @@ class FramesFile {
   const std::string& token(int64_t frame) const { return tokens_.at(frame); }
 
   // RGB, CV_8UC3, at the stored size (embedded) or the file's size (paths).
+  // Throws IoError naming the image file when it is missing or undecodable.
   cv::Mat image(int64_t frame, int64_t camera) const;
+  // Where an image stored by path lives: /cameras/image_path resolved against
+  // the `dataroot` attribute, else the frames file's folder. Throws
+  // FormatError when the file stores its images embedded (or has none).
+  std::string image_file(int64_t frame, int64_t camera) const;
+  // Reads an image file as RGB; IoError naming the file, the frame and the
+  // camera when it is missing or OpenCV cannot decode it.
+  cv::Mat read_image_file(const std::string& image_path, int64_t frame, int64_t camera) const;
   // CV_32F metres (z-depth); requires /cameras/depth.
   cv::Mat depth(int64_t frame, int64_t camera) const;
   // CV_8U class ids; requires /cameras/semantics.
@@ -82,6 +90,7 @@ class FramesFile {
   h5::File file_;
   std::string uuid_;
   std::string dataroot_;
+  std::vector<std::string> image_paths_;  // /cameras/image_path, read once (small)
   int64_t frame_count_ = 0;
   std::vector<std::string> camera_names_;
   std::vector<std::string> class_names_;

@@ -262,15 +262,19 @@ models::GridSpec grid_of_frames_file(const std::string& frames_path) {
   return grid_of(FramesFile(frames_path));
 }
 
-std::vector<int64_t> rows_with_targets(const std::string& frames_path) {
+std::vector<int64_t> keyframe_rows(const std::string& frames_path) {
   const FramesFile file(frames_path);
-  std::vector<int64_t> rows;
-  if (!file.has("/occupancy/semantics")) return rows;
   const auto keyframes = h5::read<uint8_t>(file.file(), "/frames/is_keyframe").values;
+  std::vector<int64_t> rows;
   for (size_t row = 0; row < keyframes.size(); ++row) {
     if (keyframes[row] == 1) rows.push_back(static_cast<int64_t>(row));
   }
   return rows;
+}
+
+std::vector<int64_t> rows_with_targets(const std::string& frames_path) {
+  if (!FramesFile(frames_path).has("/occupancy/semantics")) return {};
+  return keyframe_rows(frames_path);
 }
 
 }  // namespace occ::train

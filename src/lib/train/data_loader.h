@@ -109,7 +109,11 @@ class BatchLoader {
 // Grid and class facts of a frames file, as the models need them.
 models::GridSpec grid_of_frames_file(const std::string& frames_path);
 
-// Rows of a frames file that carry occupancy targets (keyframes), in order.
+// Keyframe rows of a frames file (/frames/is_keyframe), in order: what
+// occ predict predicts.
+std::vector<int64_t> keyframe_rows(const std::string& frames_path);
+// Rows of a frames file that carry occupancy targets (keyframes), in order;
+// empty when the file has no occupancy.
 std::vector<int64_t> rows_with_targets(const std::string& frames_path);
 
 }  // namespace occ::train

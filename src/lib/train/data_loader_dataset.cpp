@@ -26,47 +26,23 @@ FramesDataset::FramesDataset(const std::string& frames_path, const ImageOptions&
     }
     has_camera_mask_ = file_.has("/occupancy/mask_camera");
   }
-  if (file_.has("/cameras/image")) {
+  embedded_images_ = file_.has("/cameras/image");
+  if (embedded_images_) {
     const h5::DatasetInfo info = h5::dataset_info(file_.file(), "/cameras/image");
     embedded_height_ = static_cast<int>(info.shape.at(2));
     embedded_width_ = static_cast<int>(info.shape.at(3));
-  } else {
-    // The same resolution as FramesFile::image: relative to the `dataroot`
-    // attribute, else to the frames file's folder.
-    image_paths_ = h5::read_strings(file_.file(), "/cameras/image_path");
-    if (h5::has_attribute(file_.file(), "/", "dataroot")) {
-      image_root_ = h5::read_string_attribute(file_.file(), "/", "dataroot");
-    } else {
-      const size_t slash = frames_path.find_last_of('/');
-      image_root_ = slash == std::string::npos ? "." : frames_path.substr(0, slash);
-    }
   }
 }
 
 cv::Mat FramesDataset::camera_image(int64_t row, int64_t camera, std::vector<uint8_t>& embedded_row) const {
-  if (image_paths_.empty()) {
+  if (embedded_images_) {
     // A header on the frame's buffer: no copy; resize/flip make new images.
     const size_t camera_bytes =
         static_cast<size_t>(embedded_height_) * static_cast<size_t>(embedded_width_) * 3;
     return cv::Mat(embedded_height_, embedded_width_, CV_8UC3,
                    embedded_row.data() + camera_bytes * static_cast<size_t>(camera));
   }
-  const std::string& relative = image_paths_.at(static_cast<size_t>(row * file_.camera_count() + camera));
-  const std::string full = !relative.empty() && relative[0] == '/' ? relative : image_root_ + "/" + relative;
-  auto fail = [&](const std::string& reason) {
-    return IoError(str("cannot read image ", quoted(full), ": ", reason, " (frame ", row, ", camera ",
-                       file_.camera_names().at(static_cast<size_t>(camera)), " of ", quoted(file_.path()),
-                       ")"));
-  };
-  // Checked first so a missing file is said plainly (and OpenCV does not
-  // print its own warning from a worker thread).
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(full, error)) throw fail("no such file");
-  const cv::Mat bgr = cv::imread(full, cv::IMREAD_COLOR);
-  if (bgr.empty()) throw fail("not an image OpenCV can decode");
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  return rgb;
+  return file_.read_image_file(file_.image_file(row, camera), row, camera);
 }
 
 Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
@@ -78,8 +54,7 @@ Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
   const auto intrinsics_row = h5::read_rows<double>(file_.file(), "/cameras/intrinsics", row, 1).values;
   const auto extrinsics_row = h5::read_rows<double>(file_.file(), "/cameras/ego_from_camera", row, 1).values;
   std::vector<uint8_t> embedded_row;
-  if (image_paths_.empty())
-    embedded_row = h5::read_rows<uint8_t>(file_.file(), "/cameras/image", row, 1).values;
+  if (embedded_images_) embedded_row = h5::read_rows<uint8_t>(file_.file(), "/cameras/image", row, 1).values;
   Sample sample;
   sample.row = row;
   sample.intrinsics = at::empty({cameras, 3, 3}, at::kFloat);

@@ -45,8 +45,7 @@ class FramesDataset {
   // Images by path: the whole path column, read once. FramesFile::image reads
   // the column on every call (~11 ms per image at 5000 frames x 6 cameras,
   // growing with the file), too slow for a training loop.
-  std::vector<std::string> image_paths_;
-  std::string image_root_;
+  bool embedded_images_ = false;                  // /cameras/image, else image files by path
   int embedded_height_ = 0, embedded_width_ = 0;  // of /cameras/image
   ImageOptions image_;
   bool with_targets_;

@@ -80,6 +80,7 @@ LoadedModel load_model_file(const std::string& path) {
   LoadedModel loaded;
   ModelFileContents& contents = loaded.contents;
   contents.model_kind = h5::read_string_attribute(file, "/", "model");
+  contents.uuid = h5::read_string_attribute(file, "/", "uuid");
   const std::string config_text = h5::read_string_attribute(file, "/", "config");
   contents.config = nlohmann::json::parse(config_text, nullptr, /*allow_exceptions=*/false);
   if (contents.config.is_discarded() || !contents.config.contains("model")) {

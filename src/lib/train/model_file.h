@@ -31,6 +31,7 @@ using TrainingLog = std::map<std::string, std::vector<double>>;
 
 struct ModelFileContents {
   std::string model_kind;
+  std::string uuid;  // of the file read (set by load_model_file)
   nlohmann::json config;
   int64_t step = 0;
   std::string frames_uuid;

@@ -14,22 +14,13 @@
 #include "h5/dataset.h"
 #include "h5/half.h"
 #include "models/occupancy_model.h"
-#include "nn/runtime.h"
 #include "train/data_loader.h"
+#include "train/device.h"
 #include "train/model_file.h"
 #include "train/train_settings.h"
 
 namespace occ::train {
 namespace {
-
-std::vector<int64_t> keyframe_rows(const FramesFile& frames) {
-  const auto keyframe = h5::read<uint8_t>(frames.file(), "/frames/is_keyframe").values;
-  std::vector<int64_t> rows;
-  for (size_t i = 0; i < keyframe.size(); ++i) {
-    if (keyframe[i] != 0) rows.push_back(static_cast<int64_t>(i));
-  }
-  return rows;
-}
 
 void require_same_grid(const models::GridSpec& model, const models::GridSpec& frames,
                        const std::string& model_path, const std::string& frames_path) {
@@ -51,15 +42,12 @@ void require_same_grid(const models::GridSpec& model, const models::GridSpec& fr
 
 PredictResult run_prediction(const PredictRequest& request) {
   if (request.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-  if (request.device != "cpu" && !nn::cuda_available()) {
-    throw UsageError(str("--device ", request.device, ": this LibTorch has no CUDA (or no GPU is visible)"));
-  }
-  const c10::Device device(request.device);
+  const c10::Device device = parse_device(request.device);
   LoadedModel loaded = load_model_file(request.model_path);
   const FramesFile frames(request.frames_path);
   const models::GridSpec grid = grid_of_frames_file(request.frames_path);
   require_same_grid(loaded.contents.grid, grid, request.model_path, request.frames_path);
-  const std::vector<int64_t> rows = keyframe_rows(frames);
+  const std::vector<int64_t> rows = keyframe_rows(request.frames_path);
   if (rows.empty()) throw FormatError(str(quoted(request.frames_path), " has no keyframes to predict"));
 
   const DataSettings data = parse_data_section(loaded.contents.config.at("data"));

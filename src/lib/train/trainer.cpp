@@ -23,9 +23,9 @@
 #include "datasets/frames_file.h"
 #include "models/occupancy_model.h"
 #include "models/registry.h"
-#include "nn/runtime.h"
 #include "train/adamw.h"
 #include "train/data_loader.h"
+#include "train/device.h"
 #include "train/distributed.h"
 #include "train/train_settings.h"
 #include "train/validation.h"
@@ -43,22 +43,6 @@ void set_cpu_generator_state(const at::Tensor& state) {
   auto generator = at::detail::getDefaultCPUGenerator();
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_state(state);
-}
-
-c10::Device parse_device(const std::string& text) {
-  if (text == "cpu") return c10::Device(c10::kCPU);
-  if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
-    if (!nn::cuda_available()) {
-      throw UsageError(
-          str("--device ", text, ": this LibTorch has no CUDA (or no GPU is visible); use --device cpu"));
-    }
-    try {
-      return c10::Device(text);
-    } catch (const std::exception&) {
-      throw UsageError(str("--device ", quoted(text), ": expected cpu, cuda or cuda:N"));
-    }
-  }
-  throw UsageError(str("--device ", quoted(text), ": expected cpu, cuda or cuda:N"));
 }
 
 // Every trainable parameter of every group, named by its module path.
@@ -278,10 +262,14 @@ void Trainer::train_step() {
   // the same numbers, so all of them take the same decisions below.
   std::vector<at::Tensor> reduced{at::tensor(values, at::kDouble)};
   std::vector<at::Tensor> gradients;
-  for (const auto& named : optimizer_->parameters()) {
-    at::Tensor parameter = named.parameter;
-    if (!parameter.grad().defined()) parameter.mutable_grad() = at::zeros_like(parameter);
-    gradients.push_back(parameter.grad());
+  if (group_) {
+    for (const auto& named : optimizer_->parameters()) {
+      at::Tensor parameter = named.parameter;
+      // Every rank must reduce the same tensors; alone, a parameter without
+      // a gradient is simply left out of the update.
+      if (!parameter.grad().defined()) parameter.mutable_grad() = at::zeros_like(parameter);
+      gradients.push_back(parameter.grad());
+    }
   }
   average(reduced);
   average(gradients);
