@@ -8,11 +8,7 @@
 
 #include "commands.h"
 #include "core/error.h"
-#include "core/provenance.h"
-#include "core/signals.h"
-#include "core/spawn.h"
 #include "core/strings.h"
-#include "models/registry.h"
 #include "train/data_loader.h"
 #include "train/distributed.h"
 #include "train/log_sinks.h"
@@ -27,32 +23,6 @@ struct TrainCli {
   bool print_config = false;
   int nproc = 1;
 };
-
-// --nproc N: the same command line once per rank, without --nproc, with the
-// torchrun-style environment for a rendezvous on this machine.
-int run_ranks(int nproc) {
-  const std::vector<std::string>& argv = command_arguments();
-  std::vector<std::string> arguments;
-  for (size_t i = 1; i < argv.size(); ++i) {
-    if (argv[i] == "--nproc") {
-      ++i;  // and its value
-      continue;
-    }
-    if (argv[i].rfind("--nproc=", 0) == 0) continue;
-    arguments.push_back(argv[i]);
-  }
-  const std::string port = std::to_string(free_local_port());
-  std::vector<ChildProcess> children;
-  for (int rank = 0; rank < nproc; ++rank) {
-    children.push_back({arguments,
-                        {{"RANK", std::to_string(rank)},
-                         {"LOCAL_RANK", std::to_string(rank)},
-                         {"WORLD_SIZE", std::to_string(nproc)},
-                         {"MASTER_ADDR", "127.0.0.1"},
-                         {"MASTER_PORT", port}}});
-  }
-  return run_self_copies(children);
-}
 
 nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
   return {{"frames", request.frames_path},
@@ -75,7 +45,7 @@ void run_train(TrainCli& cli) {
   if (cli.nproc > 1) {
     if (std::getenv("WORLD_SIZE") != nullptr)
       throw UsageError("--nproc cannot be used under WORLD_SIZE (torchrun, Slurm)");
-    const int status = run_ranks(cli.nproc);
+    const int status = train::launch_local_ranks(cli.nproc);
     if (status == 130) throw InterruptedError("interrupted; rank 0 wrote a checkpoint");
     if (status != 0) throw Error(str("a training process failed (exit status ", status, ")"));
     return;

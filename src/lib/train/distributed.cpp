@@ -9,6 +9,8 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/provenance.h"
+#include "core/spawn.h"
 #include "core/strings.h"
 
 namespace occ::train {
@@ -59,6 +61,30 @@ DistributedEnvironment distributed_environment_from_env() {
     throw UsageError(str("MASTER_PORT=", environment.master_port, " is not a port"));
   }
   return environment;
+}
+
+int launch_local_ranks(int nproc) {
+  const std::vector<std::string>& argv = command_arguments();
+  std::vector<std::string> arguments;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i] == "--nproc") {
+      ++i;  // and its value
+      continue;
+    }
+    if (argv[i].rfind("--nproc=", 0) == 0) continue;
+    arguments.push_back(argv[i]);
+  }
+  const std::string port = std::to_string(free_local_port());
+  std::vector<ChildProcess> children;
+  for (int rank = 0; rank < nproc; ++rank) {
+    children.push_back({arguments,
+                        {{"RANK", std::to_string(rank)},
+                         {"LOCAL_RANK", std::to_string(rank)},
+                         {"WORLD_SIZE", std::to_string(nproc)},
+                         {"MASTER_ADDR", "127.0.0.1"},
+                         {"MASTER_PORT", port}}});
+  }
+  return run_self_copies(children);
 }
 
 struct ProcessGroup::State {

@@ -27,6 +27,12 @@ struct DistributedEnvironment {
 // UsageError naming the variable for malformed or inconsistent values.
 DistributedEnvironment distributed_environment_from_env();
 
+// `occ train --nproc N`: runs this process's command line again once per
+// rank, without --nproc, with RANK/WORLD_SIZE/LOCAL_RANK and a free loopback
+// MASTER_PORT set, and waits for all (core/spawn.h). Returns the first
+// failing rank's exit status, 0 when all succeeded.
+int launch_local_ranks(int nproc);
+
 class ProcessGroup {
  public:
   // Connects to the other processes (rank 0 hosts the rendezvous store);
