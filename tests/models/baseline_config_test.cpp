@@ -129,9 +129,10 @@ TEST(BaselineConfig, BadKeysAreNamed) {
 TEST(ModelRegistry, FindsTheBaselineAndListsKnownKinds) {
   const ModelKind& baseline = find_model_kind("baseline");
   EXPECT_EQ(baseline.sizes, (std::vector<std::string>{"small", "base", "tiny", "demo"}));
-  EXPECT_FALSE(baseline.inputs.masks);
-  EXPECT_FALSE(baseline.inputs.flow);
-  EXPECT_EQ(baseline.inputs.history_frames, 0);
+  const ModelInputs inputs = baseline.inputs(baseline.default_config("small", GridSpec{}));
+  EXPECT_FALSE(inputs.masks);
+  EXPECT_FALSE(inputs.flow);
+  EXPECT_EQ(inputs.history_frames, 0);
   EXPECT_EQ(baseline.default_config("base", GridSpec{})["query_shape"], json({100, 100, 16}));
   try {
     find_model_kind("panoocc");

@@ -18,6 +18,12 @@ Batch Batch::to(const at::Device& device) const {
   out.ego_from_camera = moved(ego_from_camera, device);
   out.semantics = moved(semantics, device);
   out.mask_camera = moved(mask_camera, device);
+  out.masks = moved(masks, device);
+  out.history_images = moved(history_images, device);
+  out.history_intrinsics = moved(history_intrinsics, device);
+  out.history_ego_from_camera = moved(history_ego_from_camera, device);
+  out.history_from_current = moved(history_from_current, device);
+  out.history_valid = moved(history_valid, device);
   out.frames = frames;
   return out;
 }

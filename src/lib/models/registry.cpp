@@ -12,7 +12,7 @@ const std::vector<ModelKind>& model_kinds() {
   static const std::vector<ModelKind> kinds = {
       {"baseline",
        "PanoOcc-style voxel queries: ResNet+FPN, spatial cross-attention, 3D deconvolution decoder",
-       ModelInputs{}, baseline_sizes(), baseline_default_config,
+       [](const nlohmann::json&) { return ModelInputs{}; }, baseline_sizes(), baseline_default_config,
        [](const nlohmann::json& config, const GridSpec& grid) -> std::shared_ptr<OccupancyModel> {
          return std::make_shared<BaselineModel>(BaselineConfig::from_json(config), grid);
        }},

@@ -20,13 +20,16 @@ class OccupancyModel;
 struct ModelInputs {
   bool masks = false;      // superpixel masks (occ cluster-masks), e.g. ProtoOcc
   bool flow = false;       // flow labels (occ flow-labels), e.g. Let Occ Flow
-  int history_frames = 0;  // previous keyframes fed with each frame
+  int history_frames = 0;  // previous keyframes fed with each frame (Batch::history_*)
+  int history_stride = 1;  // keyframes between two of them
 };
 
 struct ModelKind {
   std::string name;
   std::string summary;
-  ModelInputs inputs;
+  // What a complete configuration makes the model read (e.g. history frames
+  // only when temporal fusion is switched on).
+  std::function<ModelInputs(const nlohmann::json& config)> inputs;
   // Size presets, the first being the default (e.g. base, small, tiny, demo).
   std::vector<std::string> sizes;
   // The complete "model" configuration section of a size preset for a grid:
