@@ -17,6 +17,9 @@ namespace occ::models {
 struct ModelOutput {
   at::Tensor logits;           // [B, C, X, Y, Z] class scores on the output grid
   at::Tensor occupancy_logit;  // [B, X, Y, Z] or undefined (no occupancy head)
+  // Model-specific tensors that forward hands to losses() or to occ predict,
+  // by name (e.g. ProtoOcc's augmented views and prototype assignments).
+  std::map<std::string, at::Tensor> extras;
 };
 
 // Named loss terms, already weighted; the trainer sums them and logs each.

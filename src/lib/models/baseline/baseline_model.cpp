@@ -96,26 +96,39 @@ ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace*
   if (clock_ != nullptr) clock_->start();
   const std::vector<at::Tensor> levels = image_features(batch.images);
   mark_stage(clock_, "backbone");
-  const at::Tensor volume = encoder->forward(levels, batch.intrinsics, batch.ego_from_camera,
-                                             batch.images.size(3), batch.images.size(4), trace);
+  const at::Tensor volume = encode(batch, levels, trace, nullptr);
   mark_stage(clock_, "view_transformation");
   VoxelDecoderOutput decoded = decoder->forward(volume);
   mark_stage(clock_, "decoder");
-  return {decoded.logits, decoded.occupancy_logit};
+  ModelOutput output;
+  output.logits = decoded.logits;
+  output.occupancy_logit = decoded.occupancy_logit;
+  return output;
+}
+
+at::Tensor BaselineModel::encode(const Batch& batch, const std::vector<at::Tensor>& levels,
+                                 VoxelEncoderTrace* trace, const EncoderQueryHook& hook) {
+  return encoder->forward(levels, batch.intrinsics, batch.ego_from_camera, batch.images.size(3),
+                          batch.images.size(4), trace, hook);
 }
 
 LossTerms BaselineModel::losses(const ModelOutput& output, const Batch& batch) {
+  return semantic_losses(output.logits, output.occupancy_logit, batch);
+}
+
+LossTerms BaselineModel::semantic_losses(const at::Tensor& logits, const at::Tensor& occupancy_logit,
+                                         const Batch& batch) {
   if (!batch.semantics.defined()) throw UsageError("baseline model: the batch has no target semantics");
   LossTerms terms;
   const at::Tensor lovasz_mask = config_.loss_lovasz_mask_camera ? batch.mask_camera : at::Tensor();
-  terms.emplace_back("ce", config_.loss_ce_weight * losses::masked_cross_entropy(
-                                                        output.logits, batch.semantics, batch.mask_camera));
-  terms.emplace_back(
-      "lovasz", config_.loss_lovasz_weight * losses::lovasz_softmax(output.logits.softmax(1), batch.semantics,
-                                                                    grid_.free_class, lovasz_mask));
-  if (output.occupancy_logit.defined())
+  terms.emplace_back("ce", config_.loss_ce_weight *
+                               losses::masked_cross_entropy(logits, batch.semantics, batch.mask_camera));
+  terms.emplace_back("lovasz", config_.loss_lovasz_weight * losses::lovasz_softmax(logits.softmax(1),
+                                                                                   batch.semantics,
+                                                                                   grid_.free_class, lovasz_mask));
+  if (occupancy_logit.defined())
     terms.emplace_back("focal", config_.loss_focal_weight *
-                                    losses::focal_occupancy_loss(output.occupancy_logit, batch.semantics,
+                                    losses::focal_occupancy_loss(occupancy_logit, batch.semantics,
                                                                  grid_.free_class, batch.mask_camera));
   return terms;
 }

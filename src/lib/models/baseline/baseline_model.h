@@ -34,8 +34,16 @@ class BaselineModel : public OccupancyModel {
   ModelOutput forward(const Batch& batch) override;
   // The same, also returning what the encoder's cross-attention did.
   ModelOutput forward_traced(const Batch& batch, VoxelEncoderTrace* trace);
+  // The view transformation: image features (image_features(batch.images))
+  // -> the encoded query volume [B, embed_dims, Xq, Yq, Zq], with the
+  // encoder's trace and query hook (ProtoOcc's prototype mapping).
+  at::Tensor encode(const Batch& batch, const std::vector<at::Tensor>& levels, VoxelEncoderTrace* trace,
+                    const EncoderQueryHook& hook);
   // "ce", "lovasz" and, with the occupancy head, "focal", each already weighted.
   LossTerms losses(const ModelOutput& output, const Batch& batch) override;
+  // The supervised terms of one decoded output, weighted: cross-entropy,
+  // Lovasz and (with an occupancy head) focal; what losses() returns.
+  LossTerms semantic_losses(const at::Tensor& logits, const at::Tensor& occupancy_logit, const Batch& batch);
   // "backbone" (backbone_lr_multiplier) and "rest"; frozen parameters left out.
   std::vector<ParameterGroup> parameter_groups() override;
   at::Tensor predict_semantics(const ModelOutput& output) const override;

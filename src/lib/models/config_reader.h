@@ -1,0 +1,23 @@
+#pragma once
+// Typed, range-checked reads of a model's flat JSON configuration section;
+// every error is a UsageError naming the key as the user writes it
+// ("model.<key>", the --set spelling).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace occ::models::config {
+
+std::string key_name(const std::string& key);  // 'model.<key>'
+const nlohmann::json& require(const nlohmann::json& config, const std::string& key);
+int64_t read_integer(const nlohmann::json& config, const std::string& key, int64_t min_value);
+double read_number(const nlohmann::json& config, const std::string& key, double min_value, double max_value);
+bool read_bool(const nlohmann::json& config, const std::string& key);
+std::string read_string(const nlohmann::json& config, const std::string& key);
+std::vector<int64_t> read_integers(const nlohmann::json& config, const std::string& key, int64_t min_value);
+// Throws naming the first key of `config` that `known` lacks.
+void reject_unknown_keys(const nlohmann::json& config, const nlohmann::json& known);
+
+}  // namespace occ::models::config
