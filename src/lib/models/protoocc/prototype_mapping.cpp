@@ -1,0 +1,77 @@
+#include "models/protoocc/prototype_mapping.h"
+
+#include <string>
+
+#include "core/error.h"
+
+namespace occ::models {
+namespace {
+
+constexpr double kNormEps = 1e-12;
+// Lower bound of the sums Eq. 1 divides by, for rows without any weight.
+constexpr double kMinMass = 1e-6;
+
+at::Tensor unit_rows(const at::Tensor& x) {
+  return x / x.norm(2, {-1}, /*keepdim=*/true).clamp_min(kNormEps);
+}
+
+std::string shape_text(const at::Tensor& tensor) {
+  if (!tensor.defined()) return "undefined";
+  std::string text = "[";
+  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
+  return text + "]";
+}
+
+}  // namespace
+
+void PrototypeMappingOptions::validate() const {
+  if (embed_dims < 1)
+    throw UsageError("prototype mapping: embed_dims must be >= 1, got " + std::to_string(embed_dims));
+  if (hidden_dims < 1)
+    throw UsageError("prototype mapping: hidden_dims must be >= 1, got " + std::to_string(hidden_dims));
+}
+
+PrototypeMappingImpl::PrototypeMappingImpl(const PrototypeMappingOptions& options) : options_(options) {
+  options_.validate();
+  const int64_t d = options_.embed_dims, hidden = options_.hidden_dims;
+  projection_in = register_module("projection_in", torch::nn::Linear(d, hidden));
+  projection_out = register_module("projection_out", torch::nn::Linear(hidden, d));
+  alpha = register_parameter("alpha", at::ones({1}));
+  beta = register_parameter("beta", at::zeros({1}));
+  dispatch_in = register_module("dispatch_in", torch::nn::Linear(d, hidden));
+  dispatch_out = register_module("dispatch_out", torch::nn::Linear(hidden, d));
+}
+
+PrototypeMappingOutput PrototypeMappingImpl::forward(const at::Tensor& prototypes, const at::Tensor& queries,
+                                                     const at::Tensor& valid) {
+  const int64_t d = options_.embed_dims;
+  if (prototypes.dim() != 3 || queries.dim() != 3 || prototypes.size(2) != d || queries.size(2) != d ||
+      prototypes.size(0) != queries.size(0) || valid.dim() != 2 || valid.size(0) != queries.size(0) ||
+      valid.size(1) != queries.size(1) || valid.scalar_type() != at::kBool)
+    throw UsageError("prototype mapping: expected prototypes [BN, M, " + std::to_string(d) +
+                     "], queries [BN, L, " + std::to_string(d) + "] and bool valid [BN, L], got " +
+                     shape_text(prototypes) + ", " + shape_text(queries) + " and " + shape_text(valid));
+  const at::Tensor projected = projection_out->forward(at::relu(projection_in->forward(prototypes)));
+  const at::Tensor cosine = at::bmm(unit_rows(projected), unit_rows(queries).transpose(1, 2));
+  const at::Tensor keep = valid.unsqueeze(1).to(cosine.scalar_type());
+  const at::Tensor affinity = at::sigmoid(beta + alpha * cosine) * keep;  // [BN, M, L]
+
+  // Eq. 1a.
+  at::Tensor norm = affinity.sum(2, /*keepdim=*/true);
+  norm = options_.count_prototype_in_aggregate ? norm + 1.0 : norm.clamp_min(kMinMass);
+  const at::Tensor voxel_prototypes = (projected + at::bmm(affinity, queries)) / norm;
+
+  // Eq. 1b.
+  at::Tensor dispatched = at::bmm(affinity.transpose(1, 2), voxel_prototypes);  // [BN, L, d]
+  if (options_.normalise_dispatch)
+    dispatched = dispatched / affinity.sum(1).unsqueeze(-1).clamp_min(kMinMass);
+  const at::Tensor updated = queries + dispatch_out->forward(at::relu(dispatch_in->forward(dispatched)));
+
+  PrototypeMappingOutput output;
+  output.queries = at::where(valid.unsqueeze(-1), updated, queries);
+  output.affinity = affinity;
+  output.voxel_prototypes = voxel_prototypes;
+  return output;
+}
+
+}  // namespace occ::models

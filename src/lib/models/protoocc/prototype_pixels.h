@@ -1,0 +1,75 @@
+#pragma once
+// ProtoOcc Sec. 3.2.2: prototype-aware pixel features X (Eq. 2). Every hit
+// voxel query spreads over the h' x w' prototype grid of its camera where its
+// cross-attention looked (G, one row per query), carries a distribution over
+// the camera's prototypes (H(A)) and so paints
+//   X = G^T . (H(A)^T . P_vox)    [h'w' x d] per camera image,
+// each cell a mixture of the voxel prototypes weighted by how much attention
+// the queries leaning towards them paid to that cell. The per-query vectors
+// H(A)^T . P_vox are formed first and G is a sparse matrix, so no dense
+// [L, h'w'] map is ever built.
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+
+#include "models/protoocc/prototype_mapping.h"
+#include "models/spatial_cross_attention.h"
+
+namespace occ::models {
+
+struct PrototypePixelsOptions {
+  int64_t num_prototypes_hint = 0;  // unused: H does not depend on M
+  // H(A) = softmax over the prototypes of (scale * sigma(A)), scale learnable.
+  // CHOSEN: the paper says only "H is a linear map" and calls the result each
+  // cell's probability of each prototype; a Linear over M cannot serve images
+  // of different sizes (M varies), so H is the shape-free per-element linear
+  // map a -> scale * a (a bias would cancel in the softmax) followed by a
+  // softmax over M, making each query's column a probability over
+  // prototypes. 10 = 1 / 0.1, the temperature used everywhere else: with
+  // sigma(A) in (0.27, 0.73) at initialisation the softmax is neither uniform
+  // nor one-hot.
+  double affinity_scale = 10.0;
+  // Bound on the dense scratch block used to merge each query's samples
+  // into grid cells (elements; 2^22 floats = 16 MiB).
+  int64_t splat_block_elements = int64_t{1} << 22;
+
+  void validate() const;
+};
+
+// G of Eq. 2 for one cross-attention call: every hit query's sampling
+// locations (all heads, levels and points, each level normalised to the same
+// image) splatted bilinearly with its attention weights onto a
+// grid_height x grid_width grid spanning the image (cell centres at
+// ((j + 0.5) / grid_width, (i + 0.5) / grid_height); weights falling outside
+// are dropped), then each row normalised to sum 1 (CHOSEN, protoocc.md).
+// Padding rows (hits.valid false) are empty. Returns a coalesced sparse COO
+// tensor [BN * L, grid_height * grid_width], row b * L + l, column
+// i * grid_width + j. No gradient (CHOSEN: the map only routes the prototype
+// features; the contrastive loss does not move the attention).
+at::Tensor splat_attention_map(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
+                               int64_t grid_height, int64_t grid_width,
+                               int64_t block_elements = int64_t{1} << 22);
+
+class PrototypePixelsImpl : public torch::nn::Module {  // holds H (the linear map of the affinity)
+ public:
+  explicit PrototypePixelsImpl(const PrototypePixelsOptions& options = {});
+  // G: each hit query's cross-attention sampling locations and weights (trace
+  // of one layer) splatted bilinearly onto the grid_height x grid_width grid
+  // (CHOSEN: rows normalised to sum 1), combined with H(affinity) and P_vox
+  // as Eq. 2. Returns X [BN, d, grid_height, grid_width]; cells no query
+  // looked at are 0.
+  at::Tensor forward(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
+                     const PrototypeMappingOutput& mapping, int64_t grid_height, int64_t grid_width);
+
+  const PrototypePixelsOptions& options() const { return options_; }
+
+  at::Tensor affinity_scale;  // [1], H's scale
+
+ private:
+  PrototypePixelsOptions options_;
+};
+TORCH_MODULE(PrototypePixels);
+
+}  // namespace occ::models

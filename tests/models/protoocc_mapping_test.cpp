@@ -1,0 +1,182 @@
+// ProtoOcc prototype mapping (Eq. 1a Aggregate, Eq. 1b Dispatch) against a
+// direct computation with explicit loops, and the handling of padding.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/error.h"
+#include "models/protoocc/prototype_mapping.h"
+
+namespace occ::models {
+namespace {
+
+constexpr int64_t kImages = 2, kPrototypes = 3, kQueries = 4, kDims = 5, kHidden = 6;
+
+// Row 0: four hit queries; row 1: two, then padding.
+at::Tensor two_rows_valid() {
+  return at::tensor({1, 1, 1, 1, 1, 1, 0, 0}, at::kByte).view({kImages, kQueries}).to(at::kBool);
+}
+
+double cosine(const at::Tensor& a, const at::Tensor& b) {
+  double dot = 0, na = 0, nb = 0;
+  for (int64_t i = 0; i < a.size(0); ++i) {
+    const double x = a[i].item<double>(), y = b[i].item<double>();
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return dot / std::sqrt(na) / std::sqrt(nb);
+}
+
+// Eq. 1 written out element by element; the two MLPs are the module's own
+// layers (they are plain Linear-ReLU-Linear and not what is under test).
+PrototypeMappingOutput mapping_by_loops(PrototypeMapping& module, const at::Tensor& prototypes,
+                                        const at::Tensor& queries, const at::Tensor& valid) {
+  const auto& options = module->options();
+  const double alpha = module->alpha.item<double>(), beta = module->beta.item<double>();
+  const at::Tensor projected =
+      module->projection_out->forward(at::relu(module->projection_in->forward(prototypes))).detach();
+  PrototypeMappingOutput out;
+  out.affinity = at::zeros({kImages, kPrototypes, kQueries}, at::kDouble);
+  out.voxel_prototypes = at::zeros({kImages, kPrototypes, kDims}, at::kDouble);
+  at::Tensor dispatched = at::zeros({kImages, kQueries, kDims}, at::kDouble);
+  for (int64_t b = 0; b < kImages; ++b) {
+    for (int64_t m = 0; m < kPrototypes; ++m) {
+      double mass = 0;
+      std::vector<double> sum(kDims, 0.0);
+      for (int64_t l = 0; l < kQueries; ++l) {
+        if (!valid[b][l].item<bool>()) continue;
+        const double c = cosine(projected[b][m], queries[b][l]);
+        const double s = 1.0 / (1.0 + std::exp(-(beta + alpha * c)));
+        out.affinity[b][m][l] = s;
+        mass += s;
+        for (int64_t k = 0; k < kDims; ++k) sum[k] += s * queries[b][l][k].item<double>();
+      }
+      const double r = options.count_prototype_in_aggregate ? 1.0 + mass : mass;
+      for (int64_t k = 0; k < kDims; ++k)
+        out.voxel_prototypes[b][m][k] = (projected[b][m][k].item<double>() + sum[k]) / r;
+    }
+    for (int64_t l = 0; l < kQueries; ++l) {
+      double mass = 0;
+      for (int64_t m = 0; m < kPrototypes; ++m) {
+        const double s = out.affinity[b][m][l].item<double>();
+        mass += s;
+        for (int64_t k = 0; k < kDims; ++k)
+          dispatched[b][l][k] += s * out.voxel_prototypes[b][m][k].item<double>();
+      }
+      if (options.normalise_dispatch && mass > 0) dispatched[b][l] /= mass;
+    }
+  }
+  const at::Tensor updated =
+      queries + module->dispatch_out->forward(at::relu(module->dispatch_in->forward(dispatched)));
+  out.queries = queries.clone();
+  for (int64_t b = 0; b < kImages; ++b)
+    for (int64_t l = 0; l < kQueries; ++l)
+      if (valid[b][l].item<bool>()) out.queries[b][l] = updated[b][l].detach();
+  return out;
+}
+
+class PrototypeMappingEquation : public ::testing::TestWithParam<std::pair<bool, bool>> {};
+
+TEST_P(PrototypeMappingEquation, MatchesADirectComputation) {
+  at::manual_seed(11);
+  PrototypeMappingOptions options;
+  options.embed_dims = kDims;
+  options.hidden_dims = kHidden;
+  options.count_prototype_in_aggregate = GetParam().first;
+  options.normalise_dispatch = GetParam().second;
+  PrototypeMapping module(options);
+  module->to(at::kDouble);
+  {
+    at::NoGradGuard no_grad;
+    module->alpha.fill_(1.7);
+    module->beta.fill_(-0.4);
+  }
+  const at::Tensor prototypes = at::randn({kImages, kPrototypes, kDims}, at::kDouble);
+  const at::Tensor queries = at::randn({kImages, kQueries, kDims}, at::kDouble);
+  const at::Tensor valid = two_rows_valid();
+  const PrototypeMappingOutput got = module->forward(prototypes, queries, valid);
+  at::NoGradGuard no_grad;
+  const PrototypeMappingOutput want = mapping_by_loops(module, prototypes, queries, valid);
+  EXPECT_TRUE(at::allclose(got.affinity, want.affinity, 1e-10, 1e-12));
+  EXPECT_TRUE(at::allclose(got.voxel_prototypes, want.voxel_prototypes, 1e-10, 1e-12));
+  EXPECT_TRUE(at::allclose(got.queries, want.queries, 1e-10, 1e-12));
+  // Affinity strictly inside (0, 1) where valid.
+  const at::Tensor hit_affinity = got.affinity[0];
+  EXPECT_GT(hit_affinity.min().item<double>(), 0.0);
+  EXPECT_LT(hit_affinity.max().item<double>(), 1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(PrototypeMappingNormalisers, PrototypeMappingEquation,
+                         ::testing::Values(std::make_pair(true, true), std::make_pair(false, false),
+                                           std::make_pair(true, false)));
+
+TEST(PrototypeMapping, PaddingColumnsHaveZeroAffinityAndChangeNothing) {
+  at::manual_seed(12);
+  PrototypeMappingOptions options;
+  options.embed_dims = kDims;
+  options.hidden_dims = kHidden;
+  PrototypeMapping module(options);
+  const at::Tensor prototypes = at::randn({1, kPrototypes, kDims});
+  const at::Tensor queries = at::randn({1, 2, kDims});
+  const at::Tensor valid = at::ones({1, 2}, at::kBool);
+  // The same two queries followed by three padding rows holding garbage.
+  const at::Tensor padded_queries = at::cat({queries, 100 * at::randn({1, 3, kDims})}, 1);
+  const at::Tensor padded_valid = at::cat({valid, at::zeros({1, 3}, at::kBool)}, 1);
+  const PrototypeMappingOutput plain = module->forward(prototypes, queries, valid);
+  const PrototypeMappingOutput padded = module->forward(prototypes, padded_queries, padded_valid);
+  EXPECT_TRUE(at::equal(padded.affinity.slice(2, 2, 5), at::zeros({1, kPrototypes, 3})));
+  EXPECT_TRUE(at::allclose(padded.affinity.slice(2, 0, 2), plain.affinity));
+  EXPECT_TRUE(at::allclose(padded.voxel_prototypes, plain.voxel_prototypes));
+  EXPECT_TRUE(at::allclose(padded.queries.slice(1, 0, 2), plain.queries));
+  EXPECT_TRUE(at::equal(padded.queries.slice(1, 2, 5), padded_queries.slice(1, 2, 5)));
+}
+
+TEST(PrototypeMapping, ACameraWithoutHitsKeepsItsPrototypes) {
+  PrototypeMappingOptions options;
+  options.embed_dims = kDims;
+  options.hidden_dims = kHidden;
+  PrototypeMapping module(options);
+  const at::Tensor prototypes = at::randn({1, kPrototypes, kDims});
+  const PrototypeMappingOutput out =
+      module->forward(prototypes, at::zeros({1, 1, kDims}), at::zeros({1, 1}, at::kBool));
+  const at::Tensor projected =
+      module->projection_out->forward(at::relu(module->projection_in->forward(prototypes)));
+  EXPECT_TRUE(at::allclose(out.voxel_prototypes, projected));  // R = 1 + 0
+  EXPECT_TRUE(at::isfinite(out.queries).all().item<bool>());
+}
+
+TEST(PrototypeMapping, GradientsReachEveryParameterAndTheInputs) {
+  at::manual_seed(13);
+  PrototypeMappingOptions options;
+  options.embed_dims = kDims;
+  options.hidden_dims = kHidden;
+  PrototypeMapping module(options);
+  const at::Tensor prototypes = at::randn({kImages, kPrototypes, kDims}).requires_grad_(true);
+  const at::Tensor queries = at::randn({kImages, kQueries, kDims}).requires_grad_(true);
+  const PrototypeMappingOutput out = module->forward(prototypes, queries, two_rows_valid());
+  (out.queries.pow(2).sum() + out.voxel_prototypes.sum()).backward();
+  for (const auto& parameter : module->named_parameters()) {
+    ASSERT_TRUE(parameter.value().grad().defined()) << parameter.key();
+    EXPECT_GT(parameter.value().grad().abs().sum().item<float>(), 0) << parameter.key();
+  }
+  EXPECT_GT(prototypes.grad().abs().sum().item<float>(), 0);
+  EXPECT_GT(queries.grad().abs().sum().item<float>(), 0);
+}
+
+TEST(PrototypeMapping, RejectsMismatchedShapes) {
+  PrototypeMappingOptions options;
+  options.embed_dims = kDims;
+  PrototypeMapping module(options);
+  EXPECT_THROW(
+      module->forward(at::zeros({1, 3, kDims}), at::zeros({2, 4, kDims}), at::ones({2, 4}, at::kBool)),
+      UsageError);
+  EXPECT_THROW(module->forward(at::zeros({1, 3, kDims}), at::zeros({1, 4, kDims}), at::ones({1, 4})),
+               UsageError);
+  options.hidden_dims = 0;
+  EXPECT_THROW(PrototypeMapping{options}, UsageError);
+}
+
+}  // namespace
+}  // namespace occ::models

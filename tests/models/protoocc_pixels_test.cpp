@@ -1,0 +1,192 @@
+// ProtoOcc prototype-aware pixel features (Eq. 2): the bilinear splat of the
+// cross-attention samples onto the prototype grid, X against a dense
+// computation, and the gradients.
+#include <gtest/gtest.h>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/error.h"
+#include "models/protoocc/prototype_pixels.h"
+
+namespace occ::models {
+namespace {
+
+// Hits of `images` x `length` padded rows with the first `valid_per_row[i]`
+// rows valid (only `valid` is read by the splat).
+CameraHits hits_with(const std::vector<int64_t>& valid_per_row, int64_t length) {
+  CameraHits hits;
+  hits.batch = 1;
+  hits.cameras = static_cast<int64_t>(valid_per_row.size());
+  hits.valid = at::zeros({hits.cameras, length}, at::kBool);
+  for (int64_t i = 0; i < hits.cameras; ++i)
+    hits.valid[i].slice(0, 0, valid_per_row[static_cast<size_t>(i)]).fill_(true);
+  return hits;
+}
+
+SpatialCrossAttentionTrace one_sample(double x, double y, double weight) {
+  SpatialCrossAttentionTrace trace;
+  trace.sampling_locations =
+      at::tensor({static_cast<float>(x), static_cast<float>(y)}).view({1, 1, 1, 1, 1, 2});
+  trace.attention_weights = at::full({1, 1, 1, 1, 1}, weight);
+  return trace;
+}
+
+TEST(SplatAttentionMap, OneSamplePutsBilinearWeightsOnTheFourCellsAroundIt) {
+  // 4x5 grid: u = x * 5 - 0.5 = 1.3 (columns 1, 2 with 0.7, 0.3),
+  // v = y * 4 - 0.5 = 2.25 (rows 2, 3 with 0.75, 0.25).
+  const at::Tensor map = splat_attention_map(one_sample(1.8 / 5, 2.75 / 4, 0.4), hits_with({1}, 1), 4, 5)
+                             .to_dense()
+                             .view({4, 5});
+  at::Tensor expected = at::zeros({4, 5});
+  expected[2][1] = 0.7 * 0.75;
+  expected[2][2] = 0.3 * 0.75;
+  expected[3][1] = 0.7 * 0.25;
+  expected[3][2] = 0.3 * 0.25;
+  EXPECT_TRUE(at::allclose(map, expected, 1e-5, 1e-6)) << map;
+}
+
+TEST(SplatAttentionMap, RowsSumToOneAndWeightOutsideTheGridIsDropped) {
+  // Query 0: a sample at the centre of cell (0, 0) with weight 0.25 and one
+  // half way between cells (1, 1) and (1, 2) with weight 0.75. Query 1: a
+  // sample at the top-left corner of the image: only cell (0, 0) is inside.
+  // Query 2 is padding.
+  SpatialCrossAttentionTrace trace;
+  trace.sampling_locations =
+      at::tensor({0.5f / 3, 0.5f / 2, 2.0f / 3, 1.5f / 2, 0.0f, 0.0f, 0.0f, 0.0f, 0.3f, 0.3f, 0.6f, 0.6f})
+          .view({1, 3, 1, 1, 2, 2});
+  trace.attention_weights = at::tensor({0.25f, 0.75f, 0.5f, 0.5f, 0.5f, 0.5f}).view({1, 3, 1, 1, 2});
+  const at::Tensor map = splat_attention_map(trace, hits_with({2}, 3), 2, 3).to_dense();
+  at::Tensor expected = at::zeros({3, 6});
+  expected[0][0] = 0.25;
+  expected[0][4] = 0.375;
+  expected[0][5] = 0.375;
+  expected[1][0] = 1.0;
+  EXPECT_TRUE(at::allclose(map, expected, 1e-5, 1e-6)) << map;
+}
+
+TEST(SplatAttentionMap, SmallBlocksGiveTheSameMap) {
+  at::manual_seed(21);
+  SpatialCrossAttentionTrace trace;
+  trace.sampling_locations = at::rand({2, 7, 2, 3, 4, 2}) * 1.2 - 0.1;
+  trace.attention_weights = at::softmax(at::randn({2, 7, 2, 12}), -1).view({2, 7, 2, 3, 4});
+  const CameraHits hits = hits_with({7, 4}, 7);
+  const at::Tensor whole = splat_attention_map(trace, hits, 3, 4).to_dense();
+  const at::Tensor blocked = splat_attention_map(trace, hits, 3, 4, /*block_elements=*/25).to_dense();
+  EXPECT_TRUE(at::allclose(whole, blocked));
+  EXPECT_TRUE(at::allclose(whole.sum(1).slice(0, 0, 11), at::ones({11})));
+  EXPECT_TRUE(at::equal(whole.slice(0, 11, 14), at::zeros({3, 12})));
+}
+
+struct PixelsCase {
+  SpatialCrossAttentionTrace trace;
+  CameraHits hits;
+  PrototypeMappingOutput mapping;
+};
+PixelsCase random_case(int64_t images, int64_t length, int64_t prototypes, int64_t dims) {
+  PixelsCase c;
+  c.trace.sampling_locations = at::rand({images, length, 2, 2, 3, 2});
+  c.trace.attention_weights =
+      at::softmax(at::randn({images, length, 2, 6}), -1).view({images, length, 2, 2, 3});
+  std::vector<int64_t> valid(static_cast<size_t>(images), length);
+  valid.back() = length / 2;
+  c.hits = hits_with(valid, length);
+  c.mapping.affinity = at::rand({images, prototypes, length}) * c.hits.valid.unsqueeze(1);
+  c.mapping.voxel_prototypes = at::randn({images, prototypes, dims}).requires_grad_(true);
+  return c;
+}
+
+TEST(PrototypePixels, MatchesEquationTwoComputedDensely) {
+  at::manual_seed(22);
+  const int64_t images = 2, length = 6, prototypes = 4, dims = 3, gh = 3, gw = 5;
+  const PixelsCase c = random_case(images, length, prototypes, dims);
+  PrototypePixels pixels;
+  const at::Tensor x = pixels->forward(c.trace, c.hits, c.mapping, gh, gw);
+  ASSERT_EQ(x.sizes(), (at::IntArrayRef{images, dims, gh, gw}));
+
+  const at::Tensor g =
+      splat_attention_map(c.trace, c.hits, gh, gw).to_dense().view({images, length, gh * gw});
+  const at::Tensor h = at::softmax(10.0 * c.mapping.affinity, 1);  // [BN, M, L]
+  // Cell probabilities over prototypes G^T H(A)^T, times P_vox.
+  const at::Tensor expected =
+      at::bmm(at::bmm(g.transpose(1, 2), h.transpose(1, 2)), c.mapping.voxel_prototypes);
+  EXPECT_TRUE(at::allclose(x, expected.transpose(1, 2).reshape({images, dims, gh, gw}), 1e-5, 1e-6));
+
+  x.pow(2).sum().backward();
+  EXPECT_GT(c.mapping.voxel_prototypes.grad().abs().sum().item<float>(), 0);
+  ASSERT_TRUE(pixels->affinity_scale.grad().defined());
+  EXPECT_NE(pixels->affinity_scale.grad().item<float>(), 0);
+}
+
+TEST(PrototypePixels, PaddingQueriesContributeNothing) {
+  at::manual_seed(23);
+  PixelsCase c = random_case(1, 4, 3, 2);
+  c.hits = hits_with({2}, 4);
+  PrototypePixels pixels;
+  const at::Tensor x = pixels->forward(c.trace, c.hits, c.mapping, 2, 3);
+  // Move the padding queries' samples and weights elsewhere: X is unchanged.
+  c.trace.sampling_locations.slice(1, 2, 4).uniform_();
+  c.trace.attention_weights.slice(1, 2, 4).mul_(7);
+  EXPECT_TRUE(at::allclose(pixels->forward(c.trace, c.hits, c.mapping, 2, 3), x));
+}
+
+TEST(PrototypePixels, RejectsMismatchedInputs) {
+  const PixelsCase c = random_case(2, 3, 4, 5);
+  PrototypePixels pixels;
+  PrototypeMappingOutput wrong = c.mapping;
+  wrong.affinity = wrong.affinity.slice(2, 0, 2);
+  EXPECT_THROW(pixels->forward(c.trace, c.hits, wrong, 2, 2), UsageError);
+  SpatialCrossAttentionTrace no_trace;
+  EXPECT_THROW(pixels->forward(no_trace, c.hits, c.mapping, 2, 2), UsageError);
+  EXPECT_THROW(splat_attention_map(c.trace, c.hits, 0, 2), UsageError);
+}
+
+long peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+// ProtoOcc-Small sizes (protoocc.md): 6 cameras, ~8000 hit queries each,
+// 8 heads x 5 levels x 8 points, M = 350, a 56x100 grid, d = 256. Run by
+// hand: --gtest_also_run_disabled_tests --gtest_filter='*SmallSizes*'.
+TEST(PrototypePixels, DISABLED_SmallSizesTimeAndMemory) {
+  at::manual_seed(24);
+  const int64_t images = 6, length = 8000, prototypes = 350, dims = 256, gh = 56, gw = 100;
+  SpatialCrossAttentionTrace trace;
+  // Samples clustered around each query's reference point, as deformable
+  // attention's offsets are.
+  const at::Tensor reference = at::rand({images, length, 1, 1, 1, 2});
+  trace.sampling_locations = (reference + 0.02 * at::randn({images, length, 8, 5, 8, 2})).clamp(0, 1);
+  trace.attention_weights =
+      at::softmax(at::randn({images, length, 8, 40}), -1).view({images, length, 8, 5, 8});
+  CameraHits hits;
+  hits.batch = 1;
+  hits.cameras = images;
+  hits.valid = at::ones({images, length}, at::kBool);
+  PrototypeMappingOutput mapping;
+  mapping.affinity = at::rand({images, prototypes, length});
+  mapping.voxel_prototypes = at::randn({images, prototypes, dims}).requires_grad_(true);
+  PrototypePixels pixels;
+  const long before = peak_rss_mib();
+  const auto start = std::chrono::steady_clock::now();
+  const at::Tensor map = splat_attention_map(trace, hits, gh, gw);
+  const auto splatted = std::chrono::steady_clock::now();
+  const at::Tensor x = pixels->forward(trace, hits, mapping, gh, gw);
+  const auto forward = std::chrono::steady_clock::now();
+  x.sum().backward();
+  const auto backward = std::chrono::steady_clock::now();
+  const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  std::printf(
+      "splat alone %.0f ms (nnz %ld = %.1f per query); forward %.0f ms; backward %.0f ms; peak RSS %ld -> "
+      "%ld MiB\n",
+      ms(start, splatted), static_cast<long>(map._nnz()),
+      static_cast<double>(map._nnz()) / static_cast<double>(images * length), ms(splatted, forward),
+      ms(forward, backward), before, peak_rss_mib());
+  EXPECT_EQ(x.sizes(), (at::IntArrayRef{images, dims, gh, gw}));
+}
+
+}  // namespace
+}  // namespace occ::models
