@@ -8,6 +8,7 @@
 //   model_bench [--model baseline] [--size small] [--image 224x400] [--cameras 6]
 //               [--grid 200,200,16] [--repeats 2] [--train-steps 0] [--threads 0]
 //               [--set key=value ...]
+// Models that read superpixel masks (ProtoOcc) get block masks in training.
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -222,6 +223,15 @@ int main(int argc, char** argv) try {
     training.semantics =
         at::randint(0, grid.num_classes, {1, grid.shape[0], grid.shape[1], grid.shape[2]}, at::kLong);
     training.mask_camera = at::ones({1, grid.shape[0], grid.shape[1], grid.shape[2]});
+    if (kind.inputs(wrapped["model"]).masks) {
+      // ProtoOcc's pseudo masks: 14 x 25 blocks per image, as many as its
+      // prototypes at r = 4 on a 448x800 image (350).
+      const at::Tensor rows = at::arange(options.height).div(std::max<int64_t>(1, options.height / 14), "floor");
+      const at::Tensor columns = at::arange(options.width).div(std::max<int64_t>(1, options.width / 25), "floor");
+      training.masks = (rows.view({-1, 1}) * 25 + columns.view({1, -1}))
+                           .expand({1, options.cameras, options.height, options.width})
+                           .contiguous();
+    }
     std::vector<double> steps;
     for (int s = 0; s < options.train_steps + 1; ++s) {
       const auto start = std::chrono::steady_clock::now();

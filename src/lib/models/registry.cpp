@@ -5,6 +5,8 @@
 #include "core/error.h"
 #include "models/baseline/baseline_config.h"
 #include "models/baseline/baseline_model.h"
+#include "models/protoocc/protoocc_config.h"
+#include "models/protoocc/protoocc_model.h"
 
 namespace occ::models {
 
@@ -15,6 +17,19 @@ const std::vector<ModelKind>& model_kinds() {
        [](const nlohmann::json&) { return ModelInputs{}; }, baseline_sizes(), baseline_default_config,
        [](const nlohmann::json& config, const GridSpec& grid) -> std::shared_ptr<OccupancyModel> {
          return std::make_shared<BaselineModel>(BaselineConfig::from_json(config), grid);
+       }},
+      {"protoocc",
+       "ProtoOcc: the baseline plus prototype mapping, prototype optimisation (needs --masks) and "
+       "multi-perspective decoding",
+       [](const nlohmann::json& config) {
+         const ProtoOccConfig parsed = ProtoOccConfig::from_json(config);
+         ModelInputs inputs;
+         inputs.masks = parsed.proto_mapping && parsed.proto_optimisation;
+         return inputs;
+       },
+       baseline_sizes(), protoocc_default_config,
+       [](const nlohmann::json& config, const GridSpec& grid) -> std::shared_ptr<OccupancyModel> {
+         return std::make_shared<ProtoOccModel>(ProtoOccConfig::from_json(config), grid);
        }},
   };
   return kinds;
