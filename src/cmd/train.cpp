@@ -27,6 +27,7 @@ struct TrainCli {
 nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
   return {{"frames", request.frames_path},
           {"val", request.val_path},
+          {"masks", request.masks_path},
           {"resume", request.resume_path},
           {"backbone_weights", request.backbone_weights},
           {"model", request.config.model_kind},
@@ -95,6 +96,9 @@ Runner register_train(CLI::App& app) {
   app.add_option("-o,--output", r.output_path, "model file to write; checkpoints replace it atomically");
   app.add_option("--val", r.val_path,
                  "validation frames file: mIoU every train.val_every steps and at the end");
+  app.add_option("--masks", r.masks_path,
+                 "superpixel masks file (occ cluster-masks) made from the --frames file, for models that "
+                 "read masks (ProtoOcc's prototype optimisation); ignored with a warning by others");
   app.add_option("--model", r.config.model_kind, "model kind: baseline");
   app.add_option("--size", r.config.size, "size preset of the model: small (default), base, tiny or demo");
   app.add_option("--config", r.config.config_file,

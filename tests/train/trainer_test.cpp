@@ -204,5 +204,37 @@ TEST_F(TrainerTest, BadConfigurationAndResumeMismatchesAreUsageErrors) {
   EXPECT_THROW(run_training(again), UsageError) << "another frames file";
 }
 
+TEST(MasksForModelTest, MissingMasksAreAUsageErrorNamingTheOption) {
+  models::ModelInputs needs;
+  needs.masks = true;
+  try {
+    masks_for_model(needs, "protoocc", "");
+    FAIL() << "no error without --masks";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("--masks"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("protoocc"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(masks_for_model(needs, "protoocc", "masks.h5"), "masks.h5");
+}
+
+TEST(MasksForModelTest, MasksTheModelDoesNotReadAreIgnoredWithAWarning) {
+  const models::ModelInputs needs;  // baseline: frames only
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(masks_for_model(needs, "baseline", "masks.h5"), "");
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(warning.find("warning: --masks 'masks.h5' is ignored"), std::string::npos) << warning;
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(masks_for_model(needs, "baseline", ""), "");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST_F(TrainerTest, BaselineTrainsWithMasksIgnored) {
+  auto request = tiny_request(frames_, dir_->file("masks_ignored.h5"), 1);
+  request.masks_path = dir_->file("not-read.h5");  // never opened
+  ::testing::internal::CaptureStderr();
+  EXPECT_TRUE(run_training(request).finished);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("is ignored"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace occ::train

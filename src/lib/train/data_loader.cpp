@@ -210,7 +210,7 @@ BatchLoader::BatchLoader(const std::string& frames_path, std::vector<int64_t> ro
   if (start_batch < 0) throw UsageError(str("start_batch must be 0 or more, not ", start_batch));
   if (rows.empty())
     throw UsageError(str("no frames of ", quoted(frames_path), " to load (the row list is empty)"));
-  auto first = std::make_unique<FramesDataset>(frames_path, image, options.with_targets);
+  auto first = std::make_unique<FramesDataset>(frames_path, image, options);
   const int64_t frame_count = first->file().frame_count();
   for (const int64_t row : rows) {
     if (row < 0 || row >= frame_count) {
@@ -236,7 +236,7 @@ BatchLoader::BatchLoader(const std::string& frames_path, std::vector<int64_t> ro
   state.datasets.push_back(std::move(first));
   // Separate FramesFile objects per worker: HDF5 here is the thread-safe build.
   for (int worker = 1; worker < options.workers; ++worker) {
-    state.datasets.push_back(std::make_unique<FramesDataset>(frames_path, image, options.with_targets));
+    state.datasets.push_back(std::make_unique<FramesDataset>(frames_path, image, options));
   }
   for (int worker = 0; worker < options.workers; ++worker) {
     const FramesDataset& dataset = *state.datasets[static_cast<size_t>(worker)];

@@ -52,7 +52,7 @@ struct LoaderOptions {
   int workers = 1;
   // Batches decoded or being decoded ahead of the consumer (bounds memory);
   // at most batch_size * prefetch samples are decoded at once, so workers
-  // beyond that wait.
+  // beyond that wait. A sample holds 1 + history_frames frames of images.
   int prefetch = 2;
   // Data parallelism: this process takes its share of each global batch of
   // batch_size * world_size frames (rank-th slice).
@@ -60,6 +60,14 @@ struct LoaderOptions {
   // same way, so a rank may get a smaller batch or none (then skipped).
   int rank = 0;
   int world_size = 1;
+  // Superpixel masks file (occ cluster-masks, made from the same frames
+  // file) to fill Batch::masks with; empty: no masks.
+  std::string masks_path;
+  // History keyframes per sample (Batch::history_*): T frames, frame t being
+  // (t + 1) * history_stride keyframes back in the same scene. Each one is
+  // decoded like the sample itself, so decode work grows by (T + 1).
+  int history_frames = 0;
+  int history_stride = 1;
 
   void validate() const;  // throws UsageError naming the option
 
@@ -82,7 +90,8 @@ class BatchLoader {
   // counted over all epochs in global batches (the same index on every rank;
   // equal to this rank's batch count unless a short last batch left it out).
   // Throws (naming the file) when the frames file lacks images, or targets
-  // when with_targets is set; UsageError (naming the option) for bad options,
+  // when with_targets is set, or when the masks file was made from another
+  // frames file or does not cover its frames and cameras; UsageError (naming the option) for bad options,
   // an empty or out-of-range row list, or options that leave this rank no
   // frames in an endless run.
   BatchLoader(const std::string& frames_path, std::vector<int64_t> rows, ImageOptions image,

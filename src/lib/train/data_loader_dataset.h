@@ -1,7 +1,8 @@
 #pragma once
 // One frame of a frames file as tensors, ready for batching: the decoding
 // step of BatchLoader, a pure function of (row, flips), so any thread may run
-// it for any sample.
+// it for any sample. With history frames a sample also holds the earlier
+// keyframes of its scene, decoded with the same resize and flips.
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -11,6 +12,8 @@
 #include "datasets/frames_file.h"
 #include "models/batch.h"
 #include "train/data_loader.h"
+#include "train/keyframe_history.h"
+#include "train/superpixel_masks.h"
 
 namespace occ::train {
 
@@ -21,13 +24,21 @@ struct Sample {
   at::Tensor ego_from_camera;  // [N, 4, 4] float32
   at::Tensor semantics;        // [X, Y, Z] int64, or undefined
   at::Tensor mask_camera;      // [X, Y, Z] float32, or undefined
+  at::Tensor masks;            // [N, H, W] int64 segment ids, or undefined
+  // T = history_frames entries (Batch::history_*), undefined when T = 0.
+  at::Tensor history_images;           // [T, N, 3, H, W]
+  at::Tensor history_intrinsics;       // [T, N, 3, 3]
+  at::Tensor history_ego_from_camera;  // [T, N, 4, 4]
+  at::Tensor history_from_current;     // [T, 4, 4] float32
+  at::Tensor history_valid;            // [T] bool
 };
 
 class FramesDataset {
  public:
-  // Opens the file and checks it has images (and targets when asked);
-  // throws FormatError naming the file otherwise.
-  FramesDataset(const std::string& frames_path, const ImageOptions& image, bool with_targets);
+  // Opens the file and checks it has images (and targets when
+  // options.with_targets), opens options.masks_path when set; throws
+  // FormatError naming the file otherwise (see SuperpixelMasks for masks).
+  FramesDataset(const std::string& frames_path, const ImageOptions& image, const LoaderOptions& options);
 
   const FramesFile& file() const { return file_; }
   bool has_camera_mask() const { return has_camera_mask_; }
@@ -37,6 +48,16 @@ class FramesDataset {
   Sample read(int64_t row, const std::vector<bool>& flips) const;
 
  private:
+  // The camera part of one frame, resized, flipped and normalised.
+  struct Cameras {
+    at::Tensor images;           // [N, 3, H, W]
+    at::Tensor intrinsics;       // [N, 3, 3]
+    at::Tensor ego_from_camera;  // [N, 4, 4]
+  };
+  Cameras read_cameras(int64_t row, const std::vector<bool>& flips) const;
+  // Fills the sample's history_* from the earlier keyframes of its scene
+  // (`current`: the sample's own cameras, repeated where there are none).
+  void read_history(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
   // RGB image of a camera; embedded images point into `embedded_row` (the
   // frame's row of /cameras/image).
   cv::Mat camera_image(int64_t row, int64_t camera, std::vector<uint8_t>& embedded_row) const;
@@ -50,6 +71,9 @@ class FramesDataset {
   ImageOptions image_;
   bool with_targets_;
   bool has_camera_mask_ = false;
+  std::unique_ptr<SuperpixelMasks> masks_;  // null: no masks
+  int history_frames_ = 0, history_stride_ = 1;
+  std::unique_ptr<KeyframeHistory> history_;  // null when history_frames_ = 0
 };
 
 // Stacks samples along a new batch axis; throws FormatError naming the file

@@ -136,6 +136,8 @@ void LoaderOptions::validate() const {
   require(prefetch >= 1, "prefetch", "at least 1", prefetch);
   require(world_size >= 1, "world_size", "at least 1", world_size);
   require(rank >= 0 && rank < world_size, "rank", str("from 0 to world_size - 1 = ", world_size - 1), rank);
+  require(history_frames >= 0, "history_frames", "0 (none) or more", history_frames);
+  require(history_stride >= 1, "history_stride", "at least 1", history_stride);
 }
 
 }  // namespace occ::train

@@ -14,6 +14,7 @@
 #include "h5/dataset.h"
 #include "h5/half.h"
 #include "models/occupancy_model.h"
+#include "models/registry.h"
 #include "train/data_loader.h"
 #include "train/device.h"
 #include "train/model_file.h"
@@ -55,6 +56,11 @@ PredictResult run_prediction(const PredictRequest& request) {
   options.with_targets = false;
   options.workers = data.workers;
   options.prefetch = data.prefetch;
+  // Temporal models see their history keyframes at inference as in training.
+  const models::ModelInputs inputs =
+      models::find_model_kind(loaded.contents.model_kind).inputs(loaded.contents.config.at("model"));
+  options.history_frames = inputs.history_frames;
+  options.history_stride = inputs.history_stride;
   BatchLoader loader(request.frames_path, rows, data.image, options);
 
   models::OccupancyModel& model = *loaded.model;

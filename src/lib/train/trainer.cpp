@@ -27,6 +27,7 @@
 #include "train/data_loader.h"
 #include "train/device.h"
 #include "train/distributed.h"
+#include "train/superpixel_masks.h"
 #include "train/train_settings.h"
 #include "train/validation.h"
 
@@ -121,6 +122,8 @@ class Trainer {
   std::shared_ptr<models::OccupancyModel> model_;
   std::unique_ptr<AdamW> optimizer_;
   std::unique_ptr<BatchLoader> loader_;
+  models::ModelInputs inputs_;  // what the model reads besides frames
+  std::string masks_path_;      // the training loader's masks ("" : none)
   RunningTerms running_;
   std::vector<double> group_multipliers_;  // the model's multiplier per optimiser parameter
   int64_t step_ = 0;
@@ -168,6 +171,10 @@ void Trainer::build() {
   }
   train_ = parse_train_section(contents_.config["train"]);
   data_ = parse_data_section(contents_.config["data"]);
+  inputs_ = models::find_model_kind(contents_.model_kind).inputs(contents_.config["model"]);
+  masks_path_ = masks_for_model(inputs_, contents_.model_kind, request_.masks_path);
+  // A masks file of another frames file fails now, not after the model is built.
+  if (!masks_path_.empty()) const SuperpixelMasks opened_to_check(masks_path_, frames);
   if (!model_) {
     // The seed fixes the initial weights too.
     at::manual_seed(train_.seed);
@@ -220,6 +227,9 @@ void Trainer::build() {
   options.prefetch = data_.prefetch;
   options.rank = environment_.rank;
   options.world_size = environment_.world_size;
+  options.masks_path = masks_path_;
+  options.history_frames = inputs_.history_frames;
+  options.history_stride = inputs_.history_stride;
   loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows_with_targets(request_.frames_path),
                                           data_.image, options, step_ * train_.accumulate);
 }
@@ -317,6 +327,10 @@ void Trainer::log_row(bool validate) {
     LoaderOptions options = LoaderOptions::single_pass(train_.batch_size);
     options.workers = data_.workers;
     options.prefetch = data_.prefetch;
+    // Temporal models need their history at inference too; masks only
+    // serve a training loss.
+    options.history_frames = inputs_.history_frames;
+    options.history_stride = inputs_.history_stride;
     BatchLoader val(request_.val_path, rows_with_targets(request_.val_path), data_.image, options);
     val_miou = evaluate_miou(*model_, val, grid_, device_).miou;
     log::info(str("step ", step_, ": validation mIoU ", val_miou * 100.0, " on ", quoted(request_.val_path)));
@@ -394,6 +408,21 @@ TrainResult Trainer::run() {
 }
 
 }  // namespace
+
+std::string masks_for_model(const models::ModelInputs& needs, const std::string& model_kind,
+                            const std::string& masks_path) {
+  if (needs.masks && masks_path.empty()) {
+    throw UsageError(str("the ", model_kind,
+                         " model reads superpixel masks: give --masks FILE (made by occ cluster-masks "
+                         "from the --frames file)"));
+  }
+  if (!needs.masks && !masks_path.empty()) {
+    log::warn("--masks ", quoted(masks_path), " is ignored: the ", model_kind,
+              " model (with this configuration) does not read masks");
+    return "";
+  }
+  return masks_path;
+}
 
 TrainResult run_training(const TrainRequest& request) {
   Trainer trainer(request);

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/registry.h"
 #include "train/model_file.h"
 #include "train/run_config.h"
 
@@ -23,7 +24,10 @@ using LogRow = std::vector<std::pair<std::string, double>>;
 
 struct TrainRequest {
   std::string frames_path;
-  std::string val_path;          // optional: validation mIoU on these frames
+  std::string val_path;  // optional: validation mIoU on these frames
+  // Superpixel masks (occ cluster-masks) made from frames_path, for models
+  // that read them (ProtoOcc); training batches only, never validation.
+  std::string masks_path;
   std::string output_path;       // the model file (checkpoints overwrite it)
   std::string resume_path;       // optional: continue this run
   std::string backbone_weights;  // optional: image backbone from Python
@@ -46,5 +50,12 @@ struct TrainResult {
 };
 
 TrainResult run_training(const TrainRequest& request);
+
+// The masks file the training loader reads, given what the model kind needs
+// with its configuration: `masks_path` when it reads masks (UsageError naming
+// --masks when none is given); empty, with a warning that the file is
+// ignored, when it does not.
+std::string masks_for_model(const models::ModelInputs& needs, const std::string& model_kind,
+                            const std::string& masks_path);
 
 }  // namespace occ::train
