@@ -38,6 +38,8 @@ Runner register_predict(CLI::App& app) {
       ->required();
   app.add_flag("--probabilities", request->probabilities,
                "also store class probabilities per voxel (float16; large)");
+  app.add_flag("--prototypes", request->prototypes,
+               "also store each camera's prototype assignment (ProtoOcc; see occ render --view prototypes)");
   app.add_option("--batch-size", request->batch_size, "frames per forward pass");
   app.add_option("--device", request->device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
   return [request] { run_predict(*request); };

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "core/error.h"
@@ -17,12 +20,46 @@
 namespace occ::cmd {
 namespace {
 
+// ProtoOcc's ablation switches (the rows of the paper's Tables 4 and 5), as
+// shorthands for --set model.<key>=... .
+struct ProtoOccSwitches {
+  bool no_mapping = false;
+  bool no_optimisation = false;
+  bool no_decoding = false;
+  std::string augmentations;  // empty: the configuration's
+};
+
 struct TrainCli {
   train::TrainRequest request;
   train::LogSinkPaths sinks;
   bool print_config = false;
   int nproc = 1;
+  ProtoOccSwitches protoocc;
 };
+
+// Appends the switches to the --set assignments (after the user's, so they
+// win). `flip` in --aug stands for both flips, one view each.
+void apply_protoocc_switches(const ProtoOccSwitches& switches, train::ConfigRequest& config) {
+  std::vector<std::string> assignments;
+  // Optimisation works on mapped prototypes: no mapping, no optimisation.
+  if (switches.no_mapping)
+    assignments.insert(assignments.end(), {"model.proto_mapping=false", "model.proto_optimisation=false"});
+  if (switches.no_optimisation) assignments.push_back("model.proto_optimisation=false");
+  if (switches.no_decoding) assignments.push_back("model.mod=false");
+  if (!switches.augmentations.empty()) {
+    std::string list;
+    std::stringstream stream(switches.augmentations);
+    for (std::string name; std::getline(stream, name, ',');)
+      list += (list.empty() ? "" : ",") + (name == "flip" ? std::string("flip_x,flip_y") : name);
+    assignments.push_back("model.mod_augmentations=" + list);
+  }
+  if (assignments.empty()) return;
+  if (config.model_kind != "protoocc")
+    throw UsageError(
+        "--no-proto-mapping, --no-proto-opt, --no-mod and --aug are ProtoOcc switches "
+        "(--model protoocc)");
+  config.assignments.insert(config.assignments.end(), assignments.begin(), assignments.end());
+}
 
 nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
   return {{"frames", request.frames_path},
@@ -51,6 +88,7 @@ void run_train(TrainCli& cli) {
     if (status != 0) throw Error(str("a training process failed (exit status ", status, ")"));
     return;
   }
+  apply_protoocc_switches(cli.protoocc, request.config);
   if (cli.print_config) {
     // Every key --config and --set accept, with the values this run would use.
     const auto config =
@@ -99,7 +137,7 @@ Runner register_train(CLI::App& app) {
   app.add_option("--masks", r.masks_path,
                  "superpixel masks file (occ cluster-masks) made from the --frames file, for models that "
                  "read masks (ProtoOcc's prototype optimisation); ignored with a warning by others");
-  app.add_option("--model", r.config.model_kind, "model kind: baseline");
+  app.add_option("--model", r.config.model_kind, "model kind: baseline or protoocc");
   app.add_option("--size", r.config.size, "size preset of the model: small (default), base, tiny or demo");
   app.add_option("--config", r.config.config_file,
                  "TOML file overriding configuration keys in [model], [data] and [train] sections");
@@ -122,6 +160,16 @@ Runner register_train(CLI::App& app) {
                "print the resolved configuration (every key --config and --set accept) as JSON and exit");
   app.add_option("--tensorboard", cli->sinks.tensorboard_dir,
                  "also write TensorBoard event files to this folder");
+  auto* protoocc =
+      app.add_option_group("ProtoOcc ablations", "shorthands for --set model.<key> (occ-train(1))");
+  protoocc->add_flag("--no-proto-mapping", cli->protoocc.no_mapping,
+                     "no prototype mapping (and so no prototype optimisation)");
+  protoocc->add_flag("--no-proto-opt", cli->protoocc.no_optimisation,
+                     "no prototype optimisation (no --masks)");
+  protoocc->add_flag("--no-mod", cli->protoocc.no_decoding, "no multi-perspective occupancy decoding");
+  protoocc->add_option("--aug", cli->protoocc.augmentations,
+                       "augmented views of the decoding: dropout,noise,transpose,flip_x,flip_y (flip: both "
+                       "flips) or none");
   return [cli] { run_train(*cli); };
 }
 

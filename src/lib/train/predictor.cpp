@@ -106,6 +106,23 @@ PredictResult run_prediction(const PredictRequest& request) {
       // [B, C, X, Y, Z] -> [B, X, Y, Z, C] as the schema stores them.
       probabilities = at::softmax(output.logits, 1).permute({0, 2, 3, 4, 1}).to(at::kCPU).contiguous();
     }
+    at::Tensor prototypes;
+    if (request.prototypes) {
+      const auto assignment = output.extras.find("prototype_assignment");
+      if (assignment == output.extras.end())
+        throw UsageError(str("--prototypes: the ", quoted(loaded.contents.model_kind), " model of ",
+                             quoted(request.model_path),
+                             " has no prototypes (a ProtoOcc model with model.proto_mapping on has)"));
+      prototypes = assignment->second.to(at::kCPU).to(at::kInt).contiguous();  // [B, N, h, w]
+      if (!file.exists("/pred/prototypes")) {
+        h5::create_dataset(file, "/pred/prototypes", h5::DType::uint16,
+                           {count, prototypes.size(1), prototypes.size(2), prototypes.size(3)});
+        const at::Tensor grid_cells =
+            output.extras.at("prototype_grid").to(at::kCPU).to(at::kInt).contiguous();
+        h5::create_dataset(file, "/pred/prototype_grid", h5::DType::int32, {2});
+        h5::write_rows(file, "/pred/prototype_grid", 0, 2, grid_cells.data_ptr<int32_t>());
+      }
+    }
     clock.start();
     const int64_t n = batch->size();
     std::vector<int32_t> frame_rows;
@@ -117,6 +134,13 @@ PredictResult run_prediction(const PredictRequest& request) {
       std::vector<Half> halves(static_cast<size_t>(probabilities.numel()));
       for (size_t i = 0; i < halves.size(); ++i) halves[i] = float_to_half(values[i]);
       h5::write_rows(file, "/pred/probabilities", written, n, halves.data());
+    }
+    if (prototypes.defined()) {
+      // Prototype ids are below M = ceil(h/r) * ceil(w/r) < 65536 cells.
+      std::vector<uint16_t> ids(static_cast<size_t>(prototypes.numel()));
+      const int32_t* values = prototypes.data_ptr<int32_t>();
+      for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<uint16_t>(values[i]);
+      h5::write_rows(file, "/pred/prototypes", written, n, ids.data());
     }
     written += n;
     clock.mark("write");

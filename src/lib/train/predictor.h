@@ -14,6 +14,10 @@ struct PredictRequest {
   std::string frames_path;
   std::string output_path;
   bool probabilities = false;  // also write /pred/probabilities (float16)
+  // Also write /pred/prototypes and /pred/prototype_grid: the prototype each
+  // stride-8 feature cell of each camera joined (ProtoOcc; other models
+  // throw UsageError).
+  bool prototypes = false;
   int batch_size = 1;
   std::string device = "cpu";
   bool quiet = false;
