@@ -85,6 +85,8 @@ void run_train(TrainCli& cli) {
       throw UsageError("--nproc cannot be used under WORLD_SIZE (torchrun, Slurm)");
     const int status = train::launch_local_ranks(cli.nproc);
     if (status == 130) throw InterruptedError("interrupted; rank 0 wrote a checkpoint");
+    // Every rank checks the options (e.g. a missing --masks): keep exit status 2.
+    if (status == 2) throw UsageError("a training process stopped on a usage error (its message is above)");
     if (status != 0) throw Error(str("a training process failed (exit status ", status, ")"));
     return;
   }

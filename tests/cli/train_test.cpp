@@ -207,6 +207,11 @@ TEST_F(TrainCli, BadInputIsAClearErrorWithoutPartialFiles) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("'model.embed_dim'"), std::string::npos) << result.err;
   EXPECT_FALSE(std::filesystem::exists(model));
+  // The same usage error in the ranks of --nproc keeps exit status 2.
+  result = run(with(train_command(model, 1), {"--set", "model.embed_dim=8", "--nproc", "2"}));
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("'model.embed_dim'"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(model));
 
   auto missing = train_command(model, 1);
   missing[3] = dir_->file("missing.h5");

@@ -6,8 +6,11 @@
 
 #include <cmath>
 #include <functional>
+#include <tuple>
 
 #include "core/error.h"
+#include "h5/dataset.h"
+#include "labels/cluster_masks.h"
 #include "support/temp_dir.h"
 #include "train/data_loader.h"
 #include "train/loader_test_frames.h"
@@ -145,6 +148,40 @@ TEST_F(LoaderInputsTest, EachCameraMaskFollowsItsOwnImageFlip) {
   }
   EXPECT_GT(flipped, 0);
   EXPECT_GT(kept, 0);
+}
+
+TEST_F(LoaderInputsTest, ReadsWhatOccClusterMasksWrites) {
+  const std::string path = frames();
+  labels::ClusterMaskOptions made;
+  made.frames_path = path;
+  made.output_path = dir_.file("slic.h5");
+  made.superpixels.method = "slic";
+  made.superpixels.count = 12;
+  made.size = cv::Size(16, 12);  // stored at half the image size
+  labels::make_cluster_masks(made, nlohmann::json::object());
+  const h5::File file = h5::File::open(made.output_path);
+  const auto counts = h5::read<int32_t>(file, "/masks/count").values;
+  ImageOptions image;
+  image.height = 24;
+  image.width = 64;
+  image.flip_probability = 1.0;
+  LoaderOptions options = in_order(1);
+  options.masks_path = made.output_path;
+  BatchLoader plain(path, {4}, image, options);
+  options.augment = true;
+  BatchLoader flipped(path, {4}, image, options);
+  const at::Tensor unflipped_masks = plain.next()->masks;
+  const at::Tensor flipped_masks = flipped.next()->masks;
+  EXPECT_EQ(unflipped_masks.sizes(), (std::vector<int64_t>{1, 2, 24, 64}));
+  // Upsampling by 4 along x puts every output centre strictly inside a
+  // stored pixel, so resizing then mirroring equals mirroring the resized map.
+  EXPECT_TRUE(at::equal(flipped_masks, unflipped_masks.flip({-1})));
+  for (int64_t camera = 0; camera < 2; ++camera) {
+    const at::Tensor ids = unflipped_masks[0][camera];
+    EXPECT_GE(ids.min().item<int64_t>(), 0);
+    EXPECT_LT(ids.max().item<int64_t>(), counts[static_cast<size_t>(4 * 2 + camera)]);
+    EXPECT_GT(std::get<0>(at::_unique(ids)).size(0), 1) << "several segments";
+  }
 }
 
 TEST_F(LoaderInputsTest, NoMasksUnlessAsked) {

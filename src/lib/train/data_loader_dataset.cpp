@@ -90,7 +90,9 @@ FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vecto
 
 void FramesDataset::read_history(Sample& sample, const Cameras& current,
                                  const std::vector<bool>& flips) const {
-  std::vector<at::Tensor> images, intrinsics, extrinsics;
+  auto& images = sample.history_images;
+  auto& intrinsics = sample.history_intrinsics;
+  auto& extrinsics = sample.history_ego_from_camera;
   sample.history_from_current = at::empty({history_frames_, 4, 4}, at::kFloat);
   sample.history_valid = at::empty({history_frames_}, at::kBool);
   bool* valid = sample.history_valid.data_ptr<bool>();
@@ -121,9 +123,6 @@ void FramesDataset::read_history(Sample& sample, const Cameras& current,
     const Matrix4 matrix = history_->history_from_current(sample.row, earlier);
     for (size_t i = 0; i < 16; ++i) history_from_current[i] = static_cast<float>(matrix[i]);
   }
-  sample.history_images = at::stack(images);
-  sample.history_intrinsics = at::stack(intrinsics);
-  sample.history_ego_from_camera = at::stack(extrinsics);
 }
 
 Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
@@ -169,10 +168,13 @@ models::Batch stack_samples(const std::vector<Sample>& samples, const std::strin
     if (sample.semantics.defined()) semantics.push_back(sample.semantics);
     if (sample.mask_camera.defined()) masks.push_back(sample.mask_camera);
     if (sample.masks.defined()) superpixels.push_back(sample.masks);
-    if (sample.history_images.defined()) {
-      history_images.push_back(sample.history_images);
-      history_intrinsics.push_back(sample.history_intrinsics);
-      history_extrinsics.push_back(sample.history_ego_from_camera);
+    if (sample.history_valid.defined()) {
+      // Samples first, then entries: [B * T, ...] viewed as [B, T, ...].
+      history_images.insert(history_images.end(), sample.history_images.begin(), sample.history_images.end());
+      history_intrinsics.insert(history_intrinsics.end(), sample.history_intrinsics.begin(),
+                                sample.history_intrinsics.end());
+      history_extrinsics.insert(history_extrinsics.end(), sample.history_ego_from_camera.begin(),
+                                sample.history_ego_from_camera.end());
       history_from_current.push_back(sample.history_from_current);
       history_valid.push_back(sample.history_valid);
     }
@@ -183,10 +185,15 @@ models::Batch stack_samples(const std::vector<Sample>& samples, const std::strin
   if (!semantics.empty()) batch.semantics = at::stack(semantics);
   if (!masks.empty()) batch.mask_camera = at::stack(masks);
   if (!superpixels.empty()) batch.masks = at::stack(superpixels);
-  if (!history_images.empty()) {
-    batch.history_images = at::stack(history_images);
-    batch.history_intrinsics = at::stack(history_intrinsics);
-    batch.history_ego_from_camera = at::stack(history_extrinsics);
+  if (!history_valid.empty()) {
+    const auto with_entries = [&](const at::Tensor& stacked) {
+      std::vector<int64_t> shape{batch.size(), -1};
+      shape.insert(shape.end(), stacked.sizes().begin() + 1, stacked.sizes().end());
+      return stacked.view(shape);
+    };
+    batch.history_images = with_entries(at::stack(history_images));
+    batch.history_intrinsics = with_entries(at::stack(history_intrinsics));
+    batch.history_ego_from_camera = with_entries(at::stack(history_extrinsics));
     batch.history_from_current = at::stack(history_from_current);
     batch.history_valid = at::stack(history_valid);
   }

@@ -25,12 +25,14 @@ struct Sample {
   at::Tensor semantics;        // [X, Y, Z] int64, or undefined
   at::Tensor mask_camera;      // [X, Y, Z] float32, or undefined
   at::Tensor masks;            // [N, H, W] int64 segment ids, or undefined
-  // T = history_frames entries (Batch::history_*), undefined when T = 0.
-  at::Tensor history_images;           // [T, N, 3, H, W]
-  at::Tensor history_intrinsics;       // [T, N, 3, 3]
-  at::Tensor history_ego_from_camera;  // [T, N, 4, 4]
-  at::Tensor history_from_current;     // [T, 4, 4] float32
-  at::Tensor history_valid;            // [T] bool
+  // T = history_frames entries (Batch::history_*), none when T = 0. Kept
+  // per entry so that stack_samples copies the history images (T times a
+  // frame's images) once, into the batch.
+  std::vector<at::Tensor> history_images;           // T x [N, 3, H, W]
+  std::vector<at::Tensor> history_intrinsics;       // T x [N, 3, 3]
+  std::vector<at::Tensor> history_ego_from_camera;  // T x [N, 4, 4]
+  at::Tensor history_from_current;                  // [T, 4, 4] float32, or undefined
+  at::Tensor history_valid;                         // [T] bool, or undefined
 };
 
 class FramesDataset {
