@@ -12,7 +12,15 @@ const std::vector<ModelKind>& model_kinds() {
   static const std::vector<ModelKind> kinds = {
       {"baseline",
        "PanoOcc-style voxel queries: ResNet+FPN, spatial cross-attention, 3D deconvolution decoder",
-       [](const nlohmann::json&) { return ModelInputs{}; }, baseline_sizes(), baseline_default_config,
+       [](const nlohmann::json& config) {
+         // History keyframes only when temporal fusion is on (history_frames > 0).
+         const BaselineConfig parsed = BaselineConfig::from_json(config);
+         ModelInputs inputs;
+         inputs.history_frames = parsed.history_frames;
+         inputs.history_stride = parsed.history_stride;
+         return inputs;
+       },
+       baseline_sizes(), baseline_default_config,
        [](const nlohmann::json& config, const GridSpec& grid) -> std::shared_ptr<OccupancyModel> {
          return std::make_shared<BaselineModel>(BaselineConfig::from_json(config), grid);
        }},
