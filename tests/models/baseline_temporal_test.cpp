@@ -173,7 +173,7 @@ TEST(BaselineTemporal, WithoutHistoryFramesTheModelIgnoresHistory) {
 }
 
 TEST(BaselineTemporal, TemporalSelfAttentionReadsTheNearestHistoryFrame) {
-  json config = tiny_config(1);
+  json config = tiny_config(2);
   config["self_attention"] = true;
   config["temporal_self_attention"] = true;
   config["temporal_fusion"] = false;
@@ -194,15 +194,20 @@ TEST(BaselineTemporal, TemporalSelfAttentionReadsTheNearestHistoryFrame) {
       if (item.key().find("attention_weights.weight") != std::string::npos) item.value().normal_(0.0, 0.05);
   }
   model->eval();
-  const Batch batch = with_history(current_frame(1), 1, true);
+  const Batch batch = with_history(current_frame(1), 2, true);
   Batch invalid = batch;
-  invalid.history_valid = at::zeros({1, 1}, at::kBool);
+  invalid.history_valid = at::zeros({1, 2}, at::kBool);
+  // Without the fusion block the second frame is not read at all.
+  Batch farther = batch;
+  farther.history_images = batch.history_images.clone();
+  farther.history_images.select(1, 1).normal_();
   at::Tensor logits;
   {
     torch::NoGradGuard no_grad;
     logits = model->forward(batch).logits;
     EXPECT_EQ(logits.sizes().vec(), (std::vector<int64_t>{1, 18, 16, 16, 4}));
     EXPECT_FALSE(at::allclose(model->forward(invalid).logits, logits));
+    EXPECT_TRUE(at::equal(model->forward(farther).logits, logits));
   }
   model->train();
   at::Tensor total = at::zeros({});

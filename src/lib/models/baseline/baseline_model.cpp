@@ -160,9 +160,12 @@ BaselineModel::History BaselineModel::encode_history(const Batch& batch) {
 
   torch::NoGradGuard no_grad;
   const EvalModeScope eval_mode({backbone.ptr(), neck.ptr(), encoder.ptr()});
+  // Without the fusion block only the nearest frame is read (by the temporal
+  // self-attention): the others are not encoded and stay zero.
+  const int64_t encoded = temporal_fusion ? frames : 1;
   // One history frame index at a time (only the frames that have it): the
   // peak memory stays that of the current frame.
-  for (int64_t t = 0; t < frames; ++t) {
+  for (int64_t t = 0; t < encoded; ++t) {
     const at::Tensor rows = valid_cpu.select(1, t).nonzero().flatten().to(images.device());
     if (rows.numel() == 0) continue;
     const at::Tensor frame_images = images.select(1, t).index_select(0, rows);

@@ -57,8 +57,10 @@ class BaselineModel : public OccupancyModel {
   // gradients and in eval mode (no dropout, BN running statistics; the
   // training flags are restored afterwards), each frame on its own (its
   // temporal self-attention sees no history, as a scene's first frame), then
-  // warps it with history_from_current. Throws UsageError when the batch lacks
-  // history fields or their shapes disagree with history_frames.
+  // warps it with history_from_current. Without temporal_fusion only t = 0
+  // (what the temporal self-attention reads) is encoded; the other frames
+  // stay zero. Throws UsageError when the batch lacks history fields or their
+  // shapes disagree with history_frames.
   History encode_history(const Batch& batch);
 
   const BaselineConfig& config() const { return config_; }
