@@ -88,7 +88,54 @@ TEST(BaselineConfig, DemoIsSmallEnoughForACpu) {
 TEST(BaselineConfig, RoundTripsThroughJson) {
   const json config = baseline_default_config("small", GridSpec{});
   EXPECT_EQ(BaselineConfig::from_json(config).to_json(), config);
-  EXPECT_EQ(config.size(), 23u);
+  EXPECT_EQ(config.size(), 27u);
+}
+
+// Temporal keys: off in every preset (PanoOcc uses 3 frames 4 apart).
+TEST(BaselineConfig, TemporalKeysDefaultOffAndRoundTrip) {
+  for (const std::string& size : baseline_sizes()) {
+    const BaselineConfig preset = BaselineConfig::from_json(baseline_default_config(size, GridSpec{}));
+    EXPECT_EQ(preset.history_frames, 0) << size;
+    EXPECT_EQ(preset.history_stride, 4) << size;
+    EXPECT_TRUE(preset.temporal_fusion) << size;
+    EXPECT_FALSE(preset.temporal_self_attention) << size;
+  }
+  json config = baseline_default_config("small", GridSpec{});
+  config["history_frames"] = 3;
+  config["history_stride"] = 2;
+  config["temporal_self_attention"] = true;
+  const BaselineConfig parsed = BaselineConfig::from_json(config);
+  EXPECT_EQ(parsed.history_frames, 3);
+  EXPECT_EQ(parsed.history_stride, 2);
+  EXPECT_TRUE(parsed.temporal_self_attention);
+  EXPECT_EQ(parsed.to_json(), config);
+}
+
+TEST(BaselineConfig, BadTemporalValuesAreNamed) {
+  const json config = baseline_default_config("small", GridSpec{});
+  const auto with = [&](const json& changes) {
+    json changed = config;
+    changed.update(changes);
+    return usage_error(changed);
+  };
+  EXPECT_EQ(with({{"history_frames", -1}}), "'model.history_frames' must be at least 0, got -1");
+  EXPECT_EQ(with({{"history_frames", "3"}}), "'model.history_frames' must be an integer, got \"3\"");
+  EXPECT_NE(with({{"history_frames", 17}}).find("'model.history_frames' must be at most 16"),
+            std::string::npos);
+  EXPECT_EQ(with({{"history_stride", 0}}), "'model.history_stride' must be at least 1, got 0");
+  EXPECT_EQ(with({{"temporal_fusion", 1}}), "'model.temporal_fusion' must be true or false, got 1");
+  EXPECT_EQ(with({{"temporal_self_attention", "yes"}}),
+            "'model.temporal_self_attention' must be true or false, got \"yes\"");
+  EXPECT_NE(with({{"temporal_self_attention", true}}).find("needs history"), std::string::npos);
+  EXPECT_NE(with({{"history_frames", 2}, {"temporal_self_attention", true}, {"self_attention", false}})
+                .find("'model.temporal_self_attention' replaces the self-attention"),
+            std::string::npos);
+  EXPECT_NE(with({{"history_frames", 2}, {"temporal_fusion", false}})
+                .find("'model.history_frames' is 2 but neither"),
+            std::string::npos);
+  json missing = config;
+  missing.erase("history_stride");
+  EXPECT_EQ(usage_error(missing), "model configuration lacks 'model.history_stride'");
 }
 
 TEST(BaselineConfig, BadKeysAreNamed) {

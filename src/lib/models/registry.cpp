@@ -14,7 +14,15 @@ const std::vector<ModelKind>& model_kinds() {
   static const std::vector<ModelKind> kinds = {
       {"baseline",
        "PanoOcc-style voxel queries: ResNet+FPN, spatial cross-attention, 3D deconvolution decoder",
-       [](const nlohmann::json&) { return ModelInputs{}; }, baseline_sizes(), baseline_default_config,
+       [](const nlohmann::json& config) {
+         // History keyframes only when temporal fusion is on (history_frames > 0).
+         const BaselineConfig parsed = BaselineConfig::from_json(config);
+         ModelInputs inputs;
+         inputs.history_frames = parsed.history_frames;
+         inputs.history_stride = parsed.history_stride;
+         return inputs;
+       },
+       baseline_sizes(), baseline_default_config,
        [](const nlohmann::json& config, const GridSpec& grid) -> std::shared_ptr<OccupancyModel> {
          return std::make_shared<BaselineModel>(BaselineConfig::from_json(config), grid);
        }},
@@ -25,6 +33,8 @@ const std::vector<ModelKind>& model_kinds() {
          const ProtoOccConfig parsed = ProtoOccConfig::from_json(config);
          ModelInputs inputs;
          inputs.masks = parsed.proto_mapping && parsed.proto_optimisation;
+         inputs.history_frames = parsed.base.history_frames;
+         inputs.history_stride = parsed.base.history_stride;
          return inputs;
        },
        baseline_sizes(), protoocc_default_config,

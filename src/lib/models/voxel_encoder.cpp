@@ -10,6 +10,8 @@ namespace occ::models {
 
 VoxelEncoderLayerImpl::VoxelEncoderLayerImpl(const VoxelEncoderOptions& options) {
   const int64_t dims = options.embed_dims;
+  if (options.temporal_self_attention && !options.self_attention)
+    throw UsageError("voxel encoder: temporal self-attention replaces the self-attention, which is off");
   if (options.self_attention) {
     VoxelSelfAttentionOptions self;
     self.embed_dims = dims;
@@ -17,7 +19,10 @@ VoxelEncoderLayerImpl::VoxelEncoderLayerImpl(const VoxelEncoderOptions& options)
     self.num_points = options.num_points;
     self.query_shape = options.query_shape;
     self.dropout = options.dropout;
-    self_attention = register_module("self_attention", VoxelSelfAttention(self));
+    if (options.temporal_self_attention)
+      temporal_self_attention = register_module("temporal_self_attention", TemporalVoxelSelfAttention(self));
+    else
+      self_attention = register_module("self_attention", VoxelSelfAttention(self));
     self_attention_norm =
         register_module("self_attention_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dims})));
   }
@@ -38,14 +43,18 @@ VoxelEncoderLayerImpl::VoxelEncoderLayerImpl(const VoxelEncoderOptions& options)
 
 at::Tensor VoxelEncoderLayerImpl::forward(const at::Tensor& query, const at::Tensor& query_pos,
                                           const CameraFeatures& features, const CameraHits& hits,
-                                          SpatialCrossAttentionTrace* trace, const GatheredQueryHook& hook) {
+                                          SpatialCrossAttentionTrace* trace, const GatheredQueryHook& hook,
+                                          const at::Tensor& previous, const at::Tensor& previous_valid) {
   at::Tensor x = query;
   if (self_attention) x = self_attention_norm->forward(self_attention->forward(x, query_pos));
+  if (temporal_self_attention)
+    x = self_attention_norm->forward(
+        temporal_self_attention->forward(x, query_pos, previous, previous_valid));
   // PanoOcc's OccupancyLayer (as BEVFormer's) gives the learned position to
   // the self-attention only: the cross-attention's query_pos stays None.
   // Without self-attention it goes to the cross-attention instead, so that it
   // still informs where the queries sample.
-  const at::Tensor cross_pos = self_attention ? at::Tensor() : query_pos;
+  const at::Tensor cross_pos = self_attention || temporal_self_attention ? at::Tensor() : query_pos;
   x = cross_attention_norm->forward(cross_attention->forward(x, cross_pos, features, hits, trace, hook));
   // mmcv's FFN: Linear, ReLU, dropout, Linear, dropout, plus the identity.
   const at::Tensor hidden = ffn_dropout->forward(ffn_in->forward(x).relu());
@@ -88,7 +97,8 @@ at::Tensor VoxelEncoderImpl::query_positions() const {
 at::Tensor VoxelEncoderImpl::forward(const std::vector<at::Tensor>& levels, const at::Tensor& intrinsics,
                                      const at::Tensor& ego_from_camera, int64_t image_height,
                                      int64_t image_width, VoxelEncoderTrace* trace,
-                                     const EncoderQueryHook& hook) {
+                                     const EncoderQueryHook& hook, const at::Tensor& previous_volume,
+                                     const at::Tensor& previous_valid) {
   if (static_cast<int64_t>(levels.size()) != options_.num_levels)
     throw UsageError("voxel encoder built for " + std::to_string(options_.num_levels) +
                      " feature levels got " + std::to_string(levels.size()));
@@ -106,6 +116,18 @@ at::Tensor VoxelEncoderImpl::forward(const std::vector<at::Tensor>& levels, cons
 
   const int64_t batch = hits.batch;
   const int64_t dims = options_.embed_dims;
+  const auto [nx, ny, nz] = options_.query_shape;
+  at::Tensor previous;
+  if (previous_volume.defined()) {
+    if (!options_.temporal_self_attention)
+      throw UsageError("voxel encoder: a previous volume was given but there is no temporal self-attention");
+    if (previous_volume.dim() != 5 || previous_volume.size(0) != batch || previous_volume.size(1) != dims ||
+        previous_volume.size(2) != nx || previous_volume.size(3) != ny || previous_volume.size(4) != nz)
+      throw UsageError("voxel encoder: the previous volume must be [" + std::to_string(batch) + ", " +
+                       std::to_string(dims) + ", " + std::to_string(nx) + ", " + std::to_string(ny) + ", " +
+                       std::to_string(nz) + "]");
+    previous = previous_volume.permute({0, 2, 3, 4, 1}).reshape({batch, nx * ny * nz, dims});
+  }
   at::Tensor query = query_embedding->weight.unsqueeze(0).expand({batch, hits.queries, dims});
   const at::Tensor query_pos = query_positions().unsqueeze(0).expand({batch, hits.queries, dims});
   if (trace != nullptr) {
@@ -120,10 +142,9 @@ at::Tensor VoxelEncoderImpl::forward(const std::vector<at::Tensor>& levels, cons
         return hook(layer, gathered, layer_hits);
       };
     }
-    query =
-        layers[i]->forward(query, query_pos, features, hits, trace ? &trace->layers[i] : nullptr, layer_hook);
+    query = layers[i]->forward(query, query_pos, features, hits, trace ? &trace->layers[i] : nullptr,
+                               layer_hook, previous, previous_valid);
   }
-  const auto [nx, ny, nz] = options_.query_shape;
   return query.reshape({batch, nx, ny, nz, dims}).permute({0, 4, 1, 2, 3}).contiguous();
 }
 

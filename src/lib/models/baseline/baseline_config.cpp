@@ -9,6 +9,10 @@ namespace {
 
 using nlohmann::json;
 
+// Sanity bounds: each history frame is another full backbone and encoder pass.
+constexpr int kMaxHistoryFrames = 16;
+constexpr int kMaxHistoryStride = 1000;
+
 std::string key_name(const std::string& key) {
   return quoted("model." + key);
 }
@@ -113,7 +117,11 @@ json BaselineConfig::to_json() const {
               {"loss_lovasz_weight", loss_lovasz_weight},
               {"loss_focal_weight", loss_focal_weight},
               {"loss_lovasz_mask_camera", loss_lovasz_mask_camera},
-              {"backbone_lr_multiplier", backbone_lr_multiplier}};
+              {"backbone_lr_multiplier", backbone_lr_multiplier},
+              {"history_frames", history_frames},
+              {"history_stride", history_stride},
+              {"temporal_fusion", temporal_fusion},
+              {"temporal_self_attention", temporal_self_attention}};
 }
 
 BaselineConfig BaselineConfig::from_json(const json& config) {
@@ -178,6 +186,26 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
   parsed.loss_focal_weight = read_number(config, "loss_focal_weight", 0.0, 1e6);
   parsed.loss_lovasz_mask_camera = read_bool(config, "loss_lovasz_mask_camera");
   parsed.backbone_lr_multiplier = read_number(config, "backbone_lr_multiplier", 0.0, 1e6);
+  parsed.history_frames = static_cast<int>(read_integer(config, "history_frames", 0));
+  if (parsed.history_frames > kMaxHistoryFrames)
+    throw UsageError(key_name("history_frames") + " must be at most " + std::to_string(kMaxHistoryFrames) +
+                     ", got " + std::to_string(parsed.history_frames));
+  parsed.history_stride = static_cast<int>(read_integer(config, "history_stride", 1));
+  if (parsed.history_stride > kMaxHistoryStride)
+    throw UsageError(key_name("history_stride") + " must be at most " + std::to_string(kMaxHistoryStride) +
+                     ", got " + std::to_string(parsed.history_stride));
+  parsed.temporal_fusion = read_bool(config, "temporal_fusion");
+  parsed.temporal_self_attention = read_bool(config, "temporal_self_attention");
+  if (parsed.temporal_self_attention && !parsed.self_attention)
+    throw UsageError(key_name("temporal_self_attention") + " replaces the self-attention: it needs " +
+                     key_name("self_attention") + " true");
+  if (parsed.temporal_self_attention && parsed.history_frames == 0)
+    throw UsageError(key_name("temporal_self_attention") + " needs history: set " +
+                     key_name("history_frames") + " to at least 1");
+  if (parsed.history_frames > 0 && !parsed.temporal_fusion && !parsed.temporal_self_attention)
+    throw UsageError(key_name("history_frames") + " is " + std::to_string(parsed.history_frames) +
+                     " but neither " + key_name("temporal_fusion") + " nor " +
+                     key_name("temporal_self_attention") + " uses the history");
   return parsed;
 }
 

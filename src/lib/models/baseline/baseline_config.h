@@ -46,6 +46,19 @@ struct BaselineConfig {
   bool loss_lovasz_mask_camera = true;
   // Learning-rate multiplier of the image backbone (PanoOcc: 0.1).
   double backbone_lr_multiplier = 0.1;
+  // Temporal inputs (protoocc.md, "Temporal (optional)"): history_frames
+  // earlier keyframes, history_stride keyframes apart, are encoded without
+  // gradients, warped into the current ego frame and fused. 0 = off. PanoOcc
+  // uses 3 frames 4 keyframes apart; every preset leaves it off, as each
+  // history frame costs another backbone and encoder pass on two CPU cores.
+  int history_frames = 0;
+  int history_stride = 4;
+  // With history: PanoOcc's 3D bottleneck over concat(current, history)
+  // after the encoder (temporal_fusion.h) ...
+  bool temporal_fusion = true;
+  // ... and/or BEVFormer's temporal self-attention in every encoder layer,
+  // reading the nearest history volume (needs self_attention).
+  bool temporal_self_attention = false;
 
   nlohmann::json to_json() const;
   // Reads a complete configuration; a missing, unknown or mistyped key or a

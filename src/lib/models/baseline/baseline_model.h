@@ -2,7 +2,9 @@
 // The PanoOcc-style baseline (`occ train --model baseline`): ResNet + FPN on
 // every camera image, a voxel-query encoder with spatial cross-attention into
 // the cameras, and a 3D deconvolution decoder to per-voxel class logits
-// (protoocc.md, "Baseline architecture (PanoOcc, facts)").
+// (protoocc.md, "Baseline architecture (PanoOcc, facts)"). With
+// history_frames > 0 the volumes of earlier keyframes join in: see
+// encode_history and temporal_fusion.h.
 #include <ATen/ATen.h>
 
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "models/baseline/baseline_config.h"
 #include "models/occupancy_model.h"
+#include "models/temporal_fusion.h"
 #include "models/voxel_decoder.h"
 #include "models/voxel_encoder.h"
 #include "nn/fpn.h"
@@ -34,11 +37,6 @@ class BaselineModel : public OccupancyModel {
   ModelOutput forward(const Batch& batch) override;
   // The same, also returning what the encoder's cross-attention did.
   ModelOutput forward_traced(const Batch& batch, VoxelEncoderTrace* trace);
-  // The view transformation: image features (image_features(batch.images))
-  // -> the encoded query volume [B, embed_dims, Xq, Yq, Zq], with the
-  // encoder's trace and query hook (ProtoOcc's prototype mapping).
-  at::Tensor encode(const Batch& batch, const std::vector<at::Tensor>& levels, VoxelEncoderTrace* trace,
-                    const EncoderQueryHook& hook);
   // "ce", "lovasz" and, with the occupancy head, "focal", each already weighted.
   LossTerms losses(const ModelOutput& output, const Batch& batch) override;
   // The supervised terms of one decoded output, weighted: cross-entropy,
@@ -52,6 +50,32 @@ class BaselineModel : public OccupancyModel {
   // images [B, N, 3, H, W] -> FPN levels [B*N, embed_dims, H_l, W_l].
   std::vector<at::Tensor> image_features(const at::Tensor& images);
 
+  // The history volumes of a batch, aligned to the current ego frame.
+  struct History {
+    at::Tensor volumes;  // [B, T, embed_dims, X, Y, Z]; zeros where not valid
+    at::Tensor valid;    // [B, T] bool, on the volumes' device
+  };
+  // Encodes every valid history frame with the same backbone, neck and
+  // encoder as the current frame, as PanoOcc's obtain_history_bev: without
+  // gradients and in eval mode (no dropout, BN running statistics; the
+  // training flags are restored afterwards), each frame on its own (its
+  // temporal self-attention sees no history, as a scene's first frame), then
+  // warps it with history_from_current. Without temporal_fusion only t = 0
+  // (what the temporal self-attention reads) is encoded; the other frames
+  // stay zero. Throws UsageError when the batch lacks history fields or their
+  // shapes disagree with history_frames.
+  History encode_history(const Batch& batch);
+  // The history of a batch when the model reads one (history_frames > 0),
+  // else an empty History.
+  History batch_history(const Batch& batch);
+
+  // The view transformation: image features (image_features(batch.images))
+  // and the batch's history -> the encoded query volume [B, embed_dims, Xq,
+  // Yq, Zq] (temporal self-attention and fusion included), with the
+  // encoder's trace and query hook (ProtoOcc's prototype mapping).
+  at::Tensor encode(const Batch& batch, const std::vector<at::Tensor>& levels, const History& history,
+                    VoxelEncoderTrace* trace, const EncoderQueryHook& hook);
+
   const BaselineConfig& config() const { return config_; }
   const GridSpec& grid() const { return grid_; }
 
@@ -59,6 +83,7 @@ class BaselineModel : public OccupancyModel {
   nn::Fpn neck{nullptr};
   VoxelEncoder encoder{nullptr};
   VoxelDecoder decoder{nullptr};
+  TemporalFusion temporal_fusion{nullptr};  // null unless history_frames > 0 and temporal_fusion
 
  private:
   BaselineConfig config_;

@@ -61,6 +61,10 @@ ProtoOccModel::ProtoOccModel(const ProtoOccConfig& config, const GridSpec& grid)
 
 ModelOutput ProtoOccModel::forward(const Batch& batch) {
   if (clock_ != nullptr) clock_->start();
+  // History volumes (temporal configurations) are encoded without the
+  // prototype mapping (CHOSEN; the paper has no temporal ProtoOcc).
+  const History history = batch_history(batch);
+  if (history.volumes.defined()) mark_stage(clock_, "history");
   const std::vector<at::Tensor> levels = image_features(batch.images);
   mark_stage(clock_, "backbone");
 
@@ -85,7 +89,7 @@ ModelOutput ProtoOccModel::forward(const Batch& batch) {
   }
   const bool optimise = is_training() && pixels;
   VoxelEncoderTrace trace;
-  const at::Tensor volume = encode(batch, levels, optimise ? &trace : nullptr, hook);
+  const at::Tensor volume = encode(batch, levels, history, optimise ? &trace : nullptr, hook);
 
   ModelOutput output;
   if (optimise) {
