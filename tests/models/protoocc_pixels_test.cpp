@@ -154,6 +154,16 @@ TEST(PrototypePixels, PaddingQueriesContributeNothing) {
   EXPECT_TRUE(at::allclose(pixels->forward(c.trace, c.hits, c.mapping, 2, 3), x));
 }
 
+TEST(PrototypePixels, ImagesWithoutHitsGiveZeroFeatures) {
+  PixelsCase c = random_case(2, 3, 4, 5);
+  c.hits = hits_with({0, 0}, 3);
+  PrototypePixels pixels;
+  const at::Tensor x = pixels->forward(c.trace, c.hits, c.mapping, 2, 2);
+  EXPECT_TRUE(at::equal(x, at::zeros({2, 5, 2, 2})));
+  x.sum().backward();
+  EXPECT_TRUE(at::equal(c.mapping.voxel_prototypes.grad(), at::zeros({2, 4, 5})));
+}
+
 TEST(PrototypePixels, RejectsMismatchedInputs) {
   const PixelsCase c = random_case(2, 3, 4, 5);
   PrototypePixels pixels;
