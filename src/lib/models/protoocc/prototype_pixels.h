@@ -39,6 +39,9 @@ struct PrototypePixelsOptions {
 // grid_height x grid_width grid spanning the image (cell centres at
 // ((j + 0.5) / grid_width, (i + 0.5) / grid_height); weights falling outside
 // are dropped), then each row normalised to sum 1 (CHOSEN, protoocc.md).
+// The even grid is exactly the grouping's cells when r divides the feature
+// map (56x100 at r = 4); with partial last cells (r = 8: 7x13 cells over
+// 56x100) its borders drift from the grouping's by under r/2 feature pixels.
 // Padding rows (hits.valid false) are empty. Returns a coalesced sparse COO
 // tensor [BN * L, grid_height * grid_width], row b * L + l, column
 // i * grid_width + j. No gradient (CHOSEN: the map only routes the prototype
