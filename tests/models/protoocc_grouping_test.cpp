@@ -93,6 +93,16 @@ TEST(PrototypeGrouping, NeighbourhoodZeroKeepsEveryPixelInItsCell) {
   EXPECT_TRUE(at::equal(grouping.assignment, cell.unsqueeze(0).expand({2, 5, 6})));
 }
 
+TEST(PrototypeGrouping, AcceptsNonContiguousFeatures) {
+  at::manual_seed(4);
+  const at::Tensor features = at::randn({8, 8, 2, 3});  // [h, w, BN, d]
+  const at::Tensor permuted = features.permute({2, 3, 0, 1});
+  const PrototypeGrouping a = group_prototypes(permuted, PrototypeGroupingOptions{});
+  const PrototypeGrouping b = group_prototypes(permuted.contiguous(), PrototypeGroupingOptions{});
+  EXPECT_TRUE(at::allclose(a.prototypes, b.prototypes));
+  EXPECT_TRUE(at::equal(a.assignment, b.assignment));
+}
+
 TEST(PrototypeGrouping, GradientsMatchFiniteDifferences) {
   at::manual_seed(5);
   const at::Tensor features = at::randn({1, 3, 5, 6}, at::kDouble).requires_grad_(true);

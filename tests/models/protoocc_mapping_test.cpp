@@ -2,10 +2,16 @@
 // direct computation with explicit loops, and the handling of padding.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+
 #include <cmath>
 #include <vector>
 
 #include "core/error.h"
+#include "models/protoocc/prototype_grouping.h"
 #include "models/protoocc/prototype_mapping.h"
 
 namespace occ::models {
@@ -176,6 +182,41 @@ TEST(PrototypeMapping, RejectsMismatchedShapes) {
                UsageError);
   options.hidden_dims = 0;
   EXPECT_THROW(PrototypeMapping{options}, UsageError);
+}
+
+long peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+// ProtoOcc-Small sizes: 6 cameras, stride-8 features 56x100 of d = 256,
+// r = 4 (M = 350), ~8000 hit queries per camera. Run by hand:
+// --gtest_also_run_disabled_tests --gtest_filter='*SmallSizes*'.
+TEST(PrototypeMapping, DISABLED_SmallSizesTimeAndMemory) {
+  at::manual_seed(14);
+  const int64_t images = 6, dims = 256, length = 8000;
+  const at::Tensor features = at::randn({images, dims, 56, 100}).requires_grad_(true);
+  const at::Tensor queries = at::randn({images, length, dims}).requires_grad_(true);
+  const at::Tensor valid = at::ones({images, length}, at::kBool);
+  PrototypeMapping module;
+  const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  const long before = peak_rss_mib();
+  const auto t0 = std::chrono::steady_clock::now();
+  const PrototypeGrouping grouping = group_prototypes(features, PrototypeGroupingOptions{});
+  const auto t1 = std::chrono::steady_clock::now();
+  const PrototypeMappingOutput out = module->forward(grouping.prototypes, queries, valid);
+  const auto t2 = std::chrono::steady_clock::now();
+  (out.queries.sum() + out.voxel_prototypes.sum()).backward();
+  const auto t3 = std::chrono::steady_clock::now();
+  std::printf(
+      "grouping (M = %ld) %.0f ms; mapping %.0f ms; backward of both %.0f ms; peak RSS %ld -> %ld MiB\n",
+      static_cast<long>(grouping.prototypes.size(1)), ms(t0, t1), ms(t1, t2), ms(t2, t3), before,
+      peak_rss_mib());
+  EXPECT_EQ(grouping.prototypes.size(1), 350);
+  const auto t4 = std::chrono::steady_clock::now();
+  group_prototypes(features, PrototypeGroupingOptions{}).prototypes.sum().backward();
+  std::printf("grouping alone, forward + backward %.0f ms\n", ms(t4, std::chrono::steady_clock::now()));
 }
 
 }  // namespace

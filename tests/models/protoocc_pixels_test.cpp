@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "models/protoocc/prototype_pixels.h"
+#include "models/protoocc/sparse_splat.h"
 
 namespace occ::models {
 namespace {
@@ -67,17 +68,38 @@ TEST(SplatAttentionMap, RowsSumToOneAndWeightOutsideTheGridIsDropped) {
   EXPECT_TRUE(at::allclose(map, expected, 1e-5, 1e-6)) << map;
 }
 
-TEST(SplatAttentionMap, SmallBlocksGiveTheSameMap) {
+TEST(SplatAttentionMap, ChunkSizeDoesNotChangeTheMap) {
   at::manual_seed(21);
   SpatialCrossAttentionTrace trace;
   trace.sampling_locations = at::rand({2, 7, 2, 3, 4, 2}) * 1.2 - 0.1;
   trace.attention_weights = at::softmax(at::randn({2, 7, 2, 12}), -1).view({2, 7, 2, 3, 4});
   const CameraHits hits = hits_with({7, 4}, 7);
   const at::Tensor whole = splat_attention_map(trace, hits, 3, 4).to_dense();
-  const at::Tensor blocked = splat_attention_map(trace, hits, 3, 4, /*block_elements=*/25).to_dense();
+  const at::Tensor blocked = splat_attention_map(trace, hits, 3, 4, /*chunk_rows=*/2).to_dense();
   EXPECT_TRUE(at::allclose(whole, blocked));
   EXPECT_TRUE(at::allclose(whole.sum(1).slice(0, 0, 11), at::ones({11})));
   EXPECT_TRUE(at::equal(whole.slice(0, 11, 14), at::zeros({3, 12})));
+}
+
+TEST(SplatRowsPerImage, MatchesTheDenseProductAndItsGradient) {
+  at::manual_seed(25);
+  const int64_t images = 3, length = 5, cells = 7, dims = 4;
+  const at::Tensor dense = at::rand({images * length, cells}, at::kDouble) *
+                           (at::rand({images * length, cells}, at::kDouble) < 0.4).to(at::kDouble);
+  const at::Tensor rows = at::randn({images * length, dims}, at::kDouble).requires_grad_(true);
+  const at::Tensor probe = at::randn({images * cells, dims}, at::kDouble);
+  const at::Tensor got = splat_rows_per_image(dense.to_sparse(), rows, images);
+  (got * probe).sum().backward();
+  const at::Tensor got_grad = rows.grad().clone();
+  rows.grad().zero_();
+  // Image b's queries only reach image b's cells.
+  const at::Tensor blocks = dense.view({images, length, cells});
+  const at::Tensor want =
+      at::bmm(blocks.transpose(1, 2), rows.view({images, length, dims})).reshape({-1, dims});
+  (want * probe).sum().backward();
+  EXPECT_TRUE(at::allclose(got, want, 1e-12, 1e-12));
+  EXPECT_TRUE(at::allclose(got_grad, rows.grad(), 1e-12, 1e-12));
+  EXPECT_THROW(splat_rows_per_image(dense.to_sparse(), rows, 4), UsageError);
 }
 
 struct PixelsCase {
@@ -132,6 +154,16 @@ TEST(PrototypePixels, PaddingQueriesContributeNothing) {
   EXPECT_TRUE(at::allclose(pixels->forward(c.trace, c.hits, c.mapping, 2, 3), x));
 }
 
+TEST(PrototypePixels, ImagesWithoutHitsGiveZeroFeatures) {
+  PixelsCase c = random_case(2, 3, 4, 5);
+  c.hits = hits_with({0, 0}, 3);
+  PrototypePixels pixels;
+  const at::Tensor x = pixels->forward(c.trace, c.hits, c.mapping, 2, 2);
+  EXPECT_TRUE(at::equal(x, at::zeros({2, 5, 2, 2})));
+  x.sum().backward();
+  EXPECT_TRUE(at::equal(c.mapping.voxel_prototypes.grad(), at::zeros({2, 4, 5})));
+}
+
 TEST(PrototypePixels, RejectsMismatchedInputs) {
   const PixelsCase c = random_case(2, 3, 4, 5);
   PrototypePixels pixels;
@@ -170,6 +202,7 @@ TEST(PrototypePixels, DISABLED_SmallSizesTimeAndMemory) {
   mapping.affinity = at::rand({images, prototypes, length});
   mapping.voxel_prototypes = at::randn({images, prototypes, dims}).requires_grad_(true);
   PrototypePixels pixels;
+  const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   const long before = peak_rss_mib();
   const auto start = std::chrono::steady_clock::now();
   const at::Tensor map = splat_attention_map(trace, hits, gh, gw);
@@ -178,13 +211,34 @@ TEST(PrototypePixels, DISABLED_SmallSizesTimeAndMemory) {
   const auto forward = std::chrono::steady_clock::now();
   x.sum().backward();
   const auto backward = std::chrono::steady_clock::now();
-  const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   std::printf(
-      "splat alone %.0f ms (nnz %ld = %.1f per query); forward %.0f ms; backward %.0f ms; peak RSS %ld -> "
-      "%ld MiB\n",
+      "G alone %.0f ms (nnz %ld = %.1f per query); X forward (G included) %.0f ms; backward %.0f ms\n",
       ms(start, splatted), static_cast<long>(map._nnz()),
       static_cast<double>(map._nnz()) / static_cast<double>(images * length), ms(splatted, forward),
-      ms(forward, backward), before, peak_rss_mib());
+      ms(forward, backward));
+  // The parts of the forward: H(A)^T . P_vox and the splat of its rows.
+  const auto t0 = std::chrono::steady_clock::now();
+  const at::Tensor per_query =
+      at::bmm(at::softmax(mapping.affinity * 10.0, 1).transpose(1, 2), mapping.voxel_prototypes.detach());
+  const auto t1 = std::chrono::steady_clock::now();
+  const at::Tensor splat_only = splat_rows_per_image(map, per_query.reshape({images * length, dims}), images);
+  const auto t2 = std::chrono::steady_clock::now();
+  {
+    const at::Tensor r = per_query.reshape({images * length, dims}).detach().requires_grad_(true);
+    const auto a0 = std::chrono::steady_clock::now();
+    at::Tensor y = at::mm(map.t(), r);  // all images into one grid: same work
+    const auto a1 = std::chrono::steady_clock::now();
+    y.sum().backward();
+    const auto a2 = std::chrono::steady_clock::now();
+    y = splat_rows_per_image(map, r, images);
+    const auto a3 = std::chrono::steady_clock::now();
+    y.sum().backward();
+    const auto a4 = std::chrono::steady_clock::now();
+    std::printf("G^T . rows forward + backward: at::mm %.0f + %.0f ms, splat_rows_per_image %.0f + %.0f ms\n",
+                ms(a0, a1), ms(a1, a2), ms(a2, a3), ms(a3, a4));
+  }
+  std::printf("H(A)^T . P_vox %.0f ms; G^T . rows %.0f ms; peak RSS %ld -> %ld MiB\n", ms(t0, t1), ms(t1, t2),
+              before, peak_rss_mib());
   EXPECT_EQ(x.sizes(), (at::IntArrayRef{images, dims, gh, gw}));
 }
 

@@ -95,8 +95,9 @@ PrototypeGrouping group_prototypes(const at::Tensor& features, const PrototypeGr
   // cell has the same candidate prototypes, so the assignment is one small
   // batched matmul per cell instead of an [h*w, M] similarity.
   const at::Tensor padded = at::constant_pad_nd(features, {0, gw * r - width, 0, gh * r - height}, 0.0);
-  const at::Tensor cells =
-      padded.view({rows, dims, gh, r, gw, r}).permute({0, 2, 4, 3, 5, 1}).reshape({rows, count, r * r, dims});
+  const at::Tensor cells = padded.reshape({rows, dims, gh, r, gw, r})
+                               .permute({0, 2, 4, 3, 5, 1})
+                               .reshape({rows, count, r * r, dims});
   const at::Tensor inside = at::constant_pad_nd(at::ones({height, width}, features.options()),
                                                 {0, gw * r - width, 0, gh * r - height}, 0.0)
                                 .view({gh, r, gw, r})

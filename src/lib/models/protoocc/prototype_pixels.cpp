@@ -1,10 +1,14 @@
 #include "models/protoocc/prototype_pixels.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "models/protoocc/sparse_splat.h"
 
 namespace occ::models {
 namespace {
@@ -35,72 +39,109 @@ void check_trace(const SpatialCrossAttentionTrace& trace, const CameraHits& hits
 
 }  // namespace
 
-void PrototypePixelsOptions::validate() const {
-  if (splat_block_elements < 1)
-    throw UsageError("prototype pixels: splat_block_elements must be >= 1, got " +
-                     std::to_string(splat_block_elements));
-}
-
 at::Tensor splat_attention_map(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
-                               int64_t grid_height, int64_t grid_width, int64_t block_elements) {
+                               int64_t grid_height, int64_t grid_width, int64_t chunk_rows) {
   check_trace(trace, hits);
+  if (chunk_rows < 1)
+    throw UsageError("prototype pixels: chunk_rows must be >= 1, got " + std::to_string(chunk_rows));
   if (grid_height < 1 || grid_width < 1)
     throw UsageError("prototype pixels: bad grid " + std::to_string(grid_height) + "x" +
                      std::to_string(grid_width));
   at::NoGradGuard no_grad;
   const int64_t cells = grid_height * grid_width;
   const int64_t rows = trace.attention_weights.size(0) * trace.attention_weights.size(1);
-  const at::Tensor locations = trace.sampling_locations.reshape({rows, -1, 2});
+  // A plain loop on the CPU: the map carries no gradient, and merging each
+  // query's samples in a per-thread accumulator row costs O(samples) per
+  // query (a tensor formulation needs a sort or a [queries, cells] scratch).
+  const at::Tensor locations =
+      trace.sampling_locations.reshape({rows, -1, 2}).to(at::kCPU, at::kFloat).contiguous();
   const at::Tensor weights =
-      trace.attention_weights.reshape({rows, -1}) * hits.valid.reshape({rows, 1}).to(locations.scalar_type());
+      trace.attention_weights.reshape({rows, -1}).to(at::kCPU, at::kFloat).contiguous();
+  const at::Tensor valid = hits.valid.reshape({rows}).to(at::kCPU, at::kBool).contiguous();
   const int64_t samples = weights.size(1);
+  const float* location_data = locations.data_ptr<float>();
+  const float* weight_data = weights.data_ptr<float>();
+  const bool* valid_data = valid.data_ptr<bool>();
 
-  // Each sample's four bilinear corners are merged per query in a dense
-  // [block, cells] scratch block (queries looking at the same cell many
-  // times become one entry), then only the non-zero entries are kept.
-  const int64_t block = std::max<int64_t>(1, block_elements / cells);
-  std::vector<at::Tensor> row_parts, column_parts, value_parts;
-  for (int64_t start = 0; start < rows; start += block) {
-    const int64_t count = std::min(block, rows - start);
-    const at::Tensor location = locations.slice(0, start, start + count);
-    const at::Tensor weight = weights.slice(0, start, start + count);
-    // Continuous cell coordinates: cell j's centre is at (j + 0.5) / width.
-    const at::Tensor u = location.select(-1, 0) * static_cast<double>(grid_width) - 0.5;
-    const at::Tensor v = location.select(-1, 1) * static_cast<double>(grid_height) - 0.5;
-    const at::Tensor u0 = u.floor(), v0 = v.floor();
-    const at::Tensor fu = u - u0, fv = v - v0;
-    const at::Tensor first = at::arange(count, at::TensorOptions(at::kLong).device(weight.device()))
-                                 .mul(cells)
-                                 .unsqueeze(1)
-                                 .expand({count, samples});
-    at::Tensor scratch = at::zeros({count * cells}, weight.options());
-    for (int64_t dv = 0; dv <= 1; ++dv) {
-      for (int64_t du = 0; du <= 1; ++du) {
-        const at::Tensor column = u0 + static_cast<double>(du), row = v0 + static_cast<double>(dv);
-        const at::Tensor inside = (column >= 0) & (column < grid_width) & (row >= 0) & (row < grid_height);
-        const at::Tensor corner_weight =
-            weight * (du ? fu : 1.0 - fu) * (dv ? fv : 1.0 - fv) * inside.to(weight.scalar_type());
-        const at::Tensor cell = row.clamp(0, grid_height - 1).to(at::kLong) * grid_width +
-                                column.clamp(0, grid_width - 1).to(at::kLong);
-        scratch.index_add_(0, (first + cell).flatten(), corner_weight.flatten());
+  // Fixed chunks of rows, each filled by one task, keep the output order
+  // (and so the result) independent of the thread count.
+  struct Entries {
+    std::vector<int64_t> row, column;
+    std::vector<float> value;
+  };
+  const int64_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+  std::vector<Entries> parts(static_cast<size_t>(chunks));
+  at::parallel_for(0, chunks, 1, [&](int64_t chunk_begin, int64_t chunk_end) {
+    std::vector<float> accumulator(static_cast<size_t>(cells), 0.0f);
+    std::vector<uint8_t> touched_flag(static_cast<size_t>(cells), 0);
+    std::vector<int64_t> touched;
+    for (int64_t chunk = chunk_begin; chunk < chunk_end; ++chunk) {
+      Entries& out = parts[static_cast<size_t>(chunk)];
+      for (int64_t row = chunk * chunk_rows; row < std::min(rows, (chunk + 1) * chunk_rows); ++row) {
+        if (!valid_data[row]) continue;
+        touched.clear();
+        for (int64_t s = 0; s < samples; ++s) {
+          const float weight = weight_data[row * samples + s];
+          if (!(weight > 0)) continue;
+          // Continuous cell coordinates: cell j's centre is at (j + 0.5) / width.
+          const float* xy = location_data + (row * samples + s) * 2;
+          const float u = xy[0] * static_cast<float>(grid_width) - 0.5f;
+          const float v = xy[1] * static_cast<float>(grid_height) - 0.5f;
+          const float u0 = std::floor(u), v0 = std::floor(v);
+          const float fu = u - u0, fv = v - v0;
+          for (int dv = 0; dv <= 1; ++dv) {
+            for (int du = 0; du <= 1; ++du) {
+              const int64_t column = static_cast<int64_t>(u0) + du, cell_row = static_cast<int64_t>(v0) + dv;
+              if (column < 0 || column >= grid_width || cell_row < 0 || cell_row >= grid_height) continue;
+              const float corner = weight * (du ? fu : 1.0f - fu) * (dv ? fv : 1.0f - fv);
+              if (!(corner > 0)) continue;
+              const int64_t cell = cell_row * grid_width + column;
+              if (!touched_flag[static_cast<size_t>(cell)]) {
+                touched_flag[static_cast<size_t>(cell)] = 1;
+                touched.push_back(cell);
+              }
+              accumulator[static_cast<size_t>(cell)] += corner;
+            }
+          }
+        }
+        std::sort(touched.begin(), touched.end());
+        double total = 0;
+        for (const int64_t cell : touched) total += accumulator[static_cast<size_t>(cell)];
+        // Rows sum to 1 (CHOSEN, protoocc.md); a row with no weight has no entry.
+        for (const int64_t cell : touched) {
+          out.row.push_back(row);
+          out.column.push_back(cell);
+          out.value.push_back(static_cast<float>(accumulator[static_cast<size_t>(cell)] / total));
+          accumulator[static_cast<size_t>(cell)] = 0.0f;
+          touched_flag[static_cast<size_t>(cell)] = 0;
+        }
       }
     }
-    at::Tensor map = scratch.view({count, cells});
-    map = map / map.sum(1, /*keepdim=*/true).clamp_min(1e-30);  // rows sum to 1; empty rows stay 0
-    const at::Tensor flat = map.flatten();
-    const at::Tensor nonzero = flat.nonzero().squeeze(1);
-    row_parts.push_back(nonzero.div(cells, /*rounding_mode=*/"floor") + start);
-    column_parts.push_back(nonzero.remainder(cells));
-    value_parts.push_back(flat.index_select(0, nonzero));
+  });
+
+  size_t entries = 0;
+  for (const Entries& part : parts) entries += part.value.size();
+  at::Tensor indices = at::empty({2, static_cast<int64_t>(entries)}, at::kLong);
+  at::Tensor values = at::empty({static_cast<int64_t>(entries)}, at::kFloat);
+  int64_t* row_out = indices.data_ptr<int64_t>();
+  int64_t* column_out = row_out + entries;
+  float* value_out = values.data_ptr<float>();
+  for (const Entries& part : parts) {
+    std::copy(part.row.begin(), part.row.end(), row_out);
+    std::copy(part.column.begin(), part.column.end(), column_out);
+    std::copy(part.value.begin(), part.value.end(), value_out);
+    row_out += part.row.size();
+    column_out += part.column.size();
+    value_out += part.value.size();
   }
   // Entries come out ordered by (row, column) without duplicates: coalesced.
-  return at::sparse_coo_tensor(at::stack({at::cat(row_parts), at::cat(column_parts)}), at::cat(value_parts),
-                               {rows, cells}, weights.options().layout(at::kSparse))
+  const at::TensorOptions options = trace.attention_weights.options();
+  return at::sparse_coo_tensor(indices.to(options.device()), values.to(options), {rows, cells},
+                               options.layout(at::kSparse))
       ._coalesced_(true);
 }
 
 PrototypePixelsImpl::PrototypePixelsImpl(const PrototypePixelsOptions& options) : options_(options) {
-  options_.validate();
   affinity_scale = register_parameter("affinity_scale", at::full({1}, options_.affinity_scale));
 }
 
@@ -117,7 +158,7 @@ at::Tensor PrototypePixelsImpl::forward(const SpatialCrossAttentionTrace& trace,
     throw UsageError("prototype pixels: expected affinity [" + std::to_string(images) + ", M, " +
                      std::to_string(length) + "] and voxel prototypes [" + std::to_string(images) +
                      ", M, d], got " + shape_text(affinity) + " and " + shape_text(prototypes));
-  const int64_t dims = prototypes.size(2), cells = grid_height * grid_width;
+  const int64_t dims = prototypes.size(2);
 
   // H(A): each query's distribution over the prototypes, then its vector
   // H(A)^T . P_vox [BN, L, d] -- formed before the splat, so the splat costs
@@ -126,16 +167,9 @@ at::Tensor PrototypePixelsImpl::forward(const SpatialCrossAttentionTrace& trace,
   const at::Tensor per_query =
       at::bmm(distribution.transpose(1, 2), prototypes).reshape({images * length, dims});
 
-  // X = G^T . per_query for all images at once: G^T is block diagonal,
-  // cell (b, c) -> row b * cells + c, query (b, l) -> column b * L + l.
-  const at::Tensor map =
-      splat_attention_map(trace, hits, grid_height, grid_width, options_.splat_block_elements);
-  const at::Tensor query_row = map._indices()[0];
-  const at::Tensor cell_row = query_row.div(length, /*rounding_mode=*/"floor") * cells + map._indices()[1];
-  const at::Tensor transposed =
-      at::sparse_coo_tensor(at::stack({cell_row, query_row}), map._values(),
-                            {images * cells, images * length}, map._values().options().layout(at::kSparse));
-  const at::Tensor pixels = at::mm(transposed, per_query);  // [BN * cells, d]
+  // X = G^T . per_query, image by image.
+  const at::Tensor map = splat_attention_map(trace, hits, grid_height, grid_width);
+  const at::Tensor pixels = splat_rows_per_image(map, per_query, images);  // [BN * cells, d]
   return pixels.view({images, grid_height, grid_width, dims}).permute({0, 3, 1, 2}).contiguous();
 }
 

@@ -31,11 +31,6 @@ struct PrototypePixelsOptions {
   // sigma(A) in (0.27, 0.73) at initialisation the softmax is neither uniform
   // nor one-hot.
   double affinity_scale = 10.0;
-  // Bound on the dense scratch block used to merge each query's samples
-  // into grid cells (elements; 2^22 floats = 16 MiB).
-  int64_t splat_block_elements = int64_t{1} << 22;
-
-  void validate() const;
 };
 
 // G of Eq. 2 for one cross-attention call: every hit query's sampling
@@ -44,13 +39,17 @@ struct PrototypePixelsOptions {
 // grid_height x grid_width grid spanning the image (cell centres at
 // ((j + 0.5) / grid_width, (i + 0.5) / grid_height); weights falling outside
 // are dropped), then each row normalised to sum 1 (CHOSEN, protoocc.md).
+// The even grid is exactly the grouping's cells when r divides the feature
+// map (56x100 at r = 4); with partial last cells (r = 8: 7x13 cells over
+// 56x100) its borders drift from the grouping's by under r/2 feature pixels.
 // Padding rows (hits.valid false) are empty. Returns a coalesced sparse COO
 // tensor [BN * L, grid_height * grid_width], row b * L + l, column
 // i * grid_width + j. No gradient (CHOSEN: the map only routes the prototype
-// features; the contrastive loss does not move the attention).
+// features; the contrastive loss does not move the attention). Built on the
+// CPU by `chunk_rows` queries per parallel task (the result does not depend
+// on it) and moved to the trace's device.
 at::Tensor splat_attention_map(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
-                               int64_t grid_height, int64_t grid_width,
-                               int64_t block_elements = int64_t{1} << 22);
+                               int64_t grid_height, int64_t grid_width, int64_t chunk_rows = 256);
 
 class PrototypePixelsImpl : public torch::nn::Module {  // holds H (the linear map of the affinity)
  public:
