@@ -89,7 +89,7 @@ TEST(RenderCli, BadInput) {
   const std::vector<Case> cases = {
       {{frames, "--view", "sky", "-o", dir.file("a.png")},
        2,
-       "occ render: unknown view 'sky': use bev, voxels, cameras, depth, flow, masks, compare\n"},
+       "occ render: unknown view 'sky': use bev, voxels, cameras, depth, flow, masks, prototypes, compare\n"},
       {{frames, "--frame", "3", "-o", dir.file("a.png")},
        2,
        "occ render: frame 3 is out of range: '" + frames + "' has 3 frames\n"},
@@ -110,6 +110,147 @@ TEST(RenderCli, BadInput) {
     EXPECT_EQ(result.err, c.err);
   }
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"frames.h5"}) << "no partial pictures";
+}
+
+// One frame of one 96x64 camera: a checkerboard of (10, 20, 30) and
+// (30, 40, 50) left of x = 48 (mean (20, 30, 40)) and of (200, 100, 0) and
+// (100, 52, 0) right of it (mean (150, 76, 0)).
+std::string write_checker_frames(const TempDir& dir) {
+  TestFrames data;
+  data.frames = 1;
+  data.cameras = 1;
+  data.intrinsics.push_back({50, 0, 48, 0, 50, 32, 0, 0, 1});
+  cv::Mat image(64, 96, CV_8UC3);
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 96; ++x) {
+      const bool odd = (x + y) % 2 == 1;
+      image.at<cv::Vec3b>(y, x) = x < 48 ? (odd ? cv::Vec3b(30, 40, 50) : cv::Vec3b(10, 20, 30))
+                                         : (odd ? cv::Vec3b(100, 52, 0) : cv::Vec3b(200, 100, 0));
+    }
+  }
+  data.images.push_back(image);
+  const std::string path = dir.file("frames.h5");
+  write_test_frames(path, data);
+  return path;
+}
+
+// Prototype ids on the 8x12 stride-8 grid of the 96x64 image: 0 in the left
+// six columns, 1 in the right six (a 1x2 initial grid).
+void write_prototype_pred(const std::string& path, const std::string& frames, bool with_prototypes) {
+  const std::vector<uint8_t> grid(200 * 200 * 16, 17);
+  write_test_pred(path, frames, {grid}, {0}, {200, 200, 16}, [&](h5::File& file) {
+    if (!with_prototypes) return;
+    std::vector<uint16_t> ids(8 * 12);
+    for (int row = 0; row < 8; ++row) {
+      for (int column = 0; column < 12; ++column) ids[row * 12 + column] = column < 6 ? 0 : 1;
+    }
+    h5::write(file, "/pred/prototypes", ids, {1, 1, 8, 12});
+    h5::write(file, "/pred/prototype_grid", std::vector<int32_t>{1, 2}, {2});
+  });
+}
+
+// Superpixel masks at full resolution: 0 left of x = 24, 1 elsewhere.
+void write_checker_masks(const std::string& path, const std::string& frames) {
+  h5::OutputArtifact out(path, "masks", {{"method", "seeds"}});
+  out.set_frames_uuid(h5::read_string_attribute(h5::File::open(frames), "/", "uuid"));
+  h5::write_attribute(out.file(), "/", "method", std::string("seeds"));
+  h5::write_attribute(out.file(), "/", "parameters", std::string("{}"));
+  h5::write_attribute(out.file(), "/", "image_size", std::vector<int64_t>{64, 96});
+  std::vector<uint16_t> labels(64 * 96);
+  for (int y = 0; y < 64; ++y) {
+    for (int x = 0; x < 96; ++x) labels[y * 96 + x] = x < 24 ? 0 : 1;
+  }
+  h5::write(out.file(), "/masks/labels", labels, {1, 1, 64, 96});
+  h5::write(out.file(), "/masks/count", std::vector<int32_t>{2}, {1, 1});
+  out.commit();
+}
+
+// The top-left corner of the camera tile: the first pixel of the left
+// prototype's mean colour (the tile is drawn 1:1 with --tile-width 96).
+cv::Point tile_origin(const cv::Mat& sheet, const cv::Vec3b& rgb) {
+  const cv::Vec3b bgr(rgb[2], rgb[1], rgb[0]);
+  for (int y = 0; y < sheet.rows; ++y) {
+    for (int x = 0; x < sheet.cols; ++x) {
+      if (sheet.at<cv::Vec3b>(y, x) == bgr) return {x, y};
+    }
+  }
+  return {-1, -1};
+}
+
+cv::Vec3b rgb_at(const cv::Mat& sheet, cv::Point origin, int x, int y) {
+  const cv::Vec3b bgr = sheet.at<cv::Vec3b>(origin.y + y, origin.x + x);
+  return {bgr[2], bgr[1], bgr[0]};
+}
+
+TEST(RenderCli, PrototypesArePaintedWithTheirMeanColourBesideTheMasks) {
+  TempDir dir;
+  const std::string frames = write_checker_frames(dir);
+  write_prototype_pred(dir.file("pred.h5"), frames, true);
+  write_checker_masks(dir.file("masks.h5"), frames);
+  const cv::Vec3b left(20, 30, 40), right(150, 76, 0), white(255, 255, 255);
+
+  const RunResult alone = run({OCC_BINARY, "render", dir.file("pred.h5"), "--gt", frames, "--view",
+                               "prototypes", "--tile-width", "96", "-o", dir.file("prototypes.png")});
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  cv::Mat sheet = cv::imread(dir.file("prototypes.png"));
+  ASSERT_FALSE(sheet.empty());
+  cv::Point origin = tile_origin(sheet, left);
+  ASSERT_GE(origin.x, 0) << "no pixel has the left prototype's mean colour";
+  // Rows below the camera name: the left region up to x = 46, its boundary
+  // with the right region (x = 47) in white, then the right region's mean.
+  for (int y = 24; y < 64; ++y) {
+    EXPECT_EQ(rgb_at(sheet, origin, 0, y), left) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, 46, y), left) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, 47, y), white) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, 48, y), right) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, 95, y), right) << y;
+  }
+
+  const RunResult both =
+      run({OCC_BINARY, "render", dir.file("pred.h5"), "--gt", frames, "--masks", dir.file("masks.h5"),
+           "--view", "prototypes", "--tile-width", "96", "-o", dir.file("both.png")});
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  sheet = cv::imread(dir.file("both.png"));
+  ASSERT_FALSE(sheet.empty());
+  origin = tile_origin(sheet, left);
+  ASSERT_GE(origin.x, 0);
+  // The masks start after the prototypes and a 4-pixel gap: mask 0 holds
+  // only left pixels; mask 1 holds 24 left and 48 right columns.
+  const int masks_x = 96 + 4;
+  const cv::Vec3b mask_1(107, 61, 13);  // (24 (20, 30, 40) + 48 (150, 76, 0)) / 72, rounded
+  for (int y = 24; y < 64; ++y) {
+    EXPECT_EQ(rgb_at(sheet, origin, 47, y), white) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, 96, y), cv::Vec3b(64, 64, 64)) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, masks_x + 10, y), left) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, masks_x + 23, y), white) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, masks_x + 24, y), mask_1) << y;
+    EXPECT_EQ(rgb_at(sheet, origin, masks_x + 95, y), mask_1) << y;
+  }
+}
+
+TEST(RenderCli, PrototypesNeedAPredFileWithPrototypes) {
+  TempDir dir;
+  const std::string frames = write_checker_frames(dir);
+  write_prototype_pred(dir.file("plain.h5"), frames, false);
+  const RunResult plain = run({OCC_BINARY, "render", dir.file("plain.h5"), "--gt", frames, "--view",
+                               "prototypes", "-o", dir.file("a.png")});
+  EXPECT_EQ(plain.exit_code, 1);
+  EXPECT_EQ(plain.err, "occ render: view 'prototypes': '" + dir.file("plain.h5") +
+                           "' has no '/pred/prototypes': make it with occ predict --prototypes\n");
+  const RunResult from_frames =
+      run({OCC_BINARY, "render", frames, "--view", "prototypes", "-o", dir.file("a.png")});
+  EXPECT_EQ(from_frames.exit_code, 2);
+  EXPECT_EQ(
+      from_frames.err,
+      "occ render: view 'prototypes' needs a pred file made by occ predict --prototypes as input and its "
+      "frames file as --gt\n");
+  write_prototype_pred(dir.file("pred.h5"), frames, true);
+  const RunResult no_gt =
+      run({OCC_BINARY, "render", dir.file("pred.h5"), "--view", "prototypes", "-o", dir.file("a.png")});
+  EXPECT_EQ(no_gt.exit_code, 2);
+  EXPECT_EQ(no_gt.err, "occ render: view 'prototypes' needs the frames file: give --gt\n");
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"frames.h5", "plain.h5", "pred.h5"}))
+      << "no partial pictures";
 }
 
 }  // namespace

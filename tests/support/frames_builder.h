@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <array>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -155,11 +156,13 @@ inline void write_test_frames(const std::string& path, const TestFrames& data) {
   out.commit();
 }
 
-// A pred file for `frames_path` with one grid per prediction.
+// A pred file for `frames_path` with one grid per prediction; `extra` may
+// write more datasets before the file is committed.
 inline void write_test_pred(const std::string& path, const std::string& frames_path,
                             const std::vector<std::vector<uint8_t>>& semantics,
                             const std::vector<int32_t>& rows,
-                            std::array<int64_t, 3> grid_shape = {200, 200, 16}) {
+                            std::array<int64_t, 3> grid_shape = {200, 200, 16},
+                            const std::function<void(h5::File&)>& extra = nullptr) {
   const h5::File frames = h5::File::open(frames_path);
   h5::OutputArtifact out(path, "pred", {{"test", true}});
   out.set_frames_uuid(h5::read_string_attribute(frames, "/", "uuid"));
@@ -172,6 +175,7 @@ inline void write_test_pred(const std::string& path, const std::string& frames_p
   for (const auto& grid : semantics) values.insert(values.end(), grid.begin(), grid.end());
   h5::write(out.file(), "/pred/frame", rows, {n});
   h5::write(out.file(), "/pred/semantics", values, {n, grid_shape[0], grid_shape[1], grid_shape[2]});
+  if (extra) extra(out.file());
   out.commit();
 }
 

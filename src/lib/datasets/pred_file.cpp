@@ -37,4 +37,23 @@ cv::Mat PredFile::depth(int64_t i, int64_t camera) const {
   return map;
 }
 
+std::vector<cv::Mat> PredFile::prototypes(int64_t i) const {
+  const auto rows = h5::read_rows<uint16_t>(file_, "/pred/prototypes", i, 1);
+  const int height = static_cast<int>(rows.shape[2]), width = static_cast<int>(rows.shape[3]);
+  std::vector<cv::Mat> maps;
+  for (int64_t camera = 0; camera < rows.shape[1]; ++camera) {
+    cv::Mat map(height, width, CV_16U);
+    std::memcpy(map.data, rows.values.data() + static_cast<size_t>(camera) * map.total(),
+                map.total() * sizeof(uint16_t));
+    maps.push_back(map);
+  }
+  return maps;
+}
+
+std::array<int64_t, 2> PredFile::prototype_grid() const {
+  if (!has("/pred/prototype_grid")) return {0, 0};
+  const auto grid = h5::read<int32_t>(file_, "/pred/prototype_grid").values;
+  return {grid.at(0), grid.at(1)};
+}
+
 }  // namespace occ

@@ -27,6 +27,12 @@ class PredFile {
   std::vector<uint8_t> semantics(int64_t i) const;
   std::vector<float> flow(int64_t i) const;        // requires /pred/flow; m/s as float
   cv::Mat depth(int64_t i, int64_t camera) const;  // requires /pred/depth; CV_32F
+  // Requires /pred/prototypes (occ predict --prototypes): per camera, the
+  // ProtoOcc prototype id of each stride-8 feature cell, CV_16U [h, w].
+  std::vector<cv::Mat> prototypes(int64_t i) const;
+  // /pred/prototype_grid: rows and columns of the initial prototype grid
+  // (M = their product); {0, 0} when the file lacks it.
+  std::array<int64_t, 2> prototype_grid() const;
 
  private:
   h5::File file_;

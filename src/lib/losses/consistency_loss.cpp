@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/strings.h"
 #include "losses/loss_input_checks.h"
@@ -37,19 +39,30 @@ void check_views(const std::vector<at::Tensor>& probabilities, double temperatur
 at::Tensor consistency_loss(const std::vector<at::Tensor>& probabilities, double temperature,
                             const at::Tensor& mask) {
   check_views(probabilities, temperature, mask);
-  const at::Tensor views = at::stack(probabilities);  // [P+1, B, K, ...]
-  const at::Tensor average = views.mean(/*dim=*/0);
+  // Summed view by view rather than through one stacked tensor: the views of
+  // a full Occ3D grid are 11.5 M values each.
+  at::Tensor average = probabilities.front().detach().clone();
+  for (size_t p = 1; p < probabilities.size(); ++p) average.add_(probabilities[p].detach());
+  average.div_(static_cast<double>(probabilities.size()));
   // V^(1/T) / sum_c V^(1/T) == softmax(log(V) / T): the same numbers, but a
   // small T cannot underflow every class to 0 and divide 0 by 0. The clamp
   // keeps log finite where a class has probability 0 (it then stays ~0).
   // Detached as in GRAND's code: the target is a constant for this step.
-  const at::Tensor sharpened = at::softmax(average.detach().clamp_min(1e-30).log() / temperature, /*dim=*/1);
-  const at::Tensor distance = (views - sharpened.unsqueeze(0)).pow(2).sum(/*dim=*/2);  // [P+1, B, ...]
-  if (!mask.defined()) return distance.mean();
-  const at::Tensor weights = mask.to(distance.scalar_type()).unsqueeze(0);
-  // Mean over voxels (mask-weighted) per view, then over views.
+  const at::Tensor sharpened = at::softmax(average.clamp_min_(1e-30).log_().div_(temperature), /*dim=*/1);
+  const at::Tensor weights = mask.defined() ? mask.to(sharpened.scalar_type()) : at::Tensor();
+  at::Tensor total;
+  int64_t voxels = 0;
+  for (const auto& view : probabilities) {
+    const at::Tensor distance = (view - sharpened).square().sum(/*dim=*/1);  // [B, spatial...]
+    const at::Tensor term = weights.defined() ? (distance * weights).sum() : distance.sum();
+    total = total.defined() ? total + term : term;
+    voxels = distance.numel();
+  }
+  // Mean over voxels (mask-weighted, as the masked cross-entropy) per view,
+  // then over views.
   const double view_count = static_cast<double>(probabilities.size());
-  return (distance * weights).sum() / (weights.sum().clamp_min(1.0) * view_count);
+  if (weights.defined()) return total / (weights.sum().clamp_min(1.0) * view_count);
+  return total / (static_cast<double>(std::max<int64_t>(voxels, 1)) * view_count);
 }
 
 }  // namespace occ::losses

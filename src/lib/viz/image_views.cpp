@@ -119,6 +119,39 @@ cv::Mat draw_boundaries(const cv::Mat& image, const cv::Mat& labels, const cv::V
   return out;
 }
 
+cv::Mat paint_region_means(const cv::Mat& image, const cv::Mat& labels, const cv::Vec3b& boundary) {
+  CV_Assert(image.type() == CV_8UC3);
+  cv::Mat ids;
+  labels.convertTo(ids, CV_32S);
+  if (ids.size() != image.size()) cv::resize(ids, ids, image.size(), 0, 0, cv::INTER_NEAREST);
+  double largest = 0;
+  cv::minMaxLoc(ids, nullptr, &largest);
+  std::vector<cv::Vec3d> sums(static_cast<size_t>(largest) + 1, cv::Vec3d(0, 0, 0));
+  std::vector<int64_t> counts(sums.size(), 0);
+  for (int y = 0; y < ids.rows; ++y) {
+    for (int x = 0; x < ids.cols; ++x) {
+      const int id = ids.at<int>(y, x);
+      if (id < 0) continue;
+      sums[static_cast<size_t>(id)] += cv::Vec3d(image.at<cv::Vec3b>(y, x));
+      ++counts[static_cast<size_t>(id)];
+    }
+  }
+  std::vector<cv::Vec3b> means(sums.size());
+  for (size_t k = 0; k < sums.size(); ++k) {
+    if (counts[k] == 0) continue;
+    for (int c = 0; c < 3; ++c)
+      means[k][c] = static_cast<uchar>(std::lround(sums[k][c] / static_cast<double>(counts[k])));
+  }
+  cv::Mat painted = image.clone();
+  for (int y = 0; y < ids.rows; ++y) {
+    for (int x = 0; x < ids.cols; ++x) {
+      const int id = ids.at<int>(y, x);
+      if (id >= 0) painted.at<cv::Vec3b>(y, x) = means[static_cast<size_t>(id)];
+    }
+  }
+  return draw_boundaries(painted, ids, boundary);
+}
+
 cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid,
                           const std::vector<cv::Vec3b>& palette, const Matrix3& k,
                           const Matrix4& ego_from_camera, bool camera_only, double alpha) {

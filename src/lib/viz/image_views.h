@@ -24,6 +24,14 @@ cv::Mat depth_to_colour(const cv::Mat& depth, double min_m = 1.0, double max_m =
 // image) drawn over the image.
 cv::Mat draw_boundaries(const cv::Mat& image, const cv::Mat& labels, const cv::Vec3b& colour = {255, 255, 0});
 
+// Regions of a label map (CV_32S or CV_16U ids >= 0, resized nearest to the
+// image, as draw_boundaries does) each painted flat with the mean colour of
+// its pixels in `image`, with their boundaries drawn in `boundary`: a picture
+// of a partition (ProtoOcc prototypes, superpixel masks) that shows both how
+// the image was cut and how uniform each part is.
+cv::Mat paint_region_means(const cv::Mat& image, const cv::Mat& labels,
+                           const cv::Vec3b& boundary = {255, 255, 255});
+
 // Occupied voxels projected into a camera (nearest wins), blended over the image.
 cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid,
                           const std::vector<cv::Vec3b>& palette, const Matrix3& intrinsics,

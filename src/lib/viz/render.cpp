@@ -5,6 +5,7 @@
 #include <opencv2/videoio.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -138,6 +139,54 @@ std::vector<cv::Mat> camera_maps(const h5::File& file, const std::string& datase
   return maps;
 }
 
+// ProtoOcc's prototypes of each camera (region = the image cells assigned to
+// one prototype, painted with their mean colour), with the superpixel masks
+// of the same image beside them when --masks is given: the prototype
+// optimisation pulls the two partitions together (Sec. 3.2.2).
+Panel prototypes_panel(const Sources& sources, int64_t i, const RenderOptions& options) {
+  const PredFile& pred = *sources.pred;
+  if (!pred.has("/pred/prototypes")) {
+    throw FormatError(str("view 'prototypes': ", quoted(pred.path()),
+                          " has no '/pred/prototypes': make it with occ predict --prototypes"));
+  }
+  const FramesFile& frames = need_frames(sources, "prototypes");
+  const int64_t row = pred.frames_row(i);
+  const int64_t cameras = frames.camera_count();
+  const std::vector<cv::Mat> assignments = pred.prototypes(i);
+  if (cameras == 0 || static_cast<int64_t>(assignments.size()) != cameras) {
+    throw FormatError(str(quoted(pred.path()), " has prototypes of ", assignments.size(), " cameras but ",
+                          quoted(frames.path()), " has ", cameras));
+  }
+  std::vector<cv::Mat> masks;
+  if (sources.masks) masks = camera_maps(*sources.masks, "/masks/labels", row, CV_16U, cameras);
+  std::vector<cv::Mat> tiles;
+  int image_width = 1;
+  for (int64_t c = 0; c < cameras; ++c) {
+    const cv::Mat image = frames.image(row, c);
+    image_width = image.cols;
+    cv::Mat tile = paint_region_means(image, assignments[static_cast<size_t>(c)]);
+    if (!masks.empty()) {
+      // A dark gap inside the pair, so that neither white boundary merges
+      // with the other picture, and a white margin after it, so that the rig
+      // layout does not read as masks | next camera's prototypes.
+      const cv::Mat gap(image.rows, 4, CV_8UC3, cv::Scalar(64, 64, 64));
+      const cv::Mat margin(image.rows, 12, CV_8UC3, cv::Scalar(255, 255, 255));
+      cv::hconcat(
+          std::vector<cv::Mat>{tile, gap, paint_region_means(image, masks[static_cast<size_t>(c)]), margin},
+          tile);
+    }
+    tiles.push_back(tile);
+  }
+  const auto grid = pred.prototype_grid();
+  std::string title = "prototypes";
+  if (grid[0] > 0) title += str(", M = ", grid[0] * grid[1], " (", grid[0], "x", grid[1], " grid)");
+  if (!masks.empty()) title += " | superpixel masks";
+  // Scaled as one camera image in the other rig views, the gap included.
+  const int tile_width = static_cast<int>(
+      std::lround(static_cast<double>(options.camera_tile_width) * tiles.front().cols / image_width));
+  return {title + " (mean colours)", rig_sheet(tiles, frames.camera_names(), tile_width)};
+}
+
 std::vector<Panel> render_view(const std::string& view, const Sources& sources, int64_t i,
                                const RenderOptions& options) {
   BevStyle bev;
@@ -165,6 +214,14 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
     return {{"ground truth", render_bev(truth, sources.palette, bev)},
             {"prediction", render_bev(prediction, sources.palette, bev)},
             {"error (red: wrong class)", render_error_bev(truth, prediction, bev)}};
+  }
+  if (view == "prototypes") {
+    if (!sources.pred) {
+      throw UsageError(
+          "view 'prototypes' needs a pred file made by occ predict --prototypes as input and its frames file "
+          "as --gt");
+    }
+    return {prototypes_panel(sources, i, options)};
   }
   const FramesFile& frames = need_frames(sources, view);
   const int64_t cameras = frames.camera_count();
@@ -247,8 +304,8 @@ cv::Mat render_frame(const Sources& sources, int64_t i, const RenderOptions& opt
 }  // namespace
 
 const std::vector<std::string>& render_views() {
-  static const std::vector<std::string> views = {"bev",  "voxels", "cameras", "depth",
-                                                 "flow", "masks",  "compare"};
+  static const std::vector<std::string> views = {"bev",  "voxels", "cameras",    "depth",
+                                                 "flow", "masks",  "prototypes", "compare"};
   return views;
 }
 

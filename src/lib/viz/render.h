@@ -10,7 +10,7 @@ namespace occ::viz {
 struct RenderOptions {
   std::string input;  // a frames file or a pred file
   std::string gt;     // the frames file a pred file was made from (cameras, compare, ...)
-  std::string masks;  // masks file for the masks view
+  std::string masks;  // masks file for the masks view (and beside the prototypes view)
   std::string flow;   // flow file for the flow view
   std::vector<std::string> views = {"bev"};
   int64_t first_frame = 0;
