@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <tuple>
@@ -15,6 +14,7 @@
 #include "datasets/camera_images.h"
 #include "datasets/frames_writer.h"
 #include "datasets/nuscenes_splits.h"
+#include "datasets/nuscenes_sweeps.h"
 #include "datasets/nuscenes_tables.h"
 #include "datasets/occ3d_classes.h"
 #include "datasets/occ3d_labels.h"
@@ -71,15 +71,6 @@ struct Plan {
     long lidar = -1;              // sample_data index of LIDAR_TOP, -1 when absent (a sweep: its keyframe's)
   };
   std::vector<Frame> frames;
-};
-
-// The camera sample_data of one scene, per camera in time order, for
-// matching sweeps across cameras.
-struct SceneCameraData {
-  std::vector<int64_t> keyframe_times;        // sample timestamps, ascending
-  std::vector<size_t> keyframe_rows;          // plan rows of those samples
-  std::vector<std::vector<size_t>> non_key;   // per camera: non-key sample_data indexes
-  std::vector<std::vector<size_t>> any_kind;  // per camera: every sample_data index
 };
 
 class NuScenesPrep {
@@ -247,23 +238,20 @@ class NuScenesPrep {
     for (const auto& sample : tables_.samples) sample_time_[sample.token] = sample.timestamp_us;
   }
 
-  // One row per non-key sample_data of the reference camera (the first of
-  // the rig, CAM_FRONT), with every other camera's non-key image nearest in
-  // time between the same two keyframes, or its nearest image of any kind
-  // in the scene when it has none there. Rows are then merged with the
-  // keyframes in time order, so prev/next run through the sweeps.
+  // One row per non-key image of the reference camera, matched with the
+  // other cameras (nuscenes_sweeps.h), then merged with the keyframes in
+  // time order so prev/next run through the sweeps.
   void add_sweeps() {
     const auto& cameras = nuscenes_camera_names();
-    std::vector<SceneCameraData> scenes(plan_.scene_names.size());
-    for (auto& scene : scenes) {
-      scene.non_key.resize(cameras.size());
-      scene.any_kind.resize(cameras.size());
-    }
+    std::vector<std::vector<int64_t>> keyframe_times(plan_.scene_names.size());
+    std::vector<std::vector<size_t>> keyframe_rows(plan_.scene_names.size());
     for (size_t row = 0; row < plan_.frames.size(); ++row) {  // keyframes, by scene in time order
-      auto& scene = scenes[size_t(plan_.frames[row].scene)];
-      scene.keyframe_times.push_back(plan_.frames[row].timestamp_us);
-      scene.keyframe_rows.push_back(row);
+      keyframe_times[size_t(plan_.frames[row].scene)].push_back(plan_.frames[row].timestamp_us);
+      keyframe_rows[size_t(plan_.frames[row].scene)].push_back(row);
     }
+    std::vector<SceneSweeps> scenes;
+    for (auto& times : keyframe_times)
+      scenes.emplace_back(tables_.sample_data, std::move(times), cameras.size());
     std::unordered_map<std::string, size_t> sample_index;
     for (size_t i = 0; i < tables_.samples.size(); ++i) sample_index[tables_.samples[i].token] = i;
     for (size_t i = 0; i < tables_.sample_data.size(); ++i) {
@@ -271,24 +259,13 @@ class NuScenesPrep {
       const auto scene = scene_index_.find(tables_.samples[sample_index.at(data.sample_token)].scene_token);
       if (scene == scene_index_.end()) continue;
       const auto camera = std::find(cameras.begin(), cameras.end(), channel_of(data));
-      if (camera == cameras.end()) continue;
-      auto& lists = scenes[size_t(scene->second)];
-      lists.any_kind[size_t(camera - cameras.begin())].push_back(i);
-      if (!data.is_key_frame) lists.non_key[size_t(camera - cameras.begin())].push_back(i);
+      if (camera != cameras.end()) scenes[size_t(scene->second)].add(size_t(camera - cameras.begin()), i);
     }
-    auto earlier = [&](size_t a, size_t b) {
-      const auto &da = tables_.sample_data[a], &db = tables_.sample_data[b];
-      return da.timestamp_us != db.timestamp_us ? da.timestamp_us < db.timestamp_us : da.token < db.token;
-    };
     const size_t keyframes = plan_.frames.size();
     for (size_t s = 0; s < scenes.size(); ++s) {
-      auto& scene = scenes[s];
-      for (auto& list : scene.non_key) std::sort(list.begin(), list.end(), earlier);
-      for (auto& list : scene.any_kind) std::sort(list.begin(), list.end(), earlier);
-      for (const size_t reference : scene.non_key.front()) {
-        const NuScenesSampleData& data = tables_.sample_data[reference];
-        const long interval = keyframe_interval(scene, data.timestamp_us);
-        const Plan::Frame& owner = plan_.frames[scene.keyframe_rows[size_t(std::max(interval, 0L))]];
+      for (const auto& match : scenes[s].sweeps()) {
+        const NuScenesSampleData& data = tables_.sample_data[size_t(match.cameras.front())];
+        const Plan::Frame& owner = plan_.frames[keyframe_rows[s][size_t(std::max(match.gap, 0L))]];
         Plan::Frame sweep;
         sweep.keyframe = false;
         sweep.sample = owner.sample;
@@ -296,16 +273,13 @@ class NuScenesPrep {
         sweep.timestamp_us = data.timestamp_us;
         sweep.token = data.token;
         sweep.lidar = owner.lidar;  // for the LiDAR origin, a calibration fixed along the scene
-        sweep.cameras.push_back(reference);
-        for (size_t c = 1; c < cameras.size(); ++c) {
-          long match = nearest_in_interval(scene, scene.non_key[c], data.timestamp_us, interval);
-          if (match < 0) match = nearest(scene.any_kind[c], data.timestamp_us);
-          if (match < 0) {
+        for (size_t c = 0; c < cameras.size(); ++c) {
+          if (match.cameras[c] == SceneSweeps::kNone) {
             throw FormatError(str("scene ", occ::quoted(plan_.scene_names[s]), " has no ", cameras[c],
                                   " image for the sweep ", occ::quoted(data.token), " in ",
                                   occ::quoted(tables_.folder + "/sample_data.json")));
           }
-          sweep.cameras.push_back(size_t(match));
+          sweep.cameras.push_back(size_t(match.cameras[c]));
         }
         plan_.frames.push_back(std::move(sweep));
       }
@@ -317,50 +291,6 @@ class NuScenesPrep {
                        if (a.timestamp_us != b.timestamp_us) return a.timestamp_us < b.timestamp_us;
                        return a.keyframe && !b.keyframe;
                      });
-  }
-
-  // Which gap between keyframes a time falls in: i for keyframe i <= t <
-  // keyframe i+1, -1 before the first.
-  static long keyframe_interval(const SceneCameraData& scene, int64_t timestamp_us) {
-    const auto& times = scene.keyframe_times;
-    return long(std::upper_bound(times.begin(), times.end(), timestamp_us) - times.begin()) - 1;
-  }
-
-  // The record of `list` (in time order) nearest to `timestamp_us` among
-  // those in keyframe gap `interval`, -1 if none: the gap is a contiguous
-  // run of the list, so only the two neighbours of the time can be it.
-  long nearest_in_interval(const SceneCameraData& scene, const std::vector<size_t>& list,
-                           int64_t timestamp_us, long interval) const {
-    long best = -1;
-    int64_t best_gap = 0;
-    const size_t at = first_not_before(list, timestamp_us);
-    for (const size_t candidate : {at - 1, at}) {  // at - 1 wraps to SIZE_MAX at 0
-      if (candidate >= list.size()) continue;
-      const int64_t time = tables_.sample_data[list[candidate]].timestamp_us;
-      if (keyframe_interval(scene, time) != interval) continue;
-      const int64_t gap = std::abs(time - timestamp_us);
-      if (best < 0 || gap < best_gap) best = long(list[candidate]), best_gap = gap;
-    }
-    return best;
-  }
-
-  long nearest(const std::vector<size_t>& list, int64_t timestamp_us) const {
-    long best = -1;
-    int64_t best_gap = 0;
-    const size_t at = first_not_before(list, timestamp_us);
-    for (const size_t candidate : {at - 1, at}) {
-      if (candidate >= list.size()) continue;
-      const int64_t gap = std::abs(tables_.sample_data[list[candidate]].timestamp_us - timestamp_us);
-      if (best < 0 || gap < best_gap) best = long(list[candidate]), best_gap = gap;
-    }
-    return best;
-  }
-
-  size_t first_not_before(const std::vector<size_t>& list, int64_t timestamp_us) const {
-    return size_t(
-        std::partition_point(list.begin(), list.end(),
-                             [&](size_t i) { return tables_.sample_data[i].timestamp_us < timestamp_us; }) -
-        list.begin());
   }
 
   std::string openocc_labels_path(const Plan::Frame& frame) const {
