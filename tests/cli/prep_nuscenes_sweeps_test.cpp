@@ -339,6 +339,28 @@ TEST_F(PrepNuScenesSweeps, BadOpenOccFlowNamesTheFileAndLeavesNoOutput) {
   EXPECT_NE(result.err.find("'" + path + "' entry 'semantics' has shape (200, 200, 8)"), std::string::npos)
       << result.err;
   EXPECT_FALSE(fs::exists(dir.file("out.h5")));
+  // A sample without OpenOcc labels and a sweep without its image are listed.
+  fs::remove(path);
+  const RunResult missing = prep(dataset(), dir.file("out.h5"), {"--openocc", dir.file("openocc")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("1 input file is missing: '" + path + "'"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(dir.file("out.h5")));
+}
+
+TEST_F(PrepNuScenesSweeps, MissingSweepImagesAreListedOnlyWithSweeps) {
+  TempDir dir;
+  const std::string root = dir.file("nuscenes");
+  fs::copy(dataset(), root, fs::copy_options::recursive);
+  fs::path image;
+  for (const auto& entry : fs::recursive_directory_iterator(root + "/sweeps/CAM_BACK")) image = entry.path();
+  ASSERT_FALSE(image.empty());
+  fs::remove(image);
+  ASSERT_EQ(prep(root, dir.file("keys.h5"), {}).exit_code, 0);  // keyframes do not need it
+  const RunResult result = prep(root, dir.file("out.h5"), {"--sweeps"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("1 input file is missing: '" + image.string() + "'"), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(dir.file("out.h5")));
 }
 
 }  // namespace

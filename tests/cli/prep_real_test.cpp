@@ -613,6 +613,14 @@ TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
     for (size_t i = 0; i < 6; ++i) EXPECT_NEAR(ka[i], kb[i] / 2, 1e-9) << i;
   }
   EXPECT_EQ(small.occupancy(1), back.occupancy(1));
+  // An image that does not decode is an error naming it, only when embedding.
+  const std::string png = dir.file("kitti") + "/sequences/00/image_2/000005.png";
+  std::ofstream(png, std::ios::binary | std::ios::trunc) << "not a png";
+  const RunResult undecodable = run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"),
+                                     "--embed-images", "--image-size", "8x16", "-o", output + ".3"});
+  EXPECT_EQ(undecodable.exit_code, 1);
+  EXPECT_NE(undecodable.err.find("cannot decode image '" + png + "'"), std::string::npos) << undecodable.err;
+  EXPECT_FALSE(fs::exists(output + ".3"));
 
   // A truncated .bin and a missing image are errors naming the file.
   fs::resize_file(dir.file("kitti") + "/sequences/00/voxels/000005.bin", 262000);
