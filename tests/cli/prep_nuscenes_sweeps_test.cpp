@@ -241,6 +241,46 @@ void write_openocc(const FramesFile& original, const std::string& root,
   }
 }
 
+// A CAM_FRONT sweep moved 10 us before the scene's first sample becomes the
+// scene's first row; the other cameras have no sweep before that sample,
+// so they take its keyframe images. OpenOcc labels (keyframes only) still
+// lay out from the first keyframe.
+TEST_F(PrepNuScenesSweeps, ASweepBeforeTheFirstSampleLeadsItsScene) {
+  TempDir dir;
+  const std::string root = dir.file("nuscenes");
+  fs::copy(dataset(), root, fs::copy_options::recursive);
+  const FramesFile original(synth_path());
+  write_openocc(original, dir.file("openocc"));
+  const auto times = rows<int64_t>(original, "/frames/timestamp_us");
+  const std::string scene = h5::read_strings(original.file(), "/scenes/name")[0];
+  const std::string path = root + "/v1.0-trainval/sample_data.json";
+  json table = json::parse(std::ifstream(path));
+  int moved = 0;
+  for (json& record : table) {
+    if (record["filename"].get<std::string>().rfind(str("sweeps/CAM_FRONT/", scene, "__"), 0) == 0 &&
+        record["timestamp"].get<int64_t>() == times[1]) {
+      record["timestamp"] = times[0] - 10;
+      ++moved;
+    }
+  }
+  ASSERT_EQ(moved, 1);
+  std::ofstream(path, std::ios::trunc) << table.dump();
+  const std::string output = dir.file("out.h5");
+  const RunResult result = prep(root, output, {"--sweeps", "--openocc", dir.file("openocc")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile back(output);
+  ASSERT_EQ(back.frame_count(), 8);
+  EXPECT_EQ(rows<uint8_t>(back, "/frames/is_keyframe"), (std::vector<uint8_t>{0, 1, 0, 1, 1, 0, 0, 1}));
+  EXPECT_EQ(rows<int64_t>(back, "/frames/timestamp_us")[0], times[0] - 10);
+  EXPECT_EQ(back.prev(0), -1);
+  EXPECT_EQ(back.next(0), 1);
+  EXPECT_EQ(back.token(1), original.token(0));
+  const auto camera_times = rows<int64_t>(back, "/cameras/timestamp_us");
+  EXPECT_EQ(camera_times[0], times[0] - 10);  // CAM_FRONT, the reference
+  for (size_t c = 1; c < 6; ++c) EXPECT_EQ(camera_times[c], times[0]) << c;
+  EXPECT_EQ(back.occupancy_flow(1), openocc_sample(0).flow);
+}
+
 TEST_F(PrepNuScenesSweeps, OpenOccSemanticsAndFlowLandInTheirRows) {
   TempDir dir;
   const FramesFile original(synth_path());

@@ -81,8 +81,7 @@ class NuScenesPrep {
     plan();
     check_files();
     if (!options_.openocc.empty()) {
-      const auto& first = plan_.frames.front();  // a keyframe: every scene starts with its first sample
-      openocc_entries_ = openocc_entries(openocc_labels_path(first));
+      openocc_entries_ = openocc_entries(openocc_labels_path(first_keyframe()));
     }
   }
 
@@ -293,6 +292,12 @@ class NuScenesPrep {
                      });
   }
 
+  // Sweeps may come before a scene's first sample; every scene has a sample.
+  const Plan::Frame& first_keyframe() const {
+    return *std::find_if(plan_.frames.begin(), plan_.frames.end(),
+                         [](const Plan::Frame& frame) { return frame.keyframe; });
+  }
+
   std::string openocc_labels_path(const Plan::Frame& frame) const {
     return occ3d_labels_path(options_.openocc, plan_.scene_names[size_t(frame.scene)], frame.token);
   }
@@ -382,7 +387,7 @@ class NuScenesPrep {
           std::tuple{"mask_lidar", openocc_entries_.mask_lidar, &labels.mask_lidar}}) {
       if (wanted && grid->empty()) {
         throw FormatError(str(occ::quoted(path), " has no entry '", name, "' where ",
-                              occ::quoted(openocc_labels_path(plan_.frames.front())), " has one"));
+                              occ::quoted(openocc_labels_path(first_keyframe())), " has one"));
       }
     }
     record.mask_camera = std::move(labels.mask_camera);
