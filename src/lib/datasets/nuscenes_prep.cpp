@@ -395,12 +395,12 @@ class NuScenesPrep {
   }
 
   // Sweeps are not annotated: every voxel ignored, unobserved and still.
-  static void add_sweep_labels(FrameRecord& record) {
+  void add_sweep_labels(FrameRecord& record) const {
     const size_t voxels = size_t(kOcc3dShape[0] * kOcc3dShape[1] * kOcc3dShape[2]);
     record.semantics.assign(voxels, kIgnoredClass);
     record.mask_lidar.assign(voxels, 0);
     record.mask_camera.assign(voxels, 0);
-    record.flow.assign(2 * voxels, 0.f);
+    if (!options_.openocc.empty()) record.flow.assign(2 * voxels, 0.f);
   }
 
   void add_camera(FrameRecord& record, const NuScenesSampleData& data) const {
