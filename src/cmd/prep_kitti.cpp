@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "datasets/kitti_prep.h"
+#include "prep_image_options.h"
 
 namespace occ::cmd {
 
@@ -23,6 +24,7 @@ Runner add_prep_kitti_tracking(CLI::App& prep) {
   app->add_option("--sequences", options->sequences,
                   "sequences to read, comma-separated (0001,0002); default: every folder of image_02/")
       ->delimiter(',');
+  add_image_options(*app, options->embed_images, options->image_size);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
   return [app, options] {

@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "datasets/nuscenes_prep.h"
 #include "datasets/nuscenes_splits.h"
+#include "prep_image_options.h"
 
 namespace occ::cmd {
 
@@ -26,16 +27,20 @@ Runner add_prep_nuscenes(CLI::App& prep) {
   app->add_option("--occ3d", options->occ3d,
                   "Occ3D ground truth folder (gts) holding <scene>/<sample token>/labels.npz");
   app->add_option(
+      "--openocc", options->openocc,
+      "OpenOcc ground truth folder holding <scene>/<sample token>/labels.npz (semantics and flow); "
+      "with --occ3d only its flow is used");
+  app->add_flag("--sweeps", options->sweeps,
+                "add a row (is_keyframe 0, no labels) for every non-key CAM_FRONT image, with each other "
+                "camera's nearest non-key image");
+  app->add_option(
       "--split", options->split,
       str("official scene split: ", join(datasets::nuscenes_split_names(), ", "), " (default: every scene)"));
   app->add_option("--scenes", options->scenes, "scene names to keep, comma-separated (scene-0061,...)")
       ->delimiter(',');
   app->add_flag("--lidar-points", options->lidar_points,
                 "store each keyframe's LIDAR_TOP points in the ego frame");
-  app->add_flag("--embed-images", options->embed_images,
-                "store resized RGB images in the file (intrinsics scaled to match) instead of paths");
-  app->add_option("--image-size", options->image_size, "height x width of embedded images")
-      ->capture_default_str();
+  add_image_options(*app, options->embed_images, options->image_size);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
   app->add_option("--shard", options->shard,
@@ -44,9 +49,9 @@ Runner add_prep_nuscenes(CLI::App& prep) {
   return [app, options] {
     if (!app->parsed()) return;
     const auto report = datasets::prep_nuscenes(*options);
-    log::info("wrote ", report.frames, " frames of ", report.scenes, " scenes (", report.boxes, " boxes, ",
-              report.lidar_points, " LiDAR points) to ", occ::quoted(options->output), " in ", report.seconds,
-              " s");
+    log::info("wrote ", report.frames, " frames (", report.sweeps, " sweeps) of ", report.scenes, " scenes (",
+              report.boxes, " boxes, ", report.lidar_points, " LiDAR points) to ",
+              occ::quoted(options->output), " in ", report.seconds, " s");
   };
 }
 

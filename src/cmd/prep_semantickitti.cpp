@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/strings.h"
 #include "datasets/semantickitti_prep.h"
+#include "prep_image_options.h"
 
 namespace occ::cmd {
 
@@ -21,6 +22,7 @@ Runner add_prep_semantickitti(CLI::App& prep) {
   app->add_option("--sequences", options->sequences,
                   "sequences to read, comma-separated (08 is the val split); default: every one with voxels/")
       ->delimiter(',');
+  add_image_options(*app, options->embed_images, options->image_size);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
   return [app, options] {

@@ -419,6 +419,69 @@ TEST(PrepKittiTracking, FixtureSequenceGivesThreeLinkedFramesWithCalibrationAndB
   EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", output}).exit_code, 0);
 }
 
+// Pixel coordinates of an ego-frame point through a camera's stored matrices.
+std::array<double, 2> project(const Matrix3& k, const Matrix4& ego_from_camera,
+                              const std::array<double, 3>& p) {
+  double camera[3];
+  for (int r = 0; r < 3; ++r) {
+    camera[r] = 0;
+    for (int i = 0; i < 3; ++i)
+      camera[r] += ego_from_camera[size_t(i * 4 + r)] * (p[size_t(i)] - ego_from_camera[size_t(i * 4 + 3)]);
+  }
+  return {(k[0] * camera[0] + k[1] * camera[1]) / camera[2] + k[2], k[4] * camera[1] / camera[2] + k[5]};
+}
+
+// The image a reader embeds: the file resized with area interpolation, RGB.
+cv::Mat area_resized_rgb(const std::string& path, int height, int width) {
+  cv::Mat resized, rgb;
+  cv::resize(cv::imread(path, cv::IMREAD_COLOR), resized, cv::Size(width, height), 0, 0, cv::INTER_AREA);
+  cv::cvtColor(resized, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
+}
+
+TEST(PrepKittiTracking, EmbeddedImagesAreTheAreaResizedFilesWithScaledIntrinsics) {
+  TempDir dir;
+  const std::string root = kitti_root(dir), paths = dir.file("paths.h5"), embedded = dir.file("embedded.h5");
+  ASSERT_EQ(run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", paths, "-q"}).exit_code, 0);
+  const RunResult result = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "--embed-images",
+                                "--image-size", "75x248", "-o", embedded, "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile by_path(paths), file(embedded);
+  EXPECT_FALSE(file.has("/cameras/image_path"));
+  EXPECT_EQ(h5::read_int_list_attribute(file.file(), "/", "image_size"), (std::vector<int64_t>{75, 248}));
+  const double sx = 248.0 / 1242, sy = 75.0 / 375;  // the fixture's images are 1242x375
+  int projected = 0;
+  for (int64_t f = 0; f < 3; ++f) {
+    const std::string png = root + "/image_02/0001/" +
+                            (f == 0   ? "000010"
+                             : f == 1 ? "000015"
+                                      : "000020") +
+                            ".png";
+    EXPECT_EQ(cv::norm(file.image(f, 0), area_resized_rgb(png, 75, 248), cv::NORM_INF), 0) << f;
+    const Matrix3 k = file.intrinsics(f, 0), original = by_path.intrinsics(f, 0);
+    EXPECT_NEAR(k[0], original[0] * sx, 1e-9);
+    EXPECT_NEAR(k[2], original[2] * sx, 1e-9);
+    EXPECT_NEAR(k[4], original[4] * sy, 1e-9);
+    EXPECT_NEAR(k[5], original[5] * sy, 1e-9);
+    EXPECT_EQ(k[8], 1.0);
+    // Every box centre lands where it did, scaled with the image.
+    for (const auto& box : file.boxes(f)) {
+      const auto small = project(k, file.ego_from_camera(f, 0), box.center);
+      const auto full = project(original, by_path.ego_from_camera(f, 0), box.center);
+      EXPECT_NEAR(small[0], full[0] * sx, 1e-6);
+      EXPECT_NEAR(small[1], full[1] * sy, 1e-6);
+      ++projected;
+    }
+  }
+  EXPECT_EQ(projected, 28);
+  EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", embedded}).exit_code, 0);
+  const RunResult bad = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "--embed-images",
+                             "--image-size", "75", "-o", dir.file("bad.h5")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--image-size '75' is not HEIGHTxWIDTH"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir.file("bad.h5")));
+}
+
 TEST(PrepKittiTracking, MissingOxtsOrSequenceNamesThePath) {
   TempDir dir;
   const std::string root = kitti_root(dir), output = dir.file("kitti.h5");
@@ -535,6 +598,29 @@ TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
   for (const uint8_t c : back.occupancy(0)) ignored += c == 255;
   EXPECT_EQ(ignored, 0u);  // synthetic classes all map back
   EXPECT_EQ(run({OCC_BINARY, "inspect", "--validate", output}).exit_code, 0);
+
+  // Embedded at half size: the area-resized PNG, intrinsics halved.
+  const std::string embedded = dir.file("embedded.h5");
+  const RunResult embed = run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"),
+                               "--embed-images", "--image-size", "8x16", "-o", embedded, "-q"});
+  ASSERT_EQ(embed.exit_code, 0) << embed.err;
+  const FramesFile small(embedded);
+  for (int64_t f = 0; f < 2; ++f) {
+    const std::string png =
+        dir.file("kitti") + "/sequences/00/image_2/" + (f == 0 ? "000000" : "000005") + ".png";
+    EXPECT_EQ(cv::norm(small.image(f, 0), area_resized_rgb(png, 8, 16), cv::NORM_INF), 0) << f;
+    const Matrix3 ka = small.intrinsics(f, 0), kb = back.intrinsics(f, 0);
+    for (size_t i = 0; i < 6; ++i) EXPECT_NEAR(ka[i], kb[i] / 2, 1e-9) << i;
+  }
+  EXPECT_EQ(small.occupancy(1), back.occupancy(1));
+  // An image that does not decode is an error naming it, only when embedding.
+  const std::string png = dir.file("kitti") + "/sequences/00/image_2/000005.png";
+  std::ofstream(png, std::ios::binary | std::ios::trunc) << "not a png";
+  const RunResult undecodable = run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"),
+                                     "--embed-images", "--image-size", "8x16", "-o", output + ".3"});
+  EXPECT_EQ(undecodable.exit_code, 1);
+  EXPECT_NE(undecodable.err.find("cannot decode image '" + png + "'"), std::string::npos) << undecodable.err;
+  EXPECT_FALSE(fs::exists(output + ".3"));
 
   // A truncated .bin and a missing image are errors naming the file.
   fs::resize_file(dir.file("kitti") + "/sequences/00/voxels/000005.bin", 262000);

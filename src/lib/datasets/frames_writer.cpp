@@ -93,8 +93,9 @@ struct FramesWriter::Impl {
     if (layout.lidar_points) create_growing("/lidar/points", DType::float32, {0, 4}, 32768);
     if (layout.occupancy) {
       create("/occupancy/semantics", DType::uint8, {n, g[0], g[1], g[2]});
-      create("/occupancy/mask_lidar", DType::uint8, {n, g[0], g[1], g[2]});
+      if (layout.lidar_mask) create("/occupancy/mask_lidar", DType::uint8, {n, g[0], g[1], g[2]});
       if (layout.camera_mask) create("/occupancy/mask_camera", DType::uint8, {n, g[0], g[1], g[2]});
+      if (layout.flow) create("/occupancy/flow", DType::float32, {n, g[0], g[1], g[2], 2});
     }
     if (layout.boxes) {
       create_growing("/boxes/center", DType::float64, {0, 3}, 1024);
@@ -144,12 +145,18 @@ struct FramesWriter::Impl {
     if (layout.occupancy) {
       const auto v = static_cast<size_t>(voxels());
       require_count(frame.semantics, v, "occupancy semantics", frame.token);
-      require_count(frame.mask_lidar, v, "occupancy mask_lidar", frame.token);
       h5::write_rows(file, "/occupancy/semantics", row, 1, frame.semantics.data());
-      h5::write_rows(file, "/occupancy/mask_lidar", row, 1, frame.mask_lidar.data());
+      if (layout.lidar_mask) {
+        require_count(frame.mask_lidar, v, "occupancy mask_lidar", frame.token);
+        h5::write_rows(file, "/occupancy/mask_lidar", row, 1, frame.mask_lidar.data());
+      }
       if (layout.camera_mask) {
         require_count(frame.mask_camera, v, "occupancy mask_camera", frame.token);
         h5::write_rows(file, "/occupancy/mask_camera", row, 1, frame.mask_camera.data());
+      }
+      if (layout.flow) {
+        require_count(frame.flow, 2 * v, "occupancy flow", frame.token);
+        h5::write_rows(file, "/occupancy/flow", row, 1, frame.flow.data());
       }
     }
     if (layout.boxes) write_boxes(frame);

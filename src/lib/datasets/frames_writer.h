@@ -33,8 +33,10 @@ struct FramesLayout {
   bool camera_poses = false;  // /cameras/world_from_ego and /cameras/timestamp_us
   bool lidar_origin = false;  // /lidar/origin
   bool lidar_points = false;  // /lidar/points and /lidar/offsets
-  bool occupancy = false;     // /occupancy/{semantics,mask_lidar}
+  bool occupancy = false;     // /occupancy/semantics
+  bool lidar_mask = true;     // with occupancy: /occupancy/mask_lidar
   bool camera_mask = true;    // with occupancy: /occupancy/mask_camera
+  bool flow = false;          // with occupancy: /occupancy/flow
   bool boxes = false;         // /boxes/*
   std::string compression = "deflate";
 };
@@ -65,6 +67,7 @@ struct FrameRecord {
   std::array<double, 3> lidar_origin{};
   std::vector<float> lidar_points;                          // x, y, z (ego), intensity per point
   std::vector<uint8_t> semantics, mask_lidar, mask_camera;  // X*Y*Z each
+  std::vector<float> flow;                                  // X*Y*Z*2 (m/s along x, y) when layout.flow
   std::vector<FrameBox> boxes;
 };
 

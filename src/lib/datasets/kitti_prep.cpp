@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/strings.h"
+#include "datasets/camera_images.h"
 #include "datasets/frames_writer.h"
 #include "datasets/kitti_tracking.h"
 #include "h5/dataset.h"
@@ -148,6 +149,7 @@ std::vector<FrameBox> frame_boxes(const Sequence& sequence, size_t index,
 KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
   options.validate();
   const auto start = std::chrono::steady_clock::now();
+  const ImageEmbedding embedding = ImageEmbedding::parse(options.embed_images, options.image_size);
   std::vector<Sequence> sequences;
   for (const auto& name : sequence_names(options)) sequences.push_back(read_sequence(options.dataroot, name));
 
@@ -166,7 +168,7 @@ KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
     layout.boxes = layout.boxes || !sequence.labels.empty();
   }
   layout.dataroot = fs::absolute(options.dataroot).lexically_normal().string();
-  layout.image_paths = true;
+  embedding.describe(layout);
   layout.lidar_origin = true;
   layout.compression = options.compression;
 
@@ -188,9 +190,10 @@ KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
       record.prev = i > 0 ? row - 1 : -1;
       record.next = i + 1 < sequence.frames.size() ? row + 1 : -1;
       record.world_from_ego = world_from_ego[i];
-      record.intrinsics = {sequence.calibration.intrinsics};
       record.ego_from_camera = {sequence.calibration.ego_from_camera};
-      record.image_paths = {"image_02/" + sequence.name + "/" + frame_name(sequence.frames[i]) + ".png"};
+      add_camera_image(record, embedding, options.dataroot,
+                       "image_02/" + sequence.name + "/" + frame_name(sequence.frames[i]) + ".png",
+                       sequence.calibration.intrinsics);
       record.lidar_origin = {0, 0, 0};  // the ego frame is the Velodyne's
       if (layout.boxes) record.boxes = frame_boxes(sequence, i, world_from_ego, labels_path);
       writer.write(record);

@@ -5,16 +5,20 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/strings.h"
+#include "datasets/camera_images.h"
 #include "datasets/frames_writer.h"
 #include "datasets/nuscenes_splits.h"
+#include "datasets/nuscenes_sweeps.h"
 #include "datasets/nuscenes_tables.h"
 #include "datasets/occ3d_classes.h"
 #include "datasets/occ3d_labels.h"
+#include "datasets/openocc_labels.h"
 #include "datasets/sensor_files.h"
 #include "h5/dataset.h"
 
@@ -31,22 +35,8 @@ constexpr std::array<double, 3> kOcc3dVoxel{0.4, 0.4, 0.4};
 // (twice it for a centred difference) give no velocity.
 constexpr double kMaxVelocityGapSeconds = 1.5;
 constexpr size_t kMissingListed = 5;
-
-void parse_size(const std::string& text, int& height, int& width) {
-  const size_t x = text.find('x');
-  try {
-    size_t used_h = 0, used_w = 0;
-    if (x == std::string::npos) throw std::invalid_argument("no x");
-    height = std::stoi(text.substr(0, x), &used_h);
-    width = std::stoi(text.substr(x + 1), &used_w);
-    if (used_h != x || used_w != text.size() - x - 1) throw std::invalid_argument("trailing");
-  } catch (const std::exception&) {
-    throw UsageError(str("--image-size ", occ::quoted(text), " is not HEIGHTxWIDTH, e.g. 256x704"));
-  }
-  if (height < 8 || width < 8 || height > 4096 || width > 4096) {
-    throw UsageError(str("--image-size ", occ::quoted(text), " is outside 8x8 to 4096x4096"));
-  }
-}
+// Sweep rows have no labels: every voxel is ignored (255) and unobserved.
+constexpr uint8_t kIgnoredClass = 255;
 
 Matrix4 multiply(const Matrix4& a, const Matrix4& b) {
   Matrix4 out{};
@@ -66,15 +56,19 @@ Matrix4 rigid_inverse(const Matrix4& m) {
   return out;
 }
 
-// The selected samples, grouped by scene in time order, with the sample_data
-// each frame needs; built and checked before anything is written.
+// The selected samples (and with --sweeps the non-key camera frames),
+// grouped by scene in time order, with the sample_data each frame needs;
+// built and checked before anything is written.
 struct Plan {
   std::vector<std::string> scene_names;
   struct Frame {
-    size_t sample = 0;
+    bool keyframe = true;
+    size_t sample = 0;  // the sample; for a sweep, the keyframe it follows
     int32_t scene = 0;
+    int64_t timestamp_us = 0;     // the sample's; for a sweep, the reference camera's
+    std::string token;            // the sample's; for a sweep, the reference camera's sample_data
     std::vector<size_t> cameras;  // sample_data index per camera
-    long lidar = -1;              // sample_data index of LIDAR_TOP, -1 when absent
+    long lidar = -1;              // sample_data index of LIDAR_TOP, -1 when absent (a sweep: its keyframe's)
   };
   std::vector<Frame> frames;
 };
@@ -83,9 +77,12 @@ class NuScenesPrep {
  public:
   explicit NuScenesPrep(const NuScenesPrepOptions& options)
       : options_(options), tables_(read_nuscenes_tables(options.dataroot, options.version)) {
-    if (options_.embed_images) parse_size(options_.image_size, height_, width_);
+    embedding_ = ImageEmbedding::parse(options_.embed_images, options_.image_size);
     plan();
     check_files();
+    if (!options_.openocc.empty()) {
+      openocc_entries_ = openocc_entries(openocc_labels_path(first_keyframe()));
+    }
   }
 
   NuScenesPrepReport write() {
@@ -100,13 +97,15 @@ class NuScenesPrep {
     layout.scene_names = plan_.scene_names;
     layout.frames = static_cast<int64_t>(plan_.frames.size());
     layout.dataroot = std::filesystem::absolute(options_.dataroot).lexically_normal().string();
-    layout.image_height = options_.embed_images ? height_ : 0;
-    layout.image_width = options_.embed_images ? width_ : 0;
-    layout.image_paths = !options_.embed_images;
+    embedding_.describe(layout);
     layout.camera_poses = true;
     layout.lidar_origin = all_frames_have_lidar_;
     layout.lidar_points = options_.lidar_points;
-    layout.occupancy = !options_.occ3d.empty();
+    // With both label sets: semantics and masks from Occ3D, flow from OpenOcc.
+    layout.occupancy = !options_.occ3d.empty() || !options_.openocc.empty();
+    layout.lidar_mask = !options_.occ3d.empty() || openocc_entries_.mask_lidar;
+    layout.camera_mask = !options_.occ3d.empty() || openocc_entries_.mask_camera;
+    layout.flow = !options_.openocc.empty();
     layout.boxes = true;
     layout.compression = options_.compression;
     FramesWriter writer(options_.output, layout, options_.to_json());
@@ -119,6 +118,7 @@ class NuScenesPrep {
     writer.commit();
     NuScenesPrepReport report;
     report.frames = layout.frames;
+    for (const auto& frame : plan_.frames) report.sweeps += frame.keyframe ? 0 : 1;
     report.scenes = static_cast<int64_t>(plan_.scene_names.size());
     report.lidar_points = writer.lidar_points();
     report.boxes = writer.boxes();
@@ -159,7 +159,7 @@ class NuScenesPrep {
 
   void plan() {
     const auto wanted = wanted_scenes();
-    std::unordered_map<std::string, int32_t> scene_index;
+    std::unordered_map<std::string, int32_t>& scene_index = scene_index_;
     int shard_index = 0, shard_count = 1;
     if (!options_.shard.empty()) parse_shard(options_.shard, shard_index, shard_count);
     // Shards are contiguous runs of the selected scenes in table order, so
@@ -192,6 +192,8 @@ class NuScenesPrep {
       Plan::Frame frame;
       frame.sample = sample;
       frame.scene = scene_index.at(tables_.samples[sample].scene_token);
+      frame.timestamp_us = tables_.samples[sample].timestamp_us;
+      frame.token = tables_.samples[sample].token;
       frame.cameras.assign(cameras.size(), SIZE_MAX);
       plan_.frames.push_back(frame);
     }
@@ -221,12 +223,83 @@ class NuScenesPrep {
       throw FormatError(str("--lidar-points: some samples have no ", kLidar, " keyframe in ",
                             occ::quoted(tables_.folder + "/sample_data.json")));
     }
+    if (options_.sweeps) add_sweeps();
+    // Final rows: keyframe rows moved to their sorted places.
+    sample_row.clear();
+    for (size_t row = 0; row < plan_.frames.size(); ++row) {
+      if (plan_.frames[row].keyframe) sample_row[plan_.frames[row].token] = row;
+    }
     for (size_t i = 0; i < tables_.annotations.size(); ++i) {
       annotation_index_[tables_.annotations[i].token] = i;
       const auto row = sample_row.find(tables_.annotations[i].sample_token);
       if (row != sample_row.end()) annotations_of_[row->second].push_back(i);
     }
     for (const auto& sample : tables_.samples) sample_time_[sample.token] = sample.timestamp_us;
+  }
+
+  // One row per non-key image of the reference camera, matched with the
+  // other cameras (nuscenes_sweeps.h), then merged with the keyframes in
+  // time order so prev/next run through the sweeps.
+  void add_sweeps() {
+    const auto& cameras = nuscenes_camera_names();
+    std::vector<std::vector<int64_t>> keyframe_times(plan_.scene_names.size());
+    std::vector<std::vector<size_t>> keyframe_rows(plan_.scene_names.size());
+    for (size_t row = 0; row < plan_.frames.size(); ++row) {  // keyframes, by scene in time order
+      keyframe_times[size_t(plan_.frames[row].scene)].push_back(plan_.frames[row].timestamp_us);
+      keyframe_rows[size_t(plan_.frames[row].scene)].push_back(row);
+    }
+    std::vector<SceneSweeps> scenes;
+    for (auto& times : keyframe_times)
+      scenes.emplace_back(tables_.sample_data, std::move(times), cameras.size());
+    std::unordered_map<std::string, size_t> sample_index;
+    for (size_t i = 0; i < tables_.samples.size(); ++i) sample_index[tables_.samples[i].token] = i;
+    for (size_t i = 0; i < tables_.sample_data.size(); ++i) {
+      const auto& data = tables_.sample_data[i];
+      const auto scene = scene_index_.find(tables_.samples[sample_index.at(data.sample_token)].scene_token);
+      if (scene == scene_index_.end()) continue;
+      const auto camera = std::find(cameras.begin(), cameras.end(), channel_of(data));
+      if (camera != cameras.end()) scenes[size_t(scene->second)].add(size_t(camera - cameras.begin()), i);
+    }
+    const size_t keyframes = plan_.frames.size();
+    for (size_t s = 0; s < scenes.size(); ++s) {
+      for (const auto& match : scenes[s].sweeps()) {
+        const NuScenesSampleData& data = tables_.sample_data[size_t(match.cameras.front())];
+        const Plan::Frame& owner = plan_.frames[keyframe_rows[s][size_t(std::max(match.gap, 0L))]];
+        Plan::Frame sweep;
+        sweep.keyframe = false;
+        sweep.sample = owner.sample;
+        sweep.scene = int32_t(s);
+        sweep.timestamp_us = data.timestamp_us;
+        sweep.token = data.token;
+        sweep.lidar = owner.lidar;  // for the LiDAR origin, a calibration fixed along the scene
+        for (size_t c = 0; c < cameras.size(); ++c) {
+          if (match.cameras[c] == SceneSweeps::kNone) {
+            throw FormatError(str("scene ", occ::quoted(plan_.scene_names[s]), " has no ", cameras[c],
+                                  " image for the sweep ", occ::quoted(data.token), " in ",
+                                  occ::quoted(tables_.folder + "/sample_data.json")));
+          }
+          sweep.cameras.push_back(size_t(match.cameras[c]));
+        }
+        plan_.frames.push_back(std::move(sweep));
+      }
+    }
+    if (plan_.frames.size() == keyframes) return;
+    std::stable_sort(plan_.frames.begin(), plan_.frames.end(),
+                     [](const Plan::Frame& a, const Plan::Frame& b) {
+                       if (a.scene != b.scene) return a.scene < b.scene;
+                       if (a.timestamp_us != b.timestamp_us) return a.timestamp_us < b.timestamp_us;
+                       return a.keyframe && !b.keyframe;
+                     });
+  }
+
+  // Sweeps may come before a scene's first sample; every scene has a sample.
+  const Plan::Frame& first_keyframe() const {
+    return *std::find_if(plan_.frames.begin(), plan_.frames.end(),
+                         [](const Plan::Frame& frame) { return frame.keyframe; });
+  }
+
+  std::string openocc_labels_path(const Plan::Frame& frame) const {
+    return occ3d_labels_path(options_.openocc, plan_.scene_names[size_t(frame.scene)], frame.token);
   }
 
   std::string full_path(const std::string& relative) const { return options_.dataroot + "/" + relative; }
@@ -242,11 +315,12 @@ class NuScenesPrep {
     };
     for (const auto& frame : plan_.frames) {
       for (const size_t data : frame.cameras) check(full_path(tables_.sample_data[data].filename));
+      if (!frame.keyframe) continue;  // sweeps have no labels or points
       if (options_.lidar_points) check(full_path(tables_.sample_data[size_t(frame.lidar)].filename));
       if (!options_.occ3d.empty()) {
-        check(occ3d_labels_path(options_.occ3d, plan_.scene_names[size_t(frame.scene)],
-                                tables_.samples[frame.sample].token));
+        check(occ3d_labels_path(options_.occ3d, plan_.scene_names[size_t(frame.scene)], frame.token));
       }
+      if (!options_.openocc.empty()) check(openocc_labels_path(frame));
     }
     if (count > 0) {
       throw IoError(str(count, " input file", count == 1 ? " is" : "s are", " missing: ", join(missing, ", "),
@@ -256,18 +330,18 @@ class NuScenesPrep {
 
   FrameRecord frame_record(size_t row) const {
     const Plan::Frame& frame = plan_.frames[row];
-    const NuScenesSample& sample = tables_.samples[frame.sample];
     FrameRecord record;
-    record.token = sample.token;
+    record.token = frame.token;
     record.scene = frame.scene;
-    record.timestamp_us = sample.timestamp_us;
-    record.keyframe = true;
+    record.timestamp_us = frame.timestamp_us;
+    record.keyframe = frame.keyframe;
     record.prev = row > 0 && plan_.frames[row - 1].scene == frame.scene ? int32_t(row - 1) : -1;
     record.next =
         row + 1 < plan_.frames.size() && plan_.frames[row + 1].scene == frame.scene ? int32_t(row + 1) : -1;
     // The sample's ego pose is the LiDAR's (devkit and mmdet3d convention);
-    // the front camera's when a dataset has no LIDAR_TOP.
-    const size_t pose_data = frame.lidar >= 0 ? size_t(frame.lidar) : frame.cameras.front();
+    // the front camera's when a dataset has no LIDAR_TOP, and for a sweep,
+    // whose time is the front camera's.
+    const size_t pose_data = frame.keyframe && frame.lidar >= 0 ? size_t(frame.lidar) : frame.cameras.front();
     record.world_from_ego =
         tables_.ego_poses.at(tables_.sample_data[pose_data].ego_pose_token).world_from_ego;
     for (const size_t index : frame.cameras) add_camera(record, tables_.sample_data[index]);
@@ -275,16 +349,13 @@ class NuScenesPrep {
       const auto& lidar = tables_.sample_data[size_t(frame.lidar)];
       const Matrix4& ego_from_lidar = tables_.calibrations.at(lidar.calibrated_sensor_token).ego_from_sensor;
       record.lidar_origin = {ego_from_lidar[3], ego_from_lidar[7], ego_from_lidar[11]};
-      if (options_.lidar_points)
+      if (options_.lidar_points && frame.keyframe)
         record.lidar_points = read_pcd_points(full_path(lidar.filename), ego_from_lidar);
     }
-    if (!options_.occ3d.empty()) {
-      Occ3dLabels labels = read_occ3d_labels(
-          occ3d_labels_path(options_.occ3d, plan_.scene_names[size_t(frame.scene)], sample.token),
-          kOcc3dShape, int(occ3d_class_names().size()));
-      record.semantics = std::move(labels.semantics);
-      record.mask_lidar = std::move(labels.mask_lidar);
-      record.mask_camera = std::move(labels.mask_camera);
+    if (frame.keyframe) {
+      add_labels(record, frame);
+    } else if (!options_.occ3d.empty() || !options_.openocc.empty()) {
+      add_sweep_labels(record);
     }
     const auto annotations = annotations_of_.find(row);
     if (annotations != annotations_of_.end()) {
@@ -292,6 +363,44 @@ class NuScenesPrep {
       for (const size_t index : annotations->second) record.boxes.push_back(box(ego_from_world, index));
     }
     return record;
+  }
+
+  void add_labels(FrameRecord& record, const Plan::Frame& frame) const {
+    if (!options_.occ3d.empty()) {
+      Occ3dLabels labels = read_occ3d_labels(
+          occ3d_labels_path(options_.occ3d, plan_.scene_names[size_t(frame.scene)], frame.token), kOcc3dShape,
+          int(occ3d_class_names().size()));
+      record.semantics = std::move(labels.semantics);
+      record.mask_lidar = std::move(labels.mask_lidar);
+      record.mask_camera = std::move(labels.mask_camera);
+    }
+    if (options_.openocc.empty()) return;
+    // Reading checks the OpenOcc semantics against the Occ3D grid too, so
+    // label sets of different grids are refused.
+    const std::string path = openocc_labels_path(frame);
+    OpenOccLabels labels = read_openocc_labels(path, kOcc3dShape);
+    record.flow = std::move(labels.flow);
+    if (!options_.occ3d.empty()) return;
+    record.semantics = std::move(labels.semantics);
+    for (const auto& [name, wanted, grid] :
+         {std::tuple{"mask_camera", openocc_entries_.mask_camera, &labels.mask_camera},
+          std::tuple{"mask_lidar", openocc_entries_.mask_lidar, &labels.mask_lidar}}) {
+      if (wanted && grid->empty()) {
+        throw FormatError(str(occ::quoted(path), " has no entry '", name, "' where ",
+                              occ::quoted(openocc_labels_path(first_keyframe())), " has one"));
+      }
+    }
+    record.mask_camera = std::move(labels.mask_camera);
+    record.mask_lidar = std::move(labels.mask_lidar);
+  }
+
+  // Sweeps are not annotated: every voxel ignored, unobserved and still.
+  void add_sweep_labels(FrameRecord& record) const {
+    const size_t voxels = size_t(kOcc3dShape[0] * kOcc3dShape[1] * kOcc3dShape[2]);
+    record.semantics.assign(voxels, kIgnoredClass);
+    record.mask_lidar.assign(voxels, 0);
+    record.mask_camera.assign(voxels, 0);
+    if (!options_.openocc.empty()) record.flow.assign(2 * voxels, 0.f);
   }
 
   void add_camera(FrameRecord& record, const NuScenesSampleData& data) const {
@@ -306,16 +415,7 @@ class NuScenesPrep {
     record.ego_from_camera.push_back(calibration.ego_from_sensor);
     record.camera_world_from_ego.push_back(tables_.ego_poses.at(data.ego_pose_token).world_from_ego);
     record.camera_timestamp_us.push_back(data.timestamp_us);
-    if (!options_.embed_images) {
-      record.image_paths.push_back(data.filename);
-    } else {
-      double sx = 1, sy = 1;
-      const auto rgb = read_resized_rgb(full_path(data.filename), height_, width_, sx, sy);
-      record.images.insert(record.images.end(), rgb.begin(), rgb.end());
-      // Pixel coordinates scale with the image (mmdet3d's resize convention).
-      for (int c = 0; c < 3; ++c) k[size_t(c)] *= sx, k[size_t(3 + c)] *= sy;
-    }
-    record.intrinsics.push_back(k);
+    add_camera_image(record, embedding_, options_.dataroot, data.filename, k);
   }
 
   FrameBox box(const Matrix4& ego_from_world, size_t index) const {
@@ -365,7 +465,9 @@ class NuScenesPrep {
   NuScenesPrepOptions options_;
   NuScenesTables tables_;
   Plan plan_;
-  int height_ = 0, width_ = 0;
+  ImageEmbedding embedding_;
+  OpenOccEntries openocc_entries_;
+  std::unordered_map<std::string, int32_t> scene_index_;  // scene token -> index of a selected scene
   bool all_frames_have_lidar_ = false;
   std::unordered_map<size_t, std::vector<size_t>> annotations_of_;  // frame row -> annotations
   std::unordered_map<std::string, size_t> annotation_index_;
@@ -412,10 +514,7 @@ void NuScenesPrepOptions::validate() const {
         str("unknown nuScenes version ", occ::quoted(version), " (known: ", join(known, ", "), ")"));
   }
   if (!split.empty()) nuscenes_split_scenes(split);  // throws for an unknown split
-  if (embed_images) {
-    int h = 0, w = 0;
-    parse_size(image_size, h, w);
-  }
+  ImageEmbedding::parse(embed_images, image_size);
   h5::Compression::parse(compression);
   if (!shard.empty()) {
     int index = 0, count = 0;
@@ -427,6 +526,8 @@ nlohmann::json NuScenesPrepOptions::to_json() const {
   return {{"dataroot", dataroot},
           {"version", version},
           {"occ3d", occ3d},
+          {"openocc", openocc},
+          {"sweeps", sweeps},
           {"split", split},
           {"scenes", scenes},
           {"lidar_points", lidar_points},

@@ -8,10 +8,9 @@
 #include "h5/dataset.h"
 
 namespace occ::datasets {
-namespace {
 
-std::vector<uint8_t> read_grid(const npy::NpzReader& npz, const std::string& name,
-                               const std::array<int64_t, 3>& grid_shape) {
+std::vector<uint8_t> read_label_grid(const npy::NpzReader& npz, const std::string& name,
+                                     const std::array<int64_t, 3>& grid_shape) {
   const std::string where = str(occ::quoted(npz.path()), " entry ", occ::quoted(name));
   if (!npz.contains(name))
     throw FormatError(str(occ::quoted(npz.path()), " has no entry ", occ::quoted(name)));
@@ -28,8 +27,6 @@ std::vector<uint8_t> read_grid(const npy::NpzReader& npz, const std::string& nam
   return array.as_uint8(where);
 }
 
-}  // namespace
-
 std::string occ3d_labels_path(const std::string& occ3d_root, const std::string& scene_name,
                               const std::string& sample_token) {
   return str(occ3d_root, "/", scene_name, "/", sample_token, "/labels.npz");
@@ -42,9 +39,9 @@ Occ3dLabels read_occ3d_labels(const std::string& path, const std::array<int64_t,
   }
   const npy::NpzReader npz(path);
   Occ3dLabels labels;
-  labels.semantics = read_grid(npz, "semantics", grid_shape);
-  labels.mask_lidar = read_grid(npz, "mask_lidar", grid_shape);
-  labels.mask_camera = read_grid(npz, "mask_camera", grid_shape);
+  labels.semantics = read_label_grid(npz, "semantics", grid_shape);
+  labels.mask_lidar = read_label_grid(npz, "mask_lidar", grid_shape);
+  labels.mask_camera = read_label_grid(npz, "mask_camera", grid_shape);
   for (size_t i = 0; i < labels.semantics.size(); ++i) {
     if (labels.semantics[i] >= class_count) {
       throw FormatError(str(occ::quoted(path), " entry 'semantics' has class ", int(labels.semantics[i]),

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace occ::npy {
+class NpzReader;
+}
+
 namespace occ::datasets {
 
 struct Occ3dLabels {
@@ -18,6 +22,12 @@ struct Occ3dLabels {
 // than `grid_shape`, or a class id >= `class_count`.
 Occ3dLabels read_occ3d_labels(const std::string& path, const std::array<int64_t, 3>& grid_shape,
                               int class_count);
+
+// One uint8 (or bool) grid entry of a labels.npz, checked against
+// `grid_shape`; throws FormatError naming the file and the entry. Shared
+// with the OpenOcc reader.
+std::vector<uint8_t> read_label_grid(const npy::NpzReader& npz, const std::string& name,
+                                     const std::array<int64_t, 3>& grid_shape);
 
 // The path of a sample's labels below an Occ3D folder.
 std::string occ3d_labels_path(const std::string& occ3d_root, const std::string& scene_name,

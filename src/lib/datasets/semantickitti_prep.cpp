@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/strings.h"
+#include "datasets/camera_images.h"
 #include "datasets/frames_writer.h"
 #include "datasets/kitti_tracking.h"
 #include "datasets/learning_map.h"
@@ -84,6 +85,7 @@ Sequence read_sequence(const std::string& dataroot, const std::string& name,
 SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& options) {
   options.validate();
   const auto start = std::chrono::steady_clock::now();
+  const ImageEmbedding embedding = ImageEmbedding::parse(options.embed_images, options.image_size);
   std::vector<Sequence> sequences;
   std::vector<std::string> missing;
   size_t missing_count = 0;
@@ -114,7 +116,7 @@ SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& optio
     layout.frames += int64_t(sequence.frames.size());
   }
   layout.dataroot = fs::absolute(options.dataroot).lexically_normal().string();
-  layout.image_paths = true;
+  embedding.describe(layout);
   layout.lidar_origin = true;
   layout.occupancy = sequences.front().labelled;
   layout.camera_mask = false;
@@ -142,9 +144,10 @@ SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& optio
       // World = the Velodyne frame of scan 0, so z points up everywhere.
       record.world_from_ego =
           multiply(multiply(velo_from_cam0, sequence.poses[size_t(frame)]), cam0_from_velo);
-      record.intrinsics = {sequence.calibration.intrinsics};
       record.ego_from_camera = {sequence.calibration.ego_from_camera};
-      record.image_paths = {"sequences/" + sequence.name + "/image_2/" + frame_name(frame) + ".png"};
+      add_camera_image(record, embedding, options.dataroot,
+                       "sequences/" + sequence.name + "/image_2/" + frame_name(frame) + ".png",
+                       sequence.calibration.intrinsics);
       record.lidar_origin = {0, 0, 0};
       read_packed_voxels(voxels + ".bin",
                          kSemanticKittiVoxels);  // a truncated .bin is an error even unlabelled

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "datasets/camera_images.h"
 #include "h5/dataset.h"
 
 namespace occ::datasets {
@@ -15,10 +16,15 @@ void SequencePrepOptions::validate() const {
     }
   }
   h5::Compression::parse(compression);
+  ImageEmbedding::parse(embed_images, image_size);
 }
 
 nlohmann::json SequencePrepOptions::to_json() const {
-  return {{"dataroot", dataroot}, {"sequences", sequences}, {"compression", compression}};
+  return {{"dataroot", dataroot},
+          {"sequences", sequences},
+          {"compression", compression},
+          {"embed_images", embed_images},
+          {"image_size", image_size}};
 }
 
 }  // namespace occ::datasets

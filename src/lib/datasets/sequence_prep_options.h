@@ -13,6 +13,8 @@ struct SequencePrepOptions {
   std::string output;                  // frames file to write
   std::vector<std::string> sequences;  // "0001", "08", ...; empty: every sequence found
   std::string compression = "deflate";
+  bool embed_images = false;            // store resized RGB instead of paths
+  std::string image_size = "370x1220";  // HxW of embedded images (MonoScene's KITTI input size)
 
   void validate() const;  // throws UsageError naming the option
   nlohmann::json to_json() const;
