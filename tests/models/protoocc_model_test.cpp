@@ -82,8 +82,17 @@ TEST(ProtoOccModel, TrainingReturnsViewsPixelFeaturesAndTheTermsOfEquation6) {
   for (const std::string name : {"view_logits.1", "view_logits.2", "prototype_pixels"})
     EXPECT_EQ(output.extras.count(name), 1u) << name;
   EXPECT_EQ(output.extras.at("view_logits.2").sizes(), output.logits.sizes());
-  // Prototype-aware pixel features on the stride-8 grid of each image.
-  EXPECT_EQ(output.extras.at("prototype_pixels").sizes().vec(), (std::vector<int64_t>{2, 16, 4, 6}));
+  // Prototype-aware pixel features on the stride-8 grid of each image, not
+  // all pointing one way (centred cells; without centring the demo model
+  // starts with every cell parallel and the contrastive loss stuck at log S).
+  const at::Tensor pixels = output.extras.at("prototype_pixels");
+  EXPECT_EQ(pixels.sizes().vec(), (std::vector<int64_t>{2, 16, 4, 6}));
+  {
+    torch::NoGradGuard no_grad;
+    const at::Tensor cells = pixels.flatten(2).transpose(1, 2);
+    const at::Tensor unit = cells / cells.norm(2, {-1}, true).clamp_min(1e-30);
+    EXPECT_LT(at::bmm(unit, unit.transpose(1, 2)).mean().item<double>(), 0.5);
+  }
   const LossTerms terms = model.losses(output, batch);
   EXPECT_EQ(term_names(terms), (std::set<std::string>{"ce", "lovasz", "consistency", "prototype"}));
   // The supervised terms are summed over the three views (Eq. 6).

@@ -142,6 +142,40 @@ TEST(PrototypePixels, MatchesEquationTwoComputedDensely) {
   EXPECT_NE(pixels->affinity_scale.grad().item<float>(), 0);
 }
 
+// ProtoOcc's configuration: each cell the attention-weighted mean of the
+// query vectors (divided by the mass G put on it), minus the image's mean
+// over the cells some query looked at; cells nobody looked at stay 0.
+TEST(PrototypePixels, NormalisedAndCentredCellsMatchADenseComputation) {
+  at::manual_seed(24);
+  const int64_t images = 2, length = 6, prototypes = 4, dims = 3, gh = 3, gw = 5;
+  const PixelsCase c = random_case(images, length, prototypes, dims);
+  PrototypePixelsOptions options;
+  options.normalise_cells = true;
+  options.centre_cells = true;
+  PrototypePixels pixels(options);
+  const at::Tensor x = pixels->forward(c.trace, c.hits, c.mapping, gh, gw);
+
+  const at::Tensor g =
+      splat_attention_map(c.trace, c.hits, gh, gw).to_dense().view({images, length, gh * gw});
+  const at::Tensor h = at::softmax(10.0 * c.mapping.affinity, 1);
+  const at::Tensor sums = at::bmm(at::bmm(g.transpose(1, 2), h.transpose(1, 2)), c.mapping.voxel_prototypes);
+  const at::Tensor mass = g.sum(1).unsqueeze(2);  // [images, cells, 1]
+  at::Tensor expected = at::zeros_like(sums);
+  for (int64_t b = 0; b < images; ++b) {
+    std::vector<int64_t> looked_at;
+    for (int64_t cell = 0; cell < gh * gw; ++cell)
+      if (mass[b][cell][0].item<double>() > 0) looked_at.push_back(cell);
+    ASSERT_FALSE(looked_at.empty());
+    at::Tensor mean = at::zeros({dims});
+    for (int64_t cell : looked_at) mean += sums[b][cell] / mass[b][cell];
+    mean /= static_cast<double>(looked_at.size());
+    for (int64_t cell : looked_at) expected[b][cell] = sums[b][cell] / mass[b][cell] - mean;
+  }
+  EXPECT_TRUE(at::allclose(x, expected.transpose(1, 2).reshape({images, dims, gh, gw}), 1e-4, 1e-5));
+  x.pow(2).sum().backward();
+  EXPECT_GT(c.mapping.voxel_prototypes.grad().abs().sum().item<float>(), 0);
+}
+
 TEST(PrototypePixels, PaddingQueriesContributeNothing) {
   at::manual_seed(23);
   PixelsCase c = random_case(1, 4, 3, 2);

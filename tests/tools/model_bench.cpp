@@ -226,8 +226,10 @@ int main(int argc, char** argv) try {
     if (kind.inputs(wrapped["model"]).masks) {
       // ProtoOcc's pseudo masks: 14 x 25 blocks per image, as many as its
       // prototypes at r = 4 on a 448x800 image (350).
-      const at::Tensor rows = at::arange(options.height).div(std::max<int64_t>(1, options.height / 14), "floor");
-      const at::Tensor columns = at::arange(options.width).div(std::max<int64_t>(1, options.width / 25), "floor");
+      const at::Tensor rows =
+          at::arange(options.height).div(std::max<int64_t>(1, options.height / 14), "floor");
+      const at::Tensor columns =
+          at::arange(options.width).div(std::max<int64_t>(1, options.width / 25), "floor");
       training.masks = (rows.view({-1, 1}) * 25 + columns.view({1, -1}))
                            .expand({1, options.cameras, options.height, options.width})
                            .contiguous();

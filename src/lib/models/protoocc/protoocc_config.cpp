@@ -23,6 +23,8 @@ json protoocc_keys(const ProtoOccConfig& config) {
               {"proto_optimisation", config.proto_optimisation},
               {"proto_contrastive_temperature", config.proto_contrastive_temperature},
               {"proto_loss_sum", config.proto_loss_sum},
+              {"proto_pixels_normalise", config.proto_pixels_normalise},
+              {"proto_pixels_centre", config.proto_pixels_centre},
               {"mod", config.mod},
               {"mod_augmentations", config.mod_augmentations},
               {"mod_dropout", config.mod_dropout},
@@ -66,6 +68,8 @@ ProtoOccConfig ProtoOccConfig::from_json(const json& config) {
   parsed.proto_contrastive_temperature =
       config::read_number(config, "proto_contrastive_temperature", 1e-6, 1e6);
   parsed.proto_loss_sum = config::read_bool(config, "proto_loss_sum");
+  parsed.proto_pixels_normalise = config::read_bool(config, "proto_pixels_normalise");
+  parsed.proto_pixels_centre = config::read_bool(config, "proto_pixels_centre");
   if (parsed.proto_optimisation && !parsed.proto_mapping)
     throw UsageError(config::key_name("proto_optimisation") + " needs " + config::key_name("proto_mapping") +
                      " (it optimises the mapped prototypes; Table 4 has no optimisation-only row)");

@@ -35,7 +35,12 @@ struct ProtoOccConfig {
   // Prototype optimisation (Sec. 3.2.2): needs superpixel masks.
   bool proto_optimisation = true;
   double proto_contrastive_temperature = 0.1;  // tau_cls (CHOSEN)
-  bool proto_loss_sum = false;                 // the paper sums over cells; CHOSEN mean (see losses)
+  // Each cell of X a probability-weighted mean (true) or the plain Eq. 2 sum.
+  bool proto_pixels_normalise = true;
+  // Subtract each image's mean cell of X (CHOSEN: without it X collapses to
+  // one direction at initialisation; see PrototypePixelsOptions).
+  bool proto_pixels_centre = true;
+  bool proto_loss_sum = false;  // the paper sums over cells; CHOSEN mean (see losses)
 
   // Multi-perspective occupancy decoding (Sec. 3.3).
   bool mod = true;

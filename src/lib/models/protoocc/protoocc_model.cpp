@@ -55,7 +55,12 @@ ProtoOccModel::ProtoOccModel(const ProtoOccConfig& config, const GridSpec& grid)
       mappings.push_back(PrototypeMapping(options));
       mapping_list_->push_back(mappings.back());
     }
-    if (config.proto_optimisation) pixels = register_module("prototype_pixels", PrototypePixels());
+    if (config.proto_optimisation) {
+      PrototypePixelsOptions pixel_options;
+      pixel_options.normalise_cells = config.proto_pixels_normalise;
+      pixel_options.centre_cells = config.proto_pixels_centre;
+      pixels = register_module("prototype_pixels", PrototypePixels(pixel_options));
+    }
   }
 }
 

@@ -169,7 +169,20 @@ at::Tensor PrototypePixelsImpl::forward(const SpatialCrossAttentionTrace& trace,
 
   // X = G^T . per_query, image by image.
   const at::Tensor map = splat_attention_map(trace, hits, grid_height, grid_width);
-  const at::Tensor pixels = splat_rows_per_image(map, per_query, images);  // [BN * cells, d]
+  at::Tensor pixels =
+      splat_rows_per_image(map, per_query, images).view({images, -1, dims});  // [BN, cells, d]
+  if (options_.normalise_cells || options_.centre_cells) {
+    const at::Tensor mass =
+        splat_rows_per_image(map, at::ones({images * length, 1}, per_query.options()), images)
+            .view({images, -1, 1});
+    const at::Tensor looked_at = (mass > 0).to(pixels.scalar_type());
+    if (options_.normalise_cells) pixels = pixels / mass.clamp_min(1e-12);
+    if (options_.centre_cells) {
+      const at::Tensor mean =
+          (pixels * looked_at).sum(1, /*keepdim=*/true) / looked_at.sum(1, /*keepdim=*/true).clamp_min(1.0);
+      pixels = (pixels - mean) * looked_at;
+    }
+  }
   return pixels.view({images, grid_height, grid_width, dims}).permute({0, 3, 1, 2}).contiguous();
 }
 

@@ -31,6 +31,18 @@ struct PrototypePixelsOptions {
   // sigma(A) in (0.27, 0.73) at initialisation the softmax is neither uniform
   // nor one-hot.
   double affinity_scale = 10.0;
+  // Divide each cell by the attention mass it received, so that it holds a
+  // probability-weighted mean of the voxel prototypes ("each grid cell's
+  // probability of each prototype", Sec. 3.2.2) rather than a sum that grows
+  // with how many queries looked at it. Cells no query looked at stay 0.
+  bool normalise_cells = false;
+  // Subtract each image's mean over the looked-at cells. CHOSEN for
+  // ProtoOcc (on in its configuration): measured on the demo model at
+  // initialisation, every cell's X pointed the same way (mean pairwise cosine
+  // 0.999999, because P_vox's rows are near-identical averages of many
+  // queries), so the contrastive loss sat at log S with no gradient; the
+  // common component carries no information about which mask a cell is in.
+  bool centre_cells = false;
 };
 
 // G of Eq. 2 for one cross-attention call: every hit query's sampling
