@@ -239,9 +239,6 @@ TEST_F(TrainCli, ModelThatReadsMasksNeedsTheMasksOption) {
   // ProtoOcc (prototype optimisation on by default) reads superpixel masks.
   const std::string model = dir_->file("protoocc.h5");
   const RunResult result = run(with(train_command(model, 1), {"--model", "protoocc"}));
-  if (result.err.find("unknown model 'protoocc'") != std::string::npos) {
-    GTEST_SKIP() << "no model kind reads masks yet (protoocc is not registered)";
-  }
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("--masks"), std::string::npos) << result.err;
   EXPECT_FALSE(std::filesystem::exists(model));
@@ -261,6 +258,68 @@ TEST_F(TrainCli, MasksAModelDoesNotReadAreIgnoredWithAWarningAndRecorded) {
       << result.err;
   const std::string options = h5::read_string_attribute(h5::open_artifact(model, "model"), "/", "options");
   EXPECT_NE(options.find("\"masks\":\"" + masks + "\""), std::string::npos) << options;
+}
+
+// ProtoOcc as a user runs it: masks from occ cluster-masks, the loss terms of
+// Eq. 6 in the log, prototypes out of occ predict and into occ render.
+TEST_F(TrainCli, ProtoOccTrainsPredictsPrototypesAndRendersThem) {
+  const std::string masks = dir_->file("protoocc.masks.h5");
+  ASSERT_EQ(run({OCC_BINARY, "cluster-masks", frames_, "-o", masks, "-q"}).exit_code, 0);
+  const std::string model = dir_->file("protoocc_model.h5");
+  const std::string csv = dir_->file("protoocc.csv");
+  const RunResult trained =
+      run(with(train_command(model, 2), {"--model", "protoocc", "--masks", masks, "--csv", csv, "--set",
+                                         "model.proto_hidden_dims=16", "--aug", "dropout,flip"}));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const std::string log = read_text(csv);
+  EXPECT_EQ(log.rfind("step,lr,ce,lovasz,consistency,prototype,loss,", 0), 0u) << log;
+  const std::string config =
+      h5::read_string_attribute(h5::open_artifact(model, "model"), "/", "config");
+  EXPECT_NE(config.find("\"mod_augmentations\":\"dropout,flip_x,flip_y\""), std::string::npos) << config;
+
+  const std::string pred = dir_->file("protoocc.pred.h5");
+  const RunResult predicted = run({OCC_BINARY, "predict", model, frames_, "-o", pred, "--prototypes", "-q"});
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  const h5::File pred_file = h5::open_artifact(pred, "pred");
+  // 6 cameras of 32x56 images: stride-8 features 4x7; r = 4: 1x2 prototype cells.
+  EXPECT_EQ(h5::dataset_info(pred_file, "/pred/prototypes").shape, (h5::Shape{4, 6, 4, 7}));
+  EXPECT_EQ(h5::read<int32_t>(pred_file, "/pred/prototype_grid").values, (std::vector<int32_t>{1, 2}));
+  const auto ids = h5::read<uint16_t>(pred_file, "/pred/prototypes").values;
+  EXPECT_LT(*std::max_element(ids.begin(), ids.end()), 2);
+
+  const std::string picture = dir_->file("prototypes.png");
+  const RunResult rendered = run({OCC_BINARY, "render", pred, "--gt", frames_, "--view", "prototypes", "--masks",
+                                  masks, "--frame", "1", "-o", picture});
+  EXPECT_EQ(rendered.exit_code, 0) << rendered.err;
+  EXPECT_TRUE(std::filesystem::exists(picture));
+
+  // A baseline has no prototypes to write, and no ProtoOcc switches.
+  const std::string baseline = dir_->file("baseline_for_prototypes.h5");
+  ASSERT_EQ(run(train_command(baseline, 1)).exit_code, 0);
+  const std::string nothing = dir_->file("no_prototypes.pred.h5");
+  const RunResult refused = run({OCC_BINARY, "predict", baseline, frames_, "-o", nothing, "--prototypes", "-q"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("has no prototypes"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(nothing));
+  const RunResult switched = run(with(train_command(dir_->file("x.h5"), 1), {"--no-mod"}));
+  EXPECT_EQ(switched.exit_code, 2);
+  EXPECT_NE(switched.err.find("ProtoOcc switches"), std::string::npos) << switched.err;
+}
+
+// Masks made from another frames file are refused before any training.
+TEST_F(TrainCli, ProtoOccRefusesMasksOfAnotherFramesFile) {
+  const std::string other = dir_->file("other_world.h5");
+  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "-o", other, "--scenes", "1", "--frames-per-scene", "4",
+                 "--image-size", "32x56", "--grid", "20,20,4,4.0,-40,-40,-1", "--seed", "9", "-q"})
+                .exit_code,
+            0);
+  const std::string masks = dir_->file("other.masks.h5");
+  ASSERT_EQ(run({OCC_BINARY, "cluster-masks", other, "-o", masks, "-q"}).exit_code, 0);
+  const std::string model = dir_->file("wrong_masks.h5");
+  const RunResult result = run(with(train_command(model, 1), {"--model", "protoocc", "--masks", masks}));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find(masks), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(model));
 }
 
 TEST_F(TrainCli, PrintConfigListsEveryKey) {
