@@ -12,12 +12,12 @@
 
 #include "models/batch.h"
 
-namespace occ::models::test {
+namespace occ::test {
 
-inline Batch synthetic_batch(int64_t frames, int64_t cameras, int64_t height, int64_t width,
-                             const GridSpec& grid) {
+inline models::Batch synthetic_batch(int64_t frames, int64_t cameras, int64_t height, int64_t width,
+                                     const models::GridSpec& grid) {
   constexpr double kPi = 3.14159265358979323846;
-  Batch batch;
+  models::Batch batch;
   batch.images = at::randn({frames, cameras, 3, height, width});
   const double focal = static_cast<double>(width) / 2.0;
   const at::Tensor k = at::tensor({focal, 0.0, focal, 0.0, focal, height / 2.0, 0.0, 0.0, 1.0}, at::kDouble)
@@ -61,4 +61,4 @@ inline nlohmann::json narrowed(nlohmann::json config) {
   return config;
 }
 
-}  // namespace occ::models::test
+}  // namespace occ::test

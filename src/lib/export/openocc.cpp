@@ -86,27 +86,6 @@ void write_text_item(PickleWriter& pickle, const std::string& key, const std::st
 
 }  // namespace
 
-const std::vector<std::string>& openocc_class_names() {
-  static const std::vector<std::string> names = {"car",
-                                                 "truck",
-                                                 "trailer",
-                                                 "bus",
-                                                 "construction_vehicle",
-                                                 "bicycle",
-                                                 "motorcycle",
-                                                 "pedestrian",
-                                                 "traffic_cone",
-                                                 "barrier",
-                                                 "driveable_surface",
-                                                 "other_flat",
-                                                 "sidewalk",
-                                                 "terrain",
-                                                 "manmade",
-                                                 "vegetation",
-                                                 "free"};
-  return names;
-}
-
 std::vector<uint8_t> openocc_class_map(const std::vector<std::string>& class_names) {
   const auto& openocc = openocc_class_names();
   const uint8_t free_id = static_cast<uint8_t>(openocc.size() - 1);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/openocc_labels.h"
 #include "export/pred_source.h"
 
 namespace occ {
@@ -34,8 +35,9 @@ struct SubmissionInfo {
   std::string country;
 };
 
-// OpenOcc class names in id order, free last.
-const std::vector<std::string>& openocc_class_names();
+// OpenOcc class names in id order, free last (occ prep nuscenes --openocc
+// reads the same numbering).
+using datasets::openocc_class_names;
 // OpenOcc id for each of `class_names`; throws naming a class with no counterpart.
 std::vector<uint8_t> openocc_class_map(const std::vector<std::string>& class_names);
 

@@ -1,5 +1,7 @@
 #include "losses/loss_input_checks.h"
 
+#include "nn/shape_text.h"
+
 #include <ATen/ATen.h>
 
 #include "core/error.h"
@@ -7,10 +9,7 @@
 namespace occ::losses::detail {
 
 std::string shape_text(const at::Tensor& tensor) {
-  if (!tensor.defined()) return "undefined";
-  std::string text = "[";
-  for (int64_t d = 0; d < tensor.dim(); ++d) text += (d ? ", " : "") + std::to_string(tensor.size(d));
-  return text + "]";
+  return nn::shape_text(tensor);
 }
 
 void check_class_scores(const std::string& loss_name, const at::Tensor& scores, const at::Tensor& target) {

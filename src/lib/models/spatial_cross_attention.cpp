@@ -1,5 +1,7 @@
 #include "models/spatial_cross_attention.h"
 
+#include "nn/shape_text.h"
+
 #include <algorithm>
 #include <string>
 
@@ -12,13 +14,6 @@ namespace {
 
 // BEVFormer's `eps` for the depth test and the perspective divide.
 constexpr double kMinDepth = 1e-5;
-
-std::string shape_string(const at::Tensor& tensor) {
-  if (!tensor.defined()) return "undefined";
-  std::string text = "[";
-  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
-  return text + "]";
-}
 
 // Row b*N + n of the padded batch holds queries of frame b: their index in
 // the [B*Q] flattening of per-query tensors.
@@ -48,13 +43,13 @@ at::Tensor voxel_query_centres(const GridSpec& grid, const std::array<int64_t, 3
 CameraHits find_camera_hits(const at::Tensor& points_in_ego, const at::Tensor& intrinsics,
                             const at::Tensor& ego_from_camera, int64_t image_height, int64_t image_width) {
   if (points_in_ego.dim() != 2 || points_in_ego.size(1) != 3)
-    throw UsageError("spatial cross-attention: points must be [Q, 3], got " + shape_string(points_in_ego));
+    throw UsageError("spatial cross-attention: points must be [Q, 3], got " + nn::shape_text(points_in_ego));
   if (intrinsics.dim() != 4 || intrinsics.size(2) != 3 || intrinsics.size(3) != 3 ||
       ego_from_camera.dim() != 4 || ego_from_camera.size(2) != 4 || ego_from_camera.size(3) != 4 ||
       intrinsics.sizes().slice(0, 2) != ego_from_camera.sizes().slice(0, 2))
     throw UsageError(
         "spatial cross-attention: intrinsics must be [B, N, 3, 3] and ego_from_camera [B, N, 4, 4], got " +
-        shape_string(intrinsics) + " and " + shape_string(ego_from_camera));
+        nn::shape_text(intrinsics) + " and " + nn::shape_text(ego_from_camera));
   at::NoGradGuard no_grad;
   CameraHits hits;
   hits.batch = intrinsics.size(0);
@@ -96,7 +91,7 @@ CameraHits find_camera_hits(const at::Tensor& points_in_ego, const at::Tensor& i
 at::Tensor gather_hits(const at::Tensor& per_query, const CameraHits& hits) {
   if (per_query.dim() < 2 || per_query.size(0) != hits.batch || per_query.size(1) != hits.queries)
     throw UsageError("gather_hits: expected [" + std::to_string(hits.batch) + ", " +
-                     std::to_string(hits.queries) + ", ...], got " + shape_string(per_query));
+                     std::to_string(hits.queries) + ", ...], got " + nn::shape_text(per_query));
   const int64_t rows = hits.batch * hits.cameras;
   const int64_t longest = hits.query_index.size(1);
   std::vector<int64_t> shape = {rows, longest};
@@ -112,7 +107,7 @@ at::Tensor scatter_add_hits(const at::Tensor& per_hit, const CameraHits& hits) {
   const int64_t longest = hits.query_index.size(1);
   if (per_hit.dim() < 2 || per_hit.size(0) != rows || per_hit.size(1) != longest)
     throw UsageError("scatter_add_hits: expected [" + std::to_string(rows) + ", " + std::to_string(longest) +
-                     ", ...], got " + shape_string(per_hit));
+                     ", ...], got " + nn::shape_text(per_hit));
   std::vector<int64_t> shape = {hits.batch, hits.queries};
   for (int64_t i = 2; i < per_hit.dim(); ++i) shape.push_back(per_hit.size(i));
   const at::Tensor flat = per_hit.reshape({rows * longest, -1});
@@ -129,7 +124,7 @@ CameraFeatures flatten_camera_features(const std::vector<at::Tensor>& levels) {
   for (const at::Tensor& level : levels) {
     if (level.dim() != 4 || level.size(0) != levels[0].size(0) || level.size(1) != levels[0].size(1))
       throw UsageError("camera feature levels must be [B*N, d, H, W] with equal B*N and d, got " +
-                       shape_string(level) + " after " + shape_string(levels[0]));
+                       nn::shape_text(level) + " after " + nn::shape_text(levels[0]));
     flattened.push_back(level.flatten(2).transpose(1, 2));
     shapes.emplace_back(level.size(2), level.size(3));
   }
@@ -163,7 +158,7 @@ at::Tensor SpatialCrossAttentionImpl::forward(const at::Tensor& query, const at:
       query.size(2) != options_.embed_dims)
     throw UsageError("spatial cross-attention: query must be [" + std::to_string(hits.batch) + ", " +
                      std::to_string(hits.queries) + ", " + std::to_string(options_.embed_dims) + "], got " +
-                     shape_string(query));
+                     nn::shape_text(query));
   if (features.value.size(0) != hits.batch * hits.cameras)
     throw UsageError("spatial cross-attention: features of " + std::to_string(features.value.size(0)) +
                      " images for " + std::to_string(hits.batch) + " frames of " +

@@ -1,5 +1,7 @@
 #include "models/temporal_fusion.h"
 
+#include "nn/shape_text.h"
+
 #include <torch/nn/init.h>
 
 #include <string>
@@ -9,13 +11,6 @@
 
 namespace occ::models {
 namespace {
-
-std::string shape_string(const at::Tensor& tensor) {
-  if (!tensor.defined()) return "undefined";
-  std::string text = "[";
-  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
-  return text + "]";
-}
 
 torch::nn::Conv3d conv(int64_t in, int64_t out, int64_t kernel) {
   return torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).padding(kernel / 2).bias(false));
@@ -28,12 +23,12 @@ AlignedVolume align_history_volume(const at::Tensor& volume, const at::Tensor& h
   const auto [nx, ny, nz] = query_shape;
   if (volume.dim() != 5 || volume.size(2) != nx || volume.size(3) != ny || volume.size(4) != nz)
     throw UsageError("temporal alignment: the volume must be [B, C, " + std::to_string(nx) + ", " +
-                     std::to_string(ny) + ", " + std::to_string(nz) + "], got " + shape_string(volume));
+                     std::to_string(ny) + ", " + std::to_string(nz) + "], got " + nn::shape_text(volume));
   const int64_t batch = volume.size(0);
   if (history_from_current.dim() != 3 || history_from_current.size(0) != batch ||
       history_from_current.size(1) != 4 || history_from_current.size(2) != 4)
     throw UsageError("temporal alignment: history_from_current must be [" + std::to_string(batch) +
-                     ", 4, 4], got " + shape_string(history_from_current));
+                     ", 4, 4], got " + nn::shape_text(history_from_current));
 
   // Everything geometric in double, so that exact transforms give exact
   // voxel centres; the sampling grid takes the volume's dtype at the end.
@@ -82,12 +77,12 @@ at::Tensor TemporalFusionImpl::forward(const at::Tensor& current, const at::Tens
   const int64_t frames = options_.history_frames;
   if (current.dim() != 5 || current.size(1) != options_.embed_dims)
     throw UsageError("temporal fusion: the current volume must be [B, " +
-                     std::to_string(options_.embed_dims) + ", X, Y, Z], got " + shape_string(current));
+                     std::to_string(options_.embed_dims) + ", X, Y, Z], got " + nn::shape_text(current));
   if (history.dim() != 6 || history.size(0) != current.size(0) || history.size(1) != frames ||
       history.sizes().slice(2) != current.sizes().slice(1))
     throw UsageError("temporal fusion: the history must be [B, " + std::to_string(frames) +
-                     ", C, X, Y, Z] matching the current volume " + shape_string(current) + ", got " +
-                     shape_string(history));
+                     ", C, X, Y, Z] matching the current volume " + nn::shape_text(current) + ", got " +
+                     nn::shape_text(history));
   const at::Tensor stacked = at::cat({current, history.flatten(1, 2)}, 1);
   at::Tensor x = reduce_norm->forward(reduce->forward(stacked)).relu();
   x = spatial_norm->forward(spatial->forward(x)).relu();

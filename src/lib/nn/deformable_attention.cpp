@@ -1,5 +1,7 @@
 #include "nn/deformable_attention.h"
 
+#include "nn/shape_text.h"
+
 #include <ATen/record_function.h>
 
 #include <ATen/Dispatch.h>
@@ -16,12 +18,6 @@ namespace occ::nn {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-std::string shape_string(const at::Tensor& tensor) {
-  std::ostringstream out;
-  out << tensor.sizes();
-  return out.str();
-}
 
 [[noreturn]] void fail(const std::string& message) {
   throw DeformableAttentionError("deformable attention: " + message);
@@ -47,9 +43,9 @@ MsdaDims check_inputs(const at::Tensor& value, const at::Tensor& spatial_shapes,
   if (!value.defined() || !spatial_shapes.defined() || !level_start_index.defined() ||
       !sampling_locations.defined() || !attention_weights.defined())
     fail("an input tensor is undefined");
-  if (value.dim() != 4) fail("value must be [B, S, heads, C/heads], got " + shape_string(value));
+  if (value.dim() != 4) fail("value must be [B, S, heads, C/heads], got " + nn::shape_text(value));
   if (spatial_shapes.dim() != 2 || spatial_shapes.size(1) != 2 || spatial_shapes.scalar_type() != at::kLong)
-    fail("spatial_shapes must be int64 [levels, 2], got " + shape_string(spatial_shapes));
+    fail("spatial_shapes must be int64 [levels, 2], got " + nn::shape_text(spatial_shapes));
   MsdaDims dims;
   dims.batch = value.size(0);
   dims.values = value.size(1);
@@ -60,18 +56,18 @@ MsdaDims check_inputs(const at::Tensor& value, const at::Tensor& spatial_shapes,
   if (level_start_index.dim() != 1 || level_start_index.size(0) != dims.levels ||
       level_start_index.scalar_type() != at::kLong)
     fail("level_start_index must be int64 [" + std::to_string(dims.levels) + "], got " +
-         shape_string(level_start_index));
+         nn::shape_text(level_start_index));
   if (sampling_locations.dim() != 6 || sampling_locations.size(0) != dims.batch ||
       sampling_locations.size(2) != dims.heads || sampling_locations.size(3) != dims.levels ||
       sampling_locations.size(5) != 2)
     fail("sampling_locations must be [B, Q, heads, levels, points, 2] = [" + std::to_string(dims.batch) +
          ", Q, " + std::to_string(dims.heads) + ", " + std::to_string(dims.levels) + ", points, 2], got " +
-         shape_string(sampling_locations));
+         nn::shape_text(sampling_locations));
   dims.queries = sampling_locations.size(1);
   dims.points = sampling_locations.size(4);
   if (attention_weights.sizes() != sampling_locations.sizes().slice(0, 5))
     fail("attention_weights must be [B, Q, heads, levels, points] = " +
-         shape_string(sampling_locations.select(5, 0)) + ", got " + shape_string(attention_weights));
+         nn::shape_text(sampling_locations.select(5, 0)) + ", got " + nn::shape_text(attention_weights));
   if (value.scalar_type() != sampling_locations.scalar_type() ||
       value.scalar_type() != attention_weights.scalar_type())
     fail("value, sampling_locations and attention_weights must share one dtype");
@@ -443,13 +439,13 @@ MultiScaleDeformableAttentionOutput MultiScaleDeformableAttentionImpl::forward(
   const int64_t levels = options_.num_levels;
   const int64_t points = options_.num_points;
   if (query.dim() != 3 || query.size(2) != dims)
-    fail("query must be [B, Q, " + std::to_string(dims) + "], got " + shape_string(query));
+    fail("query must be [B, Q, " + std::to_string(dims) + "], got " + nn::shape_text(query));
   if (value.dim() != 3 || value.size(0) != query.size(0) || value.size(2) != dims)
     fail("value must be [" + std::to_string(query.size(0)) + ", S, " + std::to_string(dims) + "], got " +
-         shape_string(value));
+         nn::shape_text(value));
   if (spatial_shapes.dim() != 2 || spatial_shapes.size(0) != levels)
     fail("the module was built for " + std::to_string(levels) + " levels but spatial_shapes is " +
-         shape_string(spatial_shapes));
+         nn::shape_text(spatial_shapes));
   const int64_t batch = query.size(0);
   const int64_t queries = query.size(1);
   // Every accepted layout becomes [B, Q, levels or 1, anchors, 2].
@@ -465,15 +461,15 @@ MultiScaleDeformableAttentionOutput MultiScaleDeformableAttentionImpl::forward(
         "reference_points must be [B, Q, 2], [B, Q, levels, 2] or [B, Q, levels or 1, anchors, 2] "
         "with anchors dividing num_points, for B=" +
         std::to_string(batch) + ", Q=" + std::to_string(queries) + ", levels=" + std::to_string(levels) +
-        ", num_points=" + std::to_string(points) + ", got " + shape_string(reference_points));
+        ", num_points=" + std::to_string(points) + ", got " + nn::shape_text(reference_points));
   const int64_t reference_levels = reference.size(2);
   const int64_t anchors = reference.size(3);
 
   at::Tensor projected = value_proj->forward(value);
   if (value_padding_mask.defined()) {
     if (value_padding_mask.sizes() != value.sizes().slice(0, 2))
-      fail("value_padding_mask must be [B, S] = " + shape_string(value.select(2, 0)) + ", got " +
-           shape_string(value_padding_mask));
+      fail("value_padding_mask must be [B, S] = " + nn::shape_text(value.select(2, 0)) + ", got " +
+           nn::shape_text(value_padding_mask));
     projected = projected.masked_fill(value_padding_mask.unsqueeze(-1), 0.0);
   }
   projected = projected.view({batch, value.size(1), heads, dims / heads});

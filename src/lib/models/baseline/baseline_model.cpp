@@ -1,5 +1,7 @@
 #include "models/baseline/baseline_model.h"
 
+#include "nn/shape_text.h"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -9,16 +11,7 @@
 #include "losses/occupancy_losses.h"
 
 namespace occ::models {
-namespace {
-
-std::string shape_string(const at::Tensor& tensor) {
-  if (!tensor.defined()) return "undefined";
-  std::string text = "[";
-  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
-  return text + "]";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 nn::ResNetOptions baseline_resnet_options(const BaselineConfig& config) {
   nn::ResNetOptions options;
@@ -95,7 +88,7 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
 
 std::vector<at::Tensor> BaselineModel::image_features(const at::Tensor& images) {
   if (images.dim() != 5 || images.size(2) != 3)
-    throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + shape_string(images));
+    throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + nn::shape_text(images));
   return neck->forward(backbone->forward(images.flatten(0, 1)));
 }
 
@@ -145,11 +138,11 @@ BaselineModel::History BaselineModel::encode_history(const Batch& batch) {
                          batch.history_valid.sizes() == at::IntArrayRef({batch_size, frames});
   if (!shapes_ok)
     throw UsageError("baseline model: model." + expected + " but the batch's history is history_images " +
-                     shape_string(images) + ", history_intrinsics " + shape_string(batch.history_intrinsics) +
-                     ", history_ego_from_camera " + shape_string(batch.history_ego_from_camera) +
-                     ", history_from_current " + shape_string(batch.history_from_current) +
-                     ", history_valid " + shape_string(batch.history_valid) + " for images " +
-                     shape_string(batch.images));
+                     nn::shape_text(images) + ", history_intrinsics " +
+                     nn::shape_text(batch.history_intrinsics) + ", history_ego_from_camera " +
+                     nn::shape_text(batch.history_ego_from_camera) + ", history_from_current " +
+                     nn::shape_text(batch.history_from_current) + ", history_valid " +
+                     nn::shape_text(batch.history_valid) + " for images " + nn::shape_text(batch.images));
 
   const auto [nx, ny, nz] = config_.query_shape;
   const at::Tensor valid = batch.history_valid.to(at::kBool);
@@ -187,7 +180,7 @@ ModelOutput BaselineModel::forward(const Batch& batch) {
 ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace* trace) {
   if (clock_ != nullptr) clock_->start();
   if (batch.images.dim() != 5)
-    throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + shape_string(batch.images));
+    throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + nn::shape_text(batch.images));
   const History history = batch_history(batch);
   if (history.volumes.defined()) mark_stage(clock_, "history");
   const std::vector<at::Tensor> levels = image_features(batch.images);

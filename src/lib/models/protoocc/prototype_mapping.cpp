@@ -1,5 +1,7 @@
 #include "models/protoocc/prototype_mapping.h"
 
+#include "nn/shape_text.h"
+
 #include <string>
 
 #include "core/error.h"
@@ -13,13 +15,6 @@ constexpr double kMinMass = 1e-6;
 
 at::Tensor unit_rows(const at::Tensor& x) {
   return x / x.norm(2, {-1}, /*keepdim=*/true).clamp_min(kNormEps);
-}
-
-std::string shape_text(const at::Tensor& tensor) {
-  if (!tensor.defined()) return "undefined";
-  std::string text = "[";
-  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
-  return text + "]";
 }
 
 }  // namespace
@@ -50,7 +45,8 @@ PrototypeMappingOutput PrototypeMappingImpl::forward(const at::Tensor& prototype
       valid.size(1) != queries.size(1) || valid.scalar_type() != at::kBool)
     throw UsageError("prototype mapping: expected prototypes [BN, M, " + std::to_string(d) +
                      "], queries [BN, L, " + std::to_string(d) + "] and bool valid [BN, L], got " +
-                     shape_text(prototypes) + ", " + shape_text(queries) + " and " + shape_text(valid));
+                     nn::shape_text(prototypes) + ", " + nn::shape_text(queries) + " and " +
+                     nn::shape_text(valid));
   const at::Tensor projected = projection_out->forward(at::relu(projection_in->forward(prototypes)));
   const at::Tensor cosine = at::bmm(unit_rows(projected), unit_rows(queries).transpose(1, 2));
   const at::Tensor keep = valid.unsqueeze(1).to(cosine.scalar_type());

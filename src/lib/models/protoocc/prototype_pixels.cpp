@@ -1,5 +1,7 @@
 #include "models/protoocc/prototype_pixels.h"
 
+#include "nn/shape_text.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -12,13 +14,6 @@
 
 namespace occ::models {
 namespace {
-
-std::string shape_text(const at::Tensor& tensor) {
-  if (!tensor.defined()) return "undefined";
-  std::string text = "[";
-  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
-  return text + "]";
-}
 
 void check_trace(const SpatialCrossAttentionTrace& trace, const CameraHits& hits) {
   const at::Tensor& locations = trace.sampling_locations;
@@ -33,8 +28,8 @@ void check_trace(const SpatialCrossAttentionTrace& trace, const CameraHits& hits
     throw UsageError(
         "prototype pixels: expected a trace with sampling locations [BN, L, heads, levels, points, 2] "
         "and attention weights [BN, L, heads, levels, points] for hits of " +
-        std::to_string(rows) + " images, got " + shape_text(locations) + " and " + shape_text(weights) +
-        " with valid " + shape_text(hits.valid));
+        std::to_string(rows) + " images, got " + nn::shape_text(locations) + " and " +
+        nn::shape_text(weights) + " with valid " + nn::shape_text(hits.valid));
 }
 
 }  // namespace
@@ -157,7 +152,7 @@ at::Tensor PrototypePixelsImpl::forward(const SpatialCrossAttentionTrace& trace,
       prototypes.size(1) != affinity.size(1))
     throw UsageError("prototype pixels: expected affinity [" + std::to_string(images) + ", M, " +
                      std::to_string(length) + "] and voxel prototypes [" + std::to_string(images) +
-                     ", M, d], got " + shape_text(affinity) + " and " + shape_text(prototypes));
+                     ", M, d], got " + nn::shape_text(affinity) + " and " + nn::shape_text(prototypes));
   const int64_t dims = prototypes.size(2);
 
   // H(A): each query's distribution over the prototypes, then its vector
