@@ -273,8 +273,7 @@ TEST_F(TrainCli, ProtoOccTrainsPredictsPrototypesAndRendersThem) {
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   const std::string log = read_text(csv);
   EXPECT_EQ(log.rfind("step,lr,ce,lovasz,consistency,prototype,loss,", 0), 0u) << log;
-  const std::string config =
-      h5::read_string_attribute(h5::open_artifact(model, "model"), "/", "config");
+  const std::string config = h5::read_string_attribute(h5::open_artifact(model, "model"), "/", "config");
   EXPECT_NE(config.find("\"mod_augmentations\":\"dropout,flip_x,flip_y\""), std::string::npos) << config;
 
   const std::string pred = dir_->file("protoocc.pred.h5");
@@ -288,8 +287,8 @@ TEST_F(TrainCli, ProtoOccTrainsPredictsPrototypesAndRendersThem) {
   EXPECT_LT(*std::max_element(ids.begin(), ids.end()), 2);
 
   const std::string picture = dir_->file("prototypes.png");
-  const RunResult rendered = run({OCC_BINARY, "render", pred, "--gt", frames_, "--view", "prototypes", "--masks",
-                                  masks, "--frame", "1", "-o", picture});
+  const RunResult rendered = run({OCC_BINARY, "render", pred, "--gt", frames_, "--view", "prototypes",
+                                  "--masks", masks, "--frame", "1", "-o", picture});
   EXPECT_EQ(rendered.exit_code, 0) << rendered.err;
   EXPECT_TRUE(std::filesystem::exists(picture));
 
@@ -297,7 +296,8 @@ TEST_F(TrainCli, ProtoOccTrainsPredictsPrototypesAndRendersThem) {
   const std::string baseline = dir_->file("baseline_for_prototypes.h5");
   ASSERT_EQ(run(train_command(baseline, 1)).exit_code, 0);
   const std::string nothing = dir_->file("no_prototypes.pred.h5");
-  const RunResult refused = run({OCC_BINARY, "predict", baseline, frames_, "-o", nothing, "--prototypes", "-q"});
+  const RunResult refused =
+      run({OCC_BINARY, "predict", baseline, frames_, "-o", nothing, "--prototypes", "-q"});
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
   EXPECT_NE(refused.err.find("has no prototypes"), std::string::npos) << refused.err;
   EXPECT_FALSE(std::filesystem::exists(nothing));

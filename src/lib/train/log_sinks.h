@@ -22,7 +22,9 @@ struct LogSinkPaths {
 class LogSinks {
  public:
   // fresh: an existing CSV file is replaced; resume: rows are appended to it
-  // (its header must match). TensorBoard always starts a new event file in
+  // (its header must match) after dropping its rows at or after the first
+  // step the resumed run logs (the interrupted run logged them after its last
+  // checkpoint; they are logged again). TensorBoard always starts a new event file in
   // the folder; TensorBoard merges the files of a folder by step.
   enum class Mode { fresh, resume };
   LogSinks(LogSinkPaths paths, Mode mode);

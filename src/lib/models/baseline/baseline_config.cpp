@@ -8,13 +8,13 @@
 namespace occ::models {
 namespace {
 
-using nlohmann::json;
 using config::key_name;
 using config::read_bool;
 using config::read_integer;
 using config::read_integers;
 using config::read_number;
 using config::require;
+using nlohmann::json;
 
 // Sanity bounds: each history frame is another full backbone and encoder pass.
 constexpr int kMaxHistoryFrames = 16;
