@@ -13,8 +13,8 @@ packages=(
   libfmt-dev
   # an optimised BLAS for LibTorch's linear layers: Debian's libtorch links
   # libblas.so.3, which otherwise resolves to the reference BLAS (0.44 vs 11.3
-  # GMAC/s for a 48000x256 by 256x640 linear on 2 cores, /tmp-style check in
-  # README "Speed"); the OpenMP build shares LibTorch's libgomp threads
+  # GMAC/s for a 48000x256 by 256x640 linear on 2 cores; README "Speed and
+  # size"); the OpenMP build shares LibTorch's libgomp threads
   libopenblas0-openmp
   # headers of the Gloo collectives LibTorch's c10d uses (data-parallel training)
   libgloo-dev
