@@ -10,12 +10,6 @@
 #include "nn/deformable_attention.h"
 
 namespace occ::models {
-namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-
-}  // namespace
-
 TemporalVoxelSelfAttentionImpl::TemporalVoxelSelfAttentionImpl(const VoxelSelfAttentionOptions& options)
     : options_(options) {
   const auto [nx, ny, nz] = options.query_shape;
@@ -31,16 +25,11 @@ TemporalVoxelSelfAttentionImpl::TemporalVoxelSelfAttentionImpl(const VoxelSelfAt
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout));
   reset_parameters();
 
-  // The same level layout and reference points as VoxelSelfAttention: each z
-  // slice is an image with rows x and columns y.
-  const std::vector<std::pair<int64_t, int64_t>> slices(static_cast<size_t>(nz), {nx, ny});
-  const nn::LevelLayout layout = nn::make_level_layout(slices);
+  // The same level layout and reference points as VoxelSelfAttention.
+  const VoxelSliceLayout layout = voxel_slice_layout(options.query_shape);
   spatial_shapes_ = layout.spatial_shapes;
   level_start_index_ = layout.level_start_index;
-  const at::Tensor columns = ((at::arange(ny, at::kFloat) + 0.5) / static_cast<double>(ny)).view({1, ny, 1});
-  const at::Tensor rows = ((at::arange(nx, at::kFloat) + 0.5) / static_cast<double>(nx)).view({nx, 1, 1});
-  reference_points_ =
-      at::stack({columns.expand({nx, ny, nz}), rows.expand({nx, ny, nz})}, -1).reshape({nx * ny * nz, 2});
+  reference_points_ = layout.reference_points;
 }
 
 void TemporalVoxelSelfAttentionImpl::reset_parameters() {
@@ -49,11 +38,9 @@ void TemporalVoxelSelfAttentionImpl::reset_parameters() {
   const int64_t levels = options_.query_shape[2];
   const int64_t points = options_.num_points;
   sampling_offsets->weight.zero_();
-  const at::Tensor angles = at::arange(heads, at::kDouble) * (2.0 * kPi / static_cast<double>(heads));
-  at::Tensor directions = at::stack({angles.cos(), angles.sin()}, -1);
-  directions = directions / std::get<0>(directions.abs().max(-1, true));
-  at::Tensor ring = directions.view({heads, 1, 1, 1, 2}).repeat({1, kQueues, levels, points, 1});
-  for (int64_t point = 0; point < points; ++point) ring.select(3, point).mul_(static_cast<double>(point + 1));
+  // Deformable DETR's ring, the same for both queues.
+  const at::Tensor ring =
+      nn::deformable_detr_offset_grid(heads, levels, points).unsqueeze(1).repeat({1, kQueues, 1, 1, 1});
   sampling_offsets->bias.copy_(ring.flatten());
   attention_weights->weight.zero_();
   attention_weights->bias.zero_();

@@ -8,6 +8,17 @@
 
 namespace occ::models {
 
+VoxelSliceLayout voxel_slice_layout(const std::array<int64_t, 3>& query_shape) {
+  const auto [nx, ny, nz] = query_shape;
+  const std::vector<std::pair<int64_t, int64_t>> slices(static_cast<size_t>(nz), {nx, ny});
+  const nn::LevelLayout levels = nn::make_level_layout(slices);
+  const at::Tensor columns = ((at::arange(ny, at::kFloat) + 0.5) / static_cast<double>(ny)).view({1, ny, 1});
+  const at::Tensor rows = ((at::arange(nx, at::kFloat) + 0.5) / static_cast<double>(nx)).view({nx, 1, 1});
+  return {
+      levels.spatial_shapes, levels.level_start_index,
+      at::stack({columns.expand({nx, ny, nz}), rows.expand({nx, ny, nz})}, -1).reshape({nx * ny * nz, 2})};
+}
+
 VoxelSelfAttentionImpl::VoxelSelfAttentionImpl(const VoxelSelfAttentionOptions& options) : options_(options) {
   const auto [nx, ny, nz] = options.query_shape;
   nn::MultiScaleDeformableAttentionOptions attention;
@@ -19,18 +30,10 @@ VoxelSelfAttentionImpl::VoxelSelfAttentionImpl(const VoxelSelfAttentionOptions& 
       register_module("deformable_attention", nn::MultiScaleDeformableAttention(attention));
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout));
 
-  // Each z slice is an image with rows x and columns y (the query order), so a
-  // query's location is (column, row) = (y, x), normalised to pixel centres.
-  const std::vector<std::pair<int64_t, int64_t>> slices(static_cast<size_t>(nz), {nx, ny});
-  const nn::LevelLayout layout = nn::make_level_layout(slices);
-  // Plain members, not buffers: they follow the query's device in forward and
-  // must stay int64 when the module changes dtype.
+  const VoxelSliceLayout layout = voxel_slice_layout(options.query_shape);
   spatial_shapes_ = layout.spatial_shapes;
   level_start_index_ = layout.level_start_index;
-  const at::Tensor columns = ((at::arange(ny, at::kFloat) + 0.5) / static_cast<double>(ny)).view({1, ny, 1});
-  const at::Tensor rows = ((at::arange(nx, at::kFloat) + 0.5) / static_cast<double>(nx)).view({nx, 1, 1});
-  reference_points_ =
-      at::stack({columns.expand({nx, ny, nz}), rows.expand({nx, ny, nz})}, -1).reshape({nx * ny * nz, 2});
+  reference_points_ = layout.reference_points;
 }
 
 at::Tensor VoxelSelfAttentionImpl::forward(const at::Tensor& query, const at::Tensor& query_pos) {

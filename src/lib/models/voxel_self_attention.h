@@ -17,6 +17,18 @@
 
 namespace occ::models {
 
+// The query volume as deformable-attention levels: each z slice an image with
+// rows x and columns y (the query order), and every query's location
+// (column, row) = (y, x) normalised to pixel centres. Plain tensors, not
+// buffers: users keep them as members that follow the query's device in
+// forward and stay int64 when a module changes dtype.
+struct VoxelSliceLayout {
+  at::Tensor spatial_shapes;     // int64 [Z, 2]
+  at::Tensor level_start_index;  // int64 [Z]
+  at::Tensor reference_points;   // [X*Y*Z, 2]
+};
+VoxelSliceLayout voxel_slice_layout(const std::array<int64_t, 3>& query_shape);
+
 struct VoxelSelfAttentionOptions {
   int64_t embed_dims = 256;
   int64_t num_heads = 8;

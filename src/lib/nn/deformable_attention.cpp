@@ -408,19 +408,20 @@ MultiScaleDeformableAttentionImpl::MultiScaleDeformableAttentionImpl(
   reset_parameters();
 }
 
+at::Tensor deformable_detr_offset_grid(int64_t heads, int64_t levels, int64_t points) {
+  const at::Tensor angles = at::arange(heads, at::kDouble) * (2.0 * kPi / static_cast<double>(heads));
+  at::Tensor directions = at::stack({angles.cos(), angles.sin()}, -1);
+  directions = directions / std::get<0>(directions.abs().max(-1, true));
+  at::Tensor grid = directions.view({heads, 1, 1, 2}).repeat({1, levels, points, 1});
+  for (int64_t point = 0; point < points; ++point) grid.select(2, point).mul_(static_cast<double>(point + 1));
+  return grid;
+}
+
 void MultiScaleDeformableAttentionImpl::reset_parameters() {
   torch::NoGradGuard no_grad;
   const int64_t heads = options_.num_heads;
   sampling_offsets->weight.zero_();
-  // Direction of head h: angle 2*pi*h/heads, scaled so its larger component
-  // is 1 (a ring on the unit square), then point i at distance i+1.
-  const at::Tensor angles = at::arange(heads, at::kDouble) * (2.0 * kPi / static_cast<double>(heads));
-  at::Tensor directions = at::stack({angles.cos(), angles.sin()}, -1);
-  directions = directions / std::get<0>(directions.abs().max(-1, true));
-  at::Tensor grid =
-      directions.view({heads, 1, 1, 2}).repeat({1, options_.num_levels, options_.num_points, 1});
-  for (int64_t point = 0; point < options_.num_points; ++point)
-    grid.select(2, point).mul_(static_cast<double>(point + 1));
+  const at::Tensor grid = deformable_detr_offset_grid(heads, options_.num_levels, options_.num_points);
   sampling_offsets->bias.copy_(grid.flatten());
   attention_weights->weight.zero_();
   attention_weights->bias.zero_();

@@ -60,6 +60,11 @@ struct LevelLayout {
 };
 LevelLayout make_level_layout(const std::vector<std::pair<int64_t, int64_t>>& shapes_hw);
 
+// Deformable DETR's initial sampling offsets [heads, levels, points, 2]:
+// head h looks along angle 2*pi*h/heads scaled so its larger component is 1
+// (a ring on the unit square), point i at distance i+1, the same on every level.
+at::Tensor deformable_detr_offset_grid(int64_t heads, int64_t levels, int64_t points);
+
 struct MultiScaleDeformableAttentionOptions {
   // Channels of queries, values and the output (256 in PanoOcc/ProtoOcc).
   int64_t embed_dims = 256;
