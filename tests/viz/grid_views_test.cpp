@@ -75,7 +75,7 @@ TEST(GridViews, VoxelViewShowsABuildingAheadInTheMiddle) {
   EXPECT_GE(shades.size(), 2u);
 }
 
-TEST(GridViews, ErrorBevMarksWrongColumnsRed) {
+TEST(GridViews, ErrorBevShadesColumnsByTheirShareOfWrongVoxels) {
   OccupancyGrid truth = occ3d_grid(), prediction = occ3d_grid();
   truth.labels[truth.index(100, 100, 2)] = 4;
   prediction.labels[prediction.index(100, 100, 2)] = 4;  // right
@@ -87,6 +87,12 @@ TEST(GridViews, ErrorBevMarksWrongColumnsRed) {
   EXPECT_EQ(error.at<cv::Vec3b>(bev_pixel(truth, 50, 50, 2)), cv::Vec3b(220, 30, 30));
   EXPECT_EQ(error.at<cv::Vec3b>(bev_pixel(truth, 100, 100, 2)), cv::Vec3b(190, 190, 190));
   EXPECT_EQ(error.at<cv::Vec3b>(bev_pixel(truth, 10, 10, 2)), kBackground);
+  // Half of a column's occupied voxels wrong: halfway from grey to red.
+  truth.labels[truth.index(70, 70, 1)] = 11;
+  prediction.labels[prediction.index(70, 70, 1)] = 11;
+  truth.labels[truth.index(70, 70, 2)] = 4;  // predicted free
+  const cv::Mat half = render_error_bev(truth, prediction, style);
+  EXPECT_EQ(half.at<cv::Vec3b>(bev_pixel(truth, 70, 70, 2)), cv::Vec3b(205, 110, 110));
 }
 
 TEST(ImageViews, FlowWheelDepthAndBoundaries) {

@@ -265,17 +265,21 @@ cv::Mat render_error_bev(const OccupancyGrid& truth, const OccupancyGrid& predic
                 cv::Scalar(kBackground[0], kBackground[1], kBackground[2]));
   for (int64_t x = 0; x < truth.shape[0]; ++x) {
     for (int64_t y = 0; y < truth.shape[1]; ++y) {
-      bool wrong = false, occupied = false;
+      // Share of the column's voxels occupied in either grid that disagree:
+      // a column is rarely all right or all wrong, and marking any single
+      // wrong voxel painted whole pictures red.
+      int occupied = 0, wrong = 0;
       for (int64_t z = 0; z < truth.shape[2]; ++z) {
         const int64_t i = truth.index(x, y, z);
         // Evaluate where Occ3D does: camera-visible voxels when asked.
         if (style.camera_only && !truth.visible.empty() && !truth.visible[i]) continue;
-        occupied =
-            occupied || truth.labels[i] != truth.free_class || prediction.labels[i] != prediction.free_class;
-        wrong = wrong || truth.labels[i] != prediction.labels[i];
+        if (truth.labels[i] == truth.free_class && prediction.labels[i] == prediction.free_class) continue;
+        ++occupied;
+        if (truth.labels[i] != prediction.labels[i]) ++wrong;
       }
-      if (!occupied && !wrong) continue;
-      const cv::Scalar colour = wrong ? cv::Scalar(220, 30, 30) : cv::Scalar(190, 190, 190);
+      if (occupied == 0) continue;
+      const double share = static_cast<double>(wrong) / static_cast<double>(occupied);
+      const cv::Scalar colour(190 + share * (220 - 190), 190 + share * (30 - 190), 190 + share * (30 - 190));
       const int row = static_cast<int>(truth.shape[0] - 1 - x) * ppv,
                 col = static_cast<int>(truth.shape[1] - 1 - y) * ppv;
       image(cv::Rect(col, row, ppv, ppv)).setTo(colour);

@@ -213,7 +213,7 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
     }
     return {{"ground truth", render_bev(truth, sources.palette, bev)},
             {"prediction", render_bev(prediction, sources.palette, bev)},
-            {"error (red: wrong class)", render_error_bev(truth, prediction, bev)}};
+            {"error (grey right, red wrong)", render_error_bev(truth, prediction, bev)}};
   }
   if (view == "prototypes") {
     if (!sources.pred) {
