@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,7 +37,7 @@ struct TrainCli {
 };
 
 // Appends the switches to the --set assignments (after the user's, so they
-// win). `flip` in --aug stands for both flips, one view each.
+// win).
 void apply_protoocc_switches(const ProtoOccSwitches& switches, train::ConfigRequest& config) {
   std::vector<std::string> assignments;
   // Optimisation works on mapped prototypes: no mapping, no optimisation.
@@ -46,13 +45,8 @@ void apply_protoocc_switches(const ProtoOccSwitches& switches, train::ConfigRequ
     assignments.insert(assignments.end(), {"model.proto_mapping=false", "model.proto_optimisation=false"});
   if (switches.no_optimisation) assignments.push_back("model.proto_optimisation=false");
   if (switches.no_decoding) assignments.push_back("model.mod=false");
-  if (!switches.augmentations.empty()) {
-    std::string list;
-    std::stringstream stream(switches.augmentations);
-    for (std::string name; std::getline(stream, name, ',');)
-      list += (list.empty() ? "" : ",") + (name == "flip" ? std::string("flip_x,flip_y") : name);
-    assignments.push_back("model.mod_augmentations=" + list);
-  }
+  if (!switches.augmentations.empty())
+    assignments.push_back("model.mod_augmentations=" + switches.augmentations);
   if (assignments.empty()) return;
   if (config.model_kind != "protoocc")
     throw UsageError(

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "train/superpixel_masks.h"
+
 #include <cmath>
 #include <vector>
 
@@ -104,22 +106,29 @@ TEST(ResizeMasksNearest, UpAndDownByHand) {
       at::tensor({1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 4, 4, 5, 5, 6, 6}, at::kLong)
           .view({1, 4, 6});
   EXPECT_TRUE(at::equal(resize_masks_nearest(masks, 4, 6), up));
-  // 2x3 -> 1x2: rows floor(0 * 2 / 1) = 0; columns floor(j * 3 / 2) = 0, 1.
-  EXPECT_TRUE(at::equal(resize_masks_nearest(masks, 1, 2), at::tensor({1, 2}, at::kLong).view({1, 1, 2})));
-  // 4x4 -> 3x3 picks rows and columns 0, 1, 2 (floor(4 i / 3)).
+  // 2x3 -> 1x2: row floor(0.5 * 2 / 1) = 1; columns floor((j + 0.5) * 3 / 2) = 0, 2.
+  EXPECT_TRUE(at::equal(resize_masks_nearest(masks, 1, 2), at::tensor({4, 6}, at::kLong).view({1, 1, 2})));
+  // 4x4 -> 3x3 picks rows and columns 0, 2, 3 (floor(4 (i + 0.5) / 3)).
   const at::Tensor square = at::arange(16, at::kLong).view({1, 4, 4});
   EXPECT_TRUE(at::equal(resize_masks_nearest(square, 3, 3),
-                        at::tensor({0, 1, 2, 4, 5, 6, 8, 9, 10}, at::kLong).view({1, 3, 3})));
+                        at::tensor({0, 2, 3, 8, 10, 11, 12, 14, 15}, at::kLong).view({1, 3, 3})));
   EXPECT_THROW(resize_masks_nearest(masks.to(at::kFloat), 2, 2), UsageError);
   EXPECT_THROW(resize_masks_nearest(masks, 0, 2), UsageError);
 }
 
-TEST(ResizeMasksNearest, AgreesWithTorchNearestInterpolation) {
+TEST(ResizeMasksNearest, AgreesWithTorchNearestExactAndTheLoader) {
   at::manual_seed(33);
   const at::Tensor masks = at::randint(0, 50, {2, 37, 53}, at::kLong);
   const at::Tensor torch_nearest =
-      at::upsample_nearest2d(masks.unsqueeze(1).to(at::kDouble), {14, 25}).squeeze(1).to(at::kLong);
-  EXPECT_TRUE(at::equal(resize_masks_nearest(masks, 14, 25), torch_nearest));
+      at::_upsample_nearest_exact2d(masks.unsqueeze(1).to(at::kDouble), {14, 25}).squeeze(1).to(at::kLong);
+  const at::Tensor resized = resize_masks_nearest(masks, 14, 25);
+  EXPECT_TRUE(at::equal(resized, torch_nearest));
+  // The loader's resize of stored masks to the network input agrees.
+  const at::Tensor stored = masks[1].to(at::kInt).contiguous();
+  std::vector<uint16_t> labels(stored.data_ptr<int32_t>(), stored.data_ptr<int32_t>() + stored.numel());
+  at::Tensor loaded = at::empty({14, 25}, at::kLong);
+  train::resize_labels_nearest(labels.data(), 37, 53, 14, 25, false, loaded.data_ptr<int64_t>());
+  EXPECT_TRUE(at::equal(loaded, resized[1]));
 }
 
 }  // namespace

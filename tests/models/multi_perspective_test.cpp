@@ -48,16 +48,22 @@ TEST(PerspectiveAugmentations, ParsesListsInTheGivenOrder) {
 }
 
 TEST(PerspectiveAugmentations, ParseErrorsNameTheKey) {
-  EXPECT_EQ(usage_error_of("dropout,flip", "--aug"),
-            "--aug: unknown augmentation 'flip': use dropout, noise, transpose, flip_x, flip_y or none");
+  EXPECT_EQ(usage_error_of("dropout,flop", "--aug"),
+            "--aug: unknown augmentation 'flop': use dropout, noise, transpose, flip_x, flip_y (flip: both "
+            "flips) or none");
+  // "flip" is both flips, one view each.
+  EXPECT_EQ(parse_perspective_augmentations("dropout,flip", "--aug"),
+            (std::vector<Aug>{Aug::Dropout, Aug::FlipX, Aug::FlipY}));
+  EXPECT_EQ(usage_error_of("flip_y,flip", "--aug"), "--aug lists augmentation 'flip_y' twice");
   EXPECT_EQ(usage_error_of("noise,Dropout", "model.augmentations"),
             "'model.augmentations': unknown augmentation 'Dropout': use dropout, noise, transpose, flip_x, "
-            "flip_y or none");
+            "flip_y (flip: both flips) or none");
   EXPECT_EQ(usage_error_of("noise,dropout,noise", "--aug"), "--aug lists augmentation 'noise' twice");
   EXPECT_EQ(usage_error_of("noise,,dropout", "--aug"),
             "--aug has an empty augmentation name in 'noise,,dropout'");
   EXPECT_EQ(usage_error_of("dropout,none", "--aug"),
-            "--aug: unknown augmentation 'none': use dropout, noise, transpose, flip_x, flip_y or none");
+            "--aug: unknown augmentation 'none': use dropout, noise, transpose, flip_x, flip_y (flip: both "
+            "flips) or none");
 }
 
 TEST(PerspectiveAugmentations, SpatialChangesMoveVoxelsAsNamed) {

@@ -15,11 +15,17 @@ at::Tensor unit_rows(const at::Tensor& x) {
   return x / x.norm(2, {-1}, /*keepdim=*/true).clamp_min(kNormEps);
 }
 
-// Source index of each of `out` cells for a nearest resize from `in`.
+// Source index of each of `out` cells for a nearest resize from `in`, pixel
+// centres aligned: floor((i + 0.5) * in / out), in integers. The loader
+// resizes the masks to the network input the same way
+// (train::resize_labels_nearest).
 at::Tensor nearest_source(int64_t in, int64_t out, const at::Device& device) {
   return at::arange(out, at::TensorOptions(at::kLong).device(device))
+      .mul(2)
+      .add(1)
       .mul(in)
-      .div(out, /*rounding_mode=*/"floor");
+      .div(2 * out, /*rounding_mode=*/"floor")
+      .clamp_max(in - 1);
 }
 
 }  // namespace

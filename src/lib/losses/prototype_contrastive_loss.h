@@ -12,8 +12,10 @@
 namespace occ::losses {
 
 // masks [BN, H, W] int64 segment ids at any resolution -> nearest resize to
-// h x w: cell (i, j) takes source pixel (floor(i * H / h), floor(j * W / w)),
-// PyTorch's mode='nearest'. Throws UsageError for a bad shape or size.
+// h x w: cell (i, j) takes source pixel (floor((i + 0.5) * H / h),
+// floor((j + 0.5) * W / w)), PyTorch's mode='nearest-exact' (the centre of an
+// 8x8 block, not its corner, when going to the stride-8 grid). Throws
+// UsageError for a bad shape or size.
 at::Tensor resize_masks_nearest(const at::Tensor& masks, int64_t height, int64_t width);
 
 // X [BN, d, h, w], masks [BN, h, w] int64 (ids 0..S-1, may be sparse: absent

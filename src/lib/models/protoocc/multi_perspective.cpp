@@ -35,7 +35,7 @@ std::string trimmed(const std::string& text) {
 std::string valid_names() {
   std::vector<std::string> names;
   for (const auto& [augmentation, name] : kNames) names.emplace_back(name);
-  return join(names, ", ") + " or none";
+  return join(names, ", ") + " (flip: both flips) or none";
 }
 
 // The last three axes are X, Y, Z whatever comes before them (channels or not).
@@ -92,13 +92,24 @@ std::vector<PerspectiveAugmentation> parse_perspective_augmentations(const std::
     const std::string name = trimmed(whole.substr(begin, comma == std::string::npos ? comma : comma - begin));
     if (name.empty())
       throw UsageError(str(key_text(key), " has an empty augmentation name in ", quoted(list)));
-    const auto found =
-        std::find_if(kNames.begin(), kNames.end(), [&](const auto& entry) { return name == entry.second; });
-    if (found == kNames.end())
-      throw UsageError(str(key_text(key), ": unknown augmentation ", quoted(name), ": use ", valid_names()));
-    if (std::find(augmentations.begin(), augmentations.end(), found->first) != augmentations.end())
-      throw UsageError(str(key_text(key), " lists augmentation ", quoted(name), " twice"));
-    augmentations.push_back(found->first);
+    // "flip" (issue 9's spelling of the paper's flips) is both, one view each.
+    std::vector<PerspectiveAugmentation> named;
+    if (name == "flip") {
+      named = {PerspectiveAugmentation::FlipX, PerspectiveAugmentation::FlipY};
+    } else {
+      const auto found =
+          std::find_if(kNames.begin(), kNames.end(), [&](const auto& entry) { return name == entry.second; });
+      if (found == kNames.end())
+        throw UsageError(
+            str(key_text(key), ": unknown augmentation ", quoted(name), ": use ", valid_names()));
+      named = {found->first};
+    }
+    for (const PerspectiveAugmentation augmentation : named) {
+      if (std::find(augmentations.begin(), augmentations.end(), augmentation) != augmentations.end())
+        throw UsageError(str(key_text(key), " lists augmentation ",
+                             quoted(perspective_augmentation_name(augmentation)), " twice"));
+      augmentations.push_back(augmentation);
+    }
     if (comma == std::string::npos) break;
     begin = comma + 1;
   }
