@@ -2,8 +2,11 @@
 // write the predicted occupancy (schema occ.pred) for occ eval, render and export.
 #include <cstdio>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "commands.h"
+#include "models/registry.h"
 #include "train/predictor.h"
 
 namespace occ::cmd {
@@ -13,6 +16,8 @@ void run_predict(train::PredictRequest& request) {
   request.provenance = {{"model", request.model_path},
                         {"frames", request.frames_path},
                         {"probabilities", request.probabilities},
+                        {"depth", request.depth},
+                        {"extras", request.extras},
                         {"batch_size", request.batch_size},
                         {"device", request.device}};
   const train::PredictResult result = train::run_prediction(request);
@@ -38,8 +43,17 @@ Runner register_predict(CLI::App& app) {
       ->required();
   app.add_flag("--probabilities", request->probabilities,
                "also store class probabilities per voxel (float16; large)");
-  app.add_flag("--prototypes", request->prototypes,
-               "also store each camera's prototype assignment (ProtoOcc; see occ render --view prototypes)");
+  app.add_flag("--depth", request->depth, "also store each camera's rendered depth (models that render depth)");
+  // The extra outputs model kinds declare (e.g. ProtoOcc's --prototypes);
+  // the model file's kind is checked when it is read.
+  std::set<std::string> declared;
+  for (const models::ModelKind& kind : models::model_kinds()) {
+    for (const models::ExtraOutput& extra : kind.extra_outputs) {
+      if (!declared.insert(extra.name).second) continue;
+      const std::string name = extra.name;
+      app.add_flag_callback("--" + name, [request, name] { request->extras.push_back(name); }, extra.help);
+    }
+  }
   app.add_option("--batch-size", request->batch_size, "frames per forward pass");
   app.add_option("--device", request->device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
   return [request] { run_predict(*request); };

@@ -1,4 +1,4 @@
-// occ train: fit a model (baseline, and later ProtoOcc and Let Occ Flow) on a
+// occ train: fit a model of any registered kind (baseline, ProtoOcc, ...) on a
 // frames file; writes a model file with checkpoints, optimiser state and the
 // training log.
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "models/registry.h"
 #include "train/data_loader.h"
 #include "train/distributed.h"
 #include "train/log_sinks.h"
@@ -19,13 +20,12 @@
 namespace occ::cmd {
 namespace {
 
-// ProtoOcc's ablation switches (the rows of the paper's Tables 4 and 5), as
-// shorthands for --set model.<key>=... .
-struct ProtoOccSwitches {
-  bool no_mapping = false;
-  bool no_optimisation = false;
-  bool no_decoding = false;
-  std::string augmentations;  // empty: the configuration's
+// A kind's command-line shorthand (models::TrainSwitch) as the user gave it.
+struct SwitchUse {
+  const models::ModelKind* kind = nullptr;
+  const models::TrainSwitch* option = nullptr;
+  bool given = false;
+  std::string value;
 };
 
 struct TrainCli {
@@ -33,32 +33,29 @@ struct TrainCli {
   train::LogSinkPaths sinks;
   bool print_config = false;
   int nproc = 1;
-  ProtoOccSwitches protoocc;
+  std::vector<std::unique_ptr<SwitchUse>> switches;
 };
 
-// Appends the switches to the --set assignments (after the user's, so they
-// win).
-void apply_protoocc_switches(const ProtoOccSwitches& switches, train::ConfigRequest& config) {
-  std::vector<std::string> assignments;
-  // Optimisation works on mapped prototypes: no mapping, no optimisation.
-  if (switches.no_mapping)
-    assignments.insert(assignments.end(), {"model.proto_mapping=false", "model.proto_optimisation=false"});
-  if (switches.no_optimisation) assignments.push_back("model.proto_optimisation=false");
-  if (switches.no_decoding) assignments.push_back("model.mod=false");
-  if (!switches.augmentations.empty())
-    assignments.push_back("model.mod_augmentations=" + switches.augmentations);
-  if (assignments.empty()) return;
-  if (config.model_kind != "protoocc")
-    throw UsageError(
-        "--no-proto-mapping, --no-proto-opt, --no-mod and --aug are ProtoOcc switches "
-        "(--model protoocc)");
-  config.assignments.insert(config.assignments.end(), assignments.begin(), assignments.end());
+// Appends the given switches' assignments to --set (after the user's, so
+// they win); a switch of another kind is a usage error.
+void apply_switches(const std::vector<std::unique_ptr<SwitchUse>>& switches, train::ConfigRequest& config) {
+  for (const auto& use : switches) {
+    if (!use->given) continue;
+    if (use->kind->name != config.model_kind)
+      throw UsageError(str("--", use->option->flag, " is a switch of the ", use->kind->name, " model (--model ",
+                           use->kind->name, ")"));
+    const std::vector<std::string> assignments = use->option->assignments(use->value);
+    config.assignments.insert(config.assignments.end(), assignments.begin(), assignments.end());
+  }
 }
 
 nlohmann::json provenance(const train::TrainRequest& request, const train::LogSinkPaths& sinks) {
   return {{"frames", request.frames_path},
           {"val", request.val_path},
           {"masks", request.masks_path},
+          {"flow", request.flow_labels_path},
+          {"init_from", request.init_from},
+          {"init_strict", request.init_strict},
           {"resume", request.resume_path},
           {"backbone_weights", request.backbone_weights},
           {"model", request.config.model_kind},
@@ -84,7 +81,7 @@ void run_train(TrainCli& cli) {
     if (status != 0) throw Error(str("a training process failed (exit status ", status, ")"));
     return;
   }
-  apply_protoocc_switches(cli.protoocc, request.config);
+  apply_switches(cli.switches, request.config);
   if (cli.print_config) {
     // Every key --config and --set accept, with the values this run would use.
     const auto config =
@@ -94,6 +91,7 @@ void run_train(TrainCli& cli) {
   }
   if (request.output_path.empty()) throw UsageError("-o/--output is required");
   if (request.stop_after_steps < 0) throw UsageError("--stop-after must be >= 0");
+  if (request.init_strict && request.init_from.empty()) throw UsageError("--init-strict needs --init-from");
   request.provenance = provenance(request, cli.sinks);
   // Only rank 0 logs (and writes the model file).
   const bool leader = train::distributed_environment_from_env().rank == 0;
@@ -114,7 +112,11 @@ void run_train(TrainCli& cli) {
                               : (result.interrupted ? " (interrupted; --resume to continue)"
                                                     : " (stopped; --resume to continue)"));
   std::printf("loss       %.4f (last log row)\n", last("loss"));
-  if (!request.val_path.empty()) std::printf("val mIoU   %.2f\n", last("val_miou") * 100.0);
+  if (!request.val_path.empty()) {
+    if (log.count("val_miou")) std::printf("val mIoU   %.2f\n", last("val_miou") * 100.0);
+    if (log.count("val_depth_abs_rel"))
+      std::printf("val depth  AbsRel %.4f RMSE %.3f m\n", last("val_depth_abs_rel"), last("val_depth_rmse"));
+  }
   if (result.interrupted)
     throw InterruptedError(
         str("interrupted at step ", result.step, "; checkpoint written to ", quoted(request.output_path)));
@@ -133,7 +135,16 @@ Runner register_train(CLI::App& app) {
   app.add_option("--masks", r.masks_path,
                  "superpixel masks file (occ cluster-masks) made from the --frames file, for models that "
                  "read masks (ProtoOcc's prototype optimisation); ignored with a warning by others");
-  app.add_option("--model", r.config.model_kind, "model kind: baseline or protoocc");
+  std::string kinds;
+  for (const models::ModelKind& kind : models::model_kinds()) kinds += (kinds.empty() ? "" : ", ") + kind.name;
+  app.add_option("--model", r.config.model_kind, "model kind: " + kinds);
+  app.add_option("--flow", r.flow_labels_path,
+                 "optical-flow label file (occ flow-labels) made from the --frames file, for models that read "
+                 "flow labels (Let Occ Flow); ignored with a warning by others");
+  app.add_option("--init-from", r.init_from,
+                 "start from the matching weights (same module path and shape) of another model file, e.g. "
+                 "stage 2 from stage 1; prints loaded/missing/unexpected/mismatched counts");
+  app.add_flag("--init-strict", r.init_strict, "with --init-from: every tensor must match both ways");
   app.add_option("--size", r.config.size, "size preset of the model: small (default), base, tiny or demo");
   app.add_option("--config", r.config.config_file,
                  "TOML file overriding configuration keys in [model], [data] and [train] sections");
@@ -156,16 +167,29 @@ Runner register_train(CLI::App& app) {
                "print the resolved configuration (every key --config and --set accept) as JSON and exit");
   app.add_option("--tensorboard", cli->sinks.tensorboard_dir,
                  "also write TensorBoard event files to this folder");
-  auto* protoocc =
-      app.add_option_group("ProtoOcc ablations", "shorthands for --set model.<key> (occ-train(1))");
-  protoocc->add_flag("--no-proto-mapping", cli->protoocc.no_mapping,
-                     "no prototype mapping (and so no prototype optimisation)");
-  protoocc->add_flag("--no-proto-opt", cli->protoocc.no_optimisation,
-                     "no prototype optimisation (no --masks)");
-  protoocc->add_flag("--no-mod", cli->protoocc.no_decoding, "no multi-perspective occupancy decoding");
-  protoocc->add_option("--aug", cli->protoocc.augmentations,
-                       "augmented views of the decoding: dropout,noise,transpose,flip_x,flip_y (flip: both "
-                       "flips) or none");
+  // Each kind's shorthands, in an option group of its own.
+  for (const models::ModelKind& kind : models::model_kinds()) {
+    if (kind.switches.empty()) continue;
+    auto* group = app.add_option_group(kind.switches_title, "shorthands for --set model.<key> (occ-train(1))");
+    for (const models::TrainSwitch& option : kind.switches) {
+      auto use = std::make_unique<SwitchUse>();
+      use->kind = &kind;
+      use->option = &option;
+      SwitchUse* raw = use.get();
+      if (option.takes_value) {
+        group->add_option_function<std::string>(
+            "--" + option.flag,
+            [raw](const std::string& value) {
+              raw->given = true;
+              raw->value = value;
+            },
+            option.help);
+      } else {
+        group->add_flag_callback("--" + option.flag, [raw] { raw->given = true; }, option.help);
+      }
+      cli->switches.push_back(std::move(use));
+    }
+  }
   return [cli] { run_train(*cli); };
 }
 

@@ -178,7 +178,7 @@ TEST(ModelRegistry, FindsTheBaselineAndListsKnownKinds) {
   EXPECT_EQ(baseline.sizes, (std::vector<std::string>{"small", "base", "tiny", "demo"}));
   const ModelInputs inputs = baseline.inputs(baseline.default_config("small", GridSpec{}));
   EXPECT_FALSE(inputs.masks);
-  EXPECT_FALSE(inputs.flow);
+  EXPECT_FALSE(inputs.flow_labels);
   EXPECT_EQ(inputs.history_frames, 0);
   EXPECT_EQ(baseline.default_config("base", GridSpec{})["query_shape"], json({100, 100, 16}));
   try {

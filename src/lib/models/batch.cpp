@@ -3,27 +3,45 @@
 #include <ATen/ATen.h>
 
 namespace occ::models {
-namespace {
 
-at::Tensor moved(const at::Tensor& tensor, const at::Device& device) {
-  return tensor.defined() ? tensor.to(device) : tensor;
+const std::vector<BatchField>& batch_fields() {
+  static const std::vector<BatchField> fields = {
+      {"images", &Batch::images},
+      {"intrinsics", &Batch::intrinsics},
+      {"ego_from_camera", &Batch::ego_from_camera},
+      {"semantics", &Batch::semantics},
+      {"mask_camera", &Batch::mask_camera},
+      {"masks", &Batch::masks},
+      {"history_images", &Batch::history_images},
+      {"history_intrinsics", &Batch::history_intrinsics},
+      {"history_ego_from_camera", &Batch::history_ego_from_camera},
+      {"history_from_current", &Batch::history_from_current},
+      {"history_valid", &Batch::history_valid},
+      {"colour_images", &Batch::colour_images},
+      {"capture_from_current", &Batch::capture_from_current},
+      {"neighbour_colour_images", &Batch::neighbour_colour_images},
+      {"neighbour_intrinsics", &Batch::neighbour_intrinsics},
+      {"neighbour_ego_from_camera", &Batch::neighbour_ego_from_camera},
+      {"neighbour_from_current", &Batch::neighbour_from_current},
+      {"neighbour_valid", &Batch::neighbour_valid},
+      {"lidar_points", &Batch::lidar_points},
+      {"lidar_valid", &Batch::lidar_valid},
+      {"flow", &Batch::flow},
+      {"flow_valid", &Batch::flow_valid},
+      {"static_flow", &Batch::static_flow},
+      {"dynamic", &Batch::dynamic},
+      {"movable", &Batch::movable},
+      {"sample_seed", &Batch::sample_seed},
+  };
+  return fields;
 }
-
-}  // namespace
 
 Batch Batch::to(const at::Device& device) const {
   Batch out;
-  out.images = moved(images, device);
-  out.intrinsics = moved(intrinsics, device);
-  out.ego_from_camera = moved(ego_from_camera, device);
-  out.semantics = moved(semantics, device);
-  out.mask_camera = moved(mask_camera, device);
-  out.masks = moved(masks, device);
-  out.history_images = moved(history_images, device);
-  out.history_intrinsics = moved(history_intrinsics, device);
-  out.history_ego_from_camera = moved(history_ego_from_camera, device);
-  out.history_from_current = moved(history_from_current, device);
-  out.history_valid = moved(history_valid, device);
+  for (const BatchField& field : batch_fields()) {
+    const at::Tensor& tensor = this->*field.member;
+    if (tensor.defined()) out.*field.member = tensor.to(device);
+  }
   out.frames = frames;
   return out;
 }

@@ -14,6 +14,7 @@
 #include "core/strings.h"
 #include "h5/dataset.h"
 #include "train/data_loader_dataset.h"
+#include "train/keyframe_history.h"
 #include "train/sample_order.h"
 
 namespace occ::train {
@@ -22,6 +23,8 @@ namespace {
 // Keeps the flip draws apart from any other draw keyed by the same
 // (seed, epoch, position, camera).
 constexpr uint64_t kFlipStream = 0x666c6970;  // "flip"
+// The key of a sample's other draws (LiDAR points, Batch::sample_seed).
+constexpr uint64_t kSampleStream = 0x73616d70;  // "samp"
 
 models::GridSpec grid_of(const FramesFile& file) {
   models::GridSpec grid;
@@ -107,9 +110,17 @@ struct BatchLoader::State {
     return flip;
   }
 
+  SampleDraws draws(const SampleSlot& slot) const {
+    SampleDraws out;
+    out.flips = flips(slot);
+    out.key = hash_values({options.seed, static_cast<uint64_t>(slot.epoch), static_cast<uint64_t>(slot.position),
+                           kSampleStream});
+    return out;
+  }
+
   models::Batch read_batch(const FramesDataset& dataset, const std::vector<SampleSlot>& slots) const {
     std::vector<Sample> samples;
-    for (const SampleSlot& slot : slots) samples.push_back(dataset.read(slot.row, flips(slot)));
+    for (const SampleSlot& slot : slots) samples.push_back(dataset.read(slot.row, draws(slot)));
     models::Batch batch = stack_samples(samples, path);
     return batch;
   }
@@ -151,7 +162,7 @@ struct BatchLoader::State {
       Sample sample;
       std::exception_ptr error;
       try {
-        sample = dataset.read(sample_slot.row, flips(sample_slot));
+        sample = dataset.read(sample_slot.row, draws(sample_slot));
       } catch (...) {
         error = std::current_exception();
       }
@@ -275,6 +286,20 @@ std::vector<int64_t> keyframe_rows(const std::string& frames_path) {
 std::vector<int64_t> rows_with_targets(const std::string& frames_path) {
   if (!FramesFile(frames_path).has("/occupancy/semantics")) return {};
   return keyframe_rows(frames_path);
+}
+
+std::vector<int64_t> rows_with_neighbours(const std::string& frames_path, const std::vector<int>& offsets) {
+  const std::vector<int64_t> keyframes = keyframe_rows(frames_path);
+  if (offsets.empty()) return keyframes;
+  const FramesFile file(frames_path);
+  const KeyframeHistory scene(file);
+  std::vector<int64_t> rows;
+  for (const int64_t row : keyframes) {
+    bool any = false;
+    for (const int offset : offsets) any = any || scene.keyframe_at(row, offset) >= 0;
+    if (any) rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace occ::train

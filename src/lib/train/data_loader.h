@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/batch.h"
+#include "models/model_inputs.h"
 
 namespace occ::train {
 
@@ -68,7 +69,21 @@ struct LoaderOptions {
   // decoded like the sample itself, so decode work grows by (T + 1).
   int history_frames = 0;
   int history_stride = 1;
+  // Neighbour keyframes for reprojection (Batch::neighbour_*), as keyframe
+  // offsets in the scene (e.g. {-1, 1}).
+  std::vector<int> neighbour_offsets;
+  bool colour_images = false;  // Batch::colour_images
+  bool capture_poses = false;  // Batch::capture_from_current
+  int lidar_points = 0;        // points drawn per frame (Batch::lidar_*); 0: none
+  bool sample_seeds = false;   // Batch::sample_seed
+  // Flow-label file (occ flow-labels, made from the same frames file) to
+  // fill Batch::flow etc. with; empty: none.
+  std::string flow_labels_path;
 
+  // Sets what a model kind reads besides frames (history, neighbours,
+  // colours, capture poses, LiDAR, seeds); the files for masks and flow
+  // labels are set on their own (masks_path, flow_labels_path).
+  void ask_for(const models::ModelInputs& inputs);
   void validate() const;  // throws UsageError naming the option
 
   // One pass over the rows in order, every frame kept, no augmentation:
@@ -124,5 +139,9 @@ std::vector<int64_t> keyframe_rows(const std::string& frames_path);
 // Rows of a frames file that carry occupancy targets (keyframes), in order;
 // empty when the file has no occupancy.
 std::vector<int64_t> rows_with_targets(const std::string& frames_path);
+// Keyframe rows with at least one of the neighbours at these keyframe
+// offsets in their scene (all keyframes when `offsets` is empty): what a
+// self-supervised kind trains on.
+std::vector<int64_t> rows_with_neighbours(const std::string& frames_path, const std::vector<int>& offsets);
 
 }  // namespace occ::train

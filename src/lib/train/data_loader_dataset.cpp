@@ -14,18 +14,29 @@
 #include "train/image_transform.h"
 
 namespace occ::train {
+namespace {
+
+at::Tensor matrix_tensor(const Matrix4& matrix) {
+  at::Tensor tensor = at::empty({4, 4}, at::kFloat);
+  float* values = tensor.data_ptr<float>();
+  for (size_t i = 0; i < 16; ++i) values[i] = static_cast<float>(matrix[i]);
+  return tensor;
+}
+
+at::Tensor identity_transforms(int64_t count) {
+  return at::eye(4, at::kFloat).expand({count, 4, 4}).contiguous();
+}
+
+}  // namespace
+
 FramesDataset::FramesDataset(const std::string& frames_path, const ImageOptions& image,
                              const LoaderOptions& options)
-    : file_(frames_path),
-      image_(image),
-      with_targets_(options.with_targets),
-      history_frames_(options.history_frames),
-      history_stride_(options.history_stride) {
+    : file_(frames_path), image_(image), options_(options) {
   if (!file_.has_images()) {
     throw FormatError(
         str(quoted(frames_path), " has no camera images ('/cameras/image' or '/cameras/image_path')"));
   }
-  if (with_targets_) {
+  if (options_.with_targets) {
     if (!file_.has("/occupancy/semantics")) {
       throw FormatError(str(quoted(frames_path), " has no occupancy targets ('/occupancy/semantics')"));
     }
@@ -37,8 +48,12 @@ FramesDataset::FramesDataset(const std::string& frames_path, const ImageOptions&
     embedded_height_ = static_cast<int>(info.shape.at(2));
     embedded_width_ = static_cast<int>(info.shape.at(3));
   }
-  if (!options.masks_path.empty()) masks_ = std::make_unique<SuperpixelMasks>(options.masks_path, file_);
-  if (history_frames_ > 0) history_ = std::make_unique<KeyframeHistory>(file_);
+  if (!options_.masks_path.empty()) masks_ = std::make_unique<SuperpixelMasks>(options_.masks_path, file_);
+  if (!options_.flow_labels_path.empty())
+    flow_labels_ = std::make_unique<FlowLabelFile>(options_.flow_labels_path, file_);
+  if (options_.history_frames > 0 || !options_.neighbour_offsets.empty() || options_.capture_poses)
+    keyframes_ = std::make_unique<KeyframeHistory>(file_, /*camera_poses=*/true);
+  if (options_.lidar_points > 0) lidar_ = std::make_unique<LidarSampler>(file_);
 }
 
 cv::Mat FramesDataset::camera_image(int64_t row, int64_t camera, std::vector<uint8_t>& embedded_row) const {
@@ -52,7 +67,8 @@ cv::Mat FramesDataset::camera_image(int64_t row, int64_t camera, std::vector<uin
   return file_.read_image_file(file_.image_file(row, camera), row, camera);
 }
 
-FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vector<bool>& flips) const {
+FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vector<bool>& flips, bool normalised,
+                                                   bool colour) const {
   const int64_t cameras = file_.camera_count();
   // One read per dataset and frame rather than FramesFile's per-camera reads:
   // occ's h5 layer opens the dataset on every read, so HDF5's chunk cache
@@ -65,6 +81,9 @@ FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vecto
   Cameras out;
   out.intrinsics = at::empty({cameras, 3, 3}, at::kFloat);
   out.ego_from_camera = at::empty({cameras, 4, 4}, at::kFloat);
+  // Colours in [0, 1]: the same planes with mean 0 and std 255, RGB.
+  constexpr std::array<float, 3> kNoMean{0.0f, 0.0f, 0.0f};
+  constexpr std::array<float, 3> kUnitScale{255.0f, 255.0f, 255.0f};
   for (int64_t camera = 0; camera < cameras; ++camera) {
     const auto c = static_cast<size_t>(camera);
     PixelFromCamera intrinsics{};
@@ -72,14 +91,19 @@ FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vecto
     cv::Mat image =
         resize_image(camera_image(row, camera, embedded_row), image_.height, image_.width, intrinsics);
     if (flips.at(c)) image = flip_image(image, intrinsics);
-    if (!out.images.defined()) {
-      out.images = at::empty({cameras, 3, image.rows, image.cols}, at::kFloat);
-    } else if (out.images.size(2) != image.rows || out.images.size(3) != image.cols) {
+    const std::vector<int64_t> shape{cameras, 3, image.rows, image.cols};
+    if (camera == 0) {
+      if (normalised) out.images = at::empty(shape, at::kFloat);
+      if (colour) out.colour_images = at::empty(shape, at::kFloat);
+    } else if ((normalised ? out.images : out.colour_images).size(2) != image.rows ||
+               (normalised ? out.images : out.colour_images).size(3) != image.cols) {
       // Only possible for images by path at their own sizes.
       throw FormatError(str("camera images of frame ", row, " of ", quoted(file_.path()),
                             " differ in size; set the image height and width to resize them"));
     }
-    normalise_to_planes(image, image_.mean, image_.std, image_.bgr, out.images[camera].data_ptr<float>());
+    if (normalised)
+      normalise_to_planes(image, image_.mean, image_.std, image_.bgr, out.images[camera].data_ptr<float>());
+    if (colour) normalise_to_planes(image, kNoMean, kUnitScale, false, out.colour_images[camera].data_ptr<float>());
     float* k = out.intrinsics[camera].data_ptr<float>();
     for (size_t i = 0; i < 9; ++i) k[i] = static_cast<float>(intrinsics[i]);
     float* extrinsics = out.ego_from_camera[camera].data_ptr<float>();
@@ -88,17 +112,16 @@ FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vecto
   return out;
 }
 
-void FramesDataset::read_history(Sample& sample, const Cameras& current,
-                                 const std::vector<bool>& flips) const {
-  auto& images = sample.history_images;
-  auto& intrinsics = sample.history_intrinsics;
-  auto& extrinsics = sample.history_ego_from_camera;
-  sample.history_from_current = at::empty({history_frames_, 4, 4}, at::kFloat);
-  sample.history_valid = at::empty({history_frames_}, at::kBool);
-  bool* valid = sample.history_valid.data_ptr<bool>();
-  for (int t = 0; t < history_frames_; ++t) {
-    const int64_t earlier = history_->keyframe_before(sample.row, (t + 1) * history_stride_);
-    float* history_from_current = sample.history_from_current[t].data_ptr<float>();
+void FramesDataset::read_history(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const {
+  const int frames = options_.history_frames;
+  auto& images = sample.entries["history_images"];
+  auto& intrinsics = sample.entries["history_intrinsics"];
+  auto& extrinsics = sample.entries["history_ego_from_camera"];
+  at::Tensor history_from_current = at::empty({frames, 4, 4}, at::kFloat);
+  at::Tensor history_valid = at::empty({frames}, at::kBool);
+  bool* valid = history_valid.data_ptr<bool>();
+  for (int t = 0; t < frames; ++t) {
+    const int64_t earlier = keyframes_->keyframe_before(sample.row, (t + 1) * options_.history_stride);
     valid[t] = earlier >= 0;
     if (earlier < 0) {
       // The scene starts sooner: the current frame again, not moved (what
@@ -106,12 +129,12 @@ void FramesDataset::read_history(Sample& sample, const Cameras& current,
       images.push_back(current.images);
       intrinsics.push_back(current.intrinsics);
       extrinsics.push_back(current.ego_from_camera);
-      for (size_t i = 0; i < 16; ++i) history_from_current[i] = i % 5 == 0 ? 1.0f : 0.0f;
+      history_from_current[t].copy_(at::eye(4, at::kFloat));
       continue;
     }
     // The same flips as the current frame, so history and current images
     // stay in one mirrored (or unmirrored) view of the world.
-    Cameras frame = read_cameras(earlier, flips);
+    Cameras frame = read_cameras(earlier, flips, /*normalised=*/true, /*colour=*/false);
     if (!frame.images.sizes().equals(current.images.sizes())) {
       throw FormatError(
           str("frames ", sample.row, " and ", earlier, " (its history) of ", quoted(file_.path()),
@@ -120,31 +143,94 @@ void FramesDataset::read_history(Sample& sample, const Cameras& current,
     images.push_back(frame.images);
     intrinsics.push_back(frame.intrinsics);
     extrinsics.push_back(frame.ego_from_camera);
-    const Matrix4 matrix = history_->history_from_current(sample.row, earlier);
-    for (size_t i = 0; i < 16; ++i) history_from_current[i] = static_cast<float>(matrix[i]);
+    history_from_current[t].copy_(matrix_tensor(keyframes_->history_from_current(sample.row, earlier)));
   }
+  sample.values.history_from_current = history_from_current;
+  sample.values.history_valid = history_valid;
 }
 
-Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
+void FramesDataset::read_neighbours(Sample& sample, const Cameras& current,
+                                    const std::vector<bool>& flips) const {
+  const auto count = static_cast<int64_t>(options_.neighbour_offsets.size());
+  const int64_t cameras = file_.camera_count();
+  auto& images = sample.entries["neighbour_colour_images"];
+  auto& intrinsics = sample.entries["neighbour_intrinsics"];
+  auto& extrinsics = sample.entries["neighbour_ego_from_camera"];
+  auto& transforms = sample.entries["neighbour_from_current"];
+  at::Tensor neighbour_valid = at::empty({count}, at::kBool);
+  for (int64_t s = 0; s < count; ++s) {
+    const int64_t row = keyframes_->keyframe_at(sample.row, options_.neighbour_offsets[static_cast<size_t>(s)]);
+    neighbour_valid[s] = row >= 0;
+    if (row < 0) {
+      // No such keyframe: the current frame, unmoved; losses skip it.
+      images.push_back(current.colour_images);
+      intrinsics.push_back(current.intrinsics);
+      extrinsics.push_back(current.ego_from_camera);
+      transforms.push_back(identity_transforms(cameras));
+      continue;
+    }
+    // Flipped like the current frame: a flipped camera's neighbours are seen
+    // through the same mirrored intrinsics, so reprojection stays exact.
+    Cameras frame = read_cameras(row, flips, /*normalised=*/false, /*colour=*/true);
+    if (!frame.colour_images.sizes().equals(current.colour_images.sizes())) {
+      throw FormatError(
+          str("frames ", sample.row, " and ", row, " (its neighbour) of ", quoted(file_.path()),
+              " have images of different sizes; set the image height and width to resize them"));
+    }
+    images.push_back(frame.colour_images);
+    intrinsics.push_back(frame.intrinsics);
+    extrinsics.push_back(frame.ego_from_camera);
+    at::Tensor per_camera = at::empty({cameras, 4, 4}, at::kFloat);
+    for (int64_t camera = 0; camera < cameras; ++camera)
+      per_camera[camera].copy_(matrix_tensor(keyframes_->capture_from_current(sample.row, row, camera)));
+    transforms.push_back(per_camera);
+  }
+  sample.values.neighbour_valid = neighbour_valid;
+}
+
+Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
   Sample sample;
   sample.row = row;
-  const Cameras cameras = read_cameras(row, flips);
-  sample.images = cameras.images;
-  sample.intrinsics = cameras.intrinsics;
-  sample.ego_from_camera = cameras.ego_from_camera;
-  if (masks_) {
-    sample.masks = masks_->read(row, static_cast<int>(cameras.images.size(2)),
-                                static_cast<int>(cameras.images.size(3)), flips);
+  const bool colour = options_.colour_images || !options_.neighbour_offsets.empty();
+  const Cameras cameras = read_cameras(row, draws.flips, /*normalised=*/true, colour);
+  models::Batch& values = sample.values;
+  values.images = cameras.images;
+  values.intrinsics = cameras.intrinsics;
+  values.ego_from_camera = cameras.ego_from_camera;
+  if (options_.colour_images) values.colour_images = cameras.colour_images;
+  const int height = static_cast<int>(cameras.images.size(2));
+  const int width = static_cast<int>(cameras.images.size(3));
+  if (masks_) values.masks = masks_->read(row, height, width, draws.flips);
+  if (options_.history_frames > 0) read_history(sample, cameras, draws.flips);
+  if (!options_.neighbour_offsets.empty()) read_neighbours(sample, cameras, draws.flips);
+  if (options_.capture_poses) {
+    const int64_t count = file_.camera_count();
+    values.capture_from_current = at::empty({count, 4, 4}, at::kFloat);
+    for (int64_t camera = 0; camera < count; ++camera)
+      values.capture_from_current[camera].copy_(matrix_tensor(keyframes_->capture_from_current(row, row, camera)));
   }
-  if (history_frames_ > 0) read_history(sample, cameras, flips);
-  if (with_targets_) {
+  if (lidar_) {
+    LidarDraw lidar = lidar_->draw(row, options_.lidar_points, draws.key);
+    values.lidar_points = lidar.points;
+    values.lidar_valid = lidar.valid;
+  }
+  if (flow_labels_) {
+    FlowLabels labels = flow_labels_->read(row, height, width, draws.flips);
+    values.flow = labels.flow;
+    values.flow_valid = labels.flow_valid;
+    values.static_flow = labels.static_flow;
+    values.dynamic = labels.dynamic;
+    values.movable = labels.movable;
+  }
+  if (options_.sample_seeds) values.sample_seed = at::scalar_tensor(static_cast<int64_t>(draws.key >> 1), at::kLong);
+  if (options_.with_targets) {
     const auto shape = file_.grid_shape();
     const std::vector<int64_t> grid{shape[0], shape[1], shape[2]};
     std::vector<uint8_t> semantics = file_.occupancy(row);
-    sample.semantics = at::from_blob(semantics.data(), grid, at::kByte).to(at::kLong);
+    values.semantics = at::from_blob(semantics.data(), grid, at::kByte).to(at::kLong);
     if (has_camera_mask_) {
       std::vector<uint8_t> mask = file_.camera_mask(row);
-      sample.mask_camera = at::from_blob(mask.data(), grid, at::kByte).to(at::kFloat);
+      values.mask_camera = at::from_blob(mask.data(), grid, at::kByte).to(at::kFloat);
     }
   }
   return sample;
@@ -152,50 +238,34 @@ Sample FramesDataset::read(int64_t row, const std::vector<bool>& flips) const {
 
 models::Batch stack_samples(const std::vector<Sample>& samples, const std::string& frames_path) {
   models::Batch batch;
-  std::vector<at::Tensor> images, intrinsics, extrinsics, semantics, masks;
-  std::vector<at::Tensor> superpixels, history_images, history_intrinsics, history_extrinsics,
-      history_from_current, history_valid;
+  const Sample& first = samples.front();
   for (const Sample& sample : samples) {
-    if (!sample.images.sizes().equals(samples.front().images.sizes())) {
+    if (!sample.values.images.sizes().equals(first.values.images.sizes())) {
       throw FormatError(
-          str("frames ", samples.front().row, " and ", sample.row, " of ", quoted(frames_path),
+          str("frames ", first.row, " and ", sample.row, " of ", quoted(frames_path),
               " have images of different sizes; set the image height and width to resize them"));
     }
     batch.frames.push_back(sample.row);
-    images.push_back(sample.images);
-    intrinsics.push_back(sample.intrinsics);
-    extrinsics.push_back(sample.ego_from_camera);
-    if (sample.semantics.defined()) semantics.push_back(sample.semantics);
-    if (sample.mask_camera.defined()) masks.push_back(sample.mask_camera);
-    if (sample.masks.defined()) superpixels.push_back(sample.masks);
-    if (sample.history_valid.defined()) {
-      // Samples first, then entries: [B * T, ...] viewed as [B, T, ...].
-      history_images.insert(history_images.end(), sample.history_images.begin(), sample.history_images.end());
-      history_intrinsics.insert(history_intrinsics.end(), sample.history_intrinsics.begin(),
-                                sample.history_intrinsics.end());
-      history_extrinsics.insert(history_extrinsics.end(), sample.history_ego_from_camera.begin(),
-                                sample.history_ego_from_camera.end());
-      history_from_current.push_back(sample.history_from_current);
-      history_valid.push_back(sample.history_valid);
-    }
   }
-  batch.images = at::stack(images);
-  batch.intrinsics = at::stack(intrinsics);
-  batch.ego_from_camera = at::stack(extrinsics);
-  if (!semantics.empty()) batch.semantics = at::stack(semantics);
-  if (!masks.empty()) batch.mask_camera = at::stack(masks);
-  if (!superpixels.empty()) batch.masks = at::stack(superpixels);
-  if (!history_valid.empty()) {
-    const auto with_entries = [&](const at::Tensor& stacked) {
+  for (const models::BatchField& field : models::batch_fields()) {
+    const auto entries = first.entries.find(field.name);
+    std::vector<at::Tensor> parts;
+    if (entries != first.entries.end()) {
+      // Samples first, then entries: [B * T, ...] viewed as [B, T, ...].
+      for (const Sample& sample : samples) {
+        const auto& mine = sample.entries.at(field.name);
+        parts.insert(parts.end(), mine.begin(), mine.end());
+      }
+      const at::Tensor stacked = at::stack(parts);
       std::vector<int64_t> shape{batch.size(), -1};
       shape.insert(shape.end(), stacked.sizes().begin() + 1, stacked.sizes().end());
-      return stacked.view(shape);
-    };
-    batch.history_images = with_entries(at::stack(history_images));
-    batch.history_intrinsics = with_entries(at::stack(history_intrinsics));
-    batch.history_ego_from_camera = with_entries(at::stack(history_extrinsics));
-    batch.history_from_current = at::stack(history_from_current);
-    batch.history_valid = at::stack(history_valid);
+      batch.*field.member = stacked.view(shape);
+      continue;
+    }
+    if (!(first.values.*field.member).defined()) continue;
+    // Every sample of a batch comes from the same readers.
+    for (const Sample& sample : samples) parts.push_back(sample.values.*field.member);
+    batch.*field.member = at::stack(parts);
   }
   return batch;
 }

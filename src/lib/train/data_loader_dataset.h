@@ -1,10 +1,13 @@
 #pragma once
 // One frame of a frames file as tensors, ready for batching: the decoding
-// step of BatchLoader, a pure function of (row, flips), so any thread may run
-// it for any sample. With history frames a sample also holds the earlier
-// keyframes of its scene, decoded with the same resize and flips.
+// step of BatchLoader, a pure function of (row, draws), so any thread may
+// run it for any sample. Each input a model kind asks for (LoaderOptions)
+// has one reader here: history and neighbour keyframes (keyframe_history),
+// colour images, capture poses, LiDAR (lidar_sampler), flow labels
+// (flow_label_file), superpixel masks (superpixel_masks) and targets.
 #include <ATen/core/Tensor.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,54 +15,57 @@
 #include "datasets/frames_file.h"
 #include "models/batch.h"
 #include "train/data_loader.h"
+#include "train/flow_label_file.h"
 #include "train/keyframe_history.h"
+#include "train/lidar_sampler.h"
 #include "train/superpixel_masks.h"
 
 namespace occ::train {
 
+// The random draws of one sample, made by the loader from (seed, epoch,
+// position).
+struct SampleDraws {
+  std::vector<bool> flips;  // per camera: mirror its image (and intrinsics) left-right
+  uint64_t key = 0;         // for LiDAR draws and Batch::sample_seed
+};
+
 struct Sample {
   int64_t row = 0;
-  at::Tensor images;           // [N, 3, H, W] float32, normalised
-  at::Tensor intrinsics;       // [N, 3, 3] float32
-  at::Tensor ego_from_camera;  // [N, 4, 4] float32
-  at::Tensor semantics;        // [X, Y, Z] int64, or undefined
-  at::Tensor mask_camera;      // [X, Y, Z] float32, or undefined
-  at::Tensor masks;            // [N, H, W] int64 segment ids, or undefined
-  // T = history_frames entries (Batch::history_*), none when T = 0. Kept
-  // per entry so that stack_samples copies the history images (T times a
-  // frame's images) once, into the batch.
-  std::vector<at::Tensor> history_images;           // T x [N, 3, H, W]
-  std::vector<at::Tensor> history_intrinsics;       // T x [N, 3, 3]
-  std::vector<at::Tensor> history_ego_from_camera;  // T x [N, 4, 4]
-  at::Tensor history_from_current;                  // [T, 4, 4] float32, or undefined
-  at::Tensor history_valid;                         // [T] bool, or undefined
+  // Each Batch field without the batch axis (images [N, 3, H, W], ...).
+  models::Batch values;
+  // Fields kept as T entries (history and neighbour frames), so that
+  // stack_samples copies their images once, into the batch [B, T, ...].
+  std::map<std::string, std::vector<at::Tensor>> entries;
 };
 
 class FramesDataset {
  public:
   // Opens the file and checks it has images (and targets when
-  // options.with_targets), opens options.masks_path when set; throws
-  // FormatError naming the file otherwise (see SuperpixelMasks for masks).
+  // options.with_targets), opens the masks and flow-label files when set and
+  // the LiDAR when asked for; throws FormatError naming the file otherwise.
   FramesDataset(const std::string& frames_path, const ImageOptions& image, const LoaderOptions& options);
 
   const FramesFile& file() const { return file_; }
   bool has_camera_mask() const { return has_camera_mask_; }
 
-  // flips[camera]: mirror that camera's image (and intrinsics) left-right.
   // Throws naming the file when an image cannot be read.
-  Sample read(int64_t row, const std::vector<bool>& flips) const;
+  Sample read(int64_t row, const SampleDraws& draws) const;
 
  private:
-  // The camera part of one frame, resized, flipped and normalised.
+  // The camera part of one frame, resized and flipped: normalised network
+  // input and/or colours in [0, 1].
   struct Cameras {
-    at::Tensor images;           // [N, 3, H, W]
+    at::Tensor images;           // [N, 3, H, W], or undefined
+    at::Tensor colour_images;    // [N, 3, H, W], or undefined
     at::Tensor intrinsics;       // [N, 3, 3]
     at::Tensor ego_from_camera;  // [N, 4, 4]
   };
-  Cameras read_cameras(int64_t row, const std::vector<bool>& flips) const;
+  Cameras read_cameras(int64_t row, const std::vector<bool>& flips, bool normalised, bool colour) const;
   // Fills the sample's history_* from the earlier keyframes of its scene
   // (`current`: the sample's own cameras, repeated where there are none).
   void read_history(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
+  // Fills the sample's neighbour_* from the keyframes at the offsets.
+  void read_neighbours(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
   // RGB image of a camera; embedded images point into `embedded_row` (the
   // frame's row of /cameras/image).
   cv::Mat camera_image(int64_t row, int64_t camera, std::vector<uint8_t>& embedded_row) const;
@@ -71,11 +77,12 @@ class FramesDataset {
   bool embedded_images_ = false;                  // /cameras/image, else image files by path
   int embedded_height_ = 0, embedded_width_ = 0;  // of /cameras/image
   ImageOptions image_;
-  bool with_targets_;
+  LoaderOptions options_;
   bool has_camera_mask_ = false;
-  std::unique_ptr<SuperpixelMasks> masks_;  // null: no masks
-  int history_frames_ = 0, history_stride_ = 1;
-  std::unique_ptr<KeyframeHistory> history_;  // null when history_frames_ = 0
+  std::unique_ptr<SuperpixelMasks> masks_;       // null: no masks
+  std::unique_ptr<FlowLabelFile> flow_labels_;   // null: no flow labels
+  std::unique_ptr<KeyframeHistory> keyframes_;   // null without history, neighbours or capture poses
+  std::unique_ptr<LidarSampler> lidar_;          // null: no LiDAR
 };
 
 // Stacks samples along a new batch axis; throws FormatError naming the file

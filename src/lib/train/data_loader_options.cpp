@@ -138,6 +138,19 @@ void LoaderOptions::validate() const {
   require(rank >= 0 && rank < world_size, "rank", str("from 0 to world_size - 1 = ", world_size - 1), rank);
   require(history_frames >= 0, "history_frames", "0 (none) or more", history_frames);
   require(history_stride >= 1, "history_stride", "at least 1", history_stride);
+  require(lidar_points >= 0, "lidar_points", "0 (none) or more", lidar_points);
+  for (const int offset : neighbour_offsets)
+    require(offset != 0, "neighbour_offsets", "non-zero keyframe offsets", offset);
+}
+
+void LoaderOptions::ask_for(const models::ModelInputs& inputs) {
+  history_frames = inputs.history_frames;
+  history_stride = inputs.history_stride;
+  neighbour_offsets = inputs.neighbour_offsets;
+  colour_images = inputs.colour_images;
+  capture_poses = inputs.capture_poses;
+  lidar_points = inputs.lidar_points;
+  sample_seeds = inputs.sample_seeds;
 }
 
 }  // namespace occ::train

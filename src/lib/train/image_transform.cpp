@@ -1,5 +1,7 @@
 #include "train/image_transform.h"
 
+#include <algorithm>
+
 #include <opencv2/imgproc.hpp>
 
 namespace occ::train {
@@ -47,6 +49,14 @@ void normalise_to_planes(const cv::Mat& rgb, const std::array<float, 3>& mean,
       }
     }
   }
+}
+
+std::vector<int> nearest_exact_sources(int in_size, int out_size) {
+  std::vector<int> sources(static_cast<size_t>(out_size));
+  const double scale = static_cast<double>(in_size) / out_size;
+  for (int i = 0; i < out_size; ++i)
+    sources[static_cast<size_t>(i)] = std::min(static_cast<int>((i + 0.5) * scale), in_size - 1);
+  return sources;
 }
 
 }  // namespace occ::train

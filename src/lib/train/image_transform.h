@@ -7,6 +7,7 @@
 #include <opencv2/core.hpp>
 
 #include <array>
+#include <vector>
 
 namespace occ::train {
 
@@ -27,5 +28,10 @@ cv::Mat flip_image(const cv::Mat& image, PixelFromCamera& intrinsics);
 // are given in the output's channel order.
 void normalise_to_planes(const cv::Mat& rgb, const std::array<float, 3>& mean,
                          const std::array<float, 3>& std, bool bgr, float* planes);
+
+// Source index of each output index along one axis for a nearest resize
+// with pixel centres aligned: floor((i + 0.5) * in / out), clamped (PyTorch's
+// "nearest-exact"); label maps and flow labels are resized with it.
+std::vector<int> nearest_exact_sources(int in_size, int out_size);
 
 }  // namespace occ::train

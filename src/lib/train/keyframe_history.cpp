@@ -1,5 +1,7 @@
 #include "train/keyframe_history.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "core/strings.h"
 #include "geom/rigid.h"
@@ -7,30 +9,50 @@
 
 namespace occ::train {
 
-KeyframeHistory::KeyframeHistory(const FramesFile& frames)
+KeyframeHistory::KeyframeHistory(const FramesFile& frames, bool camera_poses)
     : path_(frames.path()),
       is_keyframe_(h5::read<uint8_t>(frames.file(), "/frames/is_keyframe").values),
-      world_from_ego_(h5::read<double>(frames.file(), "/frames/world_from_ego").values) {
+      world_from_ego_(h5::read<double>(frames.file(), "/frames/world_from_ego").values),
+      cameras_(frames.camera_count()) {
   prev_.reserve(static_cast<size_t>(frames.frame_count()));
-  for (int64_t row = 0; row < frames.frame_count(); ++row) prev_.push_back(frames.prev(row));
+  next_.reserve(static_cast<size_t>(frames.frame_count()));
+  for (int64_t row = 0; row < frames.frame_count(); ++row) {
+    prev_.push_back(frames.prev(row));
+    next_.push_back(frames.next(row));
+  }
+  if (camera_poses && frames.has("/cameras/world_from_ego"))
+    camera_world_from_ego_ = h5::read<double>(frames.file(), "/cameras/world_from_ego").values;
 }
 
-int64_t KeyframeHistory::keyframe_before(int64_t row, int count) const {
-  const auto frames = static_cast<int64_t>(prev_.size());
+int64_t KeyframeHistory::follow(int64_t row, int count, const std::vector<int32_t>& links,
+                                const char* name) const {
+  const auto frames = static_cast<int64_t>(links.size());
   const int64_t start = row;
   // A chain longer than the file has frames must loop somewhere.
   int64_t hops = 0;
   for (int found = 0; found < count; ++found) {
     do {
-      row = prev_.at(static_cast<size_t>(row));
+      row = links.at(static_cast<size_t>(row));
       if (row < 0) return -1;
       if (row >= frames || ++hops > frames) {
         throw FormatError(
-            str(quoted(path_), ": the /frames/prev links before frame ", start, " leave the file or loop"));
+            str(quoted(path_), ": the /frames/", name, " links from frame ", start, " leave the file or loop"));
       }
     } while (is_keyframe_.at(static_cast<size_t>(row)) != 1);
   }
   return row;
+}
+
+int64_t KeyframeHistory::keyframe_before(int64_t row, int count) const {
+  return follow(row, count, prev_, "prev");
+}
+
+int64_t KeyframeHistory::keyframe_after(int64_t row, int count) const {
+  return follow(row, count, next_, "next");
+}
+
+int64_t KeyframeHistory::keyframe_at(int64_t row, int offset) const {
+  return offset < 0 ? keyframe_before(row, -offset) : keyframe_after(row, offset);
 }
 
 Matrix4 KeyframeHistory::history_from_current(int64_t current, int64_t history) const {
@@ -39,6 +61,18 @@ Matrix4 KeyframeHistory::history_from_current(int64_t current, int64_t history) 
   };
   Matrix4 matrix{};
   (pose(history).inverse() * pose(current)).to_matrix(matrix.data());
+  return matrix;
+}
+
+Matrix4 KeyframeHistory::capture_from_current(int64_t current, int64_t target, int64_t camera) const {
+  const double* capture = camera_world_from_ego_.empty()
+                              ? world_from_ego_.data() + static_cast<size_t>(target) * 16
+                              : camera_world_from_ego_.data() + static_cast<size_t>(target * cameras_ + camera) * 16;
+  const geom::Rigid world_from_capture = geom::Rigid::from_matrix(capture);
+  const geom::Rigid world_from_current =
+      geom::Rigid::from_matrix(world_from_ego_.data() + static_cast<size_t>(current) * 16);
+  Matrix4 matrix{};
+  (world_from_capture.inverse() * world_from_current).to_matrix(matrix.data());
   return matrix;
 }
 

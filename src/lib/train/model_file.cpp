@@ -138,6 +138,43 @@ LoadedModel load_model_file(const std::string& path) {
   return loaded;
 }
 
+WarmStart init_from_model_file(const std::string& path, models::OccupancyModel& model, bool strict) {
+  const h5::File file = h5::open_artifact(path, "model");
+  const std::vector<std::string> stored = datasets_under(file, "/weights");
+  std::set<std::string> unused(stored.begin(), stored.end());
+  WarmStart report;
+  c10::NoGradGuard no_grad;
+  for (auto& [name, tensor] : model_state(model)) {
+    const std::string key = slashes(name);
+    if (unused.erase(key) == 0) {
+      report.missing.push_back(name);
+      continue;
+    }
+    const at::Tensor value = read_tensor(file, "/weights/" + key);
+    if (value.sizes() != tensor.sizes()) {
+      report.mismatched.push_back(occ::str(name, " (file ", value.sizes(), ", model ", tensor.sizes(), ")"));
+      continue;
+    }
+    tensor.copy_(value.to(tensor.options()));
+    ++report.loaded;
+  }
+  for (const std::string& key : unused) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '/', '.');
+    report.unexpected.push_back(name);
+  }
+  if (strict && (!report.missing.empty() || !report.unexpected.empty() || !report.mismatched.empty())) {
+    const auto first = [](const std::vector<std::string>& names) {
+      return names.empty() ? std::string("none") : names.front() + (names.size() > 1 ? ", ..." : "");
+    };
+    throw FormatError(str("--init-strict: ", quoted(path), " does not fit the model: ", report.missing.size(),
+                          " missing (", first(report.missing), "), ", report.unexpected.size(), " unexpected (",
+                          first(report.unexpected), "), ", report.mismatched.size(), " of another shape (",
+                          first(report.mismatched), ")"));
+  }
+  return report;
+}
+
 void load_training_state(const std::string& path, AdamW& optimizer, at::Tensor& rng_state) {
   const h5::File file = h5::open_artifact(path, "model");
   const std::vector<std::string> names = datasets_under(file, "/optimizer");

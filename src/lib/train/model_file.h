@@ -57,6 +57,21 @@ struct LoadedModel {
 // weight, and UsageError for an unknown model kind.
 LoadedModel load_model_file(const std::string& path);
 
+// What a warm start (occ train --init-from) took from another model file.
+struct WarmStart {
+  int64_t loaded = 0;  // tensors copied (same module path and shape)
+  std::vector<std::string> missing;     // the model's tensors the file lacks (left as initialised)
+  std::vector<std::string> unexpected;  // the file's tensors the model lacks (ignored)
+  std::vector<std::string> mismatched;  // same path, another shape (left as initialised)
+};
+
+// Copies every parameter and buffer of `model` whose module path and shape
+// match a weight of the model file at `path` (of any kind: stage 2 from
+// stage 1, ProtoOcc from a baseline); no optimiser or generator state. With
+// `strict`, throws FormatError naming the file and the first differences
+// unless every tensor matched both ways.
+WarmStart init_from_model_file(const std::string& path, models::OccupancyModel& model, bool strict);
+
 // Restores the optimiser moments and the CPU generator state saved with the
 // model (for --resume). Throws FormatError when the file has none.
 void load_training_state(const std::string& path, AdamW& optimizer, at::Tensor& rng_state);

@@ -39,12 +39,96 @@ void require_same_grid(const models::GridSpec& model, const models::GridSpec& fr
   }
 }
 
+// The storage of a defined prediction field: created on the first batch
+// with the batch's trailing shape, then filled row by row.
+struct OutputField {
+  std::string dataset;  // /pred/<name>
+  h5::DType dtype;
+  bool once_per_file = false;
+};
+
+// Writes rows [first, first + B) of `dataset` from a CPU tensor [B, ...]
+// (or, once per file, the whole tensor), converted to the storage type.
+void write_field(h5::File& file, const OutputField& field, int64_t first, int64_t count,
+                 const at::Tensor& value, int64_t total_rows) {
+  const at::Tensor cpu = value.detach().to(at::kCPU).contiguous();
+  if (!file.exists(field.dataset)) {
+    std::vector<int64_t> shape(cpu.sizes().begin(), cpu.sizes().end());
+    if (!field.once_per_file) shape.front() = total_rows;
+    h5::create_dataset(file, field.dataset, field.dtype, shape);
+  } else if (field.once_per_file) {
+    return;
+  }
+  const int64_t rows = field.once_per_file ? cpu.size(0) : count;
+  const int64_t at = field.once_per_file ? 0 : first;
+  switch (field.dtype) {
+    case h5::DType::uint8: {
+      const at::Tensor bytes = cpu.to(at::kByte).contiguous();
+      h5::write_rows(file, field.dataset, at, rows, bytes.data_ptr<uint8_t>());
+      return;
+    }
+    case h5::DType::uint16: {
+      const at::Tensor wide = cpu.to(at::kInt).contiguous();
+      std::vector<uint16_t> values(static_cast<size_t>(wide.numel()));
+      const int32_t* source = wide.data_ptr<int32_t>();
+      for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<uint16_t>(source[i]);
+      h5::write_rows(file, field.dataset, at, rows, values.data());
+      return;
+    }
+    case h5::DType::int32: {
+      const at::Tensor ints = cpu.to(at::kInt).contiguous();
+      h5::write_rows(file, field.dataset, at, rows, ints.data_ptr<int32_t>());
+      return;
+    }
+    case h5::DType::float16: {
+      const at::Tensor floats = cpu.to(at::kFloat).contiguous();
+      const float* source = floats.data_ptr<float>();
+      std::vector<Half> halves(static_cast<size_t>(floats.numel()));
+      for (size_t i = 0; i < halves.size(); ++i) halves[i] = float_to_half(source[i]);
+      h5::write_rows(file, field.dataset, at, rows, halves.data());
+      return;
+    }
+    case h5::DType::float32: {
+      const at::Tensor floats = cpu.to(at::kFloat).contiguous();
+      h5::write_rows(file, field.dataset, at, rows, floats.data_ptr<float>());
+      return;
+    }
+    default:
+      throw Error(str("occ predict cannot store ", field.dataset, " as ", h5::dtype_name(field.dtype)));
+  }
+}
+
+// Refuses, before any work, outputs the model's kind and configuration do
+// not offer.
+void require_outputs(const PredictRequest& request, const models::ModelKind& kind,
+                     const models::ModelOutputs& outputs) {
+  const std::string model = str("the ", quoted(kind.name), " model of ", quoted(request.model_path));
+  if (request.probabilities && !outputs.probabilities)
+    throw UsageError(str("--probabilities: ", model, " has no class logits"));
+  if (request.depth && !outputs.depth) throw UsageError(str("--depth: ", model, " renders no depth"));
+  for (const std::string& extra : request.extras) {
+    bool offered = false;
+    for (const std::string& name : outputs.extras) offered = offered || name == extra;
+    if (offered) continue;
+    bool declared = false;
+    for (const models::ExtraOutput& output : kind.extra_outputs) declared = declared || output.name == extra;
+    throw UsageError(str("--", extra, ": ", model, " has no ", extra,
+                         declared && !outputs.extras_unavailable.empty()
+                             ? str(" (", outputs.extras_unavailable, ")")
+                             : std::string()));
+  }
+}
+
 }  // namespace
 
 PredictResult run_prediction(const PredictRequest& request) {
   if (request.batch_size < 1) throw UsageError("--batch-size must be at least 1");
   const c10::Device device = parse_device(request.device);
   LoadedModel loaded = load_model_file(request.model_path);
+  const models::ModelKind& kind = models::find_model_kind(loaded.contents.model_kind);
+  const nlohmann::json& model_config = loaded.contents.config.at("model");
+  const models::ModelOutputs outputs = kind.outputs(model_config);
+  require_outputs(request, kind, outputs);
   const FramesFile frames(request.frames_path);
   const models::GridSpec grid = grid_of_frames_file(request.frames_path);
   require_same_grid(loaded.contents.grid, grid, request.model_path, request.frames_path);
@@ -56,12 +140,21 @@ PredictResult run_prediction(const PredictRequest& request) {
   options.with_targets = false;
   options.workers = data.workers;
   options.prefetch = data.prefetch;
-  // Temporal models see their history keyframes at inference as in training.
-  const models::ModelInputs inputs =
-      models::find_model_kind(loaded.contents.model_kind).inputs(loaded.contents.config.at("model"));
-  options.history_frames = inputs.history_frames;
-  options.history_stride = inputs.history_stride;
+  // What the model reads at inference as in training (history keyframes,
+  // neighbours); masks and flow labels only serve training losses.
+  options.ask_for(kind.inputs(model_config));
   BatchLoader loader(request.frames_path, rows, data.image, options);
+
+  models::PredictionRequest wants;
+  wants.probabilities = request.probabilities;
+  wants.depth = request.depth;
+  wants.extras = request.extras;
+  // Where each extra's datasets go, by name.
+  std::map<std::string, OutputField> extra_fields;
+  for (const models::ExtraOutput& extra : kind.extra_outputs) {
+    for (const models::ExtraDataset& dataset : extra.datasets)
+      extra_fields[dataset.name] = {"/pred/" + dataset.name, dataset.dtype, dataset.once_per_file};
+  }
 
   models::OccupancyModel& model = *loaded.model;
   model.to(device);
@@ -81,14 +174,9 @@ PredictResult run_prediction(const PredictRequest& request) {
                       std::vector<double>(grid.origin_m.begin(), grid.origin_m.end()));
   h5::write_attribute(file, "/", "voxel_size_m",
                       std::vector<double>(grid.voxel_size_m.begin(), grid.voxel_size_m.end()));
+  if (outputs.geometry_only) h5::write_attribute(file, "/", "geometry_only", int64_t{1});
   const int64_t count = static_cast<int64_t>(rows.size());
-  const auto [gx, gy, gz] = grid.shape;
   h5::create_dataset(file, "/pred/frame", h5::DType::int32, {count});
-  h5::create_dataset(file, "/pred/semantics", h5::DType::uint8, {count, gx, gy, gz});
-  if (request.probabilities) {
-    h5::create_dataset(file, "/pred/probabilities", h5::DType::float16,
-                       {count, gx, gy, gz, grid.num_classes});
-  }
 
   ProgressStyle style;
   if (request.quiet) style.mode = ProgressStyle::Mode::silent;
@@ -100,47 +188,31 @@ PredictResult run_prediction(const PredictRequest& request) {
     clock.start();
     const models::Batch on_device = batch->to(device);
     const models::ModelOutput output = model.forward(on_device);
-    const at::Tensor semantics = model.predict_semantics(output).to(at::kCPU).contiguous();
-    at::Tensor probabilities;
-    if (request.probabilities) {
-      // [B, C, X, Y, Z] -> [B, X, Y, Z, C] as the schema stores them.
-      probabilities = at::softmax(output.logits, 1).permute({0, 2, 3, 4, 1}).to(at::kCPU).contiguous();
-    }
-    at::Tensor prototypes;
-    if (request.prototypes) {
-      const auto assignment = output.extras.find("prototype_assignment");
-      if (assignment == output.extras.end())
-        throw UsageError(str("--prototypes: the ", quoted(loaded.contents.model_kind), " model of ",
-                             quoted(request.model_path),
-                             " has no prototypes (a ProtoOcc model with model.proto_mapping on has)"));
-      prototypes = assignment->second.to(at::kCPU).to(at::kInt).contiguous();  // [B, N, h, w]
-      if (!file.exists("/pred/prototypes")) {
-        h5::create_dataset(file, "/pred/prototypes", h5::DType::uint16,
-                           {count, prototypes.size(1), prototypes.size(2), prototypes.size(3)});
-        const at::Tensor grid_cells =
-            output.extras.at("prototype_grid").to(at::kCPU).to(at::kInt).contiguous();
-        h5::create_dataset(file, "/pred/prototype_grid", h5::DType::int32, {2});
-        h5::write_rows(file, "/pred/prototype_grid", 0, 2, grid_cells.data_ptr<int32_t>());
-      }
+    const models::Prediction prediction = model.predict(output, on_device, wants);
+    if (!prediction.semantics.defined())
+      throw Error(str("the ", kind.name, " model predicted no semantics"));
+    // Every defined standard field, then the extras the request named.
+    std::vector<std::pair<OutputField, at::Tensor>> fields = {
+        {{"/pred/semantics", h5::DType::uint8}, prediction.semantics},
+        {{"/pred/probabilities", h5::DType::float16}, request.probabilities ? prediction.probabilities : at::Tensor()},
+        {{"/pred/flow", h5::DType::float16}, prediction.flow},
+        {{"/pred/sdf", h5::DType::float32}, prediction.sdf},
+        {{"/pred/occupancy_probability", h5::DType::float16}, prediction.occupancy_probability},
+        {{"/pred/depth", h5::DType::float32}, request.depth ? prediction.depth : at::Tensor()},
+    };
+    for (const auto& [name, value] : prediction.extras) {
+      const auto field = extra_fields.find(name);
+      if (field == extra_fields.end())
+        throw Error(str("the ", kind.name, " model predicted ", quoted(name), ", which its kind does not declare"));
+      fields.emplace_back(field->second, value);
     }
     clock.start();
     const int64_t n = batch->size();
     std::vector<int32_t> frame_rows;
     for (int64_t row : batch->frames) frame_rows.push_back(static_cast<int32_t>(row));
     h5::write_rows(file, "/pred/frame", written, n, frame_rows.data());
-    h5::write_rows(file, "/pred/semantics", written, n, semantics.data_ptr<uint8_t>());
-    if (request.probabilities) {
-      const float* values = probabilities.data_ptr<float>();
-      std::vector<Half> halves(static_cast<size_t>(probabilities.numel()));
-      for (size_t i = 0; i < halves.size(); ++i) halves[i] = float_to_half(values[i]);
-      h5::write_rows(file, "/pred/probabilities", written, n, halves.data());
-    }
-    if (prototypes.defined()) {
-      // Prototype ids are below M = ceil(h/r) * ceil(w/r) < 65536 cells.
-      std::vector<uint16_t> ids(static_cast<size_t>(prototypes.numel()));
-      const int32_t* values = prototypes.data_ptr<int32_t>();
-      for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<uint16_t>(values[i]);
-      h5::write_rows(file, "/pred/prototypes", written, n, ids.data());
+    for (const auto& [field, value] : fields) {
+      if (value.defined()) write_field(file, field, written, n, value, count);
     }
     written += n;
     clock.mark("write");

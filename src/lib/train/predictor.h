@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,10 +15,11 @@ struct PredictRequest {
   std::string frames_path;
   std::string output_path;
   bool probabilities = false;  // also write /pred/probabilities (float16)
-  // Also write /pred/prototypes and /pred/prototype_grid: the prototype each
-  // stride-8 feature cell of each camera joined (ProtoOcc; other models
-  // throw UsageError).
-  bool prototypes = false;
+  bool depth = false;          // also write /pred/depth (models that render depth)
+  // Extra outputs by name (models::ModelKind::extra_outputs, e.g. ProtoOcc's
+  // "prototypes"); a name the model's kind and configuration do not offer
+  // is a UsageError before any work.
+  std::vector<std::string> extras;
   int batch_size = 1;
   std::string device = "cpu";
   bool quiet = false;

@@ -8,26 +8,13 @@
 #include "core/strings.h"
 #include "h5/artifact.h"
 #include "h5/dataset.h"
+#include "train/image_transform.h"
 
 namespace occ::train {
-namespace {
-
-// Source index of each output index along one axis (see resize_labels_nearest).
-std::vector<int> nearest_sources(int in_size, int out_size) {
-  std::vector<int> sources(static_cast<size_t>(out_size));
-  const double scale = static_cast<double>(in_size) / out_size;
-  for (int i = 0; i < out_size; ++i) {
-    sources[static_cast<size_t>(i)] = std::min(static_cast<int>((i + 0.5) * scale), in_size - 1);
-  }
-  return sources;
-}
-
-}  // namespace
-
 void resize_labels_nearest(const uint16_t* labels, int in_height, int in_width, int height, int width,
                            bool flip, int64_t* out) {
-  const std::vector<int> rows = nearest_sources(in_height, height);
-  std::vector<int> columns = nearest_sources(in_width, width);
+  const std::vector<int> rows = nearest_exact_sources(in_height, height);
+  std::vector<int> columns = nearest_exact_sources(in_width, width);
   if (flip) std::reverse(columns.begin(), columns.end());
   for (int y = 0; y < height; ++y) {
     const uint16_t* source = labels + static_cast<size_t>(rows[static_cast<size_t>(y)]) * in_width;

@@ -27,6 +27,7 @@
 #include "train/data_loader.h"
 #include "train/device.h"
 #include "train/distributed.h"
+#include "train/flow_label_file.h"
 #include "train/superpixel_masks.h"
 #include "train/train_settings.h"
 #include "train/validation.h"
@@ -124,6 +125,7 @@ class Trainer {
   std::unique_ptr<BatchLoader> loader_;
   models::ModelInputs inputs_;  // what the model reads besides frames
   std::string masks_path_;      // the training loader's masks ("" : none)
+  std::string flow_labels_path_;  // the training loader's flow labels ("" : none)
   RunningTerms running_;
   std::vector<double> group_multipliers_;  // the model's multiplier per optimiser parameter
   int64_t step_ = 0;
@@ -173,15 +175,29 @@ void Trainer::build() {
   data_ = parse_data_section(contents_.config["data"]);
   inputs_ = models::find_model_kind(contents_.model_kind).inputs(contents_.config["model"]);
   masks_path_ = masks_for_model(inputs_, contents_.model_kind, request_.masks_path);
-  // A masks file of another frames file fails now, not after the model is built.
+  flow_labels_path_ = flow_labels_for_model(inputs_, contents_.model_kind, request_.flow_labels_path);
+  // Side files of another frames file fail now, not after the model is built.
   if (!masks_path_.empty()) const SuperpixelMasks opened_to_check(masks_path_, frames);
+  if (!flow_labels_path_.empty()) const FlowLabelFile opened_to_check(flow_labels_path_, frames);
+  const std::vector<int64_t> rows =
+      training_rows(models::find_model_kind(contents_.model_kind), inputs_, request_.frames_path);
   if (!model_) {
     // The seed fixes the initial weights too.
     at::manual_seed(train_.seed);
     model_ = models::find_model_kind(contents_.model_kind).create(contents_.config["model"], grid_);
     if (!request_.backbone_weights.empty()) model_->load_backbone_weights(request_.backbone_weights);
+    if (!request_.init_from.empty()) {
+      const WarmStart warm = init_from_model_file(request_.init_from, *model_, request_.init_strict);
+      log::info(str("--init-from ", quoted(request_.init_from), ": ", warm.loaded, " tensors loaded, ",
+                    warm.missing.size(), " missing, ", warm.unexpected.size(), " unexpected, ",
+                    warm.mismatched.size(), " of another shape"));
+      for (const std::string& name : warm.mismatched) log::debug("--init-from: shape differs: ", name);
+      for (const std::string& name : warm.missing) log::debug("--init-from: missing: ", name);
+    }
   } else if (!request_.backbone_weights.empty()) {
     throw UsageError("--backbone-weights starts a run; a resumed run keeps its weights");
+  } else if (!request_.init_from.empty()) {
+    throw UsageError("--init-from starts a run; a resumed run keeps its weights");
   }
   model_->to(device_);
   if (environment_.enabled()) {
@@ -228,10 +244,10 @@ void Trainer::build() {
   options.rank = environment_.rank;
   options.world_size = environment_.world_size;
   options.masks_path = masks_path_;
-  options.history_frames = inputs_.history_frames;
-  options.history_stride = inputs_.history_stride;
-  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows_with_targets(request_.frames_path),
-                                          data_.image, options, step_ * train_.accumulate);
+  options.flow_labels_path = flow_labels_path_;
+  options.ask_for(inputs_);
+  options.with_targets = models::find_model_kind(contents_.model_kind).supervision == models::Supervision::semantic;
+  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows, data_.image, options, step_ * train_.accumulate);
 }
 
 void Trainer::non_finite(const std::string& what, double value) const {
@@ -251,6 +267,7 @@ void Trainer::train_step() {
   }
   std::vector<std::string> names;
   std::vector<double> values;
+  model_->on_step(step_);
   for (int pass = 0; pass < train_.accumulate; ++pass) {
     std::optional<models::Batch> batch = loader_->next();
     if (!batch) throw Error("the training loader ended early");
@@ -322,20 +339,49 @@ void Trainer::log_row(bool validate) {
   LogRow row{{"step", static_cast<double>(step_)}, {"lr", last_lr_}};
   for (const std::string& name : running_.order) row.emplace_back(name, running_.mean(name));
   row.emplace_back("seconds_per_step", seconds / static_cast<double>(std::max<int64_t>(running_.steps, 1)));
-  double val_miou = std::nan("");
+  // Every validation column of the kind, NaN on rows without validation
+  // (a column keeps its place in the log).
+  const models::ModelKind& kind = models::find_model_kind(contents_.model_kind);
+  std::vector<std::pair<std::string, double>> scores;
+  for (const std::string& metric : kind.validation) {
+    if (metric == "miou") scores.emplace_back("val_miou", std::nan(""));
+    if (metric == "depth") {
+      for (const char* column : {"val_depth_abs_rel", "val_depth_sq_rel", "val_depth_rmse"})
+        scores.emplace_back(column, std::nan(""));
+    }
+  }
   if (validate && leader()) {
     LoaderOptions options = LoaderOptions::single_pass(train_.batch_size);
     options.workers = data_.workers;
     options.prefetch = data_.prefetch;
-    // Temporal models need their history at inference too; masks only
-    // serve a training loss.
-    options.history_frames = inputs_.history_frames;
-    options.history_stride = inputs_.history_stride;
-    BatchLoader val(request_.val_path, rows_with_targets(request_.val_path), data_.image, options);
-    val_miou = evaluate_miou(*model_, val, grid_, device_).miou;
-    log::info(str("step ", step_, ": validation mIoU ", val_miou * 100.0, " on ", quoted(request_.val_path)));
+    // What the model reads at inference (history, neighbours); masks and
+    // flow labels only serve training losses.
+    options.ask_for(inputs_);
+    for (const std::string& metric : kind.validation) {
+      if (metric == "miou") {
+        BatchLoader val(request_.val_path, rows_with_targets(request_.val_path), data_.image, options);
+        const double miou = evaluate_miou(*model_, val, grid_, device_).miou;
+        for (auto& [column, value] : scores)
+          if (column == "val_miou") value = miou;
+        log::info(str("step ", step_, ": validation mIoU ", miou * 100.0, " on ", quoted(request_.val_path)));
+      } else if (metric == "depth") {
+        LoaderOptions depth_options = options;
+        depth_options.with_targets = false;
+        BatchLoader val(request_.val_path, keyframe_rows(request_.val_path), data_.image, depth_options);
+        const DepthValidation depth = evaluate_depth(*model_, val, request_.val_path, device_);
+        for (auto& [column, value] : scores) {
+          if (column == "val_depth_abs_rel") value = depth.abs_rel;
+          if (column == "val_depth_sq_rel") value = depth.sq_rel;
+          if (column == "val_depth_rmse") value = depth.rmse;
+        }
+        log::info(str("step ", step_, ": validation depth AbsRel ", depth.abs_rel, " RMSE ", depth.rmse, " on ",
+                      quoted(request_.val_path)));
+      } else {
+        throw Error(str("the ", kind.name, " kind declares an unknown validation metric ", quoted(metric)));
+      }
+    }
   }
-  row.emplace_back("val_miou", val_miou);
+  for (const auto& score : scores) row.push_back(score);
   for (const auto& [column, value] : row) {
     auto& values = contents_.log[column];
     // A column that appears later (a new loss term) is padded with NaN.
@@ -422,6 +468,37 @@ std::string masks_for_model(const models::ModelInputs& needs, const std::string&
     return "";
   }
   return masks_path;
+}
+
+std::string flow_labels_for_model(const models::ModelInputs& needs, const std::string& model_kind,
+                                  const std::string& flow_path) {
+  if (needs.flow_labels && flow_path.empty()) {
+    throw UsageError(str("the ", model_kind,
+                         " model reads optical-flow labels: give --flow FILE (made by occ flow-labels from the "
+                         "--frames file)"));
+  }
+  if (!needs.flow_labels && !flow_path.empty()) {
+    log::warn("--flow ", quoted(flow_path), " is ignored: the ", model_kind,
+              " model (with this configuration) does not read flow labels");
+    return "";
+  }
+  return flow_path;
+}
+
+std::vector<int64_t> training_rows(const models::ModelKind& kind, const models::ModelInputs& inputs,
+                                   const std::string& frames_path) {
+  if (kind.supervision == models::Supervision::semantic) {
+    std::vector<int64_t> rows = rows_with_targets(frames_path);
+    if (rows.empty())
+      throw FormatError(str(quoted(frames_path), " has no occupancy targets ('/occupancy/semantics'), which the ",
+                            kind.name, " model trains on"));
+    return rows;
+  }
+  std::vector<int64_t> rows = rows_with_neighbours(frames_path, inputs.neighbour_offsets);
+  if (rows.empty())
+    throw FormatError(str(quoted(frames_path), " has no keyframe with a neighbour keyframe in its scene, which the ",
+                          kind.name, " model needs to train"));
+  return rows;
 }
 
 TrainResult run_training(const TrainRequest& request) {

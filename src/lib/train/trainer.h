@@ -28,9 +28,17 @@ struct TrainRequest {
   // Superpixel masks (occ cluster-masks) made from frames_path, for models
   // that read them (ProtoOcc); training batches only, never validation.
   std::string masks_path;
+  // Flow labels (occ flow-labels) made from frames_path, for kinds that read
+  // them (Let Occ Flow); training batches only.
+  std::string flow_labels_path;
   std::string output_path;       // the model file (checkpoints overwrite it)
   std::string resume_path;       // optional: continue this run
   std::string backbone_weights;  // optional: image backbone from Python
+  // Optional warm start: the matching tensors of another model file (not a
+  // resume: step, optimiser and log start afresh); init_strict requires
+  // every tensor to match.
+  std::string init_from;
+  bool init_strict = false;
   ConfigRequest config;          // kind, size, --config, --set (a resumed run keeps its model section)
   std::string device = "cpu";    // cpu or cuda
   // Stop after this many steps of this invocation with a checkpoint, as if
@@ -57,5 +65,14 @@ TrainResult run_training(const TrainRequest& request);
 // ignored, when it does not.
 std::string masks_for_model(const models::ModelInputs& needs, const std::string& model_kind,
                             const std::string& masks_path);
+// The same for flow labels and --flow.
+std::string flow_labels_for_model(const models::ModelInputs& needs, const std::string& model_kind,
+                                  const std::string& flow_path);
+
+// The rows a kind trains on: keyframes with 3D targets for supervised kinds,
+// keyframes with a neighbour for self-supervised ones. Throws FormatError
+// naming the file when there are none.
+std::vector<int64_t> training_rows(const models::ModelKind& kind, const models::ModelInputs& inputs,
+                                   const std::string& frames_path);
 
 }  // namespace occ::train

@@ -1,11 +1,15 @@
 #pragma once
-// mIoU of a model over frames with targets (Occ3D's metric: camera-visible
-// voxels, one confusion matrix over all frames), for validation during
-// training and for the must-learn tests.
+// Validation of a model over held-out frames during training, with the
+// metrics its kind declares (models::ModelKind::validation): Occ3D mIoU
+// (camera-visible voxels, one confusion matrix over all frames) for
+// supervised kinds, depth errors of the rendered depth against
+// /cameras/depth for kinds that render.
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "models/batch.h"
@@ -29,5 +33,15 @@ struct ValidationResult {
 // model's train/eval mode is restored afterwards.
 ValidationResult evaluate_miou(models::OccupancyModel& model, BatchLoader& loader,
                                const models::GridSpec& grid, const c10::Device& device);
+
+// Depth errors (metrics/depth.h, monodepth2's) of the model's rendered depth
+// against /cameras/depth of the loader's frames file, resized nearest to
+// the network input; the model's mode is restored afterwards.
+struct DepthValidation {
+  double abs_rel = 0, sq_rel = 0, rmse = 0;
+  int64_t images = 0;
+};
+DepthValidation evaluate_depth(models::OccupancyModel& model, BatchLoader& loader, const std::string& frames_path,
+                               const c10::Device& device);
 
 }  // namespace occ::train

@@ -260,6 +260,16 @@ at::Tensor BaselineModel::predict_semantics(const ModelOutput& output) const {
   return classes.to(at::kByte);
 }
 
+Prediction BaselineModel::predict(const ModelOutput& output, const Batch& batch,
+                                  const PredictionRequest& request) const {
+  (void)batch;
+  Prediction prediction;
+  prediction.semantics = predict_semantics(output);
+  // [B, C, X, Y, Z] -> [B, X, Y, Z, C] as the pred file stores them.
+  if (request.probabilities) prediction.probabilities = at::softmax(output.logits, 1).permute({0, 2, 3, 4, 1});
+  return prediction;
+}
+
 void BaselineModel::load_backbone_weights(const std::string& path) {
   nn::load_resnet_weights(*backbone, path);
 }

@@ -44,7 +44,12 @@ class BaselineModel : public OccupancyModel {
   LossTerms semantic_losses(const at::Tensor& logits, const at::Tensor& occupancy_logit, const Batch& batch);
   // "backbone" (backbone_lr_multiplier) and "rest"; frozen parameters left out.
   std::vector<ParameterGroup> parameter_groups() override;
-  at::Tensor predict_semantics(const ModelOutput& output) const override;
+  // Class id per voxel, [B, X, Y, Z] uint8 (the occupancy head, when there
+  // is one, turns voxels below its threshold free).
+  at::Tensor predict_semantics(const ModelOutput& output) const;
+  // Semantics, and class probabilities (softmax of the logits) on request.
+  Prediction predict(const ModelOutput& output, const Batch& batch,
+                     const PredictionRequest& request) const override;
   void load_backbone_weights(const std::string& path) override;
 
   // images [B, N, 3, H, W] -> FPN levels [B*N, embed_dims, H_l, W_l].

@@ -168,4 +168,17 @@ LossTerms ProtoOccModel::losses(const ModelOutput& output, const Batch& batch) {
   return terms;
 }
 
+Prediction ProtoOccModel::predict(const ModelOutput& output, const Batch& batch,
+                                  const PredictionRequest& request) const {
+  Prediction prediction = BaselineModel::predict(output, batch, request);
+  if (request.wants("prototypes")) {
+    const auto assignment = output.extras.find("prototype_assignment");
+    if (assignment == output.extras.end())
+      throw UsageError("--prototypes: this ProtoOcc model has no prototypes (model.proto_mapping is off)");
+    prediction.extras["prototypes"] = assignment->second;
+    prediction.extras["prototype_grid"] = output.extras.at("prototype_grid");
+  }
+  return prediction;
+}
+
 }  // namespace occ::models

@@ -40,6 +40,11 @@ class ProtoOccModel : public BaselineModel {
   // Eq. 6: "ce" and "lovasz" (and "focal") summed over the views,
   // "prototype" (lambda3 L_cls) and "consistency" (lambda4 L_cons).
   LossTerms losses(const ModelOutput& output, const Batch& batch) override;
+  // The baseline's prediction, plus the extras "prototypes" ([B, N, h, w]
+  // prototype ids) and "prototype_grid" ([2], once per file) on request.
+  // Throws UsageError when prototypes are asked of a model without mapping.
+  Prediction predict(const ModelOutput& output, const Batch& batch,
+                     const PredictionRequest& request) const override;
 
   const ProtoOccConfig& protoocc_config() const { return config_; }
   // The FPN level the prototypes are grouped on.
