@@ -43,7 +43,8 @@ Runner register_predict(CLI::App& app) {
       ->required();
   app.add_flag("--probabilities", request->probabilities,
                "also store class probabilities per voxel (float16; large)");
-  app.add_flag("--depth", request->depth, "also store each camera's rendered depth (models that render depth)");
+  app.add_flag("--depth", request->depth,
+               "also store each camera's rendered depth (models that render depth)");
   // The extra outputs model kinds declare (e.g. ProtoOcc's --prototypes);
   // the model file's kind is checked when it is read.
   std::set<std::string> declared;
@@ -51,7 +52,8 @@ Runner register_predict(CLI::App& app) {
     for (const models::ExtraOutput& extra : kind.extra_outputs) {
       if (!declared.insert(extra.name).second) continue;
       const std::string name = extra.name;
-      app.add_flag_callback("--" + name, [request, name] { request->extras.push_back(name); }, extra.help);
+      app.add_flag_callback(
+          "--" + name, [request, name] { request->extras.push_back(name); }, extra.help);
     }
   }
   app.add_option("--batch-size", request->batch_size, "frames per forward pass");

@@ -42,8 +42,8 @@ void apply_switches(const std::vector<std::unique_ptr<SwitchUse>>& switches, tra
   for (const auto& use : switches) {
     if (!use->given) continue;
     if (use->kind->name != config.model_kind)
-      throw UsageError(str("--", use->option->flag, " is a switch of the ", use->kind->name, " model (--model ",
-                           use->kind->name, ")"));
+      throw UsageError(str("--", use->option->flag, " is a switch of the ", use->kind->name,
+                           " model (--model ", use->kind->name, ")"));
     const std::vector<std::string> assignments = use->option->assignments(use->value);
     config.assignments.insert(config.assignments.end(), assignments.begin(), assignments.end());
   }
@@ -136,11 +136,13 @@ Runner register_train(CLI::App& app) {
                  "superpixel masks file (occ cluster-masks) made from the --frames file, for models that "
                  "read masks (ProtoOcc's prototype optimisation); ignored with a warning by others");
   std::string kinds;
-  for (const models::ModelKind& kind : models::model_kinds()) kinds += (kinds.empty() ? "" : ", ") + kind.name;
+  for (const models::ModelKind& kind : models::model_kinds())
+    kinds += (kinds.empty() ? "" : ", ") + kind.name;
   app.add_option("--model", r.config.model_kind, "model kind: " + kinds);
-  app.add_option("--flow", r.flow_labels_path,
-                 "optical-flow label file (occ flow-labels) made from the --frames file, for models that read "
-                 "flow labels (Let Occ Flow); ignored with a warning by others");
+  app.add_option(
+      "--flow", r.flow_labels_path,
+      "optical-flow label file (occ flow-labels) made from the --frames file, for models that read "
+      "flow labels (Let Occ Flow); ignored with a warning by others");
   app.add_option("--init-from", r.init_from,
                  "start from the matching weights (same module path and shape) of another model file, e.g. "
                  "stage 2 from stage 1; prints loaded/missing/unexpected/mismatched counts");
@@ -170,7 +172,8 @@ Runner register_train(CLI::App& app) {
   // Each kind's shorthands, in an option group of its own.
   for (const models::ModelKind& kind : models::model_kinds()) {
     if (kind.switches.empty()) continue;
-    auto* group = app.add_option_group(kind.switches_title, "shorthands for --set model.<key> (occ-train(1))");
+    auto* group =
+        app.add_option_group(kind.switches_title, "shorthands for --set model.<key> (occ-train(1))");
     for (const models::TrainSwitch& option : kind.switches) {
       auto use = std::make_unique<SwitchUse>();
       use->kind = &kind;
@@ -185,7 +188,8 @@ Runner register_train(CLI::App& app) {
             },
             option.help);
       } else {
-        group->add_flag_callback("--" + option.flag, [raw] { raw->given = true; }, option.help);
+        group->add_flag_callback(
+            "--" + option.flag, [raw] { raw->given = true; }, option.help);
       }
       cli->switches.push_back(std::move(use));
     }

@@ -303,7 +303,8 @@ TEST_F(TrainCli, ProtoOccTrainsPredictsPrototypesAndRendersThem) {
   EXPECT_FALSE(std::filesystem::exists(nothing));
   const RunResult switched = run(with(train_command(dir_->file("x.h5"), 1), {"--no-mod"}));
   EXPECT_EQ(switched.exit_code, 2);
-  EXPECT_NE(switched.err.find("ProtoOcc switches"), std::string::npos) << switched.err;
+  EXPECT_NE(switched.err.find("--no-mod is a switch of the protoocc model"), std::string::npos)
+      << switched.err;
 }
 
 // Masks made from another frames file are refused before any training.

@@ -49,7 +49,7 @@ TEST(BaselineModel, EveryPresetPredictsTheFullGrid) {
     if (size == "tiny") {
       EXPECT_EQ(output.occupancy_logit.sizes().vec(), (std::vector<int64_t>{1, 200, 200, 16}));
     }
-    const at::Tensor semantics = model->predict_semantics(output);
+    const at::Tensor semantics = model->predict(output, batch, {}).semantics;
     EXPECT_EQ(semantics.scalar_type(), at::kByte);
     EXPECT_EQ(semantics.sizes().vec(), (std::vector<int64_t>{1, 200, 200, 16}));
     for (const std::string stage : {"backbone", "view_transformation", "decoder"})
@@ -288,7 +288,7 @@ TEST(BaselineModel, OverfitsOneBatch) {
   }
   model->eval();
   torch::NoGradGuard no_grad;
-  const at::Tensor predicted = model->predict_semantics(model->forward(batch));
+  const at::Tensor predicted = model->predict(model->forward(batch), batch, {}).semantics;
   const at::Tensor correct = predicted.to(at::kLong).eq(batch.semantics);
   const at::Tensor occupied = batch.semantics.ne(grid.free_class);
   const double accuracy = correct.to(at::kDouble).mean().item<double>();

@@ -220,7 +220,7 @@ TEST(ProtoOccModel, OverfitsOneBatch) {
   }
   model->eval();
   torch::NoGradGuard no_grad;
-  const at::Tensor predicted = model->predict_semantics(model->forward(batch)).to(at::kLong);
+  const at::Tensor predicted = model->predict(model->forward(batch), batch, {}).semantics.to(at::kLong);
   const at::Tensor correct = predicted.eq(batch.semantics);
   const at::Tensor occupied = batch.semantics.ne(grid.free_class);
   // 71% of the voxels are free: the occupied ones carry the test.

@@ -16,13 +16,15 @@ namespace occ::test {
 // validity, dynamic and movable flags.
 struct FlowLabelValues {
   std::function<std::array<float, 2>(int direction, int frame, int camera, int y, int x)> flow =
-      [](int direction, int, int, int, int) { return std::array<float, 2>{direction == 0 ? 1.5f : -1.5f, 0.5f}; };
-  std::function<bool(int direction, int frame, int camera, int y, int x)> valid =
-      [](int, int, int, int, int) { return true; };
+      [](int direction, int, int, int, int) {
+        return std::array<float, 2>{direction == 0 ? 1.5f : -1.5f, 0.5f};
+      };
+  std::function<bool(int direction, int frame, int camera, int y, int x)> valid = [](int, int, int, int,
+                                                                                     int) { return true; };
 };
 
-inline void write_test_flow_labels(const std::string& path, const std::string& made_from, int frames, int cameras,
-                                   int height, int width, const FlowLabelValues& values = {}) {
+inline void write_test_flow_labels(const std::string& path, const std::string& made_from, int frames,
+                                   int cameras, int height, int width, const FlowLabelValues& values = {}) {
   h5::OutputArtifact out(path, "flow", {{"test", true}});
   out.set_frames_uuid(h5::read_string_attribute(h5::File::open(made_from), "/", "uuid"));
   h5::write_attribute(out.file(), "/", "method", std::string("test"));

@@ -92,7 +92,8 @@ TEST_F(SideInputsTest, FlowLabelsAreResizedScaledAndMirroredWithTheirImages) {
   // Stored flow (dx, dy) = (x, 100 + y) at 24x32; valid where x is even.
   occ::test::FlowLabelValues values;
   values.flow = [](int direction, int frame, int camera, int y, int x) {
-    return std::array<float, 2>{static_cast<float>(x + 32 * direction), static_cast<float>(100 * camera + y + frame)};
+    return std::array<float, 2>{static_cast<float>(x + 32 * direction),
+                                static_cast<float>(100 * camera + y + frame)};
   };
   values.valid = [](int, int, int, int, int x) { return x % 2 == 0; };
   const std::string flow = dir_.file("flow.h5");
@@ -114,8 +115,10 @@ TEST_F(SideInputsTest, FlowLabelsAreResizedScaledAndMirroredWithTheirImages) {
     const int stored_x = static_cast<int>((15 - x + 0.5) * 2.0);
     const int stored_y = static_cast<int>((3 + 0.5) * 2.0);
     EXPECT_FLOAT_EQ(batch.flow[0][0][1][0][3][x].item<float>(), -0.5f * static_cast<float>(stored_x)) << x;
-    EXPECT_FLOAT_EQ(batch.flow[0][1][1][0][3][x].item<float>(), -0.5f * static_cast<float>(stored_x + 32)) << x;
-    EXPECT_FLOAT_EQ(batch.flow[0][0][1][1][3][x].item<float>(), 0.5f * static_cast<float>(100 + stored_y)) << x;
+    EXPECT_FLOAT_EQ(batch.flow[0][1][1][0][3][x].item<float>(), -0.5f * static_cast<float>(stored_x + 32))
+        << x;
+    EXPECT_FLOAT_EQ(batch.flow[0][0][1][1][3][x].item<float>(), 0.5f * static_cast<float>(100 + stored_y))
+        << x;
     EXPECT_EQ(batch.flow_valid[0][0][1][3][x].item<bool>(), stored_x % 2 == 0) << x;
     EXPECT_EQ(batch.movable[0][1][3][x].item<bool>(), stored_x < 16) << x;
   }

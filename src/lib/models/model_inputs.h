@@ -1,7 +1,10 @@
 #pragma once
 // What a model kind reads besides a frame's normalised images and cameras.
 // The loader reads exactly these (train/data_loader.h) into Batch fields;
-// a kind asks through ModelKind::inputs (models/registry.h).
+// a kind asks through ModelKind::inputs (models/registry.h). History and
+// capture poses reach the forward pass in training and inference alike;
+// masks, flow labels, neighbours, colours, LiDAR and seeds serve the losses
+// and come in training batches only.
 #include <vector>
 
 namespace occ::models {

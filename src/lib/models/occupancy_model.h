@@ -54,7 +54,7 @@ struct Prediction {
   // geometry-only kind (ModelKind::outputs().geometry_only) marks occupied
   // voxels with class 0 and the rest free: only occupied / free carries
   // meaning (occ eval --metric rayiou --geometry-only).
-  at::Tensor semantics;  // [B, X, Y, Z] uint8
+  at::Tensor semantics;              // [B, X, Y, Z] uint8
   at::Tensor probabilities;          // [B, X, Y, Z, K] float32 class probabilities
   at::Tensor flow;                   // [B, X, Y, Z, 2] float32 m/s along ego x and y
   at::Tensor sdf;                    // [B, X, Y, Z] float32 signed distance at voxel centres, metres

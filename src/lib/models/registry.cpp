@@ -19,9 +19,12 @@ ModelOutputs semantic_outputs() {
 
 // The demo preset shrunk: 16 channels, 2 heads and points.
 std::vector<std::string> baseline_tiny_settings() {
-  return {"model.embed_dims=16",        "model.num_heads=2",
-          "model.num_points=2",         "model.ffn_dims=32",
-          "model.decoder_channels=[16, 16]", "model.classifier_hidden=16"};
+  return {"model.embed_dims=16",
+          "model.num_heads=2",
+          "model.num_points=2",
+          "model.ffn_dims=32",
+          "model.decoder_channels=[16, 16]",
+          "model.classifier_hidden=16"};
 }
 
 ModelKind baseline_kind() {
@@ -61,8 +64,8 @@ std::vector<TrainSwitch> protoocc_switches() {
       {"no-mod", "no multi-perspective occupancy decoding", false,
        [](const std::string&) { return Assignments{"model.mod=false"}; }},
       {"aug",
-       "augmented views of the decoding: dropout,noise,transpose,flip_x,flip_y (flip: both flips) or none", true,
-       [](const std::string& value) { return Assignments{"model.mod_augmentations=" + value}; }},
+       "augmented views of the decoding: dropout,noise,transpose,flip_x,flip_y (flip: both flips) or none",
+       true, [](const std::string& value) { return Assignments{"model.mod_augmentations=" + value}; }},
   };
 }
 
@@ -96,7 +99,8 @@ ModelKind protoocc_kind() {
   };
   kind.extra_outputs = {
       {"prototypes",
-       "also write /pred/prototypes: the prototype each stride-8 feature cell of each camera joined (ProtoOcc "
+       "also write /pred/prototypes: the prototype each stride-8 feature cell of each camera joined "
+       "(ProtoOcc "
        "with model.proto_mapping on), drawn by occ render --view prototypes",
        {{"prototypes", h5::DType::uint16, false,
          "hard prototype assignment (ids 0 to M-1) of each stride-8 feature cell of each camera"},

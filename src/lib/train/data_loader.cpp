@@ -113,8 +113,8 @@ struct BatchLoader::State {
   SampleDraws draws(const SampleSlot& slot) const {
     SampleDraws out;
     out.flips = flips(slot);
-    out.key = hash_values({options.seed, static_cast<uint64_t>(slot.epoch), static_cast<uint64_t>(slot.position),
-                           kSampleStream});
+    out.key = hash_values({options.seed, static_cast<uint64_t>(slot.epoch),
+                           static_cast<uint64_t>(slot.position), kSampleStream});
     return out;
   }
 

@@ -80,10 +80,12 @@ struct LoaderOptions {
   // fill Batch::flow etc. with; empty: none.
   std::string flow_labels_path;
 
-  // Sets what a model kind reads besides frames (history, neighbours,
-  // colours, capture poses, LiDAR, seeds); the files for masks and flow
-  // labels are set on their own (masks_path, flow_labels_path).
-  void ask_for(const models::ModelInputs& inputs);
+  // Sets what a model kind reads besides frames: history keyframes and
+  // capture poses always; neighbours, colours, LiDAR and seeds only for
+  // `training` (they serve the losses; validation and prediction run the
+  // forward pass alone). The files for masks and flow labels are set on
+  // their own (masks_path, flow_labels_path).
+  void ask_for(const models::ModelInputs& inputs, bool training);
   void validate() const;  // throws UsageError naming the option
 
   // One pass over the rows in order, every frame kept, no augmentation:

@@ -67,8 +67,8 @@ cv::Mat FramesDataset::camera_image(int64_t row, int64_t camera, std::vector<uin
   return file_.read_image_file(file_.image_file(row, camera), row, camera);
 }
 
-FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vector<bool>& flips, bool normalised,
-                                                   bool colour) const {
+FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vector<bool>& flips,
+                                                   bool normalised, bool colour) const {
   const int64_t cameras = file_.camera_count();
   // One read per dataset and frame rather than FramesFile's per-camera reads:
   // occ's h5 layer opens the dataset on every read, so HDF5's chunk cache
@@ -103,7 +103,8 @@ FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vecto
     }
     if (normalised)
       normalise_to_planes(image, image_.mean, image_.std, image_.bgr, out.images[camera].data_ptr<float>());
-    if (colour) normalise_to_planes(image, kNoMean, kUnitScale, false, out.colour_images[camera].data_ptr<float>());
+    if (colour)
+      normalise_to_planes(image, kNoMean, kUnitScale, false, out.colour_images[camera].data_ptr<float>());
     float* k = out.intrinsics[camera].data_ptr<float>();
     for (size_t i = 0; i < 9; ++i) k[i] = static_cast<float>(intrinsics[i]);
     float* extrinsics = out.ego_from_camera[camera].data_ptr<float>();
@@ -112,7 +113,8 @@ FramesDataset::Cameras FramesDataset::read_cameras(int64_t row, const std::vecto
   return out;
 }
 
-void FramesDataset::read_history(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const {
+void FramesDataset::read_history(Sample& sample, const Cameras& current,
+                                 const std::vector<bool>& flips) const {
   const int frames = options_.history_frames;
   auto& images = sample.entries["history_images"];
   auto& intrinsics = sample.entries["history_intrinsics"];
@@ -159,7 +161,8 @@ void FramesDataset::read_neighbours(Sample& sample, const Cameras& current,
   auto& transforms = sample.entries["neighbour_from_current"];
   at::Tensor neighbour_valid = at::empty({count}, at::kBool);
   for (int64_t s = 0; s < count; ++s) {
-    const int64_t row = keyframes_->keyframe_at(sample.row, options_.neighbour_offsets[static_cast<size_t>(s)]);
+    const int64_t row =
+        keyframes_->keyframe_at(sample.row, options_.neighbour_offsets[static_cast<size_t>(s)]);
     neighbour_valid[s] = row >= 0;
     if (row < 0) {
       // No such keyframe: the current frame, unmoved; losses skip it.
@@ -207,7 +210,8 @@ Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
     const int64_t count = file_.camera_count();
     values.capture_from_current = at::empty({count, 4, 4}, at::kFloat);
     for (int64_t camera = 0; camera < count; ++camera)
-      values.capture_from_current[camera].copy_(matrix_tensor(keyframes_->capture_from_current(row, row, camera)));
+      values.capture_from_current[camera].copy_(
+          matrix_tensor(keyframes_->capture_from_current(row, row, camera)));
   }
   if (lidar_) {
     LidarDraw lidar = lidar_->draw(row, options_.lidar_points, draws.key);
@@ -222,7 +226,8 @@ Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
     values.dynamic = labels.dynamic;
     values.movable = labels.movable;
   }
-  if (options_.sample_seeds) values.sample_seed = at::scalar_tensor(static_cast<int64_t>(draws.key >> 1), at::kLong);
+  if (options_.sample_seeds)
+    values.sample_seed = at::scalar_tensor(static_cast<int64_t>(draws.key >> 1), at::kLong);
   if (options_.with_targets) {
     const auto shape = file_.grid_shape();
     const std::vector<int64_t> grid{shape[0], shape[1], shape[2]};

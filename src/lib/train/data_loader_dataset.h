@@ -79,10 +79,10 @@ class FramesDataset {
   ImageOptions image_;
   LoaderOptions options_;
   bool has_camera_mask_ = false;
-  std::unique_ptr<SuperpixelMasks> masks_;       // null: no masks
-  std::unique_ptr<FlowLabelFile> flow_labels_;   // null: no flow labels
-  std::unique_ptr<KeyframeHistory> keyframes_;   // null without history, neighbours or capture poses
-  std::unique_ptr<LidarSampler> lidar_;          // null: no LiDAR
+  std::unique_ptr<SuperpixelMasks> masks_;      // null: no masks
+  std::unique_ptr<FlowLabelFile> flow_labels_;  // null: no flow labels
+  std::unique_ptr<KeyframeHistory> keyframes_;  // null without history, neighbours or capture poses
+  std::unique_ptr<LidarSampler> lidar_;         // null: no LiDAR
 };
 
 // Stacks samples along a new batch axis; throws FormatError naming the file

@@ -143,14 +143,14 @@ void LoaderOptions::validate() const {
     require(offset != 0, "neighbour_offsets", "non-zero keyframe offsets", offset);
 }
 
-void LoaderOptions::ask_for(const models::ModelInputs& inputs) {
+void LoaderOptions::ask_for(const models::ModelInputs& inputs, bool training) {
   history_frames = inputs.history_frames;
   history_stride = inputs.history_stride;
-  neighbour_offsets = inputs.neighbour_offsets;
-  colour_images = inputs.colour_images;
   capture_poses = inputs.capture_poses;
-  lidar_points = inputs.lidar_points;
-  sample_seeds = inputs.sample_seeds;
+  neighbour_offsets = training ? inputs.neighbour_offsets : std::vector<int>{};
+  colour_images = training && inputs.colour_images;
+  lidar_points = training ? inputs.lidar_points : 0;
+  sample_seeds = training && inputs.sample_seeds;
 }
 
 }  // namespace occ::train

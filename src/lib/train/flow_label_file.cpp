@@ -35,8 +35,8 @@ PixelMap pixel_map(int in_height, int in_width, int height, int width, bool flip
 }
 
 // A [N, H, W, 2] float16 row to [N, 2, h, w] float32 through the maps.
-void fill_flow(const std::vector<Half>& stored, int in_height, int in_width, const std::vector<PixelMap>& maps,
-               float* out) {
+void fill_flow(const std::vector<Half>& stored, int in_height, int in_width,
+               const std::vector<PixelMap>& maps, float* out) {
   const size_t camera_size = static_cast<size_t>(in_height) * static_cast<size_t>(in_width) * 2;
   for (size_t c = 0; c < maps.size(); ++c) {
     const PixelMap& map = maps[c];
@@ -46,8 +46,8 @@ void fill_flow(const std::vector<Half>& stored, int in_height, int in_width, con
     const float sign = map.flip ? -1.0f : 1.0f;
     for (size_t y = 0; y < map.rows.size(); ++y) {
       for (size_t x = 0; x < map.columns.size(); ++x) {
-        const size_t source = c * camera_size +
-                              (static_cast<size_t>(map.rows[y]) * static_cast<size_t>(in_width) +
+        const size_t source =
+            c * camera_size + (static_cast<size_t>(map.rows[y]) * static_cast<size_t>(in_width) +
                                static_cast<size_t>(map.columns[x])) *
                                   2;
         dx[y * map.columns.size() + x] = sign * map.scale_x * half_to_float(stored[source]);
@@ -58,8 +58,8 @@ void fill_flow(const std::vector<Half>& stored, int in_height, int in_width, con
 }
 
 // A [N, H, W] uint8 row to [N, h, w] bool through the maps.
-void fill_mask(const std::vector<uint8_t>& stored, int in_height, int in_width, const std::vector<PixelMap>& maps,
-               bool* out) {
+void fill_mask(const std::vector<uint8_t>& stored, int in_height, int in_width,
+               const std::vector<PixelMap>& maps, bool* out) {
   const size_t camera_size = static_cast<size_t>(in_height) * static_cast<size_t>(in_width);
   for (size_t c = 0; c < maps.size(); ++c) {
     const PixelMap& map = maps[c];
@@ -84,15 +84,16 @@ FlowLabelFile::FlowLabelFile(const std::string& path, const FramesFile& frames)
   const h5::Shape shape = h5::dataset_info(file_, "/next/flow").shape;
   if (shape.at(0) != frames.frame_count() || shape.at(1) != cameras_) {
     throw FormatError(str(quoted(path), ": /next/flow holds ", shape.at(0), " frames x ", shape.at(1),
-                          " cameras, but ", quoted(frames.path()), " has ", frames.frame_count(), " frames x ",
-                          cameras_, " cameras"));
+                          " cameras, but ", quoted(frames.path()), " has ", frames.frame_count(),
+                          " frames x ", cameras_, " cameras"));
   }
   stored_height_ = static_cast<int>(shape.at(2));
   stored_width_ = static_cast<int>(shape.at(3));
   for (const char* other : {"/prev/flow", "/next/valid", "/prev/valid"}) {
     const h5::Shape other_shape = h5::dataset_info(file_, other).shape;
     if (!std::equal(shape.begin(), shape.begin() + 4, other_shape.begin()))
-      throw FormatError(str(quoted(path), ": ", other, " does not have the frames, cameras and size of /next/flow"));
+      throw FormatError(
+          str(quoted(path), ": ", other, " does not have the frames, cameras and size of /next/flow"));
   }
   has_static_ = file_.is_dataset("/next/static_flow") && file_.is_dataset("/prev/static_flow");
   has_dynamic_ = file_.is_dataset("/next/dynamic") && file_.is_dataset("/prev/dynamic");
@@ -102,7 +103,8 @@ FlowLabelFile::FlowLabelFile(const std::string& path, const FramesFile& frames)
 FlowLabels FlowLabelFile::read(int64_t row, int height, int width, const std::vector<bool>& flips) const {
   std::vector<PixelMap> maps;
   for (int64_t camera = 0; camera < cameras_; ++camera)
-    maps.push_back(pixel_map(stored_height_, stored_width_, height, width, flips.at(static_cast<size_t>(camera))));
+    maps.push_back(
+        pixel_map(stored_height_, stored_width_, height, width, flips.at(static_cast<size_t>(camera))));
   FlowLabels labels;
   const int64_t n = cameras_;
   labels.flow = at::empty({2, n, 2, height, width}, at::kFloat);

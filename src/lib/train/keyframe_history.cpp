@@ -35,8 +35,8 @@ int64_t KeyframeHistory::follow(int64_t row, int count, const std::vector<int32_
       row = links.at(static_cast<size_t>(row));
       if (row < 0) return -1;
       if (row >= frames || ++hops > frames) {
-        throw FormatError(
-            str(quoted(path_), ": the /frames/", name, " links from frame ", start, " leave the file or loop"));
+        throw FormatError(str(quoted(path_), ": the /frames/", name, " links from frame ", start,
+                              " leave the file or loop"));
       }
     } while (is_keyframe_.at(static_cast<size_t>(row)) != 1);
   }
@@ -65,9 +65,10 @@ Matrix4 KeyframeHistory::history_from_current(int64_t current, int64_t history) 
 }
 
 Matrix4 KeyframeHistory::capture_from_current(int64_t current, int64_t target, int64_t camera) const {
-  const double* capture = camera_world_from_ego_.empty()
-                              ? world_from_ego_.data() + static_cast<size_t>(target) * 16
-                              : camera_world_from_ego_.data() + static_cast<size_t>(target * cameras_ + camera) * 16;
+  const double* capture =
+      camera_world_from_ego_.empty()
+          ? world_from_ego_.data() + static_cast<size_t>(target) * 16
+          : camera_world_from_ego_.data() + static_cast<size_t>(target * cameras_ + camera) * 16;
   const geom::Rigid world_from_capture = geom::Rigid::from_matrix(capture);
   const geom::Rigid world_from_current =
       geom::Rigid::from_matrix(world_from_ego_.data() + static_cast<size_t>(current) * 16);

@@ -33,7 +33,8 @@ LidarDraw LidarSampler::draw(int64_t row, int count, uint64_t key) const {
   const int64_t first = offsets_.at(static_cast<size_t>(row));
   const int64_t available = offsets_.at(static_cast<size_t>(row) + 1) - first;
   if (available == 0 || count == 0) return out;
-  const std::vector<float> stored = h5::read_rows<float>(frames_.file(), "/lidar/points", first, available).values;
+  const std::vector<float> stored =
+      h5::read_rows<float>(frames_.file(), "/lidar/points", first, available).values;
   std::vector<int64_t> order(static_cast<size_t>(available));
   std::iota(order.begin(), order.end(), int64_t{0});
   float* points = out.points.data_ptr<float>();
@@ -48,7 +49,8 @@ LidarDraw LidarSampler::draw(int64_t row, int count, uint64_t key) const {
     } else {
       pick = static_cast<int64_t>(hash % static_cast<uint64_t>(available));
     }
-    for (int64_t axis = 0; axis < 3; ++axis) points[i * 3 + axis] = stored[static_cast<size_t>(pick * 4 + axis)];
+    for (int64_t axis = 0; axis < 3; ++axis)
+      points[i * 3 + axis] = stored[static_cast<size_t>(pick * 4 + axis)];
   }
   out.valid.fill_(true);
   return out;

@@ -168,9 +168,9 @@ WarmStart init_from_model_file(const std::string& path, models::OccupancyModel& 
       return names.empty() ? std::string("none") : names.front() + (names.size() > 1 ? ", ..." : "");
     };
     throw FormatError(str("--init-strict: ", quoted(path), " does not fit the model: ", report.missing.size(),
-                          " missing (", first(report.missing), "), ", report.unexpected.size(), " unexpected (",
-                          first(report.unexpected), "), ", report.mismatched.size(), " of another shape (",
-                          first(report.mismatched), ")"));
+                          " missing (", first(report.missing), "), ", report.unexpected.size(),
+                          " unexpected (", first(report.unexpected), "), ", report.mismatched.size(),
+                          " of another shape (", first(report.mismatched), ")"));
   }
   return report;
 }

@@ -59,7 +59,7 @@ LoadedModel load_model_file(const std::string& path);
 
 // What a warm start (occ train --init-from) took from another model file.
 struct WarmStart {
-  int64_t loaded = 0;  // tensors copied (same module path and shape)
+  int64_t loaded = 0;                   // tensors copied (same module path and shape)
   std::vector<std::string> missing;     // the model's tensors the file lacks (left as initialised)
   std::vector<std::string> unexpected;  // the file's tensors the model lacks (ignored)
   std::vector<std::string> mismatched;  // same path, another shape (left as initialised)

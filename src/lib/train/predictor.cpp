@@ -142,7 +142,7 @@ PredictResult run_prediction(const PredictRequest& request) {
   options.prefetch = data.prefetch;
   // What the model reads at inference as in training (history keyframes,
   // neighbours); masks and flow labels only serve training losses.
-  options.ask_for(kind.inputs(model_config));
+  options.ask_for(kind.inputs(model_config), /*training=*/false);
   BatchLoader loader(request.frames_path, rows, data.image, options);
 
   models::PredictionRequest wants;
@@ -189,12 +189,12 @@ PredictResult run_prediction(const PredictRequest& request) {
     const models::Batch on_device = batch->to(device);
     const models::ModelOutput output = model.forward(on_device);
     const models::Prediction prediction = model.predict(output, on_device, wants);
-    if (!prediction.semantics.defined())
-      throw Error(str("the ", kind.name, " model predicted no semantics"));
+    if (!prediction.semantics.defined()) throw Error(str("the ", kind.name, " model predicted no semantics"));
     // Every defined standard field, then the extras the request named.
     std::vector<std::pair<OutputField, at::Tensor>> fields = {
         {{"/pred/semantics", h5::DType::uint8}, prediction.semantics},
-        {{"/pred/probabilities", h5::DType::float16}, request.probabilities ? prediction.probabilities : at::Tensor()},
+        {{"/pred/probabilities", h5::DType::float16},
+         request.probabilities ? prediction.probabilities : at::Tensor()},
         {{"/pred/flow", h5::DType::float16}, prediction.flow},
         {{"/pred/sdf", h5::DType::float32}, prediction.sdf},
         {{"/pred/occupancy_probability", h5::DType::float16}, prediction.occupancy_probability},
@@ -203,7 +203,8 @@ PredictResult run_prediction(const PredictRequest& request) {
     for (const auto& [name, value] : prediction.extras) {
       const auto field = extra_fields.find(name);
       if (field == extra_fields.end())
-        throw Error(str("the ", kind.name, " model predicted ", quoted(name), ", which its kind does not declare"));
+        throw Error(
+            str("the ", kind.name, " model predicted ", quoted(name), ", which its kind does not declare"));
       fields.emplace_back(field->second, value);
     }
     clock.start();

@@ -123,8 +123,8 @@ class Trainer {
   std::shared_ptr<models::OccupancyModel> model_;
   std::unique_ptr<AdamW> optimizer_;
   std::unique_ptr<BatchLoader> loader_;
-  models::ModelInputs inputs_;  // what the model reads besides frames
-  std::string masks_path_;      // the training loader's masks ("" : none)
+  models::ModelInputs inputs_;    // what the model reads besides frames
+  std::string masks_path_;        // the training loader's masks ("" : none)
   std::string flow_labels_path_;  // the training loader's flow labels ("" : none)
   RunningTerms running_;
   std::vector<double> group_multipliers_;  // the model's multiplier per optimiser parameter
@@ -245,9 +245,11 @@ void Trainer::build() {
   options.world_size = environment_.world_size;
   options.masks_path = masks_path_;
   options.flow_labels_path = flow_labels_path_;
-  options.ask_for(inputs_);
-  options.with_targets = models::find_model_kind(contents_.model_kind).supervision == models::Supervision::semantic;
-  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows, data_.image, options, step_ * train_.accumulate);
+  options.ask_for(inputs_, /*training=*/true);
+  options.with_targets =
+      models::find_model_kind(contents_.model_kind).supervision == models::Supervision::semantic;
+  loader_ = std::make_unique<BatchLoader>(request_.frames_path, rows, data_.image, options,
+                                          step_ * train_.accumulate);
 }
 
 void Trainer::non_finite(const std::string& what, double value) const {
@@ -356,7 +358,7 @@ void Trainer::log_row(bool validate) {
     options.prefetch = data_.prefetch;
     // What the model reads at inference (history, neighbours); masks and
     // flow labels only serve training losses.
-    options.ask_for(inputs_);
+    options.ask_for(inputs_, /*training=*/false);
     for (const std::string& metric : kind.validation) {
       if (metric == "miou") {
         BatchLoader val(request_.val_path, rows_with_targets(request_.val_path), data_.image, options);
@@ -374,8 +376,8 @@ void Trainer::log_row(bool validate) {
           if (column == "val_depth_sq_rel") value = depth.sq_rel;
           if (column == "val_depth_rmse") value = depth.rmse;
         }
-        log::info(str("step ", step_, ": validation depth AbsRel ", depth.abs_rel, " RMSE ", depth.rmse, " on ",
-                      quoted(request_.val_path)));
+        log::info(str("step ", step_, ": validation depth AbsRel ", depth.abs_rel, " RMSE ", depth.rmse,
+                      " on ", quoted(request_.val_path)));
       } else {
         throw Error(str("the ", kind.name, " kind declares an unknown validation metric ", quoted(metric)));
       }
@@ -473,9 +475,10 @@ std::string masks_for_model(const models::ModelInputs& needs, const std::string&
 std::string flow_labels_for_model(const models::ModelInputs& needs, const std::string& model_kind,
                                   const std::string& flow_path) {
   if (needs.flow_labels && flow_path.empty()) {
-    throw UsageError(str("the ", model_kind,
-                         " model reads optical-flow labels: give --flow FILE (made by occ flow-labels from the "
-                         "--frames file)"));
+    throw UsageError(
+        str("the ", model_kind,
+            " model reads optical-flow labels: give --flow FILE (made by occ flow-labels from the "
+            "--frames file)"));
   }
   if (!needs.flow_labels && !flow_path.empty()) {
     log::warn("--flow ", quoted(flow_path), " is ignored: the ", model_kind,
@@ -490,14 +493,16 @@ std::vector<int64_t> training_rows(const models::ModelKind& kind, const models::
   if (kind.supervision == models::Supervision::semantic) {
     std::vector<int64_t> rows = rows_with_targets(frames_path);
     if (rows.empty())
-      throw FormatError(str(quoted(frames_path), " has no occupancy targets ('/occupancy/semantics'), which the ",
-                            kind.name, " model trains on"));
+      throw FormatError(str(quoted(frames_path),
+                            " has no occupancy targets ('/occupancy/semantics'), which the ", kind.name,
+                            " model trains on"));
     return rows;
   }
   std::vector<int64_t> rows = rows_with_neighbours(frames_path, inputs.neighbour_offsets);
   if (rows.empty())
-    throw FormatError(str(quoted(frames_path), " has no keyframe with a neighbour keyframe in its scene, which the ",
-                          kind.name, " model needs to train"));
+    throw FormatError(str(quoted(frames_path),
+                          " has no keyframe with a neighbour keyframe in its scene, which the ", kind.name,
+                          " model needs to train"));
   return rows;
 }
 

@@ -39,8 +39,8 @@ struct TrainRequest {
   // every tensor to match.
   std::string init_from;
   bool init_strict = false;
-  ConfigRequest config;          // kind, size, --config, --set (a resumed run keeps its model section)
-  std::string device = "cpu";    // cpu or cuda
+  ConfigRequest config;        // kind, size, --config, --set (a resumed run keeps its model section)
+  std::string device = "cpu";  // cpu or cuda
   // Stop after this many steps of this invocation with a checkpoint, as if
   // interrupted (0: run to the end); lets a run be split across sessions.
   int64_t stop_after_steps = 0;

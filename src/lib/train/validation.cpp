@@ -18,7 +18,8 @@ namespace {
 
 // Eval mode without gradients for a scope; the mode is restored after.
 struct EvaluationScope {
-  explicit EvaluationScope(models::OccupancyModel& model) : model_(model), was_training_(model.is_training()) {
+  explicit EvaluationScope(models::OccupancyModel& model)
+      : model_(model), was_training_(model.is_training()) {
     model_.eval();
   }
   ~EvaluationScope() { model_.train(was_training_); }
@@ -53,11 +54,12 @@ ValidationResult evaluate_miou(models::OccupancyModel& model, BatchLoader& loade
   return result;
 }
 
-DepthValidation evaluate_depth(models::OccupancyModel& model, BatchLoader& loader, const std::string& frames_path,
-                               const c10::Device& device) {
+DepthValidation evaluate_depth(models::OccupancyModel& model, BatchLoader& loader,
+                               const std::string& frames_path, const c10::Device& device) {
   const FramesFile file(frames_path);
   if (!file.has("/cameras/depth"))
-    throw FormatError(str(quoted(frames_path), " has no '/cameras/depth' to validate rendered depth against"));
+    throw FormatError(
+        str(quoted(frames_path), " has no '/cameras/depth' to validate rendered depth against"));
   const h5::Shape stored = h5::dataset_info(file.file(), "/cameras/depth").shape;  // [N, C, H, W]
   const int stored_height = static_cast<int>(stored.at(2)), stored_width = static_cast<int>(stored.at(3));
   const EvaluationScope scope(model);
@@ -66,8 +68,10 @@ DepthValidation evaluate_depth(models::OccupancyModel& model, BatchLoader& loade
   request.depth = true;
   while (auto batch = loader.next()) {
     const models::Batch on_device = batch->to(device);
-    const at::Tensor depth =
-        model.predict(model.forward(on_device), on_device, request).depth.to(at::kCPU).to(at::kFloat).contiguous();
+    const at::Tensor depth = model.predict(model.forward(on_device), on_device, request)
+                                 .depth.to(at::kCPU)
+                                 .to(at::kFloat)
+                                 .contiguous();
     if (!depth.defined() || depth.dim() != 4)
       throw Error("the model rendered no depth [B, N, H, W] for validation");
     const int height = static_cast<int>(depth.size(2)), width = static_cast<int>(depth.size(3));

@@ -41,7 +41,7 @@ struct DepthValidation {
   double abs_rel = 0, sq_rel = 0, rmse = 0;
   int64_t images = 0;
 };
-DepthValidation evaluate_depth(models::OccupancyModel& model, BatchLoader& loader, const std::string& frames_path,
-                               const c10::Device& device);
+DepthValidation evaluate_depth(models::OccupancyModel& model, BatchLoader& loader,
+                               const std::string& frames_path, const c10::Device& device);
 
 }  // namespace occ::train

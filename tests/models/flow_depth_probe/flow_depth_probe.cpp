@@ -23,21 +23,25 @@ class FlowDepthProbe : public OccupancyModel {
   }
 
   ModelOutput forward(const Batch& batch) override {
-    // The contract: what the kind asked for has arrived.
-    for (const at::Tensor* field : {&batch.colour_images, &batch.neighbour_colour_images, &batch.neighbour_valid,
-                                    &batch.neighbour_from_current, &batch.capture_from_current, &batch.sample_seed})
-      if (!field->defined()) throw Error("flow_depth_probe: the batch lacks a field the kind asked for");
+    // The contract: what the forward pass reads has arrived.
+    if (!batch.capture_from_current.defined()) throw Error("flow_depth_probe: the batch lacks capture poses");
     ModelOutput output;
     const int64_t b = batch.images.size(0), n = batch.images.size(1);
     const int64_t h = batch.images.size(3), w = batch.images.size(4);
-    output.extras["depth"] = (1.0 + max_depth_ * depth_logit_.sigmoid()).view({1, 1, 1, 1}).expand({b, n, h, w});
+    output.extras["depth"] =
+        (1.0 + max_depth_ * depth_logit_.sigmoid()).view({1, 1, 1, 1}).expand({b, n, h, w});
     output.extras["image_flow"] = image_flow_.view({1, 1, 2, 1, 1}).expand({b, n, 2, h, w});
     return output;
   }
 
   LossTerms losses(const ModelOutput& output, const Batch& batch) override {
+    // The contract: what the kind asked for has arrived in training batches.
+    for (const at::Tensor* field :
+         {&batch.colour_images, &batch.neighbour_colour_images, &batch.neighbour_valid,
+          &batch.neighbour_from_current, &batch.flow, &batch.sample_seed})
+      if (!field->defined()) throw Error("flow_depth_probe: the batch lacks a field the kind asked for");
     LossTerms terms;
-    if (batch.flow.defined()) {
+    {
       // L1 to the flow labels towards the next keyframe, on valid pixels.
       const at::Tensor valid = batch.flow_valid.select(1, 0).unsqueeze(2).to(at::kFloat);  // [B, N, 1, H, W]
       const at::Tensor error = (output.extras.at("image_flow") - batch.flow.select(1, 0)).abs() * valid;
@@ -48,14 +52,15 @@ class FlowDepthProbe : public OccupancyModel {
     const at::Tensor valid = batch.neighbour_valid.to(at::kFloat).view({batch.size(), -1, 1, 1, 1, 1});
     const at::Tensor difference =
         (batch.neighbour_colour_images - batch.colour_images.unsqueeze(1)).abs().mean({2, 3, 4, 5}, true);
-    terms.emplace_back("photometric",
-                       0.1 * depth_logit_.sigmoid().sum() * (difference * valid).sum() / valid.sum().clamp_min(1));
+    terms.emplace_back("photometric", 0.1 * depth_logit_.sigmoid().sum() * (difference * valid).sum() /
+                                          valid.sum().clamp_min(1));
     return terms;
   }
 
   std::vector<ParameterGroup> parameter_groups() override { return {{"probe", parameters(), 1.0}}; }
 
-  Prediction predict(const ModelOutput& output, const Batch& batch, const PredictionRequest& request) const override {
+  Prediction predict(const ModelOutput& output, const Batch& batch,
+                     const PredictionRequest& request) const override {
     Prediction prediction;
     const int64_t b = batch.size();
     const auto [x, y, z] = grid_.shape;

@@ -9,9 +9,9 @@
 
 #include "core/error.h"
 #include "losses/occupancy_losses.h"
+#include "models/history_encoding.h"
 
 namespace occ::models {
-namespace {}  // namespace
 
 nn::ResNetOptions baseline_resnet_options(const BaselineConfig& config) {
   nn::ResNetOptions options;
@@ -66,16 +66,10 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
     throw UsageError("the grid needs at least two classes and a free class among them");
   // The decoder checks the geometry first: its error names the keys to fix.
   decoder = register_module("decoder", VoxelDecoder(baseline_decoder_options(config, grid)));
-  backbone = register_module("backbone", nn::ResNet(baseline_resnet_options(config)));
-  // ResNet builds all four stages (so torchvision weights load strictly) but
-  // never runs those after the last out index: freeze them so that the
-  // optimiser skips them.
-  for (int stage = config.backbone_out_indices.back() + 1; stage < 4; ++stage) {
-    const std::string prefix = "layer" + std::to_string(stage + 1) + ".";
-    for (auto& item : backbone->named_parameters())
-      if (item.key().rfind(prefix, 0) == 0) item.value().set_requires_grad(false);
-  }
-  neck = register_module("neck", nn::Fpn(baseline_fpn_options(config)));
+  image_backbone_ =
+      ImageBackbone::attach(*this, baseline_resnet_options(config), baseline_fpn_options(config));
+  backbone = image_backbone_.resnet;
+  neck = image_backbone_.neck;
   encoder = register_module("encoder", VoxelEncoder(baseline_encoder_options(config), grid));
   // Registered last so that a model without history initialises exactly as before.
   if (config.history_frames > 0 && config.temporal_fusion) {
@@ -87,90 +81,25 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
 }
 
 std::vector<at::Tensor> BaselineModel::image_features(const at::Tensor& images) {
-  if (images.dim() != 5 || images.size(2) != 3)
-    throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + nn::shape_text(images));
-  return neck->forward(backbone->forward(images.flatten(0, 1)));
+  return image_backbone_.features(images, "baseline model");
 }
 
-namespace {
-
-// Switches modules to eval mode and restores each one's own flag on exit
-// (also when an exception leaves the scope).
-class EvalModeScope {
- public:
-  explicit EvalModeScope(std::vector<std::shared_ptr<torch::nn::Module>> modules)
-      : modules_(std::move(modules)) {
-    for (const auto& module : modules_) {
-      was_training_.push_back(module->is_training());
-      module->eval();
-    }
-  }
-  ~EvalModeScope() {
-    for (size_t i = 0; i < modules_.size(); ++i)
-      if (was_training_[i]) modules_[i]->train(true);
-  }
-  EvalModeScope(const EvalModeScope&) = delete;
-  EvalModeScope& operator=(const EvalModeScope&) = delete;
-
- private:
-  std::vector<std::shared_ptr<torch::nn::Module>> modules_;
-  std::vector<bool> was_training_;
-};
-
-}  // namespace
-
 BaselineModel::History BaselineModel::encode_history(const Batch& batch) {
-  const int64_t frames = config_.history_frames;
-  const int64_t batch_size = batch.images.size(0);
-  const std::string expected = "history_frames is " + std::to_string(frames);
-  if (!batch.history_images.defined() || !batch.history_intrinsics.defined() ||
-      !batch.history_ego_from_camera.defined() || !batch.history_from_current.defined() ||
-      !batch.history_valid.defined())
-    throw UsageError("baseline model: model." + expected +
-                     " but the batch carries no history keyframes (the loader reads them when the model "
-                     "kind's inputs ask for history_frames > 0)");
-  const at::Tensor& images = batch.history_images;
-  const bool shapes_ok = images.dim() == 6 && images.size(0) == batch_size && images.size(1) == frames &&
-                         images.sizes().slice(2) == batch.images.sizes().slice(1) &&
-                         batch.history_intrinsics.sizes().slice(0, 3) == images.sizes().slice(0, 3) &&
-                         batch.history_ego_from_camera.sizes().slice(0, 3) == images.sizes().slice(0, 3) &&
-                         batch.history_from_current.sizes() == at::IntArrayRef({batch_size, frames, 4, 4}) &&
-                         batch.history_valid.sizes() == at::IntArrayRef({batch_size, frames});
-  if (!shapes_ok)
-    throw UsageError("baseline model: model." + expected + " but the batch's history is history_images " +
-                     nn::shape_text(images) + ", history_intrinsics " +
-                     nn::shape_text(batch.history_intrinsics) + ", history_ego_from_camera " +
-                     nn::shape_text(batch.history_ego_from_camera) + ", history_from_current " +
-                     nn::shape_text(batch.history_from_current) + ", history_valid " +
-                     nn::shape_text(batch.history_valid) + " for images " + nn::shape_text(batch.images));
-
-  const auto [nx, ny, nz] = config_.query_shape;
-  const at::Tensor valid = batch.history_valid.to(at::kBool);
-  at::Tensor volumes =
-      at::zeros({batch_size, frames, config_.embed_dims, nx, ny, nz}, batch.images.options());
-  const at::Tensor valid_cpu = valid.cpu();
-  if (!valid_cpu.any().item<bool>()) return {volumes, valid};
-
-  torch::NoGradGuard no_grad;
-  const EvalModeScope eval_mode({backbone.ptr(), neck.ptr(), encoder.ptr()});
+  HistoryEncoding encoding;
+  encoding.frames = config_.history_frames;
   // Without the fusion block only the nearest frame is read (by the temporal
   // self-attention): the others are not encoded and stay zero.
-  const int64_t encoded = temporal_fusion ? frames : 1;
-  // One history frame index at a time (only the frames that have it): the
-  // peak memory stays that of the current frame.
-  for (int64_t t = 0; t < encoded; ++t) {
-    const at::Tensor rows = valid_cpu.select(1, t).nonzero().flatten().to(images.device());
-    if (rows.numel() == 0) continue;
-    const at::Tensor frame_images = images.select(1, t).index_select(0, rows);
-    const at::Tensor volume = encoder->forward(
-        image_features(frame_images), batch.history_intrinsics.select(1, t).index_select(0, rows),
-        batch.history_ego_from_camera.select(1, t).index_select(0, rows), frame_images.size(3),
-        frame_images.size(4));
-    const AlignedVolume aligned = align_history_volume(
-        volume, batch.history_from_current.select(1, t).index_select(0, rows), grid_, config_.query_shape);
-    volumes.select(1, t).index_copy_(0, rows, aligned.volume.to(volumes.scalar_type()));
-  }
-  return {volumes, valid};
+  encoding.encoded = temporal_fusion ? encoding.frames : 1;
+  encoding.volume_shape = {config_.embed_dims, config_.query_shape[0], config_.query_shape[1],
+                           config_.query_shape[2]};
+  encoding.who = "baseline model: model";
+  const HistoryVolumes history = encode_history_volumes(
+      batch, encoding, grid_, {backbone.ptr(), neck.ptr(), encoder.ptr()},
+      [this](const at::Tensor& images, const at::Tensor& intrinsics, const at::Tensor& ego_from_camera) {
+        return encoder->forward(image_features(images), intrinsics, ego_from_camera, images.size(3),
+                                images.size(4));
+      });
+  return {history.volumes, history.valid};
 }
 
 ModelOutput BaselineModel::forward(const Batch& batch) {
@@ -242,13 +171,7 @@ LossTerms BaselineModel::semantic_losses(const at::Tensor& logits, const at::Ten
 }
 
 std::vector<ParameterGroup> BaselineModel::parameter_groups() {
-  ParameterGroup image_backbone{"backbone", {}, config_.backbone_lr_multiplier};
-  ParameterGroup rest{"rest", {}, 1.0};
-  for (const auto& item : named_parameters()) {
-    if (!item.value().requires_grad()) continue;
-    (item.key().rfind("backbone.", 0) == 0 ? image_backbone : rest).parameters.push_back(item.value());
-  }
-  return {image_backbone, rest};
+  return backbone_and_rest(*this, config_.backbone_lr_multiplier);
 }
 
 at::Tensor BaselineModel::predict_semantics(const ModelOutput& output) const {
@@ -266,12 +189,13 @@ Prediction BaselineModel::predict(const ModelOutput& output, const Batch& batch,
   Prediction prediction;
   prediction.semantics = predict_semantics(output);
   // [B, C, X, Y, Z] -> [B, X, Y, Z, C] as the pred file stores them.
-  if (request.probabilities) prediction.probabilities = at::softmax(output.logits, 1).permute({0, 2, 3, 4, 1});
+  if (request.probabilities)
+    prediction.probabilities = at::softmax(output.logits, 1).permute({0, 2, 3, 4, 1});
   return prediction;
 }
 
 void BaselineModel::load_backbone_weights(const std::string& path) {
-  nn::load_resnet_weights(*backbone, path);
+  image_backbone_.load_weights(path);
 }
 
 }  // namespace occ::models

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/baseline/baseline_config.h"
+#include "models/image_backbone.h"
 #include "models/occupancy_model.h"
 #include "models/temporal_fusion.h"
 #include "models/voxel_decoder.h"
@@ -61,11 +62,10 @@ class BaselineModel : public OccupancyModel {
     at::Tensor valid;    // [B, T] bool, on the volumes' device
   };
   // Encodes every valid history frame with the same backbone, neck and
-  // encoder as the current frame, as PanoOcc's obtain_history_bev: without
-  // gradients and in eval mode (no dropout, BN running statistics; the
-  // training flags are restored afterwards), each frame on its own (its
-  // temporal self-attention sees no history, as a scene's first frame), then
-  // warps it with history_from_current. Without temporal_fusion only t = 0
+  // encoder as the current frame (models/history_encoding.h: without
+  // gradients, in eval mode, each frame on its own so its temporal
+  // self-attention sees no history, as a scene's first frame), warped with
+  // history_from_current. Without temporal_fusion only t = 0
   // (what the temporal self-attention reads) is encoded; the other frames
   // stay zero. Throws UsageError when the batch lacks history fields or their
   // shapes disagree with history_frames.
@@ -91,6 +91,7 @@ class BaselineModel : public OccupancyModel {
   TemporalFusion temporal_fusion{nullptr};  // null unless history_frames > 0 and temporal_fusion
 
  private:
+  ImageBackbone image_backbone_;  // backbone and neck above (models/image_backbone.h)
   BaselineConfig config_;
   GridSpec grid_;
 };
