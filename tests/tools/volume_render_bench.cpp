@@ -9,8 +9,9 @@
 //
 // One implementation per process, so that the peak resident memory (ru_maxrss
 // minus the resident size before the first timed run) is its own; prints one
-// JSON line. scripts/bench_volume_render.sh interleaves processes and quotes
-// medians. No assertions: timings belong here, never to unit tests.
+// JSON line with wall-clock medians and the process CPU time per run (all
+// threads; less sensitive to other work on a shared machine). scripts/bench_volume_render.sh interleaves
+// processes and quotes medians. No assertions: timings belong here, never to unit tests.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
@@ -22,6 +23,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -131,14 +133,17 @@ int main(int argc, char** argv) {
   const bool fused = options.impl == "fused";
 
   const double resident_before = resident_mib();
-  std::vector<double> times;
+  std::vector<double> times, forward_times, cpu_times;
   for (int repeat = 0; repeat < options.repeats; ++repeat) {
     const at::Tensor s = sdf.detach().requires_grad_(true);
     const at::Tensor f = flow.detach().requires_grad_(true);
     const at::Tensor v = inv_s.detach().requires_grad_(true);
+    const std::clock_t cpu_start = std::clock();
     const auto start = std::chrono::steady_clock::now();
     const occ::render::RenderOutput out = fused ? occ::render::render_fused({s, f}, box, samples, v, 0.5)
                                                 : occ::render::render_reference({s, f}, box, samples, v, 0.5);
+    forward_times.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     // Every output a training step reads gets a gradient.
     const std::vector<at::Tensor> outputs = {out.weights, out.distance,         out.opacity,
                                              out.flow,    out.sample_gradients, out.sample_flow};
@@ -147,15 +152,20 @@ int main(int argc, char** argv) {
     torch::autograd::grad(outputs, {s, f, v}, grads);
     const auto stop = std::chrono::steady_clock::now();
     times.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+    cpu_times.push_back(1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
   }
   std::sort(times.begin(), times.end());
+  std::sort(forward_times.begin(), forward_times.end());
+  std::sort(cpu_times.begin(), cpu_times.end());
   const double median_ms = times[times.size() / 2];
   const double total_rays = static_cast<double>(options.cameras * per_camera);
   std::printf(
       "{\"impl\": \"%s\", \"threads\": %d, \"rays\": %.0f, \"samples\": %lld, \"repeats\": %d, "
-      "\"median_ms\": %.1f, \"min_ms\": %.1f, \"rays_per_s\": %.0f, \"peak_extra_mib\": %.1f}\n",
+      "\"median_ms\": %.1f, \"min_ms\": %.1f, \"forward_ms\": %.1f, \"cpu_ms\": %.1f, \"rays_per_s\": %.0f, "
+      "\"peak_extra_mib\": %.1f}\n",
       options.impl.c_str(), at::get_num_threads(), total_rays, static_cast<long long>(options.samples),
-      options.repeats, median_ms, times.front(), total_rays / (median_ms / 1000.0),
+      options.repeats, median_ms, times.front(), forward_times[forward_times.size() / 2],
+      cpu_times[cpu_times.size() / 2], total_rays / (median_ms / 1000.0),
       peak_resident_mib() - resident_before);
   return 0;
 }

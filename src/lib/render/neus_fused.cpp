@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
@@ -36,25 +37,31 @@ struct KernelGeometry {
   int64_t vertices() const { return shape[0] * shape[1] * shape[2]; }
 };
 
+// Per-sample arithmetic runs in the volumes' dtype T (float: vectorisable,
+// expf; double for the gradient checks); ray sums, the transmittance chain and
+// the gradient scatter run in double.
+
 // The 8 corners of a point's cell: base vertex index and the fractions; the
 // coordinates are clamped to the box (border padding).
+template <typename T>
 struct Cell {
   int64_t base = 0;
-  double fx = 0, fy = 0, fz = 0;
+  T fx = 0, fy = 0, fz = 0;
 };
 
-template <typename scalar_t>
-inline Cell locate(const KernelGeometry& geometry, const scalar_t* point) {
-  Cell cell;
+template <typename T>
+inline Cell<T> locate(const KernelGeometry& geometry, const T* point) {
+  Cell<T> cell;
   std::array<int64_t, 3> index{};
-  std::array<double, 3> fraction{};
+  std::array<T, 3> fraction{};
   for (size_t axis = 0; axis < 3; ++axis) {
     const double last = static_cast<double>(geometry.shape[axis] - 1);
     const double g = std::min(last, std::max(0.0, (static_cast<double>(point[axis]) - geometry.origin[axis]) *
                                                       geometry.inverse_spacing[axis]));
-    const int64_t lower = std::min(static_cast<int64_t>(std::floor(g)), geometry.shape[axis] - 2);
+    // g >= 0: truncation is floor.
+    const int64_t lower = std::min(static_cast<int64_t>(g), geometry.shape[axis] - 2);
     index[axis] = lower;
-    fraction[axis] = g - static_cast<double>(lower);
+    fraction[axis] = static_cast<T>(g - static_cast<double>(lower));
   }
   cell.base = (index[0] * geometry.shape[1] + index[1]) * geometry.shape[2] + index[2];
   cell.fx = fraction[0];
@@ -64,72 +71,79 @@ inline Cell locate(const KernelGeometry& geometry, const scalar_t* point) {
 }
 
 // Corner offsets and trilinear weights, corner k = (dx, dy, dz) bits of k.
+template <typename T>
 struct Corners {
   std::array<int64_t, 8> offset{};
-  std::array<double, 8> weight{};
+  std::array<T, 8> weight{};
 };
 
-inline Corners corners(const KernelGeometry& geometry, const Cell& cell) {
-  Corners out;
+template <typename T>
+inline Corners<T> corners(const KernelGeometry& geometry, const Cell<T>& cell) {
+  Corners<T> out;
   const int64_t yz = geometry.shape[1] * geometry.shape[2], z = geometry.shape[2];
+  const T one = 1;
   for (int k = 0; k < 8; ++k) {
     const int dx = (k >> 2) & 1, dy = (k >> 1) & 1, dz = k & 1;
     out.offset[static_cast<size_t>(k)] = cell.base + dx * yz + dy * z + dz;
     out.weight[static_cast<size_t>(k)] =
-        (dx ? cell.fx : 1.0 - cell.fx) * (dy ? cell.fy : 1.0 - cell.fy) * (dz ? cell.fz : 1.0 - cell.fz);
+        (dx ? cell.fx : one - cell.fx) * (dy ? cell.fy : one - cell.fy) * (dz ? cell.fz : one - cell.fz);
   }
   return out;
 }
 
-template <typename scalar_t>
-inline double interpolate(const scalar_t* channel, const Corners& c) {
-  double value = 0.0;
-  for (size_t k = 0; k < 8; ++k) value += c.weight[k] * static_cast<double>(channel[c.offset[k]]);
-  return value;
+// All channels of the packed field at once: out[k] = sum_corners w * field[v][k].
+template <typename T, int kChannels>
+inline void interpolate(const T* field, const Corners<T>& c, T* out) {
+  for (int k = 0; k < kChannels; ++k) out[k] = 0;
+  for (size_t corner = 0; corner < 8; ++corner) {
+    const T* vertex = field + c.offset[corner] * kChannels;
+    const T weight = c.weight[corner];
+    for (int k = 0; k < kChannels; ++k) out[k] += weight * vertex[k];
+  }
 }
 
-inline double sigmoid(double x) {
-  return 1.0 / (1.0 + std::exp(-x));
+template <typename T>
+inline T sigmoid(T x) {
+  return T(1) / (T(1) + std::exp(-x));
 }
 
 // One sample's NeuS quantities (neus_rendering.h), kept for the backward.
+template <typename T>
 struct SampleState {
-  double sdf = 0, cos = 0, iter_cos = 0, prev_cdf = 0, next_cdf = 0, raw_alpha = 0, alpha = 0;
+  T sdf = 0, cos = 0, iter_cos = 0, prev_cdf = 0, next_cdf = 0, raw_alpha = 0, alpha = 0;
 };
 
-inline SampleState neus_sample(double sdf, double cos, double delta, double inv_s, double ratio) {
-  SampleState s;
+template <typename T>
+inline SampleState<T> neus_sample(T sdf, T cos, T delta, T inv_s, T ratio) {
+  SampleState<T> s;
+  const T zero = 0, one = 1, half = 0.5, eps = T(1e-5);
   s.sdf = sdf;
   s.cos = cos;
-  s.iter_cos = -(std::max(0.0, -0.5 * cos + 0.5) * (1.0 - ratio) + std::max(0.0, -cos) * ratio);
-  const double half_step = s.iter_cos * delta * 0.5;
+  s.iter_cos = -(std::max(zero, -half * cos + half) * (one - ratio) + std::max(zero, -cos) * ratio);
+  const T half_step = s.iter_cos * delta * half;
   s.prev_cdf = sigmoid((sdf - half_step) * inv_s);
   s.next_cdf = sigmoid((sdf + half_step) * inv_s);
-  s.raw_alpha = (s.prev_cdf - s.next_cdf + 1e-5) / (s.prev_cdf + 1e-5);
-  s.alpha = std::min(1.0, std::max(0.0, s.raw_alpha));
+  s.raw_alpha = (s.prev_cdf - s.next_cdf + eps) / (s.prev_cdf + eps);
+  s.alpha = std::min(one, std::max(zero, s.raw_alpha));
   return s;
 }
 
-// Pointers of one call, by batch element.
-template <typename scalar_t>
-struct Fields {
-  const scalar_t* sdf;       // [B, 1, V]
-  const scalar_t* gradient;  // [B, 3, V]
-  const scalar_t* flow;      // [B, 2, V] or null
-};
+// The fields of one call packed channel-last, [B, X, Y, Z, C] with the
+// channels (sdf, dsdf/dx, dsdf/dy, dsdf/dz[, flow x, flow y]): the 8 corners
+// of a sample are 8 short contiguous reads instead of 8 x C scattered ones.
+constexpr int kStaticChannels = 4, kFlowChannels = 6;
 
-template <typename scalar_t>
-void forward_kernel(const KernelGeometry& g, const Fields<scalar_t>& fields, const scalar_t* origins,
-                    const scalar_t* directions, const scalar_t* ts, const scalar_t* deltas, double inv_s,
+template <typename scalar_t, int kChannels>
+void forward_kernel(const KernelGeometry& g, const scalar_t* packed, const scalar_t* origins,
+                    const scalar_t* directions, const scalar_t* ts, const scalar_t* deltas, scalar_t inv_s,
                     scalar_t* weights, scalar_t* distance, scalar_t* opacity, scalar_t* flow,
                     scalar_t* sample_sdf, scalar_t* sample_gradients, scalar_t* sample_flow) {
+  constexpr bool has_flow = kChannels == kFlowChannels;
   const int64_t vertices = g.vertices(), samples = g.samples;
+  const auto ratio = static_cast<scalar_t>(g.ratio);
   at::parallel_for(0, g.batch * g.rays, 16, [&](int64_t begin, int64_t end) {
     for (int64_t ray = begin; ray < end; ++ray) {
-      const int64_t b = ray / g.rays;
-      const scalar_t* sdf = fields.sdf + b * vertices;
-      const scalar_t* gradient = fields.gradient + b * 3 * vertices;
-      const scalar_t* field_flow = g.has_flow ? fields.flow + b * 2 * vertices : nullptr;
+      const scalar_t* field = packed + (ray / g.rays) * vertices * kChannels;
       const scalar_t* o = origins + ray * 3;
       const scalar_t* d = directions + ray * 3;
       double transmittance = 1.0, ray_distance = 0.0, ray_opacity = 0.0, ray_flow[2] = {0.0, 0.0};
@@ -137,32 +151,30 @@ void forward_kernel(const KernelGeometry& g, const Fields<scalar_t>& fields, con
         const int64_t at = ray * samples + i;
         const scalar_t t = ts[at];
         const scalar_t point[3] = {o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]};
-        const Corners c = corners(g, locate(g, point));
-        const double s = interpolate(sdf, c);
-        double cos = 0.0;
+        scalar_t values[kChannels];
+        interpolate<scalar_t, kChannels>(field, corners(g, locate(g, point)), values);
+        scalar_t cos = 0;
         for (int64_t axis = 0; axis < 3; ++axis) {
-          const double slope = interpolate(gradient + axis * vertices, c);
-          sample_gradients[at * 3 + axis] = static_cast<scalar_t>(slope);
-          cos += static_cast<double>(d[axis]) * slope;
+          sample_gradients[at * 3 + axis] = values[1 + axis];
+          cos += d[axis] * values[1 + axis];
         }
-        const SampleState state = neus_sample(s, cos, static_cast<double>(deltas[at]), inv_s, g.ratio);
-        const double w = state.alpha * transmittance;
-        transmittance *= 1.0 - state.alpha;
+        const SampleState<scalar_t> state = neus_sample<scalar_t>(values[0], cos, deltas[at], inv_s, ratio);
+        const double w = static_cast<double>(state.alpha) * transmittance;
+        transmittance *= 1.0 - static_cast<double>(state.alpha);
         weights[at] = static_cast<scalar_t>(w);
-        sample_sdf[at] = static_cast<scalar_t>(s);
+        sample_sdf[at] = values[0];
         ray_distance += w * static_cast<double>(t);
         ray_opacity += w;
-        if (field_flow) {
+        if constexpr (has_flow) {
           for (int64_t channel = 0; channel < 2; ++channel) {
-            const double f = interpolate(field_flow + channel * vertices, c);
-            sample_flow[at * 2 + channel] = static_cast<scalar_t>(f);
-            ray_flow[channel] += w * f;
+            sample_flow[at * 2 + channel] = values[4 + channel];
+            ray_flow[channel] += w * static_cast<double>(values[4 + channel]);
           }
         }
       }
       distance[ray] = static_cast<scalar_t>(ray_distance);
       opacity[ray] = static_cast<scalar_t>(ray_opacity);
-      if (field_flow) {
+      if constexpr (has_flow) {
         flow[ray * 2] = static_cast<scalar_t>(ray_flow[0]);
         flow[ray * 2 + 1] = static_cast<scalar_t>(ray_flow[1]);
       }
@@ -176,31 +188,30 @@ struct OutputGrads {
   const scalar_t *weights, *distance, *opacity, *flow, *sample_sdf, *sample_gradients, *sample_flow;
 };
 
-// Volume gradients of one chunk of rays: [B, 1 + 3 + 2, V] in that order.
-template <typename scalar_t>
-void backward_rays(const KernelGeometry& g, const Fields<scalar_t>& fields, const scalar_t* origins,
-                   const scalar_t* directions, const scalar_t* ts, const scalar_t* deltas, double inv_s,
-                   const OutputGrads<scalar_t>& up, int64_t begin, int64_t end, double* grad_volumes,
+// Volume gradients of one chunk of rays into grad_packed, [B, V, kChannels]
+// like the packed field.
+template <typename scalar_t, int kChannels>
+void backward_rays(const KernelGeometry& g, const scalar_t* packed, const scalar_t* origins,
+                   const scalar_t* directions, const scalar_t* ts, const scalar_t* deltas, scalar_t inv_s_t,
+                   const OutputGrads<scalar_t>& up, int64_t begin, int64_t end, double* grad_packed,
                    double* grad_inv_s_per_ray) {
+  constexpr bool has_flow = kChannels == kFlowChannels;
   const int64_t vertices = g.vertices(), samples = g.samples;
-  std::vector<SampleState> states(static_cast<size_t>(samples));
-  std::vector<Corners> cells(static_cast<size_t>(samples));
+  const auto ratio = static_cast<scalar_t>(g.ratio);
+  const auto inv_s = static_cast<double>(inv_s_t);
+  std::vector<SampleState<scalar_t>> states(static_cast<size_t>(samples));
+  std::vector<Corners<scalar_t>> cells(static_cast<size_t>(samples));
   std::vector<double> transmittances(static_cast<size_t>(samples)),
       grad_weights(static_cast<size_t>(samples));
-  std::vector<std::array<double, 2>> flows(static_cast<size_t>(samples));
   for (int64_t ray = begin; ray < end; ++ray) {
     const int64_t b = ray / g.rays;
-    const scalar_t* sdf = fields.sdf + b * vertices;
-    const scalar_t* gradient = fields.gradient + b * 3 * vertices;
-    const scalar_t* field_flow = g.has_flow ? fields.flow + b * 2 * vertices : nullptr;
-    double* grad_sdf = grad_volumes + b * 6 * vertices;
-    double* grad_gradient = grad_sdf + vertices;
-    double* grad_flow = grad_sdf + 4 * vertices;
+    const scalar_t* field = packed + b * vertices * kChannels;
+    double* grad_field = grad_packed + b * vertices * kChannels;
     const scalar_t* o = origins + ray * 3;
     const scalar_t* d = directions + ray * 3;
     const double up_distance = up.distance[ray], up_opacity = up.opacity[ray];
-    const double up_flow[2] = {g.has_flow ? static_cast<double>(up.flow[ray * 2]) : 0.0,
-                               g.has_flow ? static_cast<double>(up.flow[ray * 2 + 1]) : 0.0};
+    const double up_flow[2] = {has_flow ? static_cast<double>(up.flow[ray * 2]) : 0.0,
+                               has_flow ? static_cast<double>(up.flow[ray * 2 + 1]) : 0.0};
     // Pass 1: the forward again, and dL/dw_i from every output that reads w_i.
     double transmittance = 1.0;
     for (int64_t i = 0; i < samples; ++i) {
@@ -209,20 +220,15 @@ void backward_rays(const KernelGeometry& g, const Fields<scalar_t>& fields, cons
       const scalar_t t = ts[at];
       const scalar_t point[3] = {o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]};
       cells[si] = corners(g, locate(g, point));
-      const double s = interpolate(sdf, cells[si]);
-      double cos = 0.0;
-      for (int64_t axis = 0; axis < 3; ++axis)
-        cos += static_cast<double>(d[axis]) * interpolate(gradient + axis * vertices, cells[si]);
-      states[si] = neus_sample(s, cos, static_cast<double>(deltas[at]), inv_s, g.ratio);
+      scalar_t values[kChannels];
+      interpolate<scalar_t, kChannels>(field, cells[si], values);
+      const scalar_t cos = d[0] * values[1] + d[1] * values[2] + d[2] * values[3];
+      states[si] = neus_sample<scalar_t>(values[0], cos, deltas[at], inv_s_t, ratio);
       transmittances[si] = transmittance;
-      transmittance *= 1.0 - states[si].alpha;
+      transmittance *= 1.0 - static_cast<double>(states[si].alpha);
       double grad_w = static_cast<double>(up.weights[at]) + up_distance * static_cast<double>(t) + up_opacity;
-      if (field_flow) {
-        for (int64_t channel = 0; channel < 2; ++channel) {
-          flows[si][static_cast<size_t>(channel)] = interpolate(field_flow + channel * vertices, cells[si]);
-          grad_w += up_flow[channel] * flows[si][static_cast<size_t>(channel)];
-        }
-      }
+      if constexpr (has_flow)
+        grad_w += up_flow[0] * static_cast<double>(values[4]) + up_flow[1] * static_cast<double>(values[5]);
       grad_weights[si] = grad_w;
     }
     // Pass 2, back to front: dL/dalpha_i = T_i (dL/dw_i - R_i) with
@@ -232,43 +238,41 @@ void backward_rays(const KernelGeometry& g, const Fields<scalar_t>& fields, cons
     for (int64_t i = samples - 1; i >= 0; --i) {
       const auto si = static_cast<size_t>(i);
       const int64_t at = ray * samples + i;
-      const SampleState& s = states[si];
+      const SampleState<scalar_t>& state = states[si];
+      const double alpha = state.alpha, raw_alpha = state.raw_alpha, prev_cdf = state.prev_cdf,
+                   next_cdf = state.next_cdf, sdf = state.sdf, cos = state.cos, iter_cos = state.iter_cos;
       const double grad_alpha = transmittances[si] * (grad_weights[si] - later);
-      later = grad_weights[si] * s.alpha + (1.0 - s.alpha) * later;
-      const double grad_raw = (s.raw_alpha >= 0.0 && s.raw_alpha <= 1.0) ? grad_alpha : 0.0;
-      const double denominator = s.prev_cdf + 1e-5;
+      later = grad_weights[si] * alpha + (1.0 - alpha) * later;
+      const double grad_raw = (raw_alpha >= 0.0 && raw_alpha <= 1.0) ? grad_alpha : 0.0;
+      const double denominator = prev_cdf + 1e-5;
       const double grad_prev =
-          grad_raw * s.next_cdf / (denominator * denominator) * s.prev_cdf * (1.0 - s.prev_cdf);
-      const double grad_next = -grad_raw / denominator * s.next_cdf * (1.0 - s.next_cdf);
+          grad_raw * next_cdf / (denominator * denominator) * prev_cdf * (1.0 - prev_cdf);
+      const double grad_next = -grad_raw / denominator * next_cdf * (1.0 - next_cdf);
       const double delta = static_cast<double>(deltas[at]);
-      const double half_step = s.iter_cos * delta * 0.5;
-      const double grad_s = (grad_prev + grad_next) * inv_s + static_cast<double>(up.sample_sdf[at]);
+      const double half_step = iter_cos * delta * 0.5;
       const double grad_half_step = (grad_next - grad_prev) * inv_s;
-      grad_inv_s += grad_prev * (s.sdf - half_step) + grad_next * (s.sdf + half_step);
-      const double dcos = 0.5 * (1.0 - g.ratio) * ((-0.5 * s.cos + 0.5) > 0.0 ? 1.0 : 0.0) +
-                          g.ratio * (-s.cos > 0.0 ? 1.0 : 0.0);
+      grad_inv_s += grad_prev * (sdf - half_step) + grad_next * (sdf + half_step);
+      const double dcos =
+          0.5 * (1.0 - g.ratio) * ((-0.5 * cos + 0.5) > 0.0 ? 1.0 : 0.0) + g.ratio * (-cos > 0.0 ? 1.0 : 0.0);
       const double grad_cos = grad_half_step * delta * 0.5 * dcos;
-      double grad_slope[3];
+      // dL/d(value) of every channel of the sample, scattered to its corners.
+      double grad_values[kChannels];
+      grad_values[0] = (grad_prev + grad_next) * inv_s + static_cast<double>(up.sample_sdf[at]);
       for (int64_t axis = 0; axis < 3; ++axis)
-        grad_slope[axis] =
+        grad_values[1 + axis] =
             grad_cos * static_cast<double>(d[axis]) + static_cast<double>(up.sample_gradients[at * 3 + axis]);
-      double grad_f[2] = {0.0, 0.0};
-      if (field_flow) {
-        const double w = s.alpha * transmittances[si];
+      if constexpr (has_flow) {
+        const double w = alpha * transmittances[si];
         for (int64_t channel = 0; channel < 2; ++channel)
-          grad_f[channel] = static_cast<double>(up.sample_flow[at * 2 + channel]) + up_flow[channel] * w;
+          grad_values[4 + channel] =
+              static_cast<double>(up.sample_flow[at * 2 + channel]) + up_flow[channel] * w;
       }
-      const Corners& c = cells[si];
-      for (size_t k = 0; k < 8; ++k) {
-        const double weight = c.weight[k];
+      const Corners<scalar_t>& c = cells[si];
+      for (size_t corner = 0; corner < 8; ++corner) {
+        const double weight = static_cast<double>(c.weight[corner]);
         if (weight == 0.0) continue;
-        const int64_t v = c.offset[k];
-        grad_sdf[v] += weight * grad_s;
-        for (int64_t axis = 0; axis < 3; ++axis)
-          grad_gradient[axis * vertices + v] += weight * grad_slope[axis];
-        if (field_flow)
-          for (int64_t channel = 0; channel < 2; ++channel)
-            grad_flow[channel * vertices + v] += weight * grad_f[channel];
+        double* vertex = grad_field + c.offset[corner] * kChannels;
+        for (int k = 0; k < kChannels; ++k) vertex[k] += weight * grad_values[k];
       }
     }
     grad_inv_s_per_ray[ray] = grad_inv_s;
@@ -285,33 +289,36 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
                                const at::Tensor& flow, const at::Tensor& origins,
                                const at::Tensor& directions, const at::Tensor& t, const at::Tensor& deltas,
                                const at::Tensor& inv_s, const KernelGeometry& geometry) {
-    const auto inputs = contiguous({sdf, gradient, flow, origins, directions, t, deltas});
-    context->save_for_backward(
-        {inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5], inputs[6], inv_s});
+    const auto inputs = contiguous({origins, directions, t, deltas});
+    const at::Tensor packed = pack(sdf, gradient, flow, geometry.has_flow);
+    context->save_for_backward({packed, inputs[0], inputs[1], inputs[2], inputs[3], inv_s});
     store(context, geometry);
     const auto options = sdf.options();
     const int64_t B = geometry.batch, R = geometry.rays, S = geometry.samples;
     at::Tensor weights = at::empty({B, R, S}, options), distance = at::empty({B, R}, options),
                opacity = at::empty({B, R}, options), sample_sdf = at::empty({B, R, S}, options),
                sample_gradients = at::empty({B, R, S, 3}, options);
-    at::Tensor ray_flow = geometry.has_flow ? at::empty({B, R, 2}, options) : at::Tensor();
-    at::Tensor sample_flow = geometry.has_flow ? at::empty({B, R, S, 2}, options) : at::Tensor();
+    // Undefined outputs cannot leave an autograd Function: zero-sized stand-ins.
+    at::Tensor ray_flow = at::empty({geometry.has_flow ? B * R * 2 : 0}, options);
+    at::Tensor sample_flow = at::empty({geometry.has_flow ? B * R * S * 2 : 0}, options);
     const double inv_s_value = read_inv_s(inv_s);
     AT_DISPATCH_FLOATING_TYPES(sdf.scalar_type(), "neus_fused_forward", [&] {
-      const Fields<scalar_t> fields{inputs[0].data_ptr<scalar_t>(), inputs[1].data_ptr<scalar_t>(),
-                                    geometry.has_flow ? inputs[2].data_ptr<scalar_t>() : nullptr};
-      forward_kernel<scalar_t>(geometry, fields, inputs[3].data_ptr<scalar_t>(),
-                               inputs[4].data_ptr<scalar_t>(), inputs[5].data_ptr<scalar_t>(),
-                               inputs[6].data_ptr<scalar_t>(), inv_s_value, weights.data_ptr<scalar_t>(),
-                               distance.data_ptr<scalar_t>(), opacity.data_ptr<scalar_t>(),
-                               geometry.has_flow ? ray_flow.data_ptr<scalar_t>() : nullptr,
-                               sample_sdf.data_ptr<scalar_t>(), sample_gradients.data_ptr<scalar_t>(),
-                               geometry.has_flow ? sample_flow.data_ptr<scalar_t>() : nullptr);
+      const auto run = [&](auto channels) {
+        forward_kernel<scalar_t, decltype(channels)::value>(
+            geometry, packed.data_ptr<scalar_t>(), inputs[0].data_ptr<scalar_t>(),
+            inputs[1].data_ptr<scalar_t>(), inputs[2].data_ptr<scalar_t>(), inputs[3].data_ptr<scalar_t>(),
+            inv_s_value, weights.data_ptr<scalar_t>(), distance.data_ptr<scalar_t>(),
+            opacity.data_ptr<scalar_t>(), ray_flow.data_ptr<scalar_t>(), sample_sdf.data_ptr<scalar_t>(),
+            sample_gradients.data_ptr<scalar_t>(), sample_flow.data_ptr<scalar_t>());
+      };
+      if (geometry.has_flow)
+        run(std::integral_constant<int, kFlowChannels>());
+      else
+        run(std::integral_constant<int, kStaticChannels>());
     });
-    if (!geometry.has_flow) {
-      // Undefined outputs cannot leave an autograd Function: zero-sized stand-ins.
-      ray_flow = at::empty({0}, options);
-      sample_flow = at::empty({0}, options);
+    if (geometry.has_flow) {
+      ray_flow = ray_flow.view({B, R, 2});
+      sample_flow = sample_flow.view({B, R, S, 2});
     }
     return {weights, distance, opacity, ray_flow, sample_sdf, sample_gradients, sample_flow};
   }
@@ -323,57 +330,62 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
     const auto saved = context->get_saved_variables();
     const KernelGeometry geometry = load(context);
     const int64_t B = geometry.batch, V = geometry.vertices(), total_rays = geometry.batch * geometry.rays;
+    const int64_t channels = geometry.has_flow ? kFlowChannels : kStaticChannels;
     const auto grads = contiguous(grad_outputs);
-    const at::Tensor& sdf = saved[0];
+    const at::Tensor& packed = saved[0];
     // A fixed partition into chunks, each with its own gradient volumes,
     // summed in order: the bits do not depend on which thread ran a chunk.
     const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), total_rays));
     std::vector<at::Tensor> partials(static_cast<size_t>(chunks));
     at::Tensor grad_inv_s_per_ray = at::zeros({std::max<int64_t>(total_rays, 1)}, at::kDouble);
-    const double inv_s_value = read_inv_s(saved[7]);
-    AT_DISPATCH_FLOATING_TYPES(sdf.scalar_type(), "neus_fused_backward", [&] {
-      const Fields<scalar_t> fields{saved[0].data_ptr<scalar_t>(), saved[1].data_ptr<scalar_t>(),
-                                    geometry.has_flow ? saved[2].data_ptr<scalar_t>() : nullptr};
-      const OutputGrads<scalar_t> up{grads[0].data_ptr<scalar_t>(),
-                                     grads[1].data_ptr<scalar_t>(),
-                                     grads[2].data_ptr<scalar_t>(),
-                                     geometry.has_flow ? grads[3].data_ptr<scalar_t>() : nullptr,
-                                     grads[4].data_ptr<scalar_t>(),
-                                     grads[5].data_ptr<scalar_t>(),
-                                     geometry.has_flow ? grads[6].data_ptr<scalar_t>() : nullptr};
-      at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
-        for (int64_t chunk = first; chunk < last; ++chunk) {
-          at::Tensor partial = at::zeros({B, 6, V}, at::kDouble);
-          backward_rays<scalar_t>(geometry, fields, saved[3].data_ptr<scalar_t>(),
-                                  saved[4].data_ptr<scalar_t>(), saved[5].data_ptr<scalar_t>(),
-                                  saved[6].data_ptr<scalar_t>(), inv_s_value, up, chunk * total_rays / chunks,
-                                  (chunk + 1) * total_rays / chunks, partial.data_ptr<double>(),
-                                  grad_inv_s_per_ray.data_ptr<double>());
-          partials[static_cast<size_t>(chunk)] = partial;
-        }
-      });
+    const double inv_s_value = read_inv_s(saved[5]);
+    AT_DISPATCH_FLOATING_TYPES(packed.scalar_type(), "neus_fused_backward", [&] {
+      const OutputGrads<scalar_t> up{grads[0].data_ptr<scalar_t>(), grads[1].data_ptr<scalar_t>(),
+                                     grads[2].data_ptr<scalar_t>(), grads[3].data_ptr<scalar_t>(),
+                                     grads[4].data_ptr<scalar_t>(), grads[5].data_ptr<scalar_t>(),
+                                     grads[6].data_ptr<scalar_t>()};
+      const auto run = [&](auto channel_count) {
+        constexpr int kChannels = decltype(channel_count)::value;
+        at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
+          for (int64_t chunk = first; chunk < last; ++chunk) {
+            at::Tensor partial = at::zeros({B, V, kChannels}, at::kDouble);
+            backward_rays<scalar_t, kChannels>(
+                geometry, packed.data_ptr<scalar_t>(), saved[1].data_ptr<scalar_t>(),
+                saved[2].data_ptr<scalar_t>(), saved[3].data_ptr<scalar_t>(), saved[4].data_ptr<scalar_t>(),
+                inv_s_value, up, chunk * total_rays / chunks, (chunk + 1) * total_rays / chunks,
+                partial.data_ptr<double>(), grad_inv_s_per_ray.data_ptr<double>());
+            partials[static_cast<size_t>(chunk)] = partial;
+          }
+        });
+      };
+      if (geometry.has_flow)
+        run(std::integral_constant<int, kFlowChannels>());
+      else
+        run(std::integral_constant<int, kStaticChannels>());
     });
     at::Tensor summed = partials[0];
     for (size_t chunk = 1; chunk < partials.size(); ++chunk) summed.add_(partials[chunk]);
-    summed = summed.to(sdf.scalar_type());
-    const auto shape = sdf.sizes().slice(2);
-    const auto volume_shape = [&](int64_t channels) {
-      std::vector<int64_t> dims{B, channels};
-      dims.insert(dims.end(), shape.begin(), shape.end());
-      return dims;
-    };
-    const at::Tensor grad_sdf = summed.narrow(1, 0, 1).reshape(volume_shape(1));
-    const at::Tensor grad_gradient = summed.narrow(1, 1, 3).reshape(volume_shape(3));
-    const at::Tensor grad_flow =
-        geometry.has_flow ? summed.narrow(1, 4, 2).reshape(volume_shape(2)) : at::Tensor();
+    // [B, V, C] -> [B, C, X, Y, Z]
+    summed = summed.to(packed.scalar_type())
+                 .view({B, geometry.shape[0], geometry.shape[1], geometry.shape[2], channels})
+                 .permute({0, 4, 1, 2, 3});
+    const at::Tensor grad_sdf = summed.narrow(1, 0, 1).contiguous();
+    const at::Tensor grad_gradient = summed.narrow(1, 1, 3).contiguous();
+    const at::Tensor grad_flow = geometry.has_flow ? summed.narrow(1, 4, 2).contiguous() : at::Tensor();
     // The per-ray terms summed in ray order (deterministic for any thread count).
     const at::Tensor grad_inv_s =
-        grad_inv_s_per_ray.sum().to(saved[7].scalar_type()).reshape(saved[7].sizes());
+        grad_inv_s_per_ray.sum().to(saved[5].scalar_type()).reshape(saved[5].sizes());
     return {grad_sdf,     grad_gradient, grad_flow,  at::Tensor(), at::Tensor(),
             at::Tensor(), at::Tensor(),  grad_inv_s, at::Tensor()};
   }
 
  private:
+  // [B, C, X, Y, Z] volumes -> one [B, X, Y, Z, C'] tensor (channel-last).
+  static at::Tensor pack(const at::Tensor& sdf, const at::Tensor& gradient, const at::Tensor& flow,
+                         bool has_flow) {
+    const at::Tensor stacked = has_flow ? at::cat({sdf, gradient, flow}, 1) : at::cat({sdf, gradient}, 1);
+    return stacked.permute({0, 2, 3, 4, 1}).contiguous();
+  }
   static std::vector<at::Tensor> contiguous(const std::vector<at::Tensor>& tensors) {
     std::vector<at::Tensor> out;
     for (const auto& tensor : tensors) out.push_back(tensor.defined() ? tensor.contiguous() : tensor);
