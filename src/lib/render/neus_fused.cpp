@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <type_traits>
@@ -25,6 +26,26 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
+
+// Runs body(block) for block = 0..blocks-1 on LibTorch's threads, each thread
+// taking the next block as it becomes free. A static split (at::parallel_for)
+// makes every region as slow as its slowest thread, which on a shared machine
+// is one that was descheduled; results stay deterministic because what a
+// block writes does not depend on the thread that runs it.
+template <typename Body>
+void for_each_block(int64_t blocks, const Body& body) {
+  std::atomic<int64_t> next{0};
+  const int64_t workers = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), blocks));
+  at::parallel_for(0, workers, 1, [&](int64_t, int64_t) {
+    for (int64_t block = next.fetch_add(1); block < blocks; block = next.fetch_add(1)) body(block);
+  });
+}
+
+// Rays per block of the forward pass.
+constexpr int64_t kForwardBlock = 64;
+// Ray chunks of the backward pass, each with its own gradient volumes: a
+// fixed count, so that the sums do not depend on the thread count either.
+constexpr int64_t kBackwardChunks = 8;
 
 // What the kernels need to know of the grid and the call.
 struct KernelGeometry {
@@ -141,7 +162,9 @@ void forward_kernel(const KernelGeometry& g, const scalar_t* packed, const scala
   constexpr bool has_flow = kChannels == kFlowChannels;
   const int64_t vertices = g.vertices(), samples = g.samples;
   const auto ratio = static_cast<scalar_t>(g.ratio);
-  at::parallel_for(0, g.batch * g.rays, 16, [&](int64_t begin, int64_t end) {
+  const int64_t total_rays = g.batch * g.rays;
+  for_each_block((total_rays + kForwardBlock - 1) / kForwardBlock, [&](int64_t block) {
+    const int64_t begin = block * kForwardBlock, end = std::min(total_rays, begin + kForwardBlock);
     for (int64_t ray = begin; ray < end; ++ray) {
       const scalar_t* field = packed + (ray / g.rays) * vertices * kChannels;
       const scalar_t* o = origins + ray * 3;
@@ -188,10 +211,17 @@ struct OutputGrads {
   const scalar_t *weights, *distance, *opacity, *flow, *sample_sdf, *sample_gradients, *sample_flow;
 };
 
+// The per-sample field values the forward wrote out (and the backward reads
+// back instead of interpolating them again).
+template <typename scalar_t>
+struct SampleValues {
+  const scalar_t *sdf, *gradients, *flow;
+};
+
 // Volume gradients of one chunk of rays into grad_packed, [B, V, kChannels]
 // like the packed field.
 template <typename scalar_t, int kChannels>
-void backward_rays(const KernelGeometry& g, const scalar_t* packed, const scalar_t* origins,
+void backward_rays(const KernelGeometry& g, const SampleValues<scalar_t>& sampled, const scalar_t* origins,
                    const scalar_t* directions, const scalar_t* ts, const scalar_t* deltas, scalar_t inv_s_t,
                    const OutputGrads<scalar_t>& up, int64_t begin, int64_t end, double* grad_packed,
                    double* grad_inv_s_per_ray) {
@@ -200,35 +230,32 @@ void backward_rays(const KernelGeometry& g, const scalar_t* packed, const scalar
   const auto ratio = static_cast<scalar_t>(g.ratio);
   const auto inv_s = static_cast<double>(inv_s_t);
   std::vector<SampleState<scalar_t>> states(static_cast<size_t>(samples));
-  std::vector<Corners<scalar_t>> cells(static_cast<size_t>(samples));
   std::vector<double> transmittances(static_cast<size_t>(samples)),
       grad_weights(static_cast<size_t>(samples));
   for (int64_t ray = begin; ray < end; ++ray) {
     const int64_t b = ray / g.rays;
-    const scalar_t* field = packed + b * vertices * kChannels;
     double* grad_field = grad_packed + b * vertices * kChannels;
     const scalar_t* o = origins + ray * 3;
     const scalar_t* d = directions + ray * 3;
     const double up_distance = up.distance[ray], up_opacity = up.opacity[ray];
     const double up_flow[2] = {has_flow ? static_cast<double>(up.flow[ray * 2]) : 0.0,
                                has_flow ? static_cast<double>(up.flow[ray * 2 + 1]) : 0.0};
-    // Pass 1: the forward again, and dL/dw_i from every output that reads w_i.
+    // Pass 1: the NeuS chain again from the sampled values, and dL/dw_i from
+    // every output that reads w_i.
     double transmittance = 1.0;
     for (int64_t i = 0; i < samples; ++i) {
       const auto si = static_cast<size_t>(i);
       const int64_t at = ray * samples + i;
-      const scalar_t t = ts[at];
-      const scalar_t point[3] = {o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]};
-      cells[si] = corners(g, locate(g, point));
-      scalar_t values[kChannels];
-      interpolate<scalar_t, kChannels>(field, cells[si], values);
-      const scalar_t cos = d[0] * values[1] + d[1] * values[2] + d[2] * values[3];
-      states[si] = neus_sample<scalar_t>(values[0], cos, deltas[at], inv_s_t, ratio);
+      const scalar_t* slope = sampled.gradients + at * 3;
+      const scalar_t cos = d[0] * slope[0] + d[1] * slope[1] + d[2] * slope[2];
+      states[si] = neus_sample<scalar_t>(sampled.sdf[at], cos, deltas[at], inv_s_t, ratio);
       transmittances[si] = transmittance;
       transmittance *= 1.0 - static_cast<double>(states[si].alpha);
-      double grad_w = static_cast<double>(up.weights[at]) + up_distance * static_cast<double>(t) + up_opacity;
+      double grad_w =
+          static_cast<double>(up.weights[at]) + up_distance * static_cast<double>(ts[at]) + up_opacity;
       if constexpr (has_flow)
-        grad_w += up_flow[0] * static_cast<double>(values[4]) + up_flow[1] * static_cast<double>(values[5]);
+        grad_w += up_flow[0] * static_cast<double>(sampled.flow[at * 2]) +
+                  up_flow[1] * static_cast<double>(sampled.flow[at * 2 + 1]);
       grad_weights[si] = grad_w;
     }
     // Pass 2, back to front: dL/dalpha_i = T_i (dL/dw_i - R_i) with
@@ -267,7 +294,9 @@ void backward_rays(const KernelGeometry& g, const scalar_t* packed, const scalar
           grad_values[4 + channel] =
               static_cast<double>(up.sample_flow[at * 2 + channel]) + up_flow[channel] * w;
       }
-      const Corners<scalar_t>& c = cells[si];
+      const scalar_t t = ts[at];
+      const scalar_t point[3] = {o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]};
+      const Corners<scalar_t> c = corners(g, locate(g, point));
       for (size_t corner = 0; corner < 8; ++corner) {
         const double weight = static_cast<double>(c.weight[corner]);
         if (weight == 0.0) continue;
@@ -291,7 +320,6 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
                                const at::Tensor& inv_s, const KernelGeometry& geometry) {
     const auto inputs = contiguous({origins, directions, t, deltas});
     const at::Tensor packed = pack(sdf, gradient, flow, geometry.has_flow);
-    context->save_for_backward({packed, inputs[0], inputs[1], inputs[2], inputs[3], inv_s});
     store(context, geometry);
     const auto options = sdf.options();
     const int64_t B = geometry.batch, R = geometry.rays, S = geometry.samples;
@@ -307,7 +335,7 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
         forward_kernel<scalar_t, decltype(channels)::value>(
             geometry, packed.data_ptr<scalar_t>(), inputs[0].data_ptr<scalar_t>(),
             inputs[1].data_ptr<scalar_t>(), inputs[2].data_ptr<scalar_t>(), inputs[3].data_ptr<scalar_t>(),
-            inv_s_value, weights.data_ptr<scalar_t>(), distance.data_ptr<scalar_t>(),
+            static_cast<scalar_t>(inv_s_value), weights.data_ptr<scalar_t>(), distance.data_ptr<scalar_t>(),
             opacity.data_ptr<scalar_t>(), ray_flow.data_ptr<scalar_t>(), sample_sdf.data_ptr<scalar_t>(),
             sample_gradients.data_ptr<scalar_t>(), sample_flow.data_ptr<scalar_t>());
       };
@@ -316,6 +344,9 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
       else
         run(std::integral_constant<int, kStaticChannels>());
     });
+    // The backward needs the rays and the sampled values, not the volumes.
+    context->save_for_backward(
+        {inputs[0], inputs[1], inputs[2], inputs[3], inv_s, sample_sdf, sample_gradients, sample_flow});
     if (geometry.has_flow) {
       ray_flow = ray_flow.view({B, R, 2});
       sample_flow = sample_flow.view({B, R, S, 2});
@@ -332,30 +363,32 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
     const int64_t B = geometry.batch, V = geometry.vertices(), total_rays = geometry.batch * geometry.rays;
     const int64_t channels = geometry.has_flow ? kFlowChannels : kStaticChannels;
     const auto grads = contiguous(grad_outputs);
-    const at::Tensor& packed = saved[0];
+    const at::Tensor& sample_sdf = saved[5];
     // A fixed partition into chunks, each with its own gradient volumes,
-    // summed in order: the bits do not depend on which thread ran a chunk.
-    const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), total_rays));
+    // summed in order: the bits depend neither on which thread ran a chunk
+    // nor on the thread count.
+    const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(kBackwardChunks, total_rays));
     std::vector<at::Tensor> partials(static_cast<size_t>(chunks));
     at::Tensor grad_inv_s_per_ray = at::zeros({std::max<int64_t>(total_rays, 1)}, at::kDouble);
-    const double inv_s_value = read_inv_s(saved[5]);
-    AT_DISPATCH_FLOATING_TYPES(packed.scalar_type(), "neus_fused_backward", [&] {
+    const double inv_s_value = read_inv_s(saved[4]);
+    AT_DISPATCH_FLOATING_TYPES(sample_sdf.scalar_type(), "neus_fused_backward", [&] {
+      const SampleValues<scalar_t> sampled{sample_sdf.data_ptr<scalar_t>(), saved[6].data_ptr<scalar_t>(),
+                                           saved[7].data_ptr<scalar_t>()};
       const OutputGrads<scalar_t> up{grads[0].data_ptr<scalar_t>(), grads[1].data_ptr<scalar_t>(),
                                      grads[2].data_ptr<scalar_t>(), grads[3].data_ptr<scalar_t>(),
                                      grads[4].data_ptr<scalar_t>(), grads[5].data_ptr<scalar_t>(),
                                      grads[6].data_ptr<scalar_t>()};
       const auto run = [&](auto channel_count) {
         constexpr int kChannels = decltype(channel_count)::value;
-        at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
-          for (int64_t chunk = first; chunk < last; ++chunk) {
-            at::Tensor partial = at::zeros({B, V, kChannels}, at::kDouble);
-            backward_rays<scalar_t, kChannels>(
-                geometry, packed.data_ptr<scalar_t>(), saved[1].data_ptr<scalar_t>(),
-                saved[2].data_ptr<scalar_t>(), saved[3].data_ptr<scalar_t>(), saved[4].data_ptr<scalar_t>(),
-                inv_s_value, up, chunk * total_rays / chunks, (chunk + 1) * total_rays / chunks,
-                partial.data_ptr<double>(), grad_inv_s_per_ray.data_ptr<double>());
-            partials[static_cast<size_t>(chunk)] = partial;
-          }
+        for_each_block(chunks, [&](int64_t chunk) {
+          at::Tensor partial = at::zeros({B, V, kChannels}, at::kDouble);
+          backward_rays<scalar_t, kChannels>(
+              geometry, sampled, saved[0].data_ptr<scalar_t>(), saved[1].data_ptr<scalar_t>(),
+              saved[2].data_ptr<scalar_t>(), saved[3].data_ptr<scalar_t>(),
+              static_cast<scalar_t>(inv_s_value), up, chunk * total_rays / chunks,
+              (chunk + 1) * total_rays / chunks, partial.data_ptr<double>(),
+              grad_inv_s_per_ray.data_ptr<double>());
+          partials[static_cast<size_t>(chunk)] = partial;
         });
       };
       if (geometry.has_flow)
@@ -366,7 +399,7 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
     at::Tensor summed = partials[0];
     for (size_t chunk = 1; chunk < partials.size(); ++chunk) summed.add_(partials[chunk]);
     // [B, V, C] -> [B, C, X, Y, Z]
-    summed = summed.to(packed.scalar_type())
+    summed = summed.to(sample_sdf.scalar_type())
                  .view({B, geometry.shape[0], geometry.shape[1], geometry.shape[2], channels})
                  .permute({0, 4, 1, 2, 3});
     const at::Tensor grad_sdf = summed.narrow(1, 0, 1).contiguous();
@@ -374,7 +407,7 @@ class FusedRenderFunction : public torch::autograd::Function<FusedRenderFunction
     const at::Tensor grad_flow = geometry.has_flow ? summed.narrow(1, 4, 2).contiguous() : at::Tensor();
     // The per-ray terms summed in ray order (deterministic for any thread count).
     const at::Tensor grad_inv_s =
-        grad_inv_s_per_ray.sum().to(saved[5].scalar_type()).reshape(saved[5].sizes());
+        grad_inv_s_per_ray.sum().to(saved[4].scalar_type()).reshape(saved[4].sizes());
     return {grad_sdf,     grad_gradient, grad_flow,  at::Tensor(), at::Tensor(),
             at::Tensor(), at::Tensor(),  grad_inv_s, at::Tensor()};
   }

@@ -74,7 +74,7 @@ RenderOutput render_reference(const FieldVolumes& fields, const VolumeBox& box, 
 // The same on CPU in one pass per ray (at::parallel_for over rays) with its
 // own backward, which recomputes the per-sample values instead of storing
 // them. float or double; no double backward. Gradient sums into the volumes
-// are deterministic for a given thread count.
+// are deterministic, whatever the thread count.
 RenderOutput render_fused(const FieldVolumes& fields, const VolumeBox& box, const RaySamples& rays,
                           const at::Tensor& inv_s, double cos_anneal_ratio);
 
