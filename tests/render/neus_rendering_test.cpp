@@ -114,6 +114,22 @@ TEST(NeuSRendering, DoesNotDependOnCameraOrder) {
   EXPECT_FALSE(at::allclose(ab[0], ab[1], 0.0, 1e-3));  // the cameras do see different depths
 }
 
+TEST(NeuSRendering, LidarRaysRenderTheRangeOfTheirPoints) {
+  // A wall at x = 12 m seen by a LiDAR 1.8 m up; points on the wall.
+  const VolumeBox box = VolumeBox::from_cells({-2, -8, -2}, {18, 8, 6}, {40, 32, 16});
+  const at::Tensor sdf = test::plane_sdf(box, 12.0);
+  at::manual_seed(2);
+  const at::Tensor on_wall =
+      at::stack({at::full({1, 20}, 12.0), at::rand({1, 20}) * 10.0 - 5.0, at::rand({1, 20}) * 5.0 - 1.0}, -1);
+  const LidarRays rays = lidar_rays(on_wall, at::tensor({0.0f, 0.0f, 1.8f}).reshape({1, 3}), box);
+  const RaySamples samples =
+      stratified_samples(rays.origins, rays.directions, rays.near, rays.far, 256, at::full({1, 20}, 0.5));
+  const RenderOutput out = render_neus({sdf, {}}, box, samples, inv_s_of(0.7), 1.0, /*fused=*/true);
+  EXPECT_LT((out.distance - rays.range).abs().max().item<double>(), 0.05);
+  EXPECT_TRUE(rays.hit.all().item<bool>());
+  EXPECT_EQ(sample_points(samples).sizes(), (at::IntArrayRef{1, 20, 256, 3}));
+}
+
 TEST(NeuSVariance, InverseScaleIsExpOfTenV) {
   NeuSVariance variance;
   EXPECT_NEAR(variance->inv_s().item<double>(), std::exp(1.0), 1e-6);

@@ -55,11 +55,23 @@ double cos_anneal_ratio(int64_t step, int64_t anneal_steps) {
   return std::min(1.0, static_cast<double>(std::max<int64_t>(step, 0)) / static_cast<double>(anneal_steps));
 }
 
+at::Tensor sample_points(const RaySamples& rays) {
+  return rays.origins.unsqueeze(2) + rays.t.unsqueeze(-1) * rays.directions.unsqueeze(2);
+}
+
+RenderOutput render_neus(const FieldVolumes& fields, const VolumeBox& box, const RaySamples& rays,
+                         const at::Tensor& inv_s, double ratio, bool fused) {
+  const bool fusable = fields.sdf.defined() && fields.sdf.device().is_cpu() &&
+                       (fields.sdf.scalar_type() == at::kFloat || fields.sdf.scalar_type() == at::kDouble);
+  return fused && fusable ? render_fused(fields, box, rays, inv_s, ratio)
+                          : render_reference(fields, box, rays, inv_s, ratio);
+}
+
 RenderOutput render_reference(const FieldVolumes& fields, const VolumeBox& box, const RaySamples& rays,
                               const at::Tensor& inv_s_in, double ratio) {
   const detail::RenderDims dims = detail::check_render_inputs(fields, box, rays, inv_s_in);
   const at::Tensor inv_s = inv_s_in.reshape({});
-  const at::Tensor points = rays.origins.unsqueeze(2) + rays.t.unsqueeze(-1) * rays.directions.unsqueeze(2);
+  const at::Tensor points = sample_points(rays);
   RenderOutput out;
   out.sample_sdf = sample_volume(fields.sdf, box, points).squeeze(-1);                      // [B, R, S]
   out.sample_gradients = sample_volume(sdf_gradient_volume(fields.sdf, box), box, points);  // [B, R, S, 3]

@@ -78,6 +78,14 @@ RenderOutput render_reference(const FieldVolumes& fields, const VolumeBox& box, 
 RenderOutput render_fused(const FieldVolumes& fields, const VolumeBox& box, const RaySamples& rays,
                           const at::Tensor& inv_s, double cos_anneal_ratio);
 
+// render_fused when `fused` and the volumes are on CPU (float or double),
+// else render_reference (the RenderConfig::fused switch).
+RenderOutput render_neus(const FieldVolumes& fields, const VolumeBox& box, const RaySamples& rays,
+                         const at::Tensor& inv_s, double cos_anneal_ratio, bool fused);
+
+// The sample positions o + t d, [B, R, S, 3].
+at::Tensor sample_points(const RaySamples& rays);
+
 // r = min(1, step / anneal_steps) (anneal_steps 5000 in the reference; 0 or
 // less means no annealing: r = 1).
 double cos_anneal_ratio(int64_t step, int64_t anneal_steps);
