@@ -36,11 +36,17 @@ void run_flow_labels(FlowLabelsCli& cli) {
                                    {"dynamic_threshold_px", options.dynamic_threshold_px},
                                    {"threshold_width", options.threshold_width},
                                    {"direct", options.direct},
+                                   {"import", options.import_dir},
                                    {"depth", options.depth_source},
                                    {"compression", options.compression.text()}};
   const labels::FlowLabelSummary summary = labels::make_flow_labels(options, resolved);
-  std::printf("flow       %s, %lld flow fields, %.3f s each\n", options.method.c_str(),
-              static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  if (options.import_dir.empty()) {
+    std::printf("flow       %s, %lld flow fields, %.3f s each\n", options.method.c_str(),
+                static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  } else {
+    std::printf("flow       imported from %s, %lld flow fields, %.3f s each\n", options.import_dir.c_str(),
+                static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  }
   std::printf("pairs      %s: %lld labelled rows, %.2f frame pairs per label\n",
               summary.through_sweeps ? "keyframe to keyframe through the sweeps" : "direct",
               static_cast<long long>(summary.labelled_rows), summary.mean_steps);
@@ -49,6 +55,8 @@ void run_flow_labels(FlowLabelsCli& cli) {
               summary.depth_source.c_str(), summary.movable_source.c_str(), summary.dynamic_fraction,
               summary.dynamic_threshold_px);
   if (summary.has_report) {
+    std::printf("trackable  %.4f of pixels have a visible true target; %.4f of those are consistent\n",
+                summary.trackable_fraction, summary.trackable_consistent_fraction);
     print_error("static pixels", summary.static_error);
     print_error("dynamic pixels", summary.dynamic_error);
     print_error("static, consistent only", summary.static_error_consistent);
@@ -68,7 +76,13 @@ Runner register_flow_labels(CLI::App& app) {
                  "frames file (occ prep) with camera images and prev/next links; keyframes are labelled")
       ->required();
   app.add_option("-o,--output", options.output_path, "flow file to write (schema occ.flow)")->required();
-  app.add_option("--method", options.method, "optical flow: dis, deepflow, tvl1, rlof or farneback");
+  auto* method =
+      app.add_option("--method", options.method, "optical flow: dis, deepflow, tvl1, rlof or farneback");
+  app.add_option(
+         "--import", options.import_dir,
+         "read the optical flow another tool wrote instead of computing it: "
+         "DIR/<next|prev>/<frame token>/<camera>.png (KITTI 16-bit), .flo (Middlebury) or .npy (HxWx2)")
+      ->excludes(method);
   app.add_option("--pairs", options.pairs, "directions to compute: next, prev or both")->delimiter(',');
   app.add_option("--size", cli->size, "working and stored size HxW; default: the image size");
   app.add_option("--fb-alpha", options.fb_alpha, "forward-backward check: relative tolerance alpha");

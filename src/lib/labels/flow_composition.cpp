@@ -6,10 +6,34 @@
 
 namespace occ::labels {
 
+namespace {
+
+// Clears `valid` where the nearest pixel of (map_x, map_y) is 0 in `known`.
+void require_known(const cv::Mat& known, const cv::Mat& map_x, const cv::Mat& map_y, cv::Mat& valid) {
+  if (known.empty()) return;
+  CV_Assert(known.type() == CV_8U && known.size() == valid.size());
+  for (int y = 0; y < valid.rows; ++y) {
+    const float* mx = map_x.ptr<float>(y);
+    const float* my = map_y.ptr<float>(y);
+    uint8_t* ok = valid.ptr<uint8_t>(y);
+    for (int x = 0; x < valid.cols; ++x) {
+      if (!ok[x]) continue;
+      const int u = cvRound(mx[x]), v = cvRound(my[x]);
+      if (u < 0 || v < 0 || u >= valid.cols || v >= valid.rows || !known.at<uint8_t>(v, u)) ok[x] = 0;
+    }
+  }
+}
+
+}  // namespace
+
 ComposedFlow compose_flows(const std::vector<cv::Mat>& forward, const std::vector<cv::Mat>& backward,
-                           double alpha, double beta) {
+                           double alpha, double beta, const std::vector<cv::Mat>& forward_known,
+                           const std::vector<cv::Mat>& backward_known) {
   if (forward.empty() || forward.size() != backward.size())
     throw Error("compose_flows: needs one backward flow per forward flow, at least one");
+  if ((!forward_known.empty() && forward_known.size() != forward.size()) ||
+      (!backward_known.empty() && backward_known.size() != backward.size()))
+    throw Error("compose_flows: known masks must be one per step or none");
   const cv::Size size = forward.front().size();
   for (size_t i = 0; i < forward.size(); ++i) {
     CV_Assert(forward[i].type() == CV_32FC2 && backward[i].type() == CV_32FC2);
@@ -32,6 +56,7 @@ ComposedFlow compose_flows(const std::vector<cv::Mat>& forward, const std::vecto
   for (size_t i = 0; i < forward.size(); ++i) {
     // Replicated borders: a pixel that has left the image is invalid already,
     // but its flow keeps a sensible (nearest) value instead of jumping to 0.
+    if (!forward_known.empty()) require_known(forward_known[i], map_x, map_y, result.valid);
     cv::remap(forward[i], step, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     for (int y = 0; y < size.height; ++y) {
       const auto* f = step.ptr<cv::Vec2f>(y);
@@ -45,6 +70,7 @@ ComposedFlow compose_flows(const std::vector<cv::Mat>& forward, const std::vecto
       }
     }
     result.flow += step;  // summed, not q_n - p, so that one step returns f_0 bit for bit
+    if (!backward_known.empty()) require_known(backward_known[i], map_x, map_y, result.valid);
     cv::remap(backward[i], back, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     for (int y = 0; y < size.height; ++y) {
       const auto* f = step.ptr<cv::Vec2f>(y);

@@ -23,7 +23,11 @@ struct ComposedFlow {
 // image and passes the forward-backward check of UnFlow (Meister et al.
 // 2018) at q_i: |f_i(q_i) + b_i(q_{i+1})|^2 < alpha (|f_i|^2 + |b_i|^2) + beta.
 // One step gives the flow itself and forward_backward_valid's map.
+// `forward_known` / `backward_known` (CV_8U, one per step, or empty: all
+// known) mark where imported flow has values; q_i must fall (nearest pixel)
+// on a known forward value and q_{i+1} on a known backward value.
 ComposedFlow compose_flows(const std::vector<cv::Mat>& forward, const std::vector<cv::Mat>& backward,
-                           double alpha, double beta);
+                           double alpha, double beta, const std::vector<cv::Mat>& forward_known = {},
+                           const std::vector<cv::Mat>& backward_known = {});
 
 }  // namespace occ::labels

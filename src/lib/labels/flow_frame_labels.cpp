@@ -101,6 +101,9 @@ void add_true_flow_error(const FlowSetup& setup, int64_t frame, int64_t other, i
     stats->moving_mask += cv::countNonZero(labels.dynamic);
     stats->moving_truth += cv::countNonZero(is_dynamic);
   }
+  const cv::Mat trackable = is_static | is_dynamic;
+  stats->trackable += cv::countNonZero(trackable);
+  stats->trackable_consistent += cv::countNonZero(trackable & labels.valid);
   stats->all_static.add(labels.flow, truth.flow, is_static);
   stats->all_dynamic.add(labels.flow, truth.flow, is_dynamic);
   stats->valid_static.add(labels.flow, truth.flow, is_static & labels.valid);
@@ -151,6 +154,8 @@ void FlowStats::merge(const FlowStats& other) {
   moving_either += other.moving_either;
   moving_mask += other.moving_mask;
   moving_truth += other.moving_truth;
+  trackable += other.trackable;
+  trackable_consistent += other.trackable_consistent;
   consistent += other.consistent;
   considered += other.considered;
   dynamic += other.dynamic;
@@ -176,14 +181,19 @@ FrameCameraLabels label_frame_camera(const FlowSetup& setup, const PairCache& ca
       continue;
     }
     const int64_t other = chain.back();
-    std::vector<cv::Mat> forward, backward;
+    std::vector<cv::Mat> forward, backward, forward_known, backward_known;
     for (size_t k = 0; k + 1 < chain.size(); ++k) {
       const PairFlow& pair = cache.at(pair_key(chain[k], chain[k + 1]));
       const bool step_is_a_to_b = chain[k] < chain[k + 1];
       forward.push_back((step_is_a_to_b ? pair.a_to_b : pair.b_to_a)[camera]);
       backward.push_back((step_is_a_to_b ? pair.b_to_a : pair.a_to_b)[camera]);
+      if (!pair.a_to_b_known.empty()) {
+        forward_known.push_back((step_is_a_to_b ? pair.a_to_b_known : pair.b_to_a_known)[camera]);
+        backward_known.push_back((step_is_a_to_b ? pair.b_to_a_known : pair.a_to_b_known)[camera]);
+      }
     }
-    ComposedFlow composed = compose_flows(forward, backward, options.fb_alpha, options.fb_beta);
+    ComposedFlow composed =
+        compose_flows(forward, backward, options.fb_alpha, options.fb_beta, forward_known, backward_known);
     labels.flow = composed.flow;
     labels.valid = composed.valid;
     stats->consistent += cv::countNonZero(labels.valid);

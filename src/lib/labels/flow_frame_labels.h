@@ -37,9 +37,11 @@ struct FlowSetup {
   cv::Mat depth(int64_t frame, int64_t camera) const;  // CV_32F at `size`, 0 = unknown
 };
 
-// Both directions of the optical flow between frames a < b, per camera.
+// Both directions of the optical flow between frames a < b, per camera;
+// for imported flow also where the files give values (empty: everywhere).
 struct PairFlow {
   std::vector<cv::Mat> a_to_b, b_to_a;
+  std::vector<cv::Mat> a_to_b_known, b_to_a_known;
 };
 using PairKey = std::pair<int64_t, int64_t>;
 using PairCache = std::map<PairKey, PairFlow>;
@@ -72,6 +74,7 @@ struct FlowStats {
   FlowErrorSum all_static, all_dynamic, valid_static, valid_dynamic;
   int64_t consistent = 0, considered = 0, dynamic = 0;
   // Dynamic mask against the truly moving pixels (report): both, either, mask only, truth only.
+  int64_t trackable = 0, trackable_consistent = 0;  // pixels with a visible true target (report)
   int64_t moving_both = 0, moving_either = 0, moving_mask = 0, moving_truth = 0;
   void merge(const FlowStats& other);
 };

@@ -1,6 +1,7 @@
 #include "labels/flow_labels.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -17,6 +18,7 @@
 #include "h5/half.h"
 #include "labels/camera_motion.h"
 #include "labels/flow_frame_labels.h"
+#include "labels/flow_import.h"
 #include "labels/opencv_threads.h"
 
 namespace occ::labels {
@@ -29,6 +31,10 @@ void append_rows(std::vector<Half>& out, const cv::Mat& map) {
 
 void append_rows(std::vector<uint8_t>& out, const cv::Mat& map) {
   out.insert(out.end(), map.ptr<uint8_t>(), map.ptr<uint8_t>() + map.total());
+}
+
+std::string opposite(const std::string& direction) {
+  return direction == "next" ? "prev" : "next";
 }
 
 // Decides what the file allows (depth, movable masks, report) and checks
@@ -177,11 +183,12 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
                                      {"dynamic_threshold_px", setup.dynamic_threshold_px},
                                      {"dynamic_threshold_at_width", options.threshold_width},
                                      {"keyframe_pairs", setup.through_sweeps ? "through sweeps" : "direct"},
+                                     {"import", options.import_dir},
                                      {"depth_source", setup.depth_source},
                                      {"movable_source", setup.movable_from_semantics ? "semantics"
                                                         : setup.with_movable         ? "boxes"
                                                                                      : "none"}};
-  h5::write_attribute(out.file(), "/", "method", options.method);
+  h5::write_attribute(out.file(), "/", "method", options.import_dir.empty() ? options.method : "import");
   h5::write_attribute(out.file(), "/", "parameters", parameters.dump());
   h5::write_attribute(out.file(), "/", "image_size",
                       std::vector<int64_t>{setup.size.height, setup.size.width});
@@ -217,14 +224,36 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   const int64_t batch = std::max<int64_t>(2, 2 * thread_budget());
   const int64_t batches = (summary.labelled_rows + batch - 1) / batch;
   std::map<PairKey, int64_t> last_batch;
+  std::map<PairKey, std::string>
+      first_to_second;  // the direction ("next" or "prev") from key.first to key.second
   std::vector<std::vector<PairKey>> batch_pairs(static_cast<size_t>(batches));
   for (int64_t k = 0; k < summary.labelled_rows; ++k) {
-    for (const auto& chain : setup.chains[static_cast<size_t>(labelled[static_cast<size_t>(k)])]) {
+    const auto& chains_of_row = setup.chains[static_cast<size_t>(labelled[static_cast<size_t>(k)])];
+    for (size_t d = 0; d < chains_of_row.size(); ++d) {
+      const std::vector<int64_t>& chain = chains_of_row[d];
+      const std::string& direction = options.pairs[d];
       for (size_t step = 0; step + 1 < chain.size(); ++step) {
         const PairKey key = pair_key(chain[step], chain[step + 1]);
+        first_to_second[key] = chain[step] == key.first ? direction : opposite(direction);
         auto& pairs = batch_pairs[static_cast<size_t>(k / batch)];
         if (std::find(pairs.begin(), pairs.end(), key) == pairs.end()) pairs.push_back(key);
         last_batch[key] = k / batch;
+      }
+    }
+  }
+
+  // Imported flow: every file is looked for before any is read, so that a
+  // missing one is reported first and in row order.
+  std::map<PairKey, std::array<std::vector<std::string>, 2>>
+      import_files;  // [first->second, second->first][camera]
+  if (!options.import_dir.empty()) {
+    for (const auto& [key, direction] : first_to_second) {
+      auto& files = import_files[key];
+      for (int64_t camera = 0; camera < camera_count; ++camera) {
+        const std::string& name = frames.camera_names()[static_cast<size_t>(camera)];
+        files[0].push_back(find_flow_file(options.import_dir, direction, frames.token(key.first), name));
+        files[1].push_back(
+            find_flow_file(options.import_dir, opposite(direction), frames.token(key.second), name));
       }
     }
   }
@@ -265,20 +294,41 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
     for (const PairKey& key : batch_pairs[static_cast<size_t>(batch_index)]) {
       if (cache.count(key)) continue;
       missing.push_back(key);
-      cache[key] = PairFlow{std::vector<cv::Mat>(camera_count), std::vector<cv::Mat>(camera_count)};
+      cache[key] = PairFlow{std::vector<cv::Mat>(camera_count), std::vector<cv::Mat>(camera_count), {}, {}};
     }
     parallel_for(static_cast<int64_t>(missing.size()) * camera_count, [&](int64_t item) {
       const PairKey key = missing[static_cast<size_t>(item / camera_count)];
       const int64_t camera = item % camera_count;
-      const cv::Mat a = setup.image(key.first, camera), b = setup.image(key.second, camera);
       const auto begin = std::chrono::steady_clock::now();
-      cv::Mat a_to_b = optical_flow(a, b, options.method);
-      cv::Mat b_to_a = optical_flow(b, a, options.method);
+      cv::Mat a_to_b, b_to_a, a_to_b_known, b_to_a_known;
+      if (options.import_dir.empty()) {
+        const cv::Mat a = setup.image(key.first, camera), b = setup.image(key.second, camera);
+        a_to_b = optical_flow(a, b, options.method);
+        b_to_a = optical_flow(b, a, options.method);
+      } else {
+        const auto& files = import_files.at(key);
+        const std::string& forward_path = files[0][static_cast<size_t>(camera)];
+        const std::string& backward_path = files[1][static_cast<size_t>(camera)];
+        const ImportedFlow forward =
+            fit_flow(read_flow_file(forward_path), setup.native, setup.size, forward_path);
+        const ImportedFlow backward =
+            fit_flow(read_flow_file(backward_path), setup.native, setup.size, backward_path);
+        a_to_b = forward.flow;
+        a_to_b_known = forward.known;
+        b_to_a = backward.flow;
+        b_to_a_known = backward.known;
+      }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       std::lock_guard<std::mutex> lock(mutex);
       PairFlow& pair = cache[key];
       pair.a_to_b[camera] = a_to_b;
       pair.b_to_a[camera] = b_to_a;
+      if (!a_to_b_known.empty()) {
+        pair.a_to_b_known.resize(static_cast<size_t>(camera_count));
+        pair.b_to_a_known.resize(static_cast<size_t>(camera_count));
+        pair.a_to_b_known[camera] = a_to_b_known;
+        pair.b_to_a_known[camera] = b_to_a_known;
+      }
       flow_seconds += seconds;
       summary.flow_computations += 2;
     });
@@ -318,6 +368,8 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   summary.dynamic_precision = ratio(stats.moving_both, stats.moving_mask);
   summary.dynamic_recall = ratio(stats.moving_both, stats.moving_truth);
   summary.moving_pixels = stats.moving_truth;
+  summary.trackable_consistent_fraction = ratio(stats.trackable_consistent, stats.trackable);
+  summary.trackable_fraction = ratio(stats.trackable, stats.considered);
   return summary;
 }
 

@@ -33,6 +33,9 @@ struct FlowLabelOptions {
   // Keyframe pairs by one flow computation each even where the frames file
   // has sweeps between them (default: composed through the sweeps).
   bool direct = false;
+  // Optical flow from files another tool wrote instead of --method (see
+  // labels/flow_import.h): DIR/<next|prev>/<frame token>/<camera>.{png,flo,npy}.
+  std::string import_dir;
   std::string depth_source = "auto";  // auto, camera (/cameras/depth), lidar, none
   h5::Compression compression;
   bool report = false;  // accuracy against true flow (synthetic frames)
@@ -58,6 +61,9 @@ struct FlowLabelSummary {
   // moved, visible in both frames): intersection over union, precision, recall.
   double dynamic_iou = 0, dynamic_precision = 0, dynamic_recall = 0;
   int64_t moving_pixels = 0;
+  // Forward-backward consistent share of the pixels whose true target is
+  // inside the other image and not hidden there: the ones a label can have.
+  double trackable_consistent_fraction = 0, trackable_fraction = 0;
 };
 
 FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohmann::json& resolved_options);
