@@ -8,6 +8,7 @@
 
 #include "h5/artifact.h"
 #include "h5/attributes.h"
+#include "h5/dataset.h"
 #include "support/frames_builder.h"
 #include "support/run.h"
 
@@ -148,6 +149,41 @@ TEST(LabelsCli, FlowLabelsOverSweepsLabelKeyframePairs) {
   const h5::File file = h5::open_artifact(flow, "flow");
   EXPECT_NE(h5::read_string_attribute(file, "/", "parameters").find("\"keyframe_pairs\":\"direct\""),
             std::string::npos);
+}
+
+// nuScenes sweeps as occ prep nuscenes --sweeps stores them (images by path,
+// other cameras' nearest non-key images): the synthetic world exported in
+// the nuScenes layout and read back, then labelled through the sweeps.
+TEST(LabelsCli, FlowLabelsThroughNuScenesSweeps) {
+  TempDir dir;
+  const std::string synth = dir.file("synth.h5"), root = dir.file("nuscenes"), frames = dir.file("sweeps.h5");
+  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "-o", synth, "--scenes", "1", "--frames-per-scene", "2",
+                 "--sweeps", "2", "--image-size", "32x64", "-q"})
+                .exit_code,
+            0);
+  ASSERT_EQ(run({OCC_BINARY, "export", synth, "--format", "nuscenes", "-o", root, "-q"}).exit_code, 0);
+  const RunResult prep =
+      run({OCC_BINARY, "prep", "nuscenes", "--dataroot", root, "--sweeps", "-o", frames, "-q"});
+  ASSERT_EQ(prep.exit_code, 0) << prep.err;
+  const std::string flow = dir.file("flow.h5");
+  const RunResult result = run({OCC_BINARY, "flow-labels", frames, "-o", flow, "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("keyframe to keyframe through the sweeps: 2 labelled rows, 3.00 frame pairs"),
+            std::string::npos)
+      << result.out;
+  const h5::File file = h5::open_artifact(flow, "flow");
+  const auto valid = h5::read<uint8_t>(file, "/next/valid");
+  const int64_t per_row = valid.size() / valid.shape[0];
+  auto share = [&](int64_t row) {
+    int64_t count = 0;
+    for (int64_t i = row * per_row; i < (row + 1) * per_row; ++i)
+      count += valid.values[static_cast<size_t>(i)];
+    return static_cast<double>(count) / static_cast<double>(per_row);
+  };
+  EXPECT_GT(share(0), 0.1) << "keyframe 0 to keyframe 3 through rows 1 and 2";
+  EXPECT_EQ(share(1), 0.0) << "sweep rows are not labelled";
+  EXPECT_EQ(share(2), 0.0);
+  EXPECT_EQ(share(3), 0.0) << "the last keyframe has no next keyframe";
 }
 
 TEST(LabelsCli, ImportExcludesTheComputedMethods) {
