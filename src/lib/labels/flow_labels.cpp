@@ -259,25 +259,22 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   }
 
   // Rows without labels (sweeps, keyframes with no neighbour keyframe):
-  // nothing valid, written first so that the batches write labelled rows only.
-  {
-    FrameCameraLabels empty;
-    for (size_t d = 0; d < options.pairs.size(); ++d) {
-      empty.directions.push_back({cv::Mat::zeros(setup.size, CV_32FC2), cv::Mat::zeros(setup.size, CV_8U),
-                                  cv::Mat(setup.size, CV_32FC2, cv::Scalar::all(std::nan(""))),
-                                  cv::Mat::zeros(setup.size, CV_8U)});
-    }
-    empty.movable = cv::Mat::zeros(setup.size, CV_8U);
-    const std::vector<FrameCameraLabels> cameras(static_cast<size_t>(camera_count), empty);
-    size_t next_labelled = 0;
-    for (int64_t frame = 0; frame < frame_count; ++frame) {
-      if (next_labelled < labelled.size() && labelled[next_labelled] == frame) {
-        ++next_labelled;
-        continue;
-      }
-      write_frame(out.file(), setup, frame, cameras.data(), camera_count);
-    }
+  // nothing valid. Written in row order between the labelled rows, so that
+  // no chunk is written twice.
+  FrameCameraLabels empty;
+  for (size_t d = 0; d < options.pairs.size(); ++d) {
+    empty.directions.push_back({cv::Mat::zeros(setup.size, CV_32FC2), cv::Mat::zeros(setup.size, CV_8U),
+                                cv::Mat(setup.size, CV_32FC2, cv::Scalar::all(std::nan(""))),
+                                cv::Mat::zeros(setup.size, CV_8U)});
   }
+  empty.movable = cv::Mat::zeros(setup.size, CV_8U);
+  const std::vector<FrameCameraLabels> empty_cameras(static_cast<size_t>(camera_count), empty);
+  int64_t next_unwritten = 0;
+  auto write_empty_rows_before = [&](int64_t row) {
+    for (; next_unwritten < row; ++next_unwritten)
+      write_frame(out.file(), setup, next_unwritten, empty_cameras.data(), camera_count);
+    next_unwritten = std::max(next_unwritten, row + 1);
+  };
 
   PairCache cache;
   std::mutex mutex;
@@ -342,6 +339,7 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
       stats.merge(local);
     });
     for (int64_t k = start; k < end; ++k) {
+      write_empty_rows_before(labelled[static_cast<size_t>(k)]);
       write_frame(out.file(), setup, labelled[static_cast<size_t>(k)],
                   &labels[static_cast<size_t>((k - start) * camera_count)], camera_count);
       progress.advance();
@@ -349,6 +347,7 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
     for (auto it = cache.begin(); it != cache.end();)
       it = last_batch.at(it->first) <= batch_index ? cache.erase(it) : std::next(it);
   }
+  write_empty_rows_before(frame_count);
   progress.finish();
   out.commit();
   summary.seconds_per_flow = summary.flow_computations > 0 ? flow_seconds / summary.flow_computations : 0;
