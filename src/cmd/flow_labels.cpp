@@ -55,8 +55,10 @@ void run_flow_labels(FlowLabelsCli& cli) {
               summary.depth_source.c_str(), summary.movable_source.c_str(), summary.dynamic_fraction,
               summary.dynamic_threshold_px);
   if (summary.has_report) {
-    std::printf("trackable  %.4f of pixels have a visible true target; %.4f of those are consistent\n",
-                summary.trackable_fraction, summary.trackable_consistent_fraction);
+    std::printf(
+        "trackable  %.4f of pixels have a visible true target, %.4f of those consistent; %.4f have no depth "
+        "(sky)\n",
+        summary.trackable_fraction, summary.trackable_consistent_fraction, summary.no_depth_fraction);
     print_error("static pixels", summary.static_error);
     print_error("dynamic pixels", summary.dynamic_error);
     print_error("static, consistent only", summary.static_error_consistent);

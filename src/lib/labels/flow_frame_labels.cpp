@@ -103,6 +103,7 @@ void add_true_flow_error(const FlowSetup& setup, int64_t frame, int64_t other, i
   }
   const cv::Mat trackable = is_static | is_dynamic;
   stats->trackable += cv::countNonZero(trackable);
+  stats->no_depth += cv::countNonZero(depth <= 0);  // synthetic camera depth: 0 is sky
   stats->trackable_consistent += cv::countNonZero(trackable & labels.valid);
   stats->all_static.add(labels.flow, truth.flow, is_static);
   stats->all_dynamic.add(labels.flow, truth.flow, is_dynamic);
@@ -155,6 +156,7 @@ void FlowStats::merge(const FlowStats& other) {
   moving_mask += other.moving_mask;
   moving_truth += other.moving_truth;
   trackable += other.trackable;
+  no_depth += other.no_depth;
   trackable_consistent += other.trackable_consistent;
   consistent += other.consistent;
   considered += other.considered;

@@ -75,6 +75,7 @@ struct FlowStats {
   int64_t consistent = 0, considered = 0, dynamic = 0;
   // Dynamic mask against the truly moving pixels (report): both, either, mask only, truth only.
   int64_t trackable = 0, trackable_consistent = 0;  // pixels with a visible true target (report)
+  int64_t no_depth = 0;                             // pixels without depth (report; synthetic: sky)
   int64_t moving_both = 0, moving_either = 0, moving_mask = 0, moving_truth = 0;
   void merge(const FlowStats& other);
 };

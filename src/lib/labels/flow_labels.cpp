@@ -369,6 +369,7 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   summary.moving_pixels = stats.moving_truth;
   summary.trackable_consistent_fraction = ratio(stats.trackable_consistent, stats.trackable);
   summary.trackable_fraction = ratio(stats.trackable, stats.considered);
+  summary.no_depth_fraction = ratio(stats.no_depth, stats.considered);
   return summary;
 }
 

@@ -64,6 +64,7 @@ struct FlowLabelSummary {
   // Forward-backward consistent share of the pixels whose true target is
   // inside the other image and not hidden there: the ones a label can have.
   double trackable_consistent_fraction = 0, trackable_fraction = 0;
+  double no_depth_fraction = 0;  // pixels without depth (synthetic: sky), which have no true flow
 };
 
 FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohmann::json& resolved_options);
