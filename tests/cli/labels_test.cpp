@@ -198,11 +198,18 @@ TEST(LabelsCli, ImportExcludesTheComputedMethods) {
       run({OCC_BINARY, "cluster-masks", frames, "-o", out, "--import", dir.path().string(), "--count", "30"});
   EXPECT_EQ(masks.exit_code, 2);
   EXPECT_NE(masks.err.find("--count excludes --import"), std::string::npos) << masks.err;
+  const RunResult no_folder =
+      run({OCC_BINARY, "flow-labels", frames, "-o", out, "--import", dir.file("raft")});
+  EXPECT_EQ(no_folder.exit_code, 1);
+  EXPECT_EQ(no_folder.err,
+            "occ flow-labels: cannot open '" + dir.file("raft") + "' (--import): not a folder\n");
+  std::filesystem::create_directory(dir.file("sam"));
   const RunResult missing =
       run({OCC_BINARY, "cluster-masks", frames, "-o", out, "--import", dir.file("sam")});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err,
             "occ cluster-masks: missing mask file '" + dir.file("sam") + "/token-0/CAM_0.png'\n");
+  std::filesystem::remove(dir.file("sam"));
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"frames.h5"});
 }
 

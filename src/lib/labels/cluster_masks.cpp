@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -130,6 +131,8 @@ ClusterMaskSummary make_cluster_masks(const ClusterMaskOptions& options,
   // 0), looked for before anything is written so that a missing one is
   // named first, in row order.
   const bool imported = !options.import_dir.empty();
+  if (imported && !std::filesystem::is_directory(options.import_dir))
+    throw IoError(str("cannot open ", quoted(options.import_dir), " (--import): not a folder"));
   std::vector<std::string> import_files;
   if (imported) {
     const auto is_keyframe = h5::read<uint8_t>(frames.file(), "/frames/is_keyframe").values;

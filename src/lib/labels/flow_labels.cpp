@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -172,6 +173,8 @@ void FlowLabelOptions::validate() const {
 FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohmann::json& resolved_options) {
   options.validate();
   const FramesFile frames(options.frames_path);
+  if (!options.import_dir.empty() && !std::filesystem::is_directory(options.import_dir))
+    throw IoError(str("cannot open ", quoted(options.import_dir), " (--import): not a folder"));
   const FlowSetup setup = make_setup(frames, options);
   const int64_t frame_count = frames.frame_count();
   const int64_t camera_count = frames.camera_count();
@@ -224,8 +227,9 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   const int64_t batch = std::max<int64_t>(2, 2 * thread_budget());
   const int64_t batches = (summary.labelled_rows + batch - 1) / batch;
   std::map<PairKey, int64_t> last_batch;
-  std::map<PairKey, std::string>
-      first_to_second;  // the direction ("next" or "prev") from key.first to key.second
+  // The direction ("next" or "prev") from key.first to key.second: which
+  // imported file holds which way of a pair.
+  std::map<PairKey, std::string> first_to_second;
   std::vector<std::vector<PairKey>> batch_pairs(static_cast<size_t>(batches));
   for (int64_t k = 0; k < summary.labelled_rows; ++k) {
     const auto& chains_of_row = setup.chains[static_cast<size_t>(labelled[static_cast<size_t>(k)])];
