@@ -26,9 +26,15 @@ void run_cluster_masks(ClusterMasksCli& cli) {
   resolved["match_prototypes"] = options.match_prototypes;
   resolved["size"] = cli.size;
   resolved["compression"] = options.compression.text();
+  resolved["import"] = options.import_dir;
   const labels::ClusterMaskSummary summary = labels::make_cluster_masks(options, resolved);
-  std::printf("masks      %lld maps, %.1f segments on average (target %d)\n",
-              static_cast<long long>(summary.maps), summary.mean_count, summary.target_count);
+  if (options.import_dir.empty()) {
+    std::printf("masks      %lld maps, %.1f segments on average (target %d)\n",
+                static_cast<long long>(summary.maps), summary.mean_count, summary.target_count);
+  } else {
+    std::printf("masks      %lld maps imported from %s, %.1f segments on average\n",
+                static_cast<long long>(summary.maps), options.import_dir.c_str(), summary.mean_count);
+  }
   if (summary.has_quality) {
     std::printf("boundary recall (2 px)          %.4f\n", summary.quality.boundary_recall);
     std::printf("achievable segmentation acc.    %.4f\n", summary.quality.achievable_accuracy);
@@ -43,12 +49,19 @@ Runner register_cluster_masks(CLI::App& app) {
   auto& superpixels = options.superpixels;
   app.add_option("frames", options.frames_path, "frames file (occ prep) with camera images")->required();
   app.add_option("-o,--output", options.output_path, "masks file to write (schema occ.masks)")->required();
-  app.add_option("--method", superpixels.method,
-                 "superpixel method: seeds (the paper's), slic, slico or lsc");
-  app.add_option("--count", superpixels.count,
-                 "target number of segments per image (paper: 299 for M = 350 prototypes)");
-  app.add_option("--match-prototypes", options.match_prototypes,
-                 "derive --count from the prototype ratio r: ceil(ceil(H/8)/r) * ceil(ceil(W/8)/r)");
+  auto* method = app.add_option("--method", superpixels.method,
+                                "superpixel method: seeds (the paper's), slic, slico or lsc");
+  auto* count = app.add_option("--count", superpixels.count,
+                               "target number of segments per image (paper: 299 for M = 350 prototypes)");
+  auto* match =
+      app.add_option("--match-prototypes", options.match_prototypes,
+                     "derive --count from the prototype ratio r: ceil(ceil(H/8)/r) * ceil(ceil(W/8)/r)");
+  app.add_option("--import", options.import_dir,
+                 "read label maps another tool wrote (e.g. Segment Anything) instead of superpixels: "
+                 "DIR/<frame token>/<camera>.png, one id per pixel (8- or 16-bit), keyframes only")
+      ->excludes(method)
+      ->excludes(count)
+      ->excludes(match);
   app.add_option("--size", cli->size,
                  "stored mask size HxW (images are resized first); default: the image size");
   app.add_option("--seeds-levels", superpixels.seeds_levels, "SEEDS block levels");

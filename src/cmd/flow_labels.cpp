@@ -1,5 +1,5 @@
-// occ flow-labels: optical flow, forward-backward validity, static flow and
-// dynamic masks for Let Occ Flow.
+// occ flow-labels: optical flow between keyframes (through the sweeps),
+// forward-backward validity, static flow and dynamic masks for Let Occ Flow.
 #include <cstdio>
 #include <memory>
 
@@ -34,19 +34,38 @@ void run_flow_labels(FlowLabelsCli& cli) {
                                    {"fb_alpha", options.fb_alpha},
                                    {"fb_beta", options.fb_beta},
                                    {"dynamic_threshold_px", options.dynamic_threshold_px},
+                                   {"threshold_width", options.threshold_width},
+                                   {"direct", options.direct},
+                                   {"import", options.import_dir},
                                    {"depth", options.depth_source},
                                    {"compression", options.compression.text()}};
   const labels::FlowLabelSummary summary = labels::make_flow_labels(options, resolved);
-  std::printf("flow       %s, %lld flow fields, %.3f s each\n", options.method.c_str(),
-              static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  if (options.import_dir.empty()) {
+    std::printf("flow       %s, %lld flow fields, %.3f s each\n", options.method.c_str(),
+                static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  } else {
+    std::printf("flow       imported from %s, %lld flow fields, %.3f s each\n", options.import_dir.c_str(),
+                static_cast<long long>(summary.flow_computations), summary.seconds_per_flow);
+  }
+  std::printf("pairs      %s: %lld labelled rows, %.2f frame pairs per label\n",
+              summary.through_sweeps ? "keyframe to keyframe through the sweeps" : "direct",
+              static_cast<long long>(summary.labelled_rows), summary.mean_steps);
   std::printf("consistent %.4f of pixels with a neighbour frame\n", summary.consistent_fraction);
-  std::printf("static     depth from %s; movable from %s; dynamic %.4f of pixels\n",
-              summary.depth_source.c_str(), summary.movable_source.c_str(), summary.dynamic_fraction);
+  std::printf("static     depth from %s; movable from %s; dynamic %.4f of pixels (threshold %.2f px)\n",
+              summary.depth_source.c_str(), summary.movable_source.c_str(), summary.dynamic_fraction,
+              summary.dynamic_threshold_px);
   if (summary.has_report) {
+    std::printf(
+        "trackable  %.4f of pixels have a visible true target, %.4f of those consistent; %.4f have no depth "
+        "(sky)\n",
+        summary.trackable_fraction, summary.trackable_consistent_fraction, summary.no_depth_fraction);
     print_error("static pixels", summary.static_error);
     print_error("dynamic pixels", summary.dynamic_error);
     print_error("static, consistent only", summary.static_error_consistent);
     print_error("dynamic, consistent only", summary.dynamic_error_consistent);
+    std::printf("%-26s IoU %7.3f      precision %.3f   recall %.3f   (%lld px moving)\n",
+                "dynamic mask vs moving", summary.dynamic_iou, summary.dynamic_precision,
+                summary.dynamic_recall, static_cast<long long>(summary.moving_pixels));
   }
 }
 
@@ -56,16 +75,28 @@ Runner register_flow_labels(CLI::App& app) {
   auto cli = std::make_shared<FlowLabelsCli>();
   auto& options = cli->options;
   app.add_option("frames", options.frames_path,
-                 "frames file (occ prep) with camera images and prev/next links")
+                 "frames file (occ prep) with camera images and prev/next links; keyframes are labelled")
       ->required();
   app.add_option("-o,--output", options.output_path, "flow file to write (schema occ.flow)")->required();
-  app.add_option("--method", options.method, "optical flow: dis, deepflow, tvl1, rlof or farneback");
+  auto* method =
+      app.add_option("--method", options.method, "optical flow: dis, deepflow, tvl1, rlof or farneback");
+  app.add_option(
+         "--import", options.import_dir,
+         "read the optical flow another tool wrote instead of computing it: "
+         "DIR/<next|prev>/<frame token>/<camera>.png (KITTI 16-bit), .flo (Middlebury) or .npy (HxWx2)")
+      ->excludes(method);
   app.add_option("--pairs", options.pairs, "directions to compute: next, prev or both")->delimiter(',');
   app.add_option("--size", cli->size, "working and stored size HxW; default: the image size");
   app.add_option("--fb-alpha", options.fb_alpha, "forward-backward check: relative tolerance alpha");
   app.add_option("--fb-beta", options.fb_beta, "forward-backward check: absolute tolerance beta (px^2)");
   app.add_option("--dynamic-threshold", options.dynamic_threshold_px,
-                 "pixels: |flow - static flow| above this on movable objects marks them dynamic");
+                 "pixels at --threshold-width: |flow - static flow| above this on movable objects marks them "
+                 "dynamic");
+  app.add_option("--threshold-width", options.threshold_width,
+                 "image width the dynamic threshold is given at, scaled to the working width (Let Occ Flow: "
+                 "8 px at 704); 0: the threshold is in working pixels");
+  app.add_flag("--direct", options.direct,
+               "flow between keyframes computed directly, not composed through the sweeps between them");
   app.add_option("--depth", options.depth_source,
                  "depth for static flow: auto, camera (/cameras/depth), lidar (projected points) or none");
   app.add_option("--compression", cli->compression, "none, deflate[:0-9] or zstd[:1-22]");

@@ -4,6 +4,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "support/frames_builder.h"
 #include "support/run.h"
 
@@ -76,6 +79,69 @@ TEST(RenderCli, CompareNeedsPredictionAndGroundTruth) {
       run({OCC_BINARY, "render", dir.file("pred.h5"), "--view", "compare", "-o", dir.file("c2.png")});
   EXPECT_EQ(no_gt.exit_code, 2);
   EXPECT_EQ(no_gt.err, "occ render: view 'compare' needs the frames file: give --gt\n");
+}
+
+// The KITTI tracking fixture as a dataset root, with the oxts file the
+// fixture lacks (as in prep_real_test.cpp): real images, no occupancy.
+std::string kitti_frames(const TempDir& dir) {
+  namespace fs = std::filesystem;
+  const std::string fixture = std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training";
+  const std::string root = dir.file("training");
+  fs::create_directories(root + "/oxts");
+  for (const char* folder : {"image_02", "calib", "label_02"})
+    fs::create_directory_symlink(fixture + "/" + folder, root + "/" + folder);
+  std::ofstream oxts(root + "/oxts/0001.txt");
+  oxts.precision(17);
+  for (int frame = 0; frame < 25; ++frame) {
+    oxts << 49.0 + frame * 1e-5 << " " << 8.4 + frame * 1e-5 << " 110 0 0 0.7";
+    for (int i = 6; i < 30; ++i) oxts << " 0";
+    oxts << "\n";
+  }
+  oxts.close();
+  const std::string frames = dir.file("kitti.h5");
+  const RunResult prep = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", frames, "-q"});
+  EXPECT_EQ(prep.exit_code, 0) << prep.err;
+  return frames;
+}
+
+TEST(RenderCli, FlowViewOfRealFramesWithoutOccupancyDrawsTheOpticalFlowAlone) {
+  TempDir dir;
+  const std::string frames = kitti_frames(dir), flow = dir.file("kitti.flow.h5");
+  const RunResult labels =
+      run({OCC_BINARY, "flow-labels", frames, "-o", flow, "--pairs", "next", "--size", "94x310", "-q"});
+  ASSERT_EQ(labels.exit_code, 0) << labels.err;
+  const std::string png = dir.file("flow.png");
+  const RunResult result =
+      run({OCC_BINARY, "render", frames, "--view", "flow", "--flow", flow, "-o", png, "--tile-width", "310"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const cv::Mat image = cv::imread(png);
+  ASSERT_FALSE(image.empty());
+  EXPECT_GE(image.cols, 310);
+  // Without --flow there is nothing to draw: an error, not a picture.
+  const RunResult nothing = run({OCC_BINARY, "render", frames, "--view", "flow", "-o", dir.file("none.png")});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_EQ(nothing.err, "occ render: view 'flow' needs --flow or occupancy flow in the input\n");
+  // Views that need occupancy still say so.
+  const RunResult bev = run({OCC_BINARY, "render", frames, "--view", "bev", "-o", dir.file("bev.png")});
+  EXPECT_EQ(bev.exit_code, 1);
+  EXPECT_EQ(bev.err, "occ render: '" + frames + "' has no '/occupancy/semantics' to draw\n");
+}
+
+TEST(RenderCli, TheClassLegendAppearsOnlyUnderViewsThatPaintClasses) {
+  TempDir dir;
+  const std::string frames = write_frames(dir);
+  auto rows = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{OCC_BINARY,     "render", frames, "-o", dir.file("sheet.png"),
+                                  "--tile-width", "96"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const RunResult result = run(argv);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return cv::imread(dir.file("sheet.png")).rows;
+  };
+  const int plain = rows({"--view", "cameras"}), overlay = rows({"--view", "cameras", "--overlay"});
+  const int depth = rows({"--view", "depth"});
+  EXPECT_GT(overlay, plain) << "the overlay paints classes: legend below";
+  EXPECT_EQ(depth, plain) << "depth and plain cameras: same tiles, no legend";
 }
 
 TEST(RenderCli, BadInput) {

@@ -5,10 +5,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include <map>
+#include <tuple>
 
 #include "core/error.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
+#include "h5/dataset.h"
+#include "h5/half.h"
 #include "support/frames_builder.h"
 #include "support/temp_dir.h"
 
@@ -56,7 +59,8 @@ struct CarScene {
 
 double mean_in(const h5::File& file, const std::string& dataset, int64_t frame, const cv::Rect& rect) {
   const auto rows = h5::read_rows<uint8_t>(file, dataset, frame, 1);
-  const cv::Mat map(CarScene::kHeight, CarScene::kWidth, CV_8U, const_cast<uint8_t*>(rows.values.data()));
+  const cv::Mat map(static_cast<int>(rows.shape[2]), static_cast<int>(rows.shape[3]), CV_8U,
+                    const_cast<uint8_t*>(rows.values.data()));
   return cv::mean(map(rect))[0];
 }
 
@@ -89,6 +93,99 @@ TEST(FlowLabels, DynamicMaskMarksTheMovingCarNotTheParkedOne) {
   EXPECT_LT(summary.static_error.epe, 0.5);
   EXPECT_LT(summary.dynamic_error_consistent.epe, 1.5);
   EXPECT_GT(summary.dynamic_error.pixels, 3000);
+  // The 8 px rule is defined at 704 px wide: 8 * 256 / 704 at this width.
+  EXPECT_NEAR(summary.dynamic_threshold_px, 8.0 * 256 / 704, 1e-9);
+  EXPECT_GT(summary.dynamic_iou, 0.7) << "the moving car, visible in both frames";
+  EXPECT_GT(summary.dynamic_recall, 0.7);
+  EXPECT_GT(summary.dynamic_precision, 0.9);
+  options.threshold_width = 0;
+  EXPECT_EQ(make_flow_labels(options, nlohmann::json::object()).dynamic_threshold_px, 8.0);
+}
+
+// One camera over a keyframe, four sweeps and the next keyframe; the image
+// content moves 4 px right per frame (20 px between the keyframes).
+test::TestFrames sweep_frames() {
+  test::TestFrames data;
+  data.frames = 6;
+  data.intrinsics = {{100, 0, 64, 0, 100, 48, 0, 0, 1}};
+  data.keyframe = {1, 0, 0, 0, 0, 1};
+  const cv::Mat base = test::texture(cv::Size(128, 96), 21, 2.5);
+  for (int frame = 0; frame < data.frames; ++frame) {
+    cv::Mat image;
+    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 4.0 * frame, 0, 1, 0);
+    cv::warpAffine(base, image, shift, base.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    data.images.push_back(image);
+  }
+  return data;
+}
+
+cv::Mat flow_row(const h5::File& file, const std::string& dataset, int64_t frame) {
+  const auto rows = h5::read_rows<Half>(file, dataset, frame, 1);
+  cv::Mat flow(96, 128, CV_32FC2);
+  for (size_t i = 0; i < rows.values.size(); ++i) flow.ptr<float>()[i] = half_to_float(rows.values[i]);
+  return flow;
+}
+
+TEST(FlowLabels, KeyframePairsAreComposedThroughTheSweeps) {
+  test::TempDir dir;
+  test::write_test_frames(dir.file("frames.h5"), sweep_frames());
+  FlowLabelOptions options;
+  options.frames_path = dir.file("frames.h5");
+  options.output_path = dir.file("flow.h5");
+  const FlowLabelSummary summary = make_flow_labels(options, nlohmann::json::object());
+  EXPECT_TRUE(summary.through_sweeps);
+  EXPECT_EQ(summary.labelled_rows, 2) << "the two keyframes, not the sweeps";
+  EXPECT_EQ(summary.mean_steps, 5.0);
+  EXPECT_EQ(summary.flow_computations, 10)
+      << "five frame pairs, each both ways once, shared by next and prev";
+
+  const h5::File file = h5::open_artifact(options.output_path, "flow");
+  const cv::Rect interior(8, 8, 88, 80);  // stays inside the image 20 px to the right
+  for (const auto& [dataset, frame, dx] : {std::tuple{"/next", 0, 20.0}, std::tuple{"/prev", 5, -20.0}}) {
+    const cv::Mat flow = flow_row(file, std::string(dataset) + "/flow", frame);
+    const cv::Rect inside = dx > 0 ? interior : interior + cv::Point(24, 0);
+    const cv::Scalar mean = cv::mean(flow(inside));
+    EXPECT_NEAR(mean[0], dx, 0.5) << dataset;
+    EXPECT_NEAR(mean[1], 0.0, 0.5) << dataset;
+    EXPECT_GT(mean_in(file, std::string(dataset) + "/valid", frame, inside), 0.9) << dataset;
+  }
+  for (int sweep = 1; sweep <= 4; ++sweep) {
+    EXPECT_EQ(mean_in(file, "/next/valid", sweep, cv::Rect(0, 0, 128, 96)), 0.0) << "sweep rows get no label";
+    EXPECT_EQ(mean_in(file, "/prev/valid", sweep, cv::Rect(0, 0, 128, 96)), 0.0);
+  }
+  EXPECT_EQ(mean_in(file, "/next/valid", 5, cv::Rect(0, 0, 128, 96)), 0.0) << "no keyframe after the last";
+  EXPECT_EQ(mean_in(file, "/prev/valid", 0, cv::Rect(0, 0, 128, 96)), 0.0);
+  const auto parameters = nlohmann::json::parse(h5::read_string_attribute(file, "/", "parameters"));
+  EXPECT_EQ(parameters["keyframe_pairs"], "through sweeps");
+
+  // --direct: one flow computation per keyframe pair, the sweeps unused.
+  options.direct = true;
+  options.output_path = dir.file("direct.h5");
+  const FlowLabelSummary direct = make_flow_labels(options, nlohmann::json::object());
+  EXPECT_FALSE(direct.through_sweeps);
+  EXPECT_EQ(direct.labelled_rows, 2);
+  EXPECT_EQ(direct.mean_steps, 1.0);
+  EXPECT_EQ(direct.flow_computations, 2);
+  const auto direct_parameters = nlohmann::json::parse(
+      h5::read_string_attribute(h5::open_artifact(options.output_path, "flow"), "/", "parameters"));
+  EXPECT_EQ(direct_parameters["keyframe_pairs"], "direct");
+}
+
+TEST(FlowLabels, ScenesEndingInSweepsLeaveTheLastKeyframeWithoutANextLabel) {
+  test::TempDir dir;
+  test::TestFrames data = sweep_frames();
+  data.keyframe = {1, 0, 0, 1, 0, 0};  // rows 4 and 5 lead to no keyframe
+  test::write_test_frames(dir.file("frames.h5"), data);
+  FlowLabelOptions options;
+  options.frames_path = dir.file("frames.h5");
+  options.output_path = dir.file("flow.h5");
+  options.pairs = {"next"};
+  const FlowLabelSummary summary = make_flow_labels(options, nlohmann::json::object());
+  EXPECT_EQ(summary.labelled_rows, 1);
+  EXPECT_EQ(summary.flow_computations, 6) << "rows 0 to 3 only";
+  const h5::File file = h5::open_artifact(options.output_path, "flow");
+  EXPECT_EQ(mean_in(file, "/next/valid", 3, cv::Rect(0, 0, 128, 96)), 0.0);
+  EXPECT_GT(mean_in(file, "/next/valid", 0, cv::Rect(8, 8, 88, 80)), 0.9);
 }
 
 TEST(FlowLabels, NeedsFramePairs) {

@@ -49,6 +49,7 @@ struct TestFrames {
   std::vector<Mat4> ego_from_camera;  // per camera; identity when empty
   std::vector<Mat4> world_from_ego;   // per frame; identity when empty
   std::vector<int32_t> prev, next;    // default: one scene, a chain
+  std::vector<uint8_t> keyframe;      // per frame, 0 for sweeps; default: every frame a keyframe
   std::vector<TestBox> boxes;
   std::array<int64_t, 3> grid_shape{200, 200, 16};  // Occ3D grid: origin (-40, -40, -1), 0.4 m
   std::vector<std::vector<uint8_t>> occupancy;      // optional, per frame [x][y][z]
@@ -76,7 +77,7 @@ inline void write_test_frames(const std::string& path, const TestFrames& data) {
   std::vector<std::string> tokens;
   std::vector<int32_t> scene(n, 0), prev(n), next(n);
   std::vector<int64_t> timestamps;
-  std::vector<uint8_t> keyframe(n, 1);
+  std::vector<uint8_t> keyframe = data.keyframe.empty() ? std::vector<uint8_t>(n, 1) : data.keyframe;
   std::vector<double> poses, intrinsics, extrinsics;
   for (int64_t i = 0; i < n; ++i) {
     tokens.push_back("token-" + std::to_string(i));

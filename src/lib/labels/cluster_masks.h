@@ -19,6 +19,9 @@ struct ClusterMaskOptions {
   cv::Size size;             // stored mask size; empty: the image size
   h5::Compression compression;
   bool report = false;  // boundary recall / ASA against GT segments
+  // Label maps another tool wrote (Segment Anything, ...) instead of
+  // superpixels: DIR/<frame token>/<camera>.png, one id per pixel.
+  std::string import_dir;
 
   void validate() const;
 };

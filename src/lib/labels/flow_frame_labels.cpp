@@ -6,7 +6,10 @@
 #include <cmath>
 #include <limits>
 
+#include "core/error.h"
+#include "core/strings.h"
 #include "labels/camera_motion.h"
+#include "labels/flow_composition.h"
 
 namespace occ::labels {
 namespace {
@@ -91,6 +94,17 @@ void add_true_flow_error(const FlowSetup& setup, int64_t frame, int64_t other, i
       (moving ? is_dynamic : is_static).at<uint8_t>(y, x) = 1;
     }
   }
+  if (setup.with_dynamic) {
+    const cv::Mat both = labels.dynamic & is_dynamic, either = labels.dynamic | is_dynamic;
+    stats->moving_both += cv::countNonZero(both);
+    stats->moving_either += cv::countNonZero(either);
+    stats->moving_mask += cv::countNonZero(labels.dynamic);
+    stats->moving_truth += cv::countNonZero(is_dynamic);
+  }
+  const cv::Mat trackable = is_static | is_dynamic;
+  stats->trackable += cv::countNonZero(trackable);
+  stats->no_depth += cv::countNonZero(depth <= 0);  // synthetic camera depth: 0 is sky
+  stats->trackable_consistent += cv::countNonZero(trackable & labels.valid);
   stats->all_static.add(labels.flow, truth.flow, is_static);
   stats->all_dynamic.add(labels.flow, truth.flow, is_dynamic);
   stats->valid_static.add(labels.flow, truth.flow, is_static & labels.valid);
@@ -114,11 +128,36 @@ int64_t neighbour(const FramesFile& frames, int64_t frame, const std::string& di
   return direction == "next" ? frames.next(frame) : frames.prev(frame);
 }
 
+std::vector<int64_t> keyframe_chain(const FramesFile& frames, const std::vector<uint8_t>& is_keyframe,
+                                    int64_t frame, const std::string& direction, bool through_sweeps) {
+  if (!is_keyframe.at(static_cast<size_t>(frame))) return {};
+  std::vector<int64_t> chain{frame};
+  for (int64_t row = neighbour(frames, frame, direction); row >= 0; row = neighbour(frames, row, direction)) {
+    if (static_cast<int64_t>(chain.size()) > frames.frame_count()) {
+      throw FormatError(
+          str(quoted(frames.path()), ": the /frames/", direction, " links loop from row ", frame));
+    }
+    chain.push_back(row);
+    if (is_keyframe.at(static_cast<size_t>(row))) {
+      if (!through_sweeps) return {frame, row};
+      return chain;
+    }
+  }
+  return {};  // the scene ends with sweeps after this keyframe (or with it)
+}
+
 void FlowStats::merge(const FlowStats& other) {
   merge_sum(all_static, other.all_static);
   merge_sum(all_dynamic, other.all_dynamic);
   merge_sum(valid_static, other.valid_static);
   merge_sum(valid_dynamic, other.valid_dynamic);
+  moving_both += other.moving_both;
+  moving_either += other.moving_either;
+  moving_mask += other.moving_mask;
+  moving_truth += other.moving_truth;
+  trackable += other.trackable;
+  no_depth += other.no_depth;
+  trackable_consistent += other.trackable_consistent;
   consistent += other.consistent;
   considered += other.considered;
   dynamic += other.dynamic;
@@ -132,10 +171,10 @@ FrameCameraLabels label_frame_camera(const FlowSetup& setup, const PairCache& ca
   FrameCameraLabels result;
   if (setup.with_movable) result.movable = movable_mask(setup, frame, camera);
   const cv::Mat depth = setup.with_static ? setup.depth(frame, camera) : cv::Mat();
-  for (const auto& direction : options.pairs) {
+  for (size_t d = 0; d < options.pairs.size(); ++d) {
     DirectionLabels labels;
-    const int64_t other = neighbour(frames, frame, direction);
-    if (other < 0) {  // scene end: nothing valid in this direction
+    const std::vector<int64_t>& chain = setup.chains.at(static_cast<size_t>(frame)).at(d);
+    if (chain.empty()) {  // a sweep row or a scene end: nothing valid in this direction
       labels.flow = cv::Mat::zeros(size, CV_32FC2);
       labels.valid = cv::Mat::zeros(size, CV_8U);
       labels.static_flow = cv::Mat(size, CV_32FC2, kNan);
@@ -143,11 +182,22 @@ FrameCameraLabels label_frame_camera(const FlowSetup& setup, const PairCache& ca
       result.directions.push_back(labels);
       continue;
     }
-    const PairFlow& pair = cache.at({std::min(frame, other), std::max(frame, other)});
-    const bool frame_is_a = frame < other;
-    labels.flow = (frame_is_a ? pair.a_to_b : pair.b_to_a)[camera];
-    const cv::Mat& backward = (frame_is_a ? pair.b_to_a : pair.a_to_b)[camera];
-    labels.valid = forward_backward_valid(labels.flow, backward, options.fb_alpha, options.fb_beta);
+    const int64_t other = chain.back();
+    std::vector<cv::Mat> forward, backward, forward_known, backward_known;
+    for (size_t k = 0; k + 1 < chain.size(); ++k) {
+      const PairFlow& pair = cache.at(pair_key(chain[k], chain[k + 1]));
+      const bool step_is_a_to_b = chain[k] < chain[k + 1];
+      forward.push_back((step_is_a_to_b ? pair.a_to_b : pair.b_to_a)[camera]);
+      backward.push_back((step_is_a_to_b ? pair.b_to_a : pair.a_to_b)[camera]);
+      if (!pair.a_to_b_known.empty()) {
+        forward_known.push_back((step_is_a_to_b ? pair.a_to_b_known : pair.b_to_a_known)[camera]);
+        backward_known.push_back((step_is_a_to_b ? pair.b_to_a_known : pair.a_to_b_known)[camera]);
+      }
+    }
+    ComposedFlow composed =
+        compose_flows(forward, backward, options.fb_alpha, options.fb_beta, forward_known, backward_known);
+    labels.flow = composed.flow;
+    labels.valid = composed.valid;
     stats->consistent += cv::countNonZero(labels.valid);
     stats->considered += static_cast<int64_t>(labels.valid.total());
     const CameraView from = camera_view(frames, frame, camera, setup.native, size);
@@ -167,7 +217,7 @@ FrameCameraLabels label_frame_camera(const FlowSetup& setup, const PairCache& ca
             }
             const cv::Vec2f difference = labels.flow.at<cv::Vec2f>(y, x) - rigid.flow.at<cv::Vec2f>(y, x);
             labels.dynamic.at<uint8_t>(y, x) =
-                std::hypot(difference[0], difference[1]) > options.dynamic_threshold_px;
+                std::hypot(difference[0], difference[1]) > setup.dynamic_threshold_px;
           }
         }
         stats->dynamic += cv::countNonZero(labels.dynamic);

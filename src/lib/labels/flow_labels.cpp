@@ -1,7 +1,11 @@
 #include "labels/flow_labels.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "core/error.h"
@@ -11,9 +15,11 @@
 #include "core/threads.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
+#include "h5/dataset.h"
 #include "h5/half.h"
 #include "labels/camera_motion.h"
 #include "labels/flow_frame_labels.h"
+#include "labels/flow_import.h"
 #include "labels/opencv_threads.h"
 
 namespace occ::labels {
@@ -28,21 +34,16 @@ void append_rows(std::vector<uint8_t>& out, const cv::Mat& map) {
   out.insert(out.end(), map.ptr<uint8_t>(), map.ptr<uint8_t>() + map.total());
 }
 
+std::string opposite(const std::string& direction) {
+  return direction == "next" ? "prev" : "next";
+}
+
 // Decides what the file allows (depth, movable masks, report) and checks
 // what the options ask for against it.
 FlowSetup make_setup(const FramesFile& frames, const FlowLabelOptions& options) {
   const std::string& source = frames.path();
   if (!frames.has_images())
     throw FormatError(str(quoted(source), " has no camera images: flow-labels needs them"));
-  bool any_pair = false;
-  for (int64_t frame = 0; frame < frames.frame_count() && !any_pair; ++frame) {
-    for (const auto& direction : options.pairs)
-      any_pair = any_pair || neighbour(frames, frame, direction) >= 0;
-  }
-  if (!any_pair) {
-    throw FormatError(str(quoted(source), " has no frame with a ", join(options.pairs, " or "),
-                          " frame in the same scene: flow labels need consecutive frames"));
-  }
   FlowSetup setup;
   setup.frames = &frames;
   setup.options = &options;
@@ -77,6 +78,28 @@ FlowSetup make_setup(const FramesFile& frames, const FlowLabelOptions& options) 
   setup.movable_ids = movable_classes(frames.class_names());
   setup.native = frames.image(0, 0).size();
   setup.size = options.size.empty() ? setup.native : options.size;
+  setup.dynamic_threshold_px = options.threshold_width > 0
+                                   ? options.dynamic_threshold_px * setup.size.width / options.threshold_width
+                                   : options.dynamic_threshold_px;
+  // Only keyframes are labelled; a file without sweeps has nothing but
+  // keyframes (KITTI's 10 Hz frames: consecutive frames are the pairs).
+  const std::vector<uint8_t> is_keyframe = h5::read<uint8_t>(frames.file(), "/frames/is_keyframe").values;
+  const bool has_sweeps = std::find(is_keyframe.begin(), is_keyframe.end(), 0) != is_keyframe.end();
+  setup.through_sweeps = has_sweeps && !options.direct;
+  bool any_pair = false;
+  setup.chains.resize(static_cast<size_t>(frames.frame_count()));
+  for (int64_t frame = 0; frame < frames.frame_count(); ++frame) {
+    for (const auto& direction : options.pairs) {
+      setup.chains[static_cast<size_t>(frame)].push_back(
+          keyframe_chain(frames, is_keyframe, frame, direction, setup.through_sweeps));
+      any_pair = any_pair || !setup.chains[static_cast<size_t>(frame)].back().empty();
+    }
+  }
+  if (!any_pair) {
+    throw FormatError(str(quoted(source), " has no ", has_sweeps ? "keyframe" : "frame", " with a ",
+                          join(options.pairs, " or "), " ", has_sweeps ? "keyframe" : "frame",
+                          " in the same scene: flow labels need consecutive frames"));
+  }
   return setup;
 }
 
@@ -139,6 +162,8 @@ void FlowLabelOptions::validate() const {
   }
   if (!(fb_alpha >= 0) || !(fb_beta >= 0)) throw UsageError("--fb-alpha and --fb-beta must be non-negative");
   if (!(dynamic_threshold_px > 0)) throw UsageError("--dynamic-threshold must be positive");
+  if (!(threshold_width >= 0))
+    throw UsageError("--threshold-width must be 0 (no scaling) or a width in pixels");
   if (depth_source != "auto" && depth_source != "camera" && depth_source != "lidar" &&
       depth_source != "none") {
     throw UsageError(str("unknown --depth ", quoted(depth_source), ": use auto, camera, lidar or none"));
@@ -148,6 +173,8 @@ void FlowLabelOptions::validate() const {
 FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohmann::json& resolved_options) {
   options.validate();
   const FramesFile frames(options.frames_path);
+  if (!options.import_dir.empty() && !std::filesystem::is_directory(options.import_dir))
+    throw IoError(str("cannot open ", quoted(options.import_dir), " (--import): not a folder"));
   const FlowSetup setup = make_setup(frames, options);
   const int64_t frame_count = frames.frame_count();
   const int64_t camera_count = frames.camera_count();
@@ -156,12 +183,15 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   out.set_frames_uuid(frames.uuid());
   const nlohmann::json parameters = {{"fb_alpha", options.fb_alpha},
                                      {"fb_beta", options.fb_beta},
-                                     {"dynamic_threshold_px", options.dynamic_threshold_px},
+                                     {"dynamic_threshold_px", setup.dynamic_threshold_px},
+                                     {"dynamic_threshold_at_width", options.threshold_width},
+                                     {"keyframe_pairs", setup.through_sweeps ? "through sweeps" : "direct"},
+                                     {"import", options.import_dir},
                                      {"depth_source", setup.depth_source},
                                      {"movable_source", setup.movable_from_semantics ? "semantics"
                                                         : setup.with_movable         ? "boxes"
                                                                                      : "none"}};
-  h5::write_attribute(out.file(), "/", "method", options.method);
+  h5::write_attribute(out.file(), "/", "method", options.import_dir.empty() ? options.method : "import");
   h5::write_attribute(out.file(), "/", "parameters", parameters.dump());
   h5::write_attribute(out.file(), "/", "image_size",
                       std::vector<int64_t>{setup.size.height, setup.size.width});
@@ -174,61 +204,154 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   summary.depth_source = setup.depth_source;
   summary.movable_source = parameters["movable_source"];
   summary.has_report = options.report;
+  summary.through_sweeps = setup.through_sweeps;
+  summary.dynamic_threshold_px = setup.dynamic_threshold_px;
+
+  // Rows that get labels, and for each frame pair the last batch that needs
+  // it, so that a pair shared by a keyframe's next chain and the following
+  // keyframe's prev chain is computed once and dropped when done.
+  std::vector<int64_t> labelled;
+  int64_t steps = 0, chains = 0;
+  for (int64_t frame = 0; frame < frame_count; ++frame) {
+    bool any = false;
+    for (const auto& chain : setup.chains[static_cast<size_t>(frame)]) {
+      if (chain.empty()) continue;
+      any = true;
+      steps += static_cast<int64_t>(chain.size()) - 1;
+      ++chains;
+    }
+    if (any) labelled.push_back(frame);
+  }
+  summary.labelled_rows = static_cast<int64_t>(labelled.size());
+  summary.mean_steps = chains > 0 ? static_cast<double>(steps) / static_cast<double>(chains) : 0;
+  const int64_t batch = std::max<int64_t>(2, 2 * thread_budget());
+  const int64_t batches = (summary.labelled_rows + batch - 1) / batch;
+  std::map<PairKey, int64_t> last_batch;
+  // The direction ("next" or "prev") from key.first to key.second: which
+  // imported file holds which way of a pair.
+  std::map<PairKey, std::string> first_to_second;
+  std::vector<std::vector<PairKey>> batch_pairs(static_cast<size_t>(batches));
+  for (int64_t k = 0; k < summary.labelled_rows; ++k) {
+    const auto& chains_of_row = setup.chains[static_cast<size_t>(labelled[static_cast<size_t>(k)])];
+    for (size_t d = 0; d < chains_of_row.size(); ++d) {
+      const std::vector<int64_t>& chain = chains_of_row[d];
+      const std::string& direction = options.pairs[d];
+      for (size_t step = 0; step + 1 < chain.size(); ++step) {
+        const PairKey key = pair_key(chain[step], chain[step + 1]);
+        first_to_second[key] = chain[step] == key.first ? direction : opposite(direction);
+        auto& pairs = batch_pairs[static_cast<size_t>(k / batch)];
+        if (std::find(pairs.begin(), pairs.end(), key) == pairs.end()) pairs.push_back(key);
+        last_batch[key] = k / batch;
+      }
+    }
+  }
+
+  // Imported flow: every file is looked for before any is read, so that a
+  // missing one is reported first and in row order.
+  std::map<PairKey, std::array<std::vector<std::string>, 2>>
+      import_files;  // [first->second, second->first][camera]
+  if (!options.import_dir.empty()) {
+    for (const auto& [key, direction] : first_to_second) {
+      auto& files = import_files[key];
+      for (int64_t camera = 0; camera < camera_count; ++camera) {
+        const std::string& name = frames.camera_names()[static_cast<size_t>(camera)];
+        files[0].push_back(find_flow_file(options.import_dir, direction, frames.token(key.first), name));
+        files[1].push_back(
+            find_flow_file(options.import_dir, opposite(direction), frames.token(key.second), name));
+      }
+    }
+  }
+
+  // Rows without labels (sweeps, keyframes with no neighbour keyframe):
+  // nothing valid. Written in row order between the labelled rows, so that
+  // no chunk is written twice.
+  FrameCameraLabels empty;
+  for (size_t d = 0; d < options.pairs.size(); ++d) {
+    empty.directions.push_back({cv::Mat::zeros(setup.size, CV_32FC2), cv::Mat::zeros(setup.size, CV_8U),
+                                cv::Mat(setup.size, CV_32FC2, cv::Scalar::all(std::nan(""))),
+                                cv::Mat::zeros(setup.size, CV_8U)});
+  }
+  empty.movable = cv::Mat::zeros(setup.size, CV_8U);
+  const std::vector<FrameCameraLabels> empty_cameras(static_cast<size_t>(camera_count), empty);
+  int64_t next_unwritten = 0;
+  auto write_empty_rows_before = [&](int64_t row) {
+    for (; next_unwritten < row; ++next_unwritten)
+      write_frame(out.file(), setup, next_unwritten, empty_cameras.data(), camera_count);
+    next_unwritten = std::max(next_unwritten, row + 1);
+  };
+
   PairCache cache;
   std::mutex mutex;
   double flow_seconds = 0;
   FlowStats stats;
-  Progress progress("flow-labels frames", frame_count);
-  // Batches of frames: their missing pairs' flow in parallel, then their
-  // labels in parallel, then written in order. Pairs a later frame still
-  // needs stay cached, so each unordered pair is computed once.
-  const int64_t batch = std::max<int64_t>(2, 2 * thread_budget());
+  Progress progress(setup.through_sweeps ? "flow-labels keyframes" : "flow-labels frames",
+                    summary.labelled_rows);
+  // Batches of labelled rows: their missing pairs' flow in parallel, then
+  // their labels in parallel, then written in order.
   OpenCvThreadsForOuterLoop single_threaded_opencv;
-  for (int64_t start = 0; start < frame_count; start += batch) {
-    const int64_t end = std::min(frame_count, start + batch);
+  for (int64_t batch_index = 0; batch_index < batches; ++batch_index) {
+    const int64_t start = batch_index * batch, end = std::min(summary.labelled_rows, start + batch);
     std::vector<PairKey> missing;
-    for (int64_t frame = start; frame < end; ++frame) {
-      for (const auto& direction : options.pairs) {
-        const int64_t other = neighbour(frames, frame, direction);
-        const PairKey key{std::min(frame, other), std::max(frame, other)};
-        if (other >= 0 && !cache.count(key) &&
-            std::find(missing.begin(), missing.end(), key) == missing.end()) {
-          missing.push_back(key);
-          cache[key] = PairFlow{std::vector<cv::Mat>(camera_count), std::vector<cv::Mat>(camera_count)};
-        }
-      }
+    for (const PairKey& key : batch_pairs[static_cast<size_t>(batch_index)]) {
+      if (cache.count(key)) continue;
+      missing.push_back(key);
+      cache[key] = PairFlow{std::vector<cv::Mat>(camera_count), std::vector<cv::Mat>(camera_count), {}, {}};
     }
     parallel_for(static_cast<int64_t>(missing.size()) * camera_count, [&](int64_t item) {
       const PairKey key = missing[static_cast<size_t>(item / camera_count)];
       const int64_t camera = item % camera_count;
-      const cv::Mat a = setup.image(key.first, camera), b = setup.image(key.second, camera);
       const auto begin = std::chrono::steady_clock::now();
-      cv::Mat a_to_b = optical_flow(a, b, options.method);
-      cv::Mat b_to_a = optical_flow(b, a, options.method);
+      cv::Mat a_to_b, b_to_a, a_to_b_known, b_to_a_known;
+      if (options.import_dir.empty()) {
+        const cv::Mat a = setup.image(key.first, camera), b = setup.image(key.second, camera);
+        a_to_b = optical_flow(a, b, options.method);
+        b_to_a = optical_flow(b, a, options.method);
+      } else {
+        const auto& files = import_files.at(key);
+        const std::string& forward_path = files[0][static_cast<size_t>(camera)];
+        const std::string& backward_path = files[1][static_cast<size_t>(camera)];
+        const ImportedFlow forward =
+            fit_flow(read_flow_file(forward_path), setup.native, setup.size, forward_path);
+        const ImportedFlow backward =
+            fit_flow(read_flow_file(backward_path), setup.native, setup.size, backward_path);
+        a_to_b = forward.flow;
+        a_to_b_known = forward.known;
+        b_to_a = backward.flow;
+        b_to_a_known = backward.known;
+      }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       std::lock_guard<std::mutex> lock(mutex);
       PairFlow& pair = cache[key];
       pair.a_to_b[camera] = a_to_b;
       pair.b_to_a[camera] = b_to_a;
+      if (!a_to_b_known.empty()) {
+        pair.a_to_b_known.resize(static_cast<size_t>(camera_count));
+        pair.b_to_a_known.resize(static_cast<size_t>(camera_count));
+        pair.a_to_b_known[camera] = a_to_b_known;
+        pair.b_to_a_known[camera] = b_to_a_known;
+      }
       flow_seconds += seconds;
       summary.flow_computations += 2;
     });
     std::vector<FrameCameraLabels> labels(static_cast<size_t>((end - start) * camera_count));
     parallel_for((end - start) * camera_count, [&](int64_t item) {
       FlowStats local;
+      const int64_t frame = labelled[static_cast<size_t>(start + item / camera_count)];
       labels[static_cast<size_t>(item)] =
-          label_frame_camera(setup, cache, start + item / camera_count, item % camera_count, &local);
+          label_frame_camera(setup, cache, frame, item % camera_count, &local);
       std::lock_guard<std::mutex> lock(mutex);
       stats.merge(local);
     });
-    for (int64_t frame = start; frame < end; ++frame) {
-      write_frame(out.file(), setup, frame, &labels[static_cast<size_t>((frame - start) * camera_count)],
-                  camera_count);
+    for (int64_t k = start; k < end; ++k) {
+      write_empty_rows_before(labelled[static_cast<size_t>(k)]);
+      write_frame(out.file(), setup, labelled[static_cast<size_t>(k)],
+                  &labels[static_cast<size_t>((k - start) * camera_count)], camera_count);
       progress.advance();
     }
     for (auto it = cache.begin(); it != cache.end();)
-      it = it->first.second < end ? cache.erase(it) : std::next(it);
+      it = last_batch.at(it->first) <= batch_index ? cache.erase(it) : std::next(it);
   }
+  write_empty_rows_before(frame_count);
   progress.finish();
   out.commit();
   summary.seconds_per_flow = summary.flow_computations > 0 ? flow_seconds / summary.flow_computations : 0;
@@ -241,6 +364,16 @@ FlowLabelSummary make_flow_labels(const FlowLabelOptions& options, const nlohman
   summary.dynamic_error = stats.all_dynamic.result();
   summary.static_error_consistent = stats.valid_static.result();
   summary.dynamic_error_consistent = stats.valid_dynamic.result();
+  auto ratio = [](int64_t part, int64_t whole) {
+    return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+  };
+  summary.dynamic_iou = ratio(stats.moving_both, stats.moving_either);
+  summary.dynamic_precision = ratio(stats.moving_both, stats.moving_mask);
+  summary.dynamic_recall = ratio(stats.moving_both, stats.moving_truth);
+  summary.moving_pixels = stats.moving_truth;
+  summary.trackable_consistent_fraction = ratio(stats.trackable_consistent, stats.trackable);
+  summary.trackable_fraction = ratio(stats.trackable, stats.considered);
+  summary.no_depth_fraction = ratio(stats.no_depth, stats.considered);
   return summary;
 }
 

@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -273,9 +274,15 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
       panels.push_back({"optical flow to " + group.substr(1) + " (black: inconsistent)",
                         rig_sheet(images, frames.camera_names(), options.camera_tile_width)});
     }
-    const OccupancyGrid grid = sources.grid(i, true);
-    if (!grid.flow.empty())
-      panels.push_back({"occupancy flow (hue: heading, 1 s arrows)", render_flow_bev(grid, 10.0, bev)});
+    // Occupancy flow where the input has it; a frames file without
+    // occupancy (real KITTI tracking) shows the optical flow alone.
+    const bool has_occupancy_flow = sources.pred
+                                        ? sources.pred->has("/pred/flow")
+                                        : frames.has("/occupancy/flow") && frames.has("/occupancy/semantics");
+    if (has_occupancy_flow) {
+      panels.push_back(
+          {"occupancy flow (hue: heading, 1 s arrows)", render_flow_bev(sources.grid(i, true), 10.0, bev)});
+    }
     if (panels.empty()) throw UsageError("view 'flow' needs --flow or occupancy flow in the input");
     return panels;
   }
@@ -290,9 +297,15 @@ cv::Mat render_frame(const Sources& sources, int64_t i, const RenderOptions& opt
   const int64_t row = sources.frames_row(i);
   std::string caption = str(options.input, "   frame ", i);
   if (sources.frames) caption += "   token " + sources.frames->token(row);
+  // The class legend only under views that paint classes.
+  const bool uses_classes =
+      std::any_of(options.views.begin(), options.views.end(), [&](const std::string& view) {
+        return view == "bev" || view == "voxels" || view == "compare" ||
+               (view == "cameras" && options.overlay);
+      });
   std::vector<std::string> names;
   std::vector<cv::Vec3b> colours;
-  for (size_t k = 0; k < sources.class_names.size(); ++k) {
+  for (size_t k = 0; uses_classes && k < sources.class_names.size(); ++k) {
     const std::string& name = sources.class_names[k];
     if (name == "free" || name == "empty") continue;
     names.push_back(name);
