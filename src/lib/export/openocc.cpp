@@ -14,6 +14,7 @@
 #include "datasets/frames_file.h"
 #include "export/pickle_writer.h"
 #include "export/ray_cast.h"
+#include "geom/rigid.h"
 #include "h5/atomic_file.h"
 #include "h5/dataset.h"
 
@@ -57,27 +58,6 @@ class GzipFile {
   gzFile file_ = nullptr;
   std::string display_path_;
 };
-
-using Pose = std::array<double, 16>;
-
-// a * b for row-major 4x4 rigid transforms.
-Pose multiply(const Pose& a, const Pose& b) {
-  Pose out{};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) out[r * 4 + c] += a[r * 4 + k] * b[k * 4 + c];
-  return out;
-}
-
-Pose rigid_inverse(const Pose& m) {
-  Pose out{};
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) out[r * 4 + c] = m[c * 4 + r];
-    out[r * 4 + 3] = -(m[0 * 4 + r] * m[3] + m[1 * 4 + r] * m[7] + m[2 * 4 + r] * m[11]);
-  }
-  out[15] = 1;
-  return out;
-}
 
 void write_text_item(PickleWriter& pickle, const std::string& key, const std::string& value) {
   pickle.text(key);
@@ -130,14 +110,14 @@ std::vector<std::array<double, 3>> RayOrigins::of(int64_t row) const {
   }
   std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return time[a] < time[b]; });
   auto pose_of = [&](int64_t j) {
-    Pose pose;
+    geom::Matrix4 pose;
     std::copy(poses.begin() + j * 16, poses.begin() + (j + 1) * 16, pose.begin());
     return pose;
   };
-  const Pose ego_from_world = rigid_inverse(pose_of(row));
+  const geom::Matrix4 ego_from_world = geom::rigid_inverse(pose_of(row));
   std::vector<std::array<double, 3>> origins;
   for (const int64_t j : rows) {
-    const Pose ref_from_j = multiply(ego_from_world, pose_of(j));
+    const geom::Matrix4 ref_from_j = geom::multiply(ego_from_world, pose_of(j));
     std::array<double, 3> origin{};
     for (int r = 0; r < 3; ++r) {
       origin[r] = ref_from_j[r * 4 + 3];

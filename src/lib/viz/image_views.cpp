@@ -155,7 +155,7 @@ cv::Mat paint_region_means(const cv::Mat& image, const cv::Mat& labels, const cv
 cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid,
                           const std::vector<cv::Vec3b>& palette, const Matrix3& k,
                           const Matrix4& ego_from_camera, bool camera_only, double alpha) {
-  const Matrix4 m = labels::rigid_inverse(ego_from_camera);
+  const Matrix4 m = geom::rigid_inverse(ego_from_camera);
   cv::Mat nearest(image.size(), CV_32F, cv::Scalar(1e30f));
   cv::Mat colours(image.size(), CV_8UC3, cv::Scalar(0, 0, 0));
   for (int64_t x = 0; x < grid.shape[0]; ++x) {
