@@ -191,7 +191,7 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
       classes[v] = class_map[classes[v]];
       occupied[v] = classes[v] != free_id;
     }
-    const std::vector<Half> flow = pred.has_flow() ? pred.flow(i) : std::vector<Half>();
+    const std::vector<Half> flow = pred.has_flow() ? pred.flow_half(i) : std::vector<Half>();
     const auto& frame_origins = origins[static_cast<size_t>(i)];
     const size_t ray_count = directions.size();
     const size_t total = ray_count * frame_origins.size();

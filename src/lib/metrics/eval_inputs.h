@@ -4,9 +4,11 @@
 // validated against each other up front and then read one frame at a time.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "datasets/pred_file.h"
 #include "h5/file.h"
 #include "metrics/evaluate.h"
 #include "metrics/ray_cast.h"
@@ -50,7 +52,7 @@ class EvalInputs {
   void check_labels(const uint8_t* labels, bool is_gt, int64_t i) const;
 
   h5::File gt_;
-  h5::File pred_;  // not open in pred-dir mode
+  std::optional<PredFile> pred_;  // not open in pred-dir mode
   std::string pred_dir_;
   std::vector<std::string> tokens_;  // pred-dir: token of each evaluated frame
   std::vector<int64_t> gt_rows_;
