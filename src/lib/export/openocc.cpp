@@ -13,10 +13,10 @@
 #include "core/threads.h"
 #include "datasets/frames_file.h"
 #include "export/pickle_writer.h"
-#include "export/ray_cast.h"
 #include "geom/rigid.h"
 #include "h5/atomic_file.h"
 #include "h5/dataset.h"
+#include "metrics/ray_cast.h"
 
 namespace occ::exporting {
 namespace {
@@ -147,6 +147,15 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
   const std::string format = "openocc";
   const FramesFile& frames = pred.frames(format);
   const GridGeometry geometry = pred.geometry(format);
+  if (geometry.voxel_m[1] != geometry.voxel_m[0] || geometry.voxel_m[2] != geometry.voxel_m[0]) {
+    throw FormatError("ray casting needs cubic voxels (one voxel_size_m for x, y and z)");
+  }
+  metrics::GridGeometry grid;
+  grid.x = geometry.shape[0];
+  grid.y = geometry.shape[1];
+  grid.z = geometry.shape[2];
+  grid.origin_m = geometry.origin_m;
+  grid.voxel_m = geometry.voxel_m[0];
   if (!pred.has_flow() && !zero_flow) {
     throw FormatError(str(occ::quoted(pred.path()),
                           " has no dataset '/pred/flow', which the challenge scores "
@@ -160,7 +169,7 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
   for (int64_t i = 0; i < pred.frame_count(); ++i) {
     origins.push_back(ray_origins.of(pred.frames_row(i)));
   }
-  const auto& directions = lidar_ray_directions();
+  const auto& directions = metrics::lidar_ray_directions();
 
   h5::AtomicPath atomic(output);
   GzipFile gzip(atomic.temp_path(), output);
@@ -198,14 +207,13 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
     std::vector<uint8_t> pcd_cls(total);
     std::vector<Half> pcd_dist(total), pcd_flow(total * 2);
     parallel_for(static_cast<int64_t>(frame_origins.size()), [&](int64_t t) {
-      const std::vector<RayHit> hits = cast_rays(geometry, occupied, frame_origins[t], directions);
+      const std::vector<metrics::RayHit> hits =
+          metrics::cast_rays(occupied.data(), grid, frame_origins[t], directions);
       for (size_t k = 0; k < ray_count; ++k) {
         const size_t out = static_cast<size_t>(t) * ray_count + k;
-        const auto& voxel = hits[k].voxel;
-        const size_t index =
-            (static_cast<size_t>(voxel[0]) * geometry.shape[1] + voxel[1]) * geometry.shape[2] + voxel[2];
+        const size_t index = static_cast<size_t>(hits[k].voxel);
         pcd_cls[out] = classes[index];
-        pcd_dist[out] = float_to_half(hits[k].distance_m);
+        pcd_dist[out] = float_to_half(metrics::depth_metres(hits[k], grid.voxel_m));
         if (!flow.empty()) {
           pcd_flow[2 * out] = flow[2 * index];
           pcd_flow[2 * out + 1] = flow[2 * index + 1];

@@ -1,8 +1,10 @@
 #pragma once
 // The ray casting behind RayIoU, reproducing SparseOcc's CUDA renderer
 // (MCG-NJU/SparseOcc lib/dvr/dvr.cu, render_forward "test" phase, called from
-// loaders/ray_metrics.py) on the CPU, including its float32 roundings, so our
-// depths and hit voxels equal the official ones.
+// loaders/ray_metrics.py; the same code in OpenDriveLab/OccNet's challenge
+// branch) on the CPU, including its float32 roundings, so our depths and hit
+// voxels equal the official ones. occ eval's RayIoU and occ export's OpenOcc
+// submission cast through it.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -17,7 +19,7 @@ using Vec3f = std::array<float, 3>;
 // until the pitch reaches 0.21 rad; azimuth 0..359 degrees; pitch-major;
 // unit vectors rounded to float32 as np.float32 does.
 std::vector<double> lidar_pitches();
-std::vector<Vec3f> lidar_ray_directions();
+const std::vector<Vec3f>& lidar_ray_directions();
 
 struct GridGeometry {
   int64_t x = 0, y = 0, z = 0;  // voxels along each axis; labels indexed [x][y][z] in C order
@@ -52,6 +54,13 @@ struct RayHit {
 // ray leaves the voxel.
 void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
                 RayHit& hit_b);
+
+// The same walk through one grid (`occupied[v]` nonzero = occupied): the
+// exit distance of the first occupied voxel, else of the last voxel inside.
+RayHit march(const uint8_t* occupied, const GridGeometry& grid, const GridRay& ray);
+// march() of every direction from `origin_m` (metres, ego frame).
+std::vector<RayHit> cast_rays(const uint8_t* occupied, const GridGeometry& grid, const Vec3& origin_m,
+                              const std::vector<Vec3f>& directions);
 
 // The depth in metres the official code reports: float32(distance) times
 // float32(voxel size), in float32 (pred_dist *= _voxel_size on a float tensor).
