@@ -60,7 +60,7 @@ std::string ply_bytes(const GridGeometry& geometry, const std::vector<uint8_t>& 
 int64_t export_ply(const PredSource& pred, const std::string& output, int64_t frame) {
   const std::string format = "ply";
   const GridGeometry geometry = pred.geometry(format);
-  const std::vector<Rgb> palette = class_palette(pred.class_names());
+  const std::vector<Rgb> palette = viz::class_colours(pred.class_names());
   auto comment = [&](int64_t i) {
     return str("occ export: occupied voxel centres (m, ego frame) of sample ", pred.token(i, format));
   };
