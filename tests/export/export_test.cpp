@@ -20,16 +20,6 @@ namespace {
 
 using metrics::lidar_ray_directions;
 
-metrics::GridGeometry occ3d_geometry() {
-  metrics::GridGeometry geometry;
-  geometry.x = 200;
-  geometry.y = 200;
-  geometry.z = 16;
-  geometry.origin_m = {-40, -40, -1};
-  geometry.voxel_m = 0.4;
-  return geometry;
-}
-
 int64_t voxel_index(int x, int y, int z) {
   return (static_cast<int64_t>(x) * 200 + y) * 16 + z;
 }
@@ -38,7 +28,7 @@ int64_t voxel_index(int x, int y, int z) {
 // casts them for OpenOcc.
 std::vector<metrics::RayHit> cast_rays(const std::vector<uint8_t>& occupied, const metrics::Vec3& origin_m,
                                        const std::vector<metrics::Vec3f>& directions) {
-  return metrics::cast_rays(occupied.data(), occ3d_geometry(), origin_m, directions);
+  return metrics::cast_rays(occupied.data(), geom::VoxelGrid::occ3d_nuscenes(), origin_m, directions);
 }
 
 float metres(const metrics::RayHit& hit) {

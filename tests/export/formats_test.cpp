@@ -126,10 +126,10 @@ TEST(Torch, StorageClassesFollowTheDtype) {
 }
 
 TEST(Ply, OneVertexPerOccupiedVoxelAtItsCentre) {
-  GridGeometry geometry;
+  geom::VoxelGrid geometry;
   geometry.shape = {2, 2, 2};
   geometry.origin_m = {-1, -1, 0};
-  geometry.voxel_m = {1, 1, 0.5};
+  geometry.voxel_size_m = {1, 1, 0.5};
   std::vector<uint8_t> classes(8, 17);
   classes[(1 * 2 + 0) * 2 + 1] = 4;  // x=1, y=0, z=1: a car
   const std::string bytes = ply_bytes(

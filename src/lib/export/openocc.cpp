@@ -146,16 +146,8 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
                        bool zero_flow) {
   const std::string format = "openocc";
   const FramesFile& frames = pred.frames(format);
-  const GridGeometry geometry = pred.geometry(format);
-  if (geometry.voxel_m[1] != geometry.voxel_m[0] || geometry.voxel_m[2] != geometry.voxel_m[0]) {
-    throw FormatError("ray casting needs cubic voxels (one voxel_size_m for x, y and z)");
-  }
-  metrics::GridGeometry grid;
-  grid.x = geometry.shape[0];
-  grid.y = geometry.shape[1];
-  grid.z = geometry.shape[2];
-  grid.origin_m = geometry.origin_m;
-  grid.voxel_m = geometry.voxel_m[0];
+  const geom::VoxelGrid grid = pred.geometry(format);
+  if (!grid.cubic()) throw FormatError("ray casting needs cubic voxels (one voxel_size_m for x, y and z)");
   if (!pred.has_flow() && !zero_flow) {
     throw FormatError(str(occ::quoted(pred.path()),
                           " has no dataset '/pred/flow', which the challenge scores "
@@ -213,7 +205,7 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
         const size_t out = static_cast<size_t>(t) * ray_count + k;
         const size_t index = static_cast<size_t>(hits[k].voxel);
         pcd_cls[out] = classes[index];
-        pcd_dist[out] = float_to_half(metrics::depth_metres(hits[k], grid.voxel_m));
+        pcd_dist[out] = float_to_half(metrics::depth_metres(hits[k], grid.voxel_size_m[0]));
         if (!flow.empty()) {
           pcd_flow[2 * out] = flow[2 * index];
           pcd_flow[2 * out + 1] = flow[2 * index + 1];

@@ -16,7 +16,7 @@ namespace occ::exporting {
 using viz::Rgb;
 
 // The bytes of one PLY file for a [X, Y, Z] class grid.
-std::string ply_bytes(const GridGeometry& geometry, const std::vector<uint8_t>& classes, int free_class,
+std::string ply_bytes(const geom::VoxelGrid& geometry, const std::vector<uint8_t>& classes, int free_class,
                       const std::vector<Rgb>& palette, const std::string& comment);
 
 // `output` ending in ".ply": one file for prediction `frame` (-1: the only

@@ -2,24 +2,18 @@
 // A pred file (read by PredFile, the one pred reader) for export, with what
 // the formats need from the frames file it was predicted on (--gt): sample
 // tokens, grid geometry, poses and LiDAR origins.
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "datasets/pred_file.h"
+#include "geom/voxel_grid.h"
 
 namespace occ {
 class FramesFile;
 }
 
 namespace occ::exporting {
-
-struct GridGeometry {
-  std::array<int64_t, 3> shape{};    // voxels along x, y, z
-  std::array<double, 3> origin_m{};  // minimum corner, ego frame
-  std::array<double, 3> voxel_m{};   // edge lengths
-};
 
 class PredSource : public PredFile {
  public:
@@ -35,7 +29,7 @@ class PredSource : public PredFile {
   // Sample token of prediction i; needs the frames file.
   const std::string& token(int64_t i, const std::string& format) const;
   // The frames file's grid geometry; its shape must equal the pred's.
-  GridGeometry geometry(const std::string& format) const;
+  geom::VoxelGrid geometry(const std::string& format) const;
 
  private:
   std::unique_ptr<FramesFile> frames_;

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "datasets/grid_attributes.h"
 #include "datasets/npy.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
@@ -37,19 +38,9 @@ EvalInputs::EvalInputs(const EvalOptions& options) {
   gt_ = h5::open_artifact(options.gt, "frames");
   class_names_ = h5::read_string_list_attribute(gt_, "/", "class_names");
   free_class_ = static_cast<int>(h5::read_int_attribute(gt_, "/", "free_class"));
-  const auto shape = h5::read_int_list_attribute(gt_, "/", "grid_shape");
-  const auto origin = h5::read_float_list_attribute(gt_, "/", "grid_origin_m");
-  const auto voxel = h5::read_float_list_attribute(gt_, "/", "voxel_size_m");
-  if (shape.size() != 3 || origin.size() != 3 || voxel.size() != 3) {
-    throw FormatError(str("cannot evaluate against ", occ::quoted(options.gt),
-                          ": grid_shape, grid_origin_m and voxel_size_m must have 3 values"));
-  }
-  grid_.x = shape[0];
-  grid_.y = shape[1];
-  grid_.z = shape[2];
-  grid_.origin_m = {origin[0], origin[1], origin[2]};
-  grid_.voxel_m = voxel[0];
-  if (options.wants("rayiou") && (voxel[1] != voxel[0] || voxel[2] != voxel[0])) {
+  grid_ = read_grid_attributes(gt_);
+  const auto& voxel = grid_.voxel_size_m;
+  if (options.wants("rayiou") && !grid_.cubic()) {
     throw FormatError(str("cannot compute rayiou on ", occ::quoted(options.gt), ": voxels are ", voxel[0],
                           " x ", voxel[1], " x ", voxel[2], " m, RayIoU needs cubic voxels"));
   }
@@ -72,7 +63,7 @@ void EvalInputs::open_pred_file(const EvalOptions& options) {
   const int64_t gt_frames = h5::dataset_info(gt_, "/frames/token").shape[0];
   pred.require_made_from(gt_, gt_frames);
   const h5::Shape pred_shape(pred.grid_shape().begin(), pred.grid_shape().end());
-  const h5::Shape gt_grid{grid_.x, grid_.y, grid_.z};
+  const h5::Shape gt_grid(grid_.shape.begin(), grid_.shape.end());
   if (pred_shape != gt_grid) {
     throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": dataset '",
                           pred_dataset::kSemantics, "' has grid ", h5::shape_text(pred_shape), ", but ",
@@ -148,10 +139,10 @@ void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) cons
   // A branch-free scan first (it vectorises); the slow loop only finds the culprit.
   const uint8_t ignore = is_gt ? 255 : 0;
   unsigned bad = 0;
-  for (int64_t v = 0; v < grid_.voxels(); ++v)
+  for (int64_t v = 0; v < grid_.count(); ++v)
     bad |= static_cast<unsigned>(labels[v] >= classes) & (labels[v] != ignore || !is_gt);
   if (!bad) return;
-  for (int64_t v = 0; v < grid_.voxels(); ++v) {
+  for (int64_t v = 0; v < grid_.count(); ++v) {
     const int label = labels[v];
     if (label < classes || (is_gt && label == 255)) continue;
     const std::string source =
@@ -176,7 +167,7 @@ void EvalInputs::read_pred_semantics(int64_t i, uint8_t* out) const {
   } else {
     const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
     const npy::Array array = read_npz_labels(path, "'arr_0' or 'semantics'");
-    const std::vector<int64_t> grid{grid_.x, grid_.y, grid_.z};
+    const std::vector<int64_t> grid(grid_.shape.begin(), grid_.shape.end());
     if (array.shape != grid) {
       throw FormatError(str("cannot evaluate ", occ::quoted(path), ": labels have shape ",
                             h5::shape_text(array.shape), ", but ", occ::quoted(gt_.path()), " has grid ",
@@ -208,7 +199,7 @@ void EvalInputs::read_pred_flow(int64_t i, float* out) const {
   }
   const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
   const npy::Array array = npy::NpzReader(path).read("flow");
-  const std::vector<int64_t> shape{grid_.x, grid_.y, grid_.z, 2};
+  const std::vector<int64_t> shape{grid_.shape[0], grid_.shape[1], grid_.shape[2], 2};
   if (array.shape != shape) {
     throw FormatError(str("cannot evaluate ", occ::quoted(path), ": flow has shape ",
                           h5::shape_text(array.shape), ", expected ", h5::shape_text(shape)));

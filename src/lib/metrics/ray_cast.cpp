@@ -43,10 +43,10 @@ namespace {
 
 }  // namespace
 
-GridRay to_grid_ray(const GridGeometry& grid, const Vec3& origin_m, const Vec3f& direction) {
+GridRay to_grid_ray(const geom::VoxelGrid& grid, const Vec3& origin_m, const Vec3f& direction) {
   // The official scaler and offset are float32 tensors: the division is by
   // float32(0.4) widened to double, and the offsets are float32 values.
-  const float scale = static_cast<float>(grid.voxel_m);
+  const float scale = static_cast<float>(grid.voxel_size_m[0]);
   GridRay ray;
   for (int a = 0; a < 3; ++a) {
     const float offset = static_cast<float>(grid.origin_m[a]);
@@ -104,7 +104,7 @@ constexpr int kMaxStep = 1000;  // MAX_STEP in dvr.cu
 // until visit returns true. False when the ray never enters; else `voxel`
 // and `distance` are those of the last voxel visited.
 template <typename Visit>
-bool walk(const GridGeometry& grid, const GridRay& ray, Visit&& visit, int64_t& voxel, double& distance) {
+bool walk(const geom::VoxelGrid& grid, const GridRay& ray, Visit&& visit, int64_t& voxel, double& distance) {
   const double xo = ray.origin[0], yo = ray.origin[1], zo = ray.origin[2];
   const double rx = static_cast<double>(ray.end[0]) - xo;
   const double ry = static_cast<double>(ray.end[1]) - yo;
@@ -124,7 +124,8 @@ bool walk(const GridGeometry& grid, const GridRay& ray, Visit&& visit, int64_t& 
   w.t_delta_x = dx != 0 ? w.step_x / dx : DBL_MAX;
   w.t_delta_y = dy != 0 ? w.step_y / dy : DBL_MAX;
   w.t_delta_z = dz != 0 ? w.step_z / dz : DBL_MAX;
-  const int nx = static_cast<int>(grid.x), ny = static_cast<int>(grid.y), nz = static_cast<int>(grid.z);
+  const int nx = static_cast<int>(grid.shape[0]), ny = static_cast<int>(grid.shape[1]),
+            nz = static_cast<int>(grid.shape[2]);
   auto inside = [&] { return w.vx >= 0 && w.vx < nx && w.vy >= 0 && w.vy < ny && w.vz >= 0 && w.vz < nz; };
 
   int step = 0;
@@ -151,7 +152,7 @@ bool walk(const GridGeometry& grid, const GridRay& ray, Visit&& visit, int64_t& 
 
 }  // namespace
 
-void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
+void march_pair(const uint8_t* occupancy, const geom::VoxelGrid& grid, const GridRay& ray, RayHit& hit_a,
                 RayHit& hit_b) {
   hit_a = RayHit{};
   hit_b = RayHit{};
@@ -178,7 +179,7 @@ void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRa
   if (!found_b) hit_b = RayHit{distance, voxel, true};
 }
 
-RayHit march(const uint8_t* occupied, const GridGeometry& grid, const GridRay& ray) {
+RayHit march(const uint8_t* occupied, const geom::VoxelGrid& grid, const GridRay& ray) {
   int64_t voxel = 0;
   double distance = 0;
   if (!walk(
@@ -187,7 +188,7 @@ RayHit march(const uint8_t* occupied, const GridGeometry& grid, const GridRay& r
   return RayHit{distance, voxel, true};
 }
 
-std::vector<RayHit> cast_rays(const uint8_t* occupied, const GridGeometry& grid, const Vec3& origin_m,
+std::vector<RayHit> cast_rays(const uint8_t* occupied, const geom::VoxelGrid& grid, const Vec3& origin_m,
                               const std::vector<Vec3f>& directions) {
   std::vector<RayHit> hits;
   hits.reserve(directions.size());

@@ -56,8 +56,9 @@ struct Sources {
     }
     OccupancyGrid grid;
     grid.shape = frames->grid_shape();
-    grid.origin = frames->grid_origin();
-    grid.voxel = frames->voxel_size();
+    grid.origin_m = frames->grid_origin();
+    grid.voxel_size_m = frames->voxel_size();
+    grid.num_classes = static_cast<int64_t>(frames->class_names().size());
     grid.free_class = frames->free_class();
     grid.labels = frames->occupancy(row);
     if (frames->has("/occupancy/mask_camera")) grid.visible = frames->camera_mask(row);
@@ -68,15 +69,16 @@ struct Sources {
   OccupancyGrid grid_from_pred(int64_t i, bool with_flow) const {
     OccupancyGrid grid;
     grid.shape = pred->grid_shape();
+    grid.num_classes = static_cast<int64_t>(pred->class_names().size());
     grid.free_class = pred->free_class();
     grid.labels = pred->semantics(i);
     if (frames) {
-      grid.origin = frames->grid_origin();
-      grid.voxel = frames->voxel_size();
+      grid.origin_m = frames->grid_origin();
+      grid.voxel_size_m = frames->voxel_size();
       if (frames->has("/occupancy/mask_camera")) grid.visible = frames->camera_mask(pred->frames_row(i));
     } else {
-      grid.origin = {-40, -40, -1};  // Occ3D, when no frames file tells
-      grid.voxel = {0.4, 0.4, 0.4};
+      grid.origin_m = {-40, -40, -1};  // Occ3D, when no frames file tells
+      grid.voxel_size_m = {0.4, 0.4, 0.4};
     }
     if (with_flow && pred->has_flow()) grid.flow = pred->flow(i);
     return grid;
