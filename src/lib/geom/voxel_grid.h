@@ -2,7 +2,7 @@
 // A regular voxel grid of class labels in the ego frame, indexed [x, y, z]
 // in C order (the layout of Occ3D and SemanticKITTI labels); voxel centre =
 // origin_m + (index + 0.5) * voxel_size_m. The one grid type: synth, eval,
-// render and export describe grids with it.
+// render, export and the models (models::GridSpec) describe grids with it.
 #include <array>
 #include <cmath>
 #include <cstdint>
