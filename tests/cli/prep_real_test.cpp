@@ -20,6 +20,7 @@
 #include "datasets/frames_file.h"
 #include "datasets/npy.h"
 #include "export/semantickitti.h"
+#include "geom/rigid.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "support/run.h"
@@ -87,25 +88,6 @@ std::unique_ptr<TempDir> PrepNuScenes::dir_;
 template <typename T>
 std::vector<T> rows(const FramesFile& frames, const std::string& path) {
   return h5::read<T>(frames.file(), path).values;
-}
-
-Matrix4 geom_multiply(const Matrix4& a, const Matrix4& b) {
-  Matrix4 out{};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) out[size_t(r * 4 + c)] += a[size_t(r * 4 + k)] * b[size_t(k * 4 + c)];
-  return out;
-}
-
-// Inverse of a rigid transform: [R^T | -R^T t].
-Matrix4 geom_inverse(const Matrix4& m) {
-  Matrix4 out{};
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) out[size_t(r * 4 + c)] = m[size_t(c * 4 + r)];
-    out[size_t(r * 4 + 3)] = -(m[size_t(r)] * m[3] + m[size_t(4 + r)] * m[7] + m[size_t(8 + r)] * m[11]);
-  }
-  out[15] = 1;
-  return out;
 }
 
 double angle_between(double a, double b) {
@@ -507,7 +489,7 @@ void write_semantickitti(const FramesFile& frames, const std::string& root) {
   fs::create_directories(folder + "/voxels");
   fs::create_directories(folder + "/image_2");
   const Matrix3 k = frames.intrinsics(0, 0);
-  const Matrix4 camera_from_ego = geom_inverse(frames.ego_from_camera(0, 0));
+  const Matrix4 camera_from_ego = geom::rigid_inverse(frames.ego_from_camera(0, 0));
   std::ofstream calib(folder + "/calib.txt");
   calib.precision(17);
   calib << "P2: " << k[0] << " " << k[1] << " " << k[2] << " 0 " << k[3] << " " << k[4] << " " << k[5]
@@ -517,14 +499,14 @@ void write_semantickitti(const FramesFile& frames, const std::string& root) {
   std::ofstream poses(folder + "/poses.txt"), times(folder + "/times.txt");
   poses.precision(17);
   times.precision(17);
-  const Matrix4 ego0_from_world = geom_inverse(frames.world_from_ego(0, 0));
+  const Matrix4 ego0_from_world = geom::rigid_inverse(frames.world_from_ego(0, 0));
   const auto timestamps = rows<int64_t>(frames, "/frames/timestamp_us");
   const auto& inverse_map = exporting::semantickitti_learning_map_inv();
   for (int64_t scan = 0; scan <= 5 * (frames.frame_count() - 1); ++scan) {
     const int64_t row = scan / 5;  // scans between voxel scans repeat the last row's pose
-    const Matrix4 pose = geom_multiply(
-        geom_multiply(camera_from_ego, geom_multiply(ego0_from_world, frames.world_from_ego(row, 0))),
-        geom_inverse(camera_from_ego));
+    const Matrix4 pose = geom::multiply(
+        geom::multiply(camera_from_ego, geom::multiply(ego0_from_world, frames.world_from_ego(row, 0))),
+        geom::rigid_inverse(camera_from_ego));
     for (int i = 0; i < 12; ++i) poses << (i ? " " : "") << pose[size_t(i)];
     poses << "\n";
     times << double(timestamps[size_t(row)]) * 1e-6 << "\n";
@@ -576,7 +558,7 @@ TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
   EXPECT_EQ(back.grid_shape(), original.grid_shape());
   EXPECT_EQ(back.grid_origin(), original.grid_origin());
   EXPECT_FALSE(back.has("/occupancy/mask_camera"));
-  const Matrix4 ego0_from_world = geom_inverse(original.world_from_ego(0, 0));
+  const Matrix4 ego0_from_world = geom::rigid_inverse(original.world_from_ego(0, 0));
   for (int64_t f = 0; f < 2; ++f) {
     EXPECT_EQ(back.occupancy(f), original.occupancy(f)) << f;
     EXPECT_EQ(h5::read_rows<uint8_t>(back.file(), "/occupancy/mask_lidar", f, 1).values,
@@ -585,7 +567,7 @@ TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
     // SemanticKITTI's world is the first scan's Velodyne frame. The synthetic
     // rig's rotations are float32-born (orthonormal to ~1e-8), and the reader
     // inverts Tr exactly where this test transposes: hence 1e-6.
-    const Matrix4 expected = geom_multiply(ego0_from_world, original.world_from_ego(f, 0));
+    const Matrix4 expected = geom::multiply(ego0_from_world, original.world_from_ego(f, 0));
     const Matrix4 got = back.world_from_ego(f, 0);
     for (size_t i = 0; i < 16; ++i) EXPECT_NEAR(got[i], expected[i], 1e-6) << f;
     const Matrix3 ka = back.intrinsics(f, 0), kb = original.intrinsics(f, 0);

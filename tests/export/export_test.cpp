@@ -10,24 +10,29 @@
 #include "datasets/frames_file.h"
 #include "export/export.h"
 #include "export/openocc.h"
-#include "export/ray_cast.h"
 #include "export/semantickitti.h"
+#include "metrics/ray_cast.h"
 #include "support/export_files.h"
 #include "support/temp_dir.h"
 
 namespace occ::exporting {
 namespace {
 
-GridGeometry occ3d_geometry() {
-  GridGeometry geometry;
-  geometry.shape = {200, 200, 16};
-  geometry.origin_m = {-40, -40, -1};
-  geometry.voxel_m = {0.4, 0.4, 0.4};
-  return geometry;
+using metrics::lidar_ray_directions;
+
+int64_t voxel_index(int x, int y, int z) {
+  return (static_cast<int64_t>(x) * 200 + y) * 16 + z;
 }
 
-size_t voxel_index(int x, int y, int z) {
-  return (static_cast<size_t>(x) * 200 + y) * 16 + z;
+// Hits of each direction from `origin_m` through `occupied`, as occ export
+// casts them for OpenOcc.
+std::vector<metrics::RayHit> cast_rays(const std::vector<uint8_t>& occupied, const metrics::Vec3& origin_m,
+                                       const std::vector<metrics::Vec3f>& directions) {
+  return metrics::cast_rays(occupied.data(), geom::VoxelGrid::occ3d_nuscenes(), origin_m, directions);
+}
+
+float metres(const metrics::RayHit& hit) {
+  return metrics::depth_metres(hit, 0.4);
 }
 
 // The pitch closest to horizontal is number 18 (-0.0008 rad).
@@ -51,10 +56,10 @@ TEST(RayCast, StopsAtTheExitOfTheFirstOccupiedVoxel) {
   for (int y = 0; y < 200; ++y)
     for (int z = 0; z < 16; ++z) occupied[voxel_index(150, y, z)] = 1;  // a wall at x in [20, 20.4)
   const std::vector<std::array<float, 3>> ray{lidar_ray_directions()[kLevelRay]};
-  const auto hits = cast_rays(occ3d_geometry(), occupied, {0.1, 0.1, 1.1}, ray);
+  const auto hits = cast_rays(occupied, {0.1, 0.1, 1.1}, ray);
   ASSERT_EQ(hits.size(), 1u);
-  EXPECT_NEAR(hits[0].distance_m, 20.3, 1e-3);
-  EXPECT_EQ(hits[0].voxel, (std::array<int32_t, 3>{150, 100, 5}));
+  EXPECT_NEAR(metres(hits[0]), 20.3, 1e-3);
+  EXPECT_EQ(hits[0].voxel, voxel_index(150, 100, 5));
 }
 
 TEST(RayCast, OriginsOnAVoxelBoundaryRoundLikeTheOfficialFloat32Coordinates) {
@@ -64,20 +69,21 @@ TEST(RayCast, OriginsOnAVoxelBoundaryRoundLikeTheOfficialFloat32Coordinates) {
   std::vector<uint8_t> occupied(200 * 200 * 16, 0);
   occupied[voxel_index(77, 99, 7)] = 1;
   const std::vector<std::array<float, 3>> ray{lidar_ray_directions()[21 * 360 + 357]};
-  const auto hits = cast_rays(occ3d_geometry(), occupied, {-9, 0, 2}, ray);
-  EXPECT_EQ(hits[0].voxel, (std::array<int32_t, 3>{77, 99, 7}));
-  EXPECT_EQ(hits[0].distance_m, static_cast<float>(0.50094579410059092) * 0.4f);
+  const auto hits = cast_rays(occupied, {-9, 0, 2}, ray);
+  EXPECT_EQ(hits[0].voxel, voxel_index(77, 99, 7));
+  EXPECT_EQ(metres(hits[0]), static_cast<float>(0.50094579410059092) * 0.4f);
 }
 
 TEST(RayCast, AMissReportsTheGridExitAndANeverEnteringRayMinusOneVoxel) {
   const std::vector<uint8_t> empty(200 * 200 * 16, 0);
   const std::vector<std::array<float, 3>> ray{lidar_ray_directions()[kLevelRay]};
-  const auto miss = cast_rays(occ3d_geometry(), empty, {0.1, 0.1, 1.1}, ray);
-  EXPECT_NEAR(miss[0].distance_m, 39.9, 1e-3);
-  EXPECT_EQ(miss[0].voxel, (std::array<int32_t, 3>{199, 100, 5}));
-  const auto outside = cast_rays(occ3d_geometry(), empty, {100, 0.1, 1.1}, ray);
-  EXPECT_FLOAT_EQ(outside[0].distance_m, -0.4f);
-  EXPECT_EQ(outside[0].voxel, (std::array<int32_t, 3>{0, 0, 0}));
+  const auto miss = cast_rays(empty, {0.1, 0.1, 1.1}, ray);
+  EXPECT_NEAR(metres(miss[0]), 39.9, 1e-3);
+  EXPECT_EQ(miss[0].voxel, voxel_index(199, 100, 5));
+  const auto outside = cast_rays(empty, {100, 0.1, 1.1}, ray);
+  EXPECT_FLOAT_EQ(metres(outside[0]), -0.4f);
+  EXPECT_EQ(outside[0].voxel, 0);
+  EXPECT_FALSE(outside[0].entered);
 }
 
 TEST(OpenOcc, ClassesAreRenumberedByNameAndOthersBecomeFree) {

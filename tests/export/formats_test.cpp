@@ -126,15 +126,15 @@ TEST(Torch, StorageClassesFollowTheDtype) {
 }
 
 TEST(Ply, OneVertexPerOccupiedVoxelAtItsCentre) {
-  GridGeometry geometry;
+  geom::VoxelGrid geometry;
   geometry.shape = {2, 2, 2};
   geometry.origin_m = {-1, -1, 0};
-  geometry.voxel_m = {1, 1, 0.5};
+  geometry.voxel_size_m = {1, 1, 0.5};
   std::vector<uint8_t> classes(8, 17);
   classes[(1 * 2 + 0) * 2 + 1] = 4;  // x=1, y=0, z=1: a car
   const std::string bytes = ply_bytes(
       geometry, classes, 17,
-      class_palette(std::vector<std::string>{"others", "barrier", "bicycle", "bus", "car"}), "test");
+      viz::class_colours(std::vector<std::string>{"others", "barrier", "bicycle", "bus", "car"}), "test");
   const std::string end = "end_header\n";
   const size_t body = bytes.find(end) + end.size();
   EXPECT_NE(bytes.find("format binary_little_endian 1.0\n"), std::string::npos);
@@ -152,7 +152,7 @@ TEST(Ply, OneVertexPerOccupiedVoxelAtItsCentre) {
 }
 
 TEST(Palette, SemanticKittiNamesGetTheirOwnColours) {
-  const auto palette = class_palette({"empty", "car", "road"});
+  const auto palette = viz::class_colours({"empty", "car", "road"});
   EXPECT_EQ(palette[1], (Rgb{100, 150, 245}));  // color_map 10: BGR [245, 150, 100]
   EXPECT_EQ(palette[2], (Rgb{255, 0, 255}));
 }

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "geom/free_space.h"
 #include "geom/pinhole.h"
@@ -27,6 +29,48 @@ TEST(Rigid, InverseAndComposeRoundTrip) {
   EXPECT_EQ(m[3], 1);
   EXPECT_EQ(m[15], 1);
   EXPECT_NEAR((Rigid::from_matrix(m).apply(p) - a.apply(p)).norm(), 0, 1e-12);
+}
+
+// The 4x4 product every pose in the files written so far came from.
+Matrix4 plain_product(const Matrix4& a, const Matrix4& b) {
+  Matrix4 out{};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c)
+      for (int k = 0; k < 4; ++k) out[r * 4 + c] += a[r * 4 + k] * b[k * 4 + c];
+  return out;
+}
+
+bool same_bits(const Matrix4& a, const Matrix4& b) {
+  return std::memcmp(a.data(), b.data(), sizeof(Matrix4)) == 0;
+}
+
+TEST(Rigid, MatrixProductAndInverseKeepTheBitsOfThePlainFormulas) {
+  // Yaw 0 and pi give -0.0 entries and exact cancellations: where Rigid's
+  // sums and the 4x4 product could differ by the sign of a zero.
+  std::vector<Matrix4> transforms;
+  for (const double yaw : {0.0, M_PI, -M_PI / 2, 0.3, -2.7}) {
+    for (const Vec3& t : {Vec3{0, 0, 0}, Vec3{-0.0, 1.5, -0.0}, Vec3{12.25, -3.5, 1.75}}) {
+      Matrix4 m = Rigid::from_yaw(yaw, t).matrix();
+      transforms.push_back(m);
+      // A tilted one, with all nine rotation entries non-zero.
+      const Matrix4 tilt = {
+          1, 0, 0, 0, 0, std::cos(0.4), -std::sin(0.4), 0, 0, std::sin(0.4), std::cos(0.4), -0.0, 0, 0, 0, 1};
+      transforms.push_back(plain_product(m, tilt));
+    }
+  }
+  for (const Matrix4& a : transforms) {
+    Matrix4 inverse{};
+    for (int r = 0; r < 3; ++r) {
+      for (int c = 0; c < 3; ++c) inverse[r * 4 + c] = a[c * 4 + r];
+      inverse[r * 4 + 3] = -(a[0 * 4 + r] * a[3] + a[1 * 4 + r] * a[7] + a[2 * 4 + r] * a[11]);
+    }
+    inverse[15] = 1;
+    EXPECT_TRUE(same_bits(rigid_inverse(a), inverse));
+    for (const Matrix4& b : transforms) {
+      EXPECT_TRUE(same_bits(multiply(a, b), plain_product(a, b)));
+      EXPECT_TRUE(same_bits(multiply(a, rigid_inverse(b)), plain_product(a, rigid_inverse(b))));
+    }
+  }
 }
 
 TEST(Pinhole, ProjectsItsOwnRaysAndScalesIntrinsics) {

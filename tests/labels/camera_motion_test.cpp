@@ -20,7 +20,7 @@ TEST(CameraMotion, StaticFlowOfASidewaysStepIsHandComputable) {
   // Ego moves 1 m to the left (+y): a point 10 m ahead appears 10 px further right.
   Matrix4 world_from_ego = test::identity4();
   world_from_ego[7] = 1.0;
-  to.world_from_camera = multiply(world_from_ego, kEgoFromForwardCamera);
+  to.world_from_camera = geom::multiply(world_from_ego, kEgoFromForwardCamera);
   const cv::Mat depth(48, 64, CV_32F, cv::Scalar(10.0f));
   const ProjectedFlow flow = project_flow(depth, from, to);
   for (cv::Point p : {cv::Point(0, 0), cv::Point(32, 24), cv::Point(63, 47)}) {
@@ -33,7 +33,7 @@ TEST(CameraMotion, StaticFlowOfASidewaysStepIsHandComputable) {
   // at 10 m, ends at 5 m depth: u = 32 + 100 * 1 / 5 = 52.
   world_from_ego = test::identity4();
   world_from_ego[3] = 5.0;
-  to.world_from_camera = multiply(world_from_ego, kEgoFromForwardCamera);
+  to.world_from_camera = geom::multiply(world_from_ego, kEgoFromForwardCamera);
   const ProjectedFlow forward = project_flow(depth, from, to);
   EXPECT_NEAR(forward.flow.at<cv::Vec2f>(24, 42)[0], 10.0, 1e-4);
   EXPECT_NEAR(forward.depth_at_target.at<float>(24, 42), 5.0, 1e-5);
@@ -94,8 +94,8 @@ TEST(CameraMotion, MovableMasksFromNamesAndBoxes) {
 }
 
 TEST(CameraMotion, RigidInverse) {
-  const Matrix4 inverse = rigid_inverse(kEgoFromForwardCamera);
-  const Matrix4 product = multiply(kEgoFromForwardCamera, inverse);
+  const Matrix4 inverse = geom::rigid_inverse(kEgoFromForwardCamera);
+  const Matrix4 product = geom::multiply(kEgoFromForwardCamera, inverse);
   for (int i = 0; i < 16; ++i) EXPECT_NEAR(product[i], test::identity4()[i], 1e-12) << i;
 }
 

@@ -10,15 +10,15 @@ namespace occ::metrics {
 namespace {
 
 // A 10^3 grid of 1 m voxels at the origin: grid units equal metres.
-GridGeometry unit_grid() {
-  GridGeometry grid;
-  grid.x = grid.y = grid.z = 10;
+geom::VoxelGrid unit_grid() {
+  geom::VoxelGrid grid;
+  grid.shape = {10, 10, 10};
   grid.origin_m = {0, 0, 0};
-  grid.voxel_m = 1.0;
+  grid.voxel_size_m = {1, 1, 1};
   return grid;
 }
 
-RayHit cast(const std::vector<uint8_t>& occupied, const GridGeometry& grid, const Vec3& origin,
+RayHit cast(const std::vector<uint8_t>& occupied, const geom::VoxelGrid& grid, const Vec3& origin,
             const Vec3f& dir) {
   std::vector<uint8_t> bits(occupied.size());
   for (size_t i = 0; i < bits.size(); ++i) bits[i] = occupied[i] ? 3 : 0;
@@ -43,28 +43,28 @@ TEST(RayDirections, ThirtyNinePitchesOfThreeHundredSixtyAzimuths) {
 }
 
 TEST(RayCast, HitReportsTheExitDistanceOfTheFirstOccupiedVoxel) {
-  const GridGeometry grid = unit_grid();
-  std::vector<uint8_t> occupied(static_cast<size_t>(grid.voxels()), 0);
-  occupied[static_cast<size_t>(grid.index(6, 5, 5))] = 1;
-  occupied[static_cast<size_t>(grid.index(8, 5, 5))] = 1;
+  const geom::VoxelGrid grid = unit_grid();
+  std::vector<uint8_t> occupied(static_cast<size_t>(grid.count()), 0);
+  occupied[static_cast<size_t>(grid.linear(6, 5, 5))] = 1;
+  occupied[static_cast<size_t>(grid.linear(8, 5, 5))] = 1;
   const RayHit hit = cast(occupied, grid, {2.5, 5.5, 5.5}, {1, 0, 0});
   EXPECT_TRUE(hit.entered);
   EXPECT_DOUBLE_EQ(hit.distance, 4.5);  // leaves voxel x=6 at x=7
-  EXPECT_EQ(hit.voxel, grid.index(6, 5, 5));
+  EXPECT_EQ(hit.voxel, grid.linear(6, 5, 5));
   EXPECT_FLOAT_EQ(depth_metres(hit, 0.4), 4.5f * 0.4f);
 }
 
 TEST(RayCast, MissReportsTheGridExitAndTheLastVoxel) {
-  const GridGeometry grid = unit_grid();
-  const std::vector<uint8_t> empty(static_cast<size_t>(grid.voxels()), 0);
+  const geom::VoxelGrid grid = unit_grid();
+  const std::vector<uint8_t> empty(static_cast<size_t>(grid.count()), 0);
   const RayHit hit = cast(empty, grid, {2.5, 5.5, 5.5}, {-1, 0, 0});
   EXPECT_DOUBLE_EQ(hit.distance, 2.5);
-  EXPECT_EQ(hit.voxel, grid.index(0, 5, 5));
+  EXPECT_EQ(hit.voxel, grid.linear(0, 5, 5));
 }
 
 TEST(RayCast, RayThatNeverEntersGivesMinusOneAtVoxelZero) {
-  const GridGeometry grid = unit_grid();
-  const std::vector<uint8_t> full(static_cast<size_t>(grid.voxels()), 1);
+  const geom::VoxelGrid grid = unit_grid();
+  const std::vector<uint8_t> full(static_cast<size_t>(grid.count()), 1);
   const RayHit hit = cast(full, grid, {-3.5, 5.5, 5.5}, {-1, 0, 0});
   EXPECT_FALSE(hit.entered);
   EXPECT_EQ(hit.distance, -1);
@@ -73,49 +73,45 @@ TEST(RayCast, RayThatNeverEntersGivesMinusOneAtVoxelZero) {
 }
 
 TEST(RayCast, OriginOutsideEntersThroughTheFace) {
-  const GridGeometry grid = unit_grid();
-  std::vector<uint8_t> occupied(static_cast<size_t>(grid.voxels()), 0);
-  occupied[static_cast<size_t>(grid.index(1, 5, 5))] = 1;
+  const geom::VoxelGrid grid = unit_grid();
+  std::vector<uint8_t> occupied(static_cast<size_t>(grid.count()), 0);
+  occupied[static_cast<size_t>(grid.linear(1, 5, 5))] = 1;
   // int() truncates toward zero: the start voxel of x = -0.5 is 0, not -1,
   // exactly as dvr.cu does; the ray then reports x=0 as its first voxel.
   const RayHit hit = cast(occupied, grid, {-0.5, 5.5, 5.5}, {1, 0, 0});
-  EXPECT_EQ(hit.voxel, grid.index(1, 5, 5));
+  EXPECT_EQ(hit.voxel, grid.linear(1, 5, 5));
   EXPECT_DOUBLE_EQ(hit.distance, 2.5);  // leaves x=1 at x=2, 2.5 from the origin
 }
 
 TEST(RayCast, TiesStepYBeforeXAndZOnlyWhenStrictlyFirst) {
   // From a voxel corner at 45 degrees tMaxX == tMaxY: dvr.cu steps X only if
   // tMaxX < tMaxY, so the ray goes to y+1 first and never visits (4, 3, 3).
-  const GridGeometry grid = unit_grid();
+  const geom::VoxelGrid grid = unit_grid();
   const float diagonal = static_cast<float>(std::sqrt(0.5));
-  std::vector<uint8_t> occupied(static_cast<size_t>(grid.voxels()), 0);
-  occupied[static_cast<size_t>(grid.index(4, 3, 3))] = 1;
+  std::vector<uint8_t> occupied(static_cast<size_t>(grid.count()), 0);
+  occupied[static_cast<size_t>(grid.linear(4, 3, 3))] = 1;
   const RayHit missed = cast(occupied, grid, {3.0, 3.0, 3.5}, {diagonal, diagonal, 0});
-  EXPECT_NE(missed.voxel, grid.index(4, 3, 3));
-  occupied[static_cast<size_t>(grid.index(3, 4, 3))] = 1;
+  EXPECT_NE(missed.voxel, grid.linear(4, 3, 3));
+  occupied[static_cast<size_t>(grid.linear(3, 4, 3))] = 1;
   const RayHit hit = cast(occupied, grid, {3.0, 3.0, 3.5}, {diagonal, diagonal, 0});
-  EXPECT_EQ(hit.voxel, grid.index(3, 4, 3));
+  EXPECT_EQ(hit.voxel, grid.linear(3, 4, 3));
 }
 
 TEST(RayCast, PairStopsIndependentlyPerGrid) {
-  const GridGeometry grid = unit_grid();
-  std::vector<uint8_t> bits(static_cast<size_t>(grid.voxels()), 0);
-  bits[static_cast<size_t>(grid.index(4, 5, 5))] = 2;  // only grid B
-  bits[static_cast<size_t>(grid.index(7, 5, 5))] = 1;  // only grid A
+  const geom::VoxelGrid grid = unit_grid();
+  std::vector<uint8_t> bits(static_cast<size_t>(grid.count()), 0);
+  bits[static_cast<size_t>(grid.linear(4, 5, 5))] = 2;  // only grid B
+  bits[static_cast<size_t>(grid.linear(7, 5, 5))] = 1;  // only grid A
   RayHit a, b;
   march_pair(bits.data(), grid, to_grid_ray(grid, {2.5, 5.5, 5.5}, {1, 0, 0}), a, b);
-  EXPECT_EQ(a.voxel, grid.index(7, 5, 5));
+  EXPECT_EQ(a.voxel, grid.linear(7, 5, 5));
   EXPECT_DOUBLE_EQ(a.distance, 5.5);
-  EXPECT_EQ(b.voxel, grid.index(4, 5, 5));
+  EXPECT_EQ(b.voxel, grid.linear(4, 5, 5));
   EXPECT_DOUBLE_EQ(b.distance, 2.5);
 }
 
 TEST(RayCast, GridCoordinatesRoundLikeTheFloat32Tensors) {
-  GridGeometry grid;
-  grid.x = grid.y = 200;
-  grid.z = 16;
-  grid.origin_m = {-40, -40, -1};
-  grid.voxel_m = 0.4;
+  const geom::VoxelGrid grid = geom::VoxelGrid::occ3d_nuscenes();
   const GridRay ray = to_grid_ray(grid, {0.9858, 0.0, 1.8402}, {1, 0, 0});
   // (0.9858 + 40) / float32(0.4) in double, then float32.
   EXPECT_EQ(ray.origin[0], static_cast<float>(40.9858 / static_cast<double>(0.4f)));

@@ -42,13 +42,9 @@ int main(int argc, char** argv) {
     const int origins = argc > 4 ? std::stoi(argv[4]) : 8;
     const int64_t frames = gt.shape[0];
     const int64_t ray_frames = argc > 5 ? std::min<int64_t>(std::stoll(argv[5]), frames) : frames;
-    metrics::GridGeometry grid;
-    grid.x = gt.shape[1];
-    grid.y = gt.shape[2];
-    grid.z = gt.shape[3];
-    grid.origin_m = {-40, -40, -1};
-    grid.voxel_m = 0.4;
-    const int64_t voxels = grid.voxels();
+    geom::VoxelGrid grid;  // Occ3D's origin and voxels
+    grid.shape = {gt.shape[1], gt.shape[2], gt.shape[3]};
+    const int64_t voxels = grid.count();
 
     double start = thread_seconds();
     metrics::Occ3dMiou miou(18, 17);

@@ -12,8 +12,8 @@ namespace {
 OccupancyGrid occ3d_grid() {
   OccupancyGrid grid;
   grid.shape = {200, 200, 16};
-  grid.origin = {-40, -40, -1};
-  grid.voxel = {0.4, 0.4, 0.4};
+  grid.origin_m = {-40, -40, -1};
+  grid.voxel_size_m = {0.4, 0.4, 0.4};
   grid.labels.assign(200 * 200 * 16, 17);
   return grid;
 }
@@ -21,9 +21,9 @@ OccupancyGrid occ3d_grid() {
 TEST(GridViews, AKnownVoxelAppearsAtItsBevPixelWithItsClassColour) {
   OccupancyGrid grid = occ3d_grid();
   for (int64_t x = 0; x < 200; ++x) {
-    for (int64_t y = 0; y < 200; ++y) grid.labels[grid.index(x, y, 0)] = 11;  // road
+    for (int64_t y = 0; y < 200; ++y) grid.labels[grid.linear(x, y, 0)] = 11;  // road
   }
-  grid.labels[grid.index(150, 60, 3)] = 4;  // a car voxel 20.2 m ahead, 15.8 m to the left
+  grid.labels[grid.linear(150, 60, 3)] = 4;  // a car voxel 20.2 m ahead, 15.8 m to the left
   const auto palette = class_palette(test::occ3d_class_names());
   BevStyle style;
   style.pixels_per_voxel = 2;
@@ -38,7 +38,7 @@ TEST(GridViews, AKnownVoxelAppearsAtItsBevPixelWithItsClassColour) {
   EXPECT_EQ(bev.at<cv::Vec3b>(bev_pixel(grid, 10, 10, 2)), cv::Vec3b(191, 0, 191));
   // With the camera mask, an unseen voxel disappears.
   grid.visible.assign(grid.labels.size(), 1);
-  grid.visible[grid.index(150, 60, 3)] = 0;
+  grid.visible[grid.linear(150, 60, 3)] = 0;
   style.camera_only = true;
   EXPECT_EQ(render_bev(grid, palette, style).at<cv::Vec3b>(pixel), cv::Vec3b(191, 0, 191));
 }
@@ -50,7 +50,7 @@ TEST(GridViews, VoxelViewShowsABuildingAheadInTheMiddle) {
   // 8 m x 4 m x 6.4 m of manmade, 4-12 m ahead, centred on the ego's axis.
   for (int64_t x = 110; x < 130; ++x) {
     for (int64_t y = 95; y < 105; ++y) {
-      for (int64_t z = 0; z < 16; ++z) building.labels[building.index(x, y, z)] = 15;
+      for (int64_t z = 0; z < 16; ++z) building.labels[building.linear(x, y, z)] = 15;
     }
   }
   VoxelCamera camera;
@@ -77,10 +77,10 @@ TEST(GridViews, VoxelViewShowsABuildingAheadInTheMiddle) {
 
 TEST(GridViews, ErrorBevShadesColumnsByTheirShareOfWrongVoxels) {
   OccupancyGrid truth = occ3d_grid(), prediction = occ3d_grid();
-  truth.labels[truth.index(100, 100, 2)] = 4;
-  prediction.labels[prediction.index(100, 100, 2)] = 4;  // right
-  truth.labels[truth.index(50, 50, 2)] = 4;
-  prediction.labels[prediction.index(50, 50, 2)] = 10;  // wrong class
+  truth.labels[truth.linear(100, 100, 2)] = 4;
+  prediction.labels[prediction.linear(100, 100, 2)] = 4;  // right
+  truth.labels[truth.linear(50, 50, 2)] = 4;
+  prediction.labels[prediction.linear(50, 50, 2)] = 10;  // wrong class
   BevStyle style;
   style.ego_marker = style.scale_bar = false;
   const cv::Mat error = render_error_bev(truth, prediction, style);
@@ -88,9 +88,9 @@ TEST(GridViews, ErrorBevShadesColumnsByTheirShareOfWrongVoxels) {
   EXPECT_EQ(error.at<cv::Vec3b>(bev_pixel(truth, 100, 100, 2)), cv::Vec3b(190, 190, 190));
   EXPECT_EQ(error.at<cv::Vec3b>(bev_pixel(truth, 10, 10, 2)), kBackground);
   // Half of a column's occupied voxels wrong: halfway from grey to red.
-  truth.labels[truth.index(70, 70, 1)] = 11;
-  prediction.labels[prediction.index(70, 70, 1)] = 11;
-  truth.labels[truth.index(70, 70, 2)] = 4;  // predicted free
+  truth.labels[truth.linear(70, 70, 1)] = 11;
+  prediction.labels[prediction.linear(70, 70, 1)] = 11;
+  truth.labels[truth.linear(70, 70, 2)] = 4;  // predicted free
   const cv::Mat half = render_error_bev(truth, prediction, style);
   EXPECT_EQ(half.at<cv::Vec3b>(bev_pixel(truth, 70, 70, 2)), cv::Vec3b(205, 110, 110));
 }

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "datasets/grid_attributes.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
@@ -44,17 +45,10 @@ FramesFile::FramesFile(const std::string& path) : file_(h5::open_artifact(path, 
   next_ = h5::read<int32_t>(file_, "/frames/next").values;
   tokens_ = h5::read_strings(file_, "/frames/token");
   frame_count_ = static_cast<int64_t>(prev_.size());
-  const auto shape = h5::read_int_list_attribute(file_, "/", "grid_shape");
-  const auto origin = h5::read_float_list_attribute(file_, "/", "grid_origin_m");
-  const auto voxel = h5::read_float_list_attribute(file_, "/", "voxel_size_m");
-  if (origin.size() != 3 || voxel.size() != 3) {
-    throw FormatError(str(quoted(path), ": grid_origin_m and voxel_size_m need 3 values"));
-  }
-  for (int axis = 0; axis < 3; ++axis) {
-    grid_shape_[axis] = shape[axis];
-    grid_origin_[axis] = origin[axis];
-    voxel_size_[axis] = voxel[axis];
-  }
+  const geom::VoxelGrid grid = read_grid_attributes(file_);
+  grid_shape_ = grid.shape;
+  grid_origin_ = grid.origin_m;
+  voxel_size_ = grid.voxel_size_m;
 }
 
 std::vector<uint8_t> FramesFile::occupancy(int64_t frame) const {

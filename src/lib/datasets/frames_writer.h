@@ -12,9 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "geom/rigid.h"
+
 namespace occ::datasets {
 
-using Matrix4 = std::array<double, 16>;  // row-major 4x4, <target>_from_<source>
+using geom::Matrix4;  // row-major 4x4, <target>_from_<source>
 
 struct FramesLayout {
   std::string dataset;  // root attribute `dataset`: nuscenes, lyft, kitti-mot, ...

@@ -25,14 +25,6 @@ Matrix4 from_3x4(const std::vector<double>& v) {
 
 }  // namespace
 
-Matrix4 multiply(const Matrix4& a, const Matrix4& b) {
-  Matrix4 out{};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) out[size_t(r * 4 + c)] += a[size_t(r * 4 + k)] * b[size_t(k * 4 + c)];
-  return out;
-}
-
 Matrix4 affine_inverse(const Matrix4& m) {
   const double a = m[0], b = m[1], c = m[2], d = m[4], e = m[5], f = m[6], g = m[8], h = m[9], i = m[10];
   const double det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);

@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "geom/rigid.h"
+
 namespace occ::datasets {
 
-using Matrix4 = std::array<double, 16>;  // row-major 4x4, <target>_from_<source>
+using geom::Matrix4;  // row-major 4x4, <target>_from_<source>
 
 struct KittiCalibration {
   std::array<double, 9> intrinsics{};  // K of P2
@@ -49,7 +51,7 @@ int semantickitti_class_of_kitti_type(const std::string& type);
 const std::vector<std::string>& semantickitti_class_names();
 
 // Matrix helpers shared by the KITTI readers.
-Matrix4 multiply(const Matrix4& a, const Matrix4& b);
+using geom::multiply;
 // Inverse of an affine 4x4 (rotation part inverted exactly, not transposed:
 // KITTI's R0_rect and Tr are orthonormal only to their printed digits).
 Matrix4 affine_inverse(const Matrix4& m);

@@ -38,24 +38,6 @@ constexpr size_t kMissingListed = 5;
 // Sweep rows have no labels: every voxel is ignored (255) and unobserved.
 constexpr uint8_t kIgnoredClass = 255;
 
-Matrix4 multiply(const Matrix4& a, const Matrix4& b) {
-  Matrix4 out{};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) out[r * 4 + c] += a[r * 4 + k] * b[k * 4 + c];
-  return out;
-}
-
-Matrix4 rigid_inverse(const Matrix4& m) {
-  Matrix4 out{};
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) out[r * 4 + c] = m[c * 4 + r];
-    out[r * 4 + 3] = -(m[0 * 4 + r] * m[3] + m[1 * 4 + r] * m[7] + m[2 * 4 + r] * m[11]);
-  }
-  out[15] = 1;
-  return out;
-}
-
 // The selected samples (and with --sweeps the non-key camera frames),
 // grouped by scene in time order, with the sample_data each frame needs;
 // built and checked before anything is written.
@@ -359,7 +341,7 @@ class NuScenesPrep {
     }
     const auto annotations = annotations_of_.find(row);
     if (annotations != annotations_of_.end()) {
-      const Matrix4 ego_from_world = rigid_inverse(record.world_from_ego);
+      const Matrix4 ego_from_world = geom::rigid_inverse(record.world_from_ego);
       for (const size_t index : annotations->second) record.boxes.push_back(box(ego_from_world, index));
     }
     return record;
@@ -421,7 +403,7 @@ class NuScenesPrep {
   FrameBox box(const Matrix4& ego_from_world, size_t index) const {
     const NuScenesAnnotation& annotation = tables_.annotations[index];
     const Matrix4 ego_from_box =
-        multiply(ego_from_world, pose_matrix(annotation.translation, annotation.rotation));
+        geom::multiply(ego_from_world, pose_matrix(annotation.translation, annotation.rotation));
     FrameBox box;
     box.center = {ego_from_box[3], ego_from_box[7], ego_from_box[11]};
     for (int axis = 0; axis < 3; ++axis)

@@ -11,9 +11,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "geom/rigid.h"
+
 namespace occ::datasets {
 
-using Matrix4 = std::array<double, 16>;  // row-major 4x4, <target>_from_<source>
+using geom::Matrix4;  // row-major 4x4, <target>_from_<source>
 
 struct NuScenesScene {
   std::string token, name;

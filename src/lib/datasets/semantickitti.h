@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "geom/rigid.h"
+
 namespace occ::datasets {
 
-using Matrix4 = std::array<double, 16>;  // row-major 4x4, <target>_from_<source>
+using geom::Matrix4;  // row-major 4x4, <target>_from_<source>
 
 constexpr int64_t kSemanticKittiVoxels = 256 * 256 * 32;
 

@@ -59,8 +59,8 @@ void voxelize(const Snapshot& snapshot, const World& world, const Rig& rig, cons
   // Ground: the layers overlapping the slab just under the surface.
   const double ground_top = snapshot.ground_z(), ground_bottom = ground_top - kGroundSlabM;
   const int z_first = std::max(0, int(std::floor((ground_bottom - grid.origin_m[2]) / vz + 1e-9)));
-  const int z_last =
-      std::min(grid.shape[2] - 1, int(std::ceil((ground_top - grid.origin_m[2]) / vz - 1e-9)) - 1);
+  const int z_last = std::min(static_cast<int>(grid.shape[2]) - 1,
+                              int(std::ceil((ground_top - grid.origin_m[2]) / vz - 1e-9)) - 1);
   parallel_for(grid.shape[0], [&](int64_t x) {
     for (int y = 0; y < grid.shape[1]; ++y) {
       const Vec3 centre = grid.centre(int(x), y, 0);
@@ -82,11 +82,14 @@ void voxelize(const Snapshot& snapshot, const World& world, const Rig& rig, cons
     const uint8_t my_class = rig.class_of(p.kind);
     const double r = p.bounding_radius_xy();
     const int x0 = std::max(0, int(std::floor((p.centre.x - r - grid.origin_m[0]) / vx)));
-    const int x1 = std::min(grid.shape[0] - 1, int(std::floor((p.centre.x + r - grid.origin_m[0]) / vx)));
+    const int x1 = std::min(static_cast<int>(grid.shape[0]) - 1,
+                            int(std::floor((p.centre.x + r - grid.origin_m[0]) / vx)));
     const int y0 = std::max(0, int(std::floor((p.centre.y - r - grid.origin_m[1]) / vy)));
-    const int y1 = std::min(grid.shape[1] - 1, int(std::floor((p.centre.y + r - grid.origin_m[1]) / vy)));
+    const int y1 = std::min(static_cast<int>(grid.shape[1]) - 1,
+                            int(std::floor((p.centre.y + r - grid.origin_m[1]) / vy)));
     const int z0 = std::max(0, int(std::floor((p.bottom() - grid.origin_m[2]) / vz)));
-    const int z1 = std::min(grid.shape[2] - 1, int(std::floor((p.top() - grid.origin_m[2]) / vz)));
+    const int z1 =
+        std::min(static_cast<int>(grid.shape[2]) - 1, int(std::floor((p.top() - grid.origin_m[2]) / vz)));
     for (int x = x0; x <= x1; ++x) {
       for (int y = y0; y <= y1; ++y) {
         for (int z = z0; z <= z1; ++z) {

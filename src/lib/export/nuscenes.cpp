@@ -19,6 +19,7 @@
 #include "export/nuscenes_records.h"
 #include "export/output_folder.h"
 #include "export/zip_writer.h"
+#include "geom/rigid.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
 
@@ -28,14 +29,6 @@ namespace {
 using json = nlohmann::json;
 
 const std::string kLidar = "LIDAR_TOP";
-
-Matrix4d multiply(const Matrix4d& a, const Matrix4d& b) {
-  Matrix4d out{};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) out[r * 4 + c] += a[r * 4 + k] * b[k * 4 + c];
-  return out;
-}
 
 std::string folder_of(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -371,7 +364,7 @@ class NuScenesWriter {
       const double c = std::cos(box.yaw), s = std::sin(box.yaw);
       const Matrix4d ego_from_box{c, -s, 0, box.center[0], s, c, 0, box.center[1],
                                   0, 0,  1, box.center[2], 0, 0, 0, 1};
-      json record = pose_json(multiply(world_from_ego, ego_from_box));
+      json record = pose_json(geom::multiply(world_from_ego, ego_from_box));
       const std::string instance_key = str(scene_names_.at(scene), "/", box.instance);
       const std::string instance = nuscenes_token("instance/" + instance_key);
       int lidar_points = 0;

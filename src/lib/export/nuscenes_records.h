@@ -7,9 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "geom/rigid.h"
+
 namespace occ::exporting {
 
-using Matrix4d = std::array<double, 16>;  // row-major
+using Matrix4d = geom::Matrix4;
 
 // A 32-hex-digit token, stable for the same key (nuScenes tokens look like
 // this; they only need to be unique strings).

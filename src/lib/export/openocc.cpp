@@ -13,9 +13,10 @@
 #include "core/threads.h"
 #include "datasets/frames_file.h"
 #include "export/pickle_writer.h"
-#include "export/ray_cast.h"
+#include "geom/rigid.h"
 #include "h5/atomic_file.h"
 #include "h5/dataset.h"
+#include "metrics/ray_cast.h"
 
 namespace occ::exporting {
 namespace {
@@ -57,27 +58,6 @@ class GzipFile {
   gzFile file_ = nullptr;
   std::string display_path_;
 };
-
-using Pose = std::array<double, 16>;
-
-// a * b for row-major 4x4 rigid transforms.
-Pose multiply(const Pose& a, const Pose& b) {
-  Pose out{};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
-      for (int k = 0; k < 4; ++k) out[r * 4 + c] += a[r * 4 + k] * b[k * 4 + c];
-  return out;
-}
-
-Pose rigid_inverse(const Pose& m) {
-  Pose out{};
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) out[r * 4 + c] = m[c * 4 + r];
-    out[r * 4 + 3] = -(m[0 * 4 + r] * m[3] + m[1 * 4 + r] * m[7] + m[2 * 4 + r] * m[11]);
-  }
-  out[15] = 1;
-  return out;
-}
 
 void write_text_item(PickleWriter& pickle, const std::string& key, const std::string& value) {
   pickle.text(key);
@@ -130,14 +110,14 @@ std::vector<std::array<double, 3>> RayOrigins::of(int64_t row) const {
   }
   std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return time[a] < time[b]; });
   auto pose_of = [&](int64_t j) {
-    Pose pose;
+    geom::Matrix4 pose;
     std::copy(poses.begin() + j * 16, poses.begin() + (j + 1) * 16, pose.begin());
     return pose;
   };
-  const Pose ego_from_world = rigid_inverse(pose_of(row));
+  const geom::Matrix4 ego_from_world = geom::rigid_inverse(pose_of(row));
   std::vector<std::array<double, 3>> origins;
   for (const int64_t j : rows) {
-    const Pose ref_from_j = multiply(ego_from_world, pose_of(j));
+    const geom::Matrix4 ref_from_j = geom::multiply(ego_from_world, pose_of(j));
     std::array<double, 3> origin{};
     for (int r = 0; r < 3; ++r) {
       origin[r] = ref_from_j[r * 4 + 3];
@@ -166,7 +146,8 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
                        bool zero_flow) {
   const std::string format = "openocc";
   const FramesFile& frames = pred.frames(format);
-  const GridGeometry geometry = pred.geometry(format);
+  const geom::VoxelGrid grid = pred.geometry(format);
+  if (!grid.cubic()) throw FormatError("ray casting needs cubic voxels (one voxel_size_m for x, y and z)");
   if (!pred.has_flow() && !zero_flow) {
     throw FormatError(str(occ::quoted(pred.path()),
                           " has no dataset '/pred/flow', which the challenge scores "
@@ -180,7 +161,7 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
   for (int64_t i = 0; i < pred.frame_count(); ++i) {
     origins.push_back(ray_origins.of(pred.frames_row(i)));
   }
-  const auto& directions = lidar_ray_directions();
+  const auto& directions = metrics::lidar_ray_directions();
 
   h5::AtomicPath atomic(output);
   GzipFile gzip(atomic.temp_path(), output);
@@ -211,21 +192,20 @@ int64_t export_openocc(const PredSource& pred, const std::string& output, const 
       classes[v] = class_map[classes[v]];
       occupied[v] = classes[v] != free_id;
     }
-    const std::vector<Half> flow = pred.has_flow() ? pred.flow(i) : std::vector<Half>();
+    const std::vector<Half> flow = pred.has_flow() ? pred.flow_half(i) : std::vector<Half>();
     const auto& frame_origins = origins[static_cast<size_t>(i)];
     const size_t ray_count = directions.size();
     const size_t total = ray_count * frame_origins.size();
     std::vector<uint8_t> pcd_cls(total);
     std::vector<Half> pcd_dist(total), pcd_flow(total * 2);
     parallel_for(static_cast<int64_t>(frame_origins.size()), [&](int64_t t) {
-      const std::vector<RayHit> hits = cast_rays(geometry, occupied, frame_origins[t], directions);
+      const std::vector<metrics::RayHit> hits =
+          metrics::cast_rays(occupied.data(), grid, frame_origins[t], directions);
       for (size_t k = 0; k < ray_count; ++k) {
         const size_t out = static_cast<size_t>(t) * ray_count + k;
-        const auto& voxel = hits[k].voxel;
-        const size_t index =
-            (static_cast<size_t>(voxel[0]) * geometry.shape[1] + voxel[1]) * geometry.shape[2] + voxel[2];
+        const size_t index = static_cast<size_t>(hits[k].voxel);
         pcd_cls[out] = classes[index];
-        pcd_dist[out] = float_to_half(hits[k].distance_m);
+        pcd_dist[out] = float_to_half(metrics::depth_metres(hits[k], grid.voxel_size_m[0]));
         if (!flow.empty()) {
           pcd_flow[2 * out] = flow[2 * index];
           pcd_flow[2 * out + 1] = flow[2 * index + 1];

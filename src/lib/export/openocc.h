@@ -8,7 +8,7 @@
 //                               'pcd_flow': float16 [N, 2]}}}
 // where N = 14,040 rays x (up to 8) LiDAR origins, unfiltered, origin-major
 // then pitch then azimuth, cast through the predicted grid as RayIoU does
-// (export/ray_cast.h). Classes are renumbered to the OpenOcc order by name
+// (metrics/ray_cast.h). Classes are renumbered to the OpenOcc order by name
 // (car 0 ... vegetation 15, free 16); Occ3D's 'others' has no OpenOcc class
 // and becomes free (CHOSEN: it does not stop rays). Flow is /pred/flow (m/s)
 // at the voxel each ray stops in.

@@ -25,7 +25,7 @@ void append_float(std::string& out, float value) {
 
 }  // namespace
 
-std::string ply_bytes(const GridGeometry& geometry, const std::vector<uint8_t>& classes, int free_class,
+std::string ply_bytes(const geom::VoxelGrid& geometry, const std::vector<uint8_t>& classes, int free_class,
                       const std::vector<Rgb>& palette, const std::string& comment) {
   const int64_t nx = geometry.shape[0], ny = geometry.shape[1], nz = geometry.shape[2];
   std::string body;
@@ -38,8 +38,8 @@ std::string ply_bytes(const GridGeometry& geometry, const std::vector<uint8_t>& 
         const int64_t index[3] = {x, y, z};
         for (int axis = 0; axis < 3; ++axis) {
           append_float(body,
-                       static_cast<float>(geometry.origin_m[axis] +
-                                          (static_cast<double>(index[axis]) + 0.5) * geometry.voxel_m[axis]));
+                       static_cast<float>(geometry.origin_m[axis] + (static_cast<double>(index[axis]) + 0.5) *
+                                                                        geometry.voxel_size_m[axis]));
         }
         const Rgb colour = label < palette.size() ? palette[label] : Rgb{128, 128, 128};
         body.append(reinterpret_cast<const char*>(colour.data()), 3);
@@ -59,8 +59,8 @@ std::string ply_bytes(const GridGeometry& geometry, const std::vector<uint8_t>& 
 
 int64_t export_ply(const PredSource& pred, const std::string& output, int64_t frame) {
   const std::string format = "ply";
-  const GridGeometry geometry = pred.geometry(format);
-  const std::vector<Rgb> palette = class_palette(pred.class_names());
+  const geom::VoxelGrid geometry = pred.geometry(format);
+  const std::vector<Rgb> palette = viz::class_colours(pred.class_names());
   auto comment = [&](int64_t i) {
     return str("occ export: occupied voxel centres (m, ego frame) of sample ", pred.token(i, format));
   };

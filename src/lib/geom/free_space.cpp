@@ -9,10 +9,10 @@ namespace occ::geom {
 namespace {
 
 // One pass of a 3-tap minimum along `axis` (0, 1 or 2) of a C-order grid.
-void min_filter(const std::array<int, 3>& shape, int axis, const std::vector<uint8_t>& in,
+void min_filter(const std::array<int64_t, 3>& shape, int axis, const std::vector<uint8_t>& in,
                 std::vector<uint8_t>& out) {
-  const int64_t stride = axis == 0 ? int64_t(shape[1]) * shape[2] : axis == 1 ? shape[2] : 1;
-  const int length = shape[static_cast<size_t>(axis)];
+  const int64_t stride = axis == 0 ? shape[1] * shape[2] : axis == 1 ? shape[2] : 1;
+  const int64_t length = shape[static_cast<size_t>(axis)];
   parallel_for(shape[0], [&](int64_t x) {
     for (int y = 0; y < shape[1]; ++y) {
       for (int z = 0; z < shape[2]; ++z) {

@@ -51,4 +51,19 @@ double Rigid::yaw() const {
   return std::atan2(rotation[3], rotation[0]);
 }
 
+Matrix4 multiply(const Matrix4& a, const Matrix4& b) {
+  Matrix4 product = (Rigid::from_matrix(a) * Rigid::from_matrix(b)).matrix();
+  // A 4x4 product sums from +0.0 (then adds the zero terms of the last row
+  // and column), so it never gives -0.0 where Rigid's sums can; otherwise
+  // the two round alike, term by term. Adding +0.0 turns -0.0 into +0.0 and
+  // leaves every other value as it is, so poses and boxes written through
+  // here keep their bytes.
+  for (double& value : product) value += 0.0;
+  return product;
+}
+
+Matrix4 rigid_inverse(const Matrix4& transform) {
+  return Rigid::from_matrix(transform).inverse().matrix();
+}
+
 }  // namespace occ::geom

@@ -6,11 +6,7 @@
 namespace occ::geom {
 
 VoxelGrid VoxelGrid::occ3d_nuscenes() {
-  VoxelGrid grid;
-  grid.shape = {200, 200, 16};
-  grid.origin_m = {-40.0, -40.0, -1.0};
-  grid.voxel_size_m = {0.4, 0.4, 0.4};
-  return grid;
+  return VoxelGrid{};
 }
 
 VoxelGrid VoxelGrid::semantickitti() {
@@ -18,6 +14,8 @@ VoxelGrid VoxelGrid::semantickitti() {
   grid.shape = {256, 256, 32};
   grid.origin_m = {0.0, -25.6, -2.0};
   grid.voxel_size_m = {0.2, 0.2, 0.2};
+  grid.num_classes = 20;
+  grid.free_class = 0;
   return grid;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// A regular voxel grid in the ego frame, indexed [x, y, z] in C order
-// (the layout of Occ3D and SemanticKITTI labels); voxel centre =
-// origin_m + (index + 0.5) * voxel_size_m.
+// A regular voxel grid of class labels in the ego frame, indexed [x, y, z]
+// in C order (the layout of Occ3D and SemanticKITTI labels); voxel centre =
+// origin_m + (index + 0.5) * voxel_size_m. The one grid type: synth, eval,
+// render, export and the models (models::GridSpec) describe grids with it.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -14,19 +15,26 @@ struct VoxelIndex {
   int x = 0, y = 0, z = 0;
 };
 
+// Defaults: Occ3D-nuScenes, 200 x 200 x 16 voxels of 0.4 m from
+// (-40, -40, -1), 18 classes with free = 17.
 struct VoxelGrid {
-  std::array<int, 3> shape{0, 0, 0};
-  std::array<double, 3> origin_m{0, 0, 0};
-  std::array<double, 3> voxel_size_m{1, 1, 1};
+  std::array<int64_t, 3> shape{200, 200, 16};          // voxels along x, y, z
+  std::array<double, 3> origin_m{-40.0, -40.0, -1.0};  // minimum corner
+  std::array<double, 3> voxel_size_m{0.4, 0.4, 0.4};
+  int64_t num_classes = 18;  // including the free class
+  int64_t free_class = 17;
 
   // Occ3D-nuScenes: 200 x 200 x 16, 0.4 m, [-40, -40, -1, 40, 40, 5.4].
   static VoxelGrid occ3d_nuscenes();
-  // SemanticKITTI: 256 x 256 x 32, 0.2 m, origin (0, -25.6, -2): 51.2 m ahead.
+  // SemanticKITTI: 256 x 256 x 32, 0.2 m, origin (0, -25.6, -2): 51.2 m
+  // ahead; 20 learning classes, free = 0.
   static VoxelGrid semantickitti();
 
-  int64_t count() const { return int64_t(shape[0]) * shape[1] * shape[2]; }
-  int64_t linear(int x, int y, int z) const { return (int64_t(x) * shape[1] + y) * shape[2] + z; }
+  int64_t count() const { return shape[0] * shape[1] * shape[2]; }
+  int64_t linear(int64_t x, int64_t y, int64_t z) const { return (x * shape[1] + y) * shape[2] + z; }
   int64_t linear(const VoxelIndex& v) const { return linear(v.x, v.y, v.z); }
+  // Equal edges: what RayIoU's ray casting needs.
+  bool cubic() const { return voxel_size_m[1] == voxel_size_m[0] && voxel_size_m[2] == voxel_size_m[0]; }
   bool contains(const VoxelIndex& v) const {
     return v.x >= 0 && v.y >= 0 && v.z >= 0 && v.x < shape[0] && v.y < shape[1] && v.z < shape[2];
   }
@@ -78,7 +86,7 @@ void traverse_voxels(const VoxelGrid& grid, const Vec3& origin, const Vec3& dire
   double t_next[3], t_delta[3];
   for (int a = 0; a < 3; ++a) {
     cell[a] = static_cast<int>(std::floor((start[a] - grid.origin_m[a]) / size[a]));
-    cell[a] = std::max(0, std::min(grid.shape[a] - 1, cell[a]));
+    cell[a] = std::max(0, std::min(static_cast<int>(grid.shape[a]) - 1, cell[a]));
     if (d[a] > 0) {
       step[a] = 1;
       t_delta[a] = size[a] / d[a];

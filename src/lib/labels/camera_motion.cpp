@@ -8,6 +8,10 @@
 #include <set>
 
 namespace occ::labels {
+
+using geom::multiply;
+using geom::rigid_inverse;
+
 namespace {
 
 struct Point3 {
@@ -20,27 +24,6 @@ Point3 apply(const Matrix4& m, const Point3& p) {
 }
 
 }  // namespace
-
-Matrix4 multiply(const Matrix4& a, const Matrix4& b) {
-  Matrix4 c{};
-  for (int r = 0; r < 4; ++r) {
-    for (int k = 0; k < 4; ++k) {
-      for (int q = 0; q < 4; ++q) c[r * 4 + q] += a[r * 4 + k] * b[k * 4 + q];
-    }
-  }
-  return c;
-}
-
-Matrix4 rigid_inverse(const Matrix4& m) {
-  // [R t]^-1 = [R^T, -R^T t]
-  Matrix4 inverse{};
-  for (int r = 0; r < 3; ++r) {
-    for (int q = 0; q < 3; ++q) inverse[r * 4 + q] = m[q * 4 + r];
-    inverse[r * 4 + 3] = -(m[0 * 4 + r] * m[3] + m[1 * 4 + r] * m[7] + m[2 * 4 + r] * m[11]);
-  }
-  inverse[15] = 1;
-  return inverse;
-}
 
 CameraView camera_view(const FramesFile& frames, int64_t frame, int64_t camera, cv::Size native,
                        cv::Size working) {

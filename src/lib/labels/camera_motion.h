@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "datasets/frames_file.h"
+#include "geom/rigid.h"
 
 namespace occ::labels {
 
@@ -58,9 +59,5 @@ cv::Mat movable_from_boxes(const std::vector<FramesFile::Box>& boxes, const std:
 
 // world_from_box for a box given in the ego frame of a frame whose pose is world_from_ego.
 Matrix4 world_from_box(const Matrix4& world_from_ego, const FramesFile::Box& box);
-
-// Small rigid-transform algebra on row-major 4x4 matrices.
-Matrix4 multiply(const Matrix4& a, const Matrix4& b);
-Matrix4 rigid_inverse(const Matrix4& transform);
 
 }  // namespace occ::labels

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "datasets/grid_attributes.h"
 #include "datasets/npy.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
@@ -15,7 +16,6 @@ namespace occ::metrics {
 namespace {
 
 const char* const kGtSemantics = "/occupancy/semantics";
-const char* const kPredSemantics = "/pred/semantics";
 
 std::string npz_path(const std::string& dir, const std::string& token) {
   return (std::filesystem::path(dir) / (token + ".npz")).string();
@@ -38,19 +38,9 @@ EvalInputs::EvalInputs(const EvalOptions& options) {
   gt_ = h5::open_artifact(options.gt, "frames");
   class_names_ = h5::read_string_list_attribute(gt_, "/", "class_names");
   free_class_ = static_cast<int>(h5::read_int_attribute(gt_, "/", "free_class"));
-  const auto shape = h5::read_int_list_attribute(gt_, "/", "grid_shape");
-  const auto origin = h5::read_float_list_attribute(gt_, "/", "grid_origin_m");
-  const auto voxel = h5::read_float_list_attribute(gt_, "/", "voxel_size_m");
-  if (shape.size() != 3 || origin.size() != 3 || voxel.size() != 3) {
-    throw FormatError(str("cannot evaluate against ", occ::quoted(options.gt),
-                          ": grid_shape, grid_origin_m and voxel_size_m must have 3 values"));
-  }
-  grid_.x = shape[0];
-  grid_.y = shape[1];
-  grid_.z = shape[2];
-  grid_.origin_m = {origin[0], origin[1], origin[2]};
-  grid_.voxel_m = voxel[0];
-  if (options.wants("rayiou") && (voxel[1] != voxel[0] || voxel[2] != voxel[0])) {
+  grid_ = read_grid_attributes(gt_);
+  const auto& voxel = grid_.voxel_size_m;
+  if (options.wants("rayiou") && !grid_.cubic()) {
     throw FormatError(str("cannot compute rayiou on ", occ::quoted(options.gt), ": voxels are ", voxel[0],
                           " x ", voxel[1], " x ", voxel[2], " m, RayIoU needs cubic voxels"));
   }
@@ -68,43 +58,38 @@ EvalInputs::EvalInputs(const EvalOptions& options) {
 }
 
 void EvalInputs::open_pred_file(const EvalOptions& options) {
-  pred_ = h5::open_artifact(options.pred, "pred");
-  h5::require_made_from(pred_, gt_);
-  const auto pred_shape = h5::read_int_list_attribute(pred_, "/", "grid_shape");
-  const h5::Shape gt_grid{grid_.x, grid_.y, grid_.z};
+  pred_.emplace(options.pred);
+  const PredFile& pred = *pred_;
+  const int64_t gt_frames = h5::dataset_info(gt_, "/frames/token").shape[0];
+  pred.require_made_from(gt_, gt_frames);
+  const h5::Shape pred_shape(pred.grid_shape().begin(), pred.grid_shape().end());
+  const h5::Shape gt_grid(grid_.shape.begin(), grid_.shape.end());
   if (pred_shape != gt_grid) {
-    throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": dataset '", kPredSemantics,
-                          "' has grid ", h5::shape_text(pred_shape), ", but ", occ::quoted(options.gt),
-                          " has ", h5::shape_text(gt_grid)));
+    throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": dataset '",
+                          pred_dataset::kSemantics, "' has grid ", h5::shape_text(pred_shape), ", but ",
+                          occ::quoted(options.gt), " has ", h5::shape_text(gt_grid)));
   }
-  const auto pred_classes = h5::read_string_list_attribute(pred_, "/", "class_names");
-  const auto pred_free = h5::read_int_attribute(pred_, "/", "free_class");
+  const auto& pred_classes = pred.class_names();
+  const int pred_free = pred.free_class();
   if (pred_classes != class_names_ || pred_free != free_class_) {
     throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": its classes (",
                           pred_classes.size(), ", free ", pred_free, ") differ from those of ",
                           occ::quoted(options.gt), " (", class_names_.size(), ", free ", free_class_, ")"));
   }
-  const auto frames = h5::read<int32_t>(pred_, "/pred/frame");
-  const int64_t gt_frames = h5::dataset_info(gt_, "/frames/token").shape[0];
-  for (size_t i = 0; i < frames.values.size(); ++i) {
-    const int64_t row = frames.values[i];
-    if (row < 0 || row >= gt_frames) {
-      throw FormatError(str("cannot evaluate ", occ::quoted(options.pred), ": dataset '/pred/frame' row ", i,
-                            " names frame ", row, ", but ", occ::quoted(options.gt), " has ", gt_frames,
-                            " frames"));
-    }
-    gt_rows_.push_back(row);
-    pred_rows_.push_back(static_cast<int64_t>(i));
+  for (int64_t i = 0; i < pred.frame_count(); ++i) {
+    gt_rows_.push_back(pred.frames_row(i));
+    pred_rows_.push_back(i);
   }
   if (options.wants("depth")) {
-    for (const auto& [file, dataset] : {std::pair<const h5::File*, const char*>{&pred_, "/pred/depth"},
-                                        std::pair<const h5::File*, const char*>{&gt_, "/cameras/depth"}}) {
+    for (const auto& [file, dataset] :
+         {std::pair<const h5::File*, const char*>{&pred.file(), pred_dataset::kDepth},
+          std::pair<const h5::File*, const char*>{&gt_, "/cameras/depth"}}) {
       if (!file->is_dataset(dataset)) {
         throw FormatError(str("cannot compute depth metrics: ", occ::quoted(file->path()),
                               " has no dataset '", dataset, "'"));
       }
     }
-    const auto pred_depth = h5::dataset_info(pred_, "/pred/depth").shape;
+    const auto pred_depth = pred.shape(pred_dataset::kDepth);
     const auto gt_depth = h5::dataset_info(gt_, "/cameras/depth").shape;
     if (!std::equal(pred_depth.begin() + 1, pred_depth.end(), gt_depth.begin() + 1, gt_depth.end())) {
       throw FormatError(str("cannot evaluate ", occ::quoted(options.pred),
@@ -146,7 +131,7 @@ void EvalInputs::open_pred_dir(const EvalOptions& options) {
 }
 
 std::string EvalInputs::pred_name() const {
-  return pred_dir_.empty() ? pred_.path() : pred_dir_;
+  return pred_dir_.empty() ? pred_->path() : pred_dir_;
 }
 
 void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) const {
@@ -154,16 +139,16 @@ void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) cons
   // A branch-free scan first (it vectorises); the slow loop only finds the culprit.
   const uint8_t ignore = is_gt ? 255 : 0;
   unsigned bad = 0;
-  for (int64_t v = 0; v < grid_.voxels(); ++v)
+  for (int64_t v = 0; v < grid_.count(); ++v)
     bad |= static_cast<unsigned>(labels[v] >= classes) & (labels[v] != ignore || !is_gt);
   if (!bad) return;
-  for (int64_t v = 0; v < grid_.voxels(); ++v) {
+  for (int64_t v = 0; v < grid_.count(); ++v) {
     const int label = labels[v];
     if (label < classes || (is_gt && label == 255)) continue;
     const std::string source =
         is_gt ? str(occ::quoted(gt_.path()), ": dataset '", kGtSemantics, "' row ", gt_row(i))
-              : (pred_dir_.empty() ? str(occ::quoted(pred_.path()), ": dataset '", kPredSemantics, "' row ",
-                                         pred_rows_[static_cast<size_t>(i)])
+              : (pred_dir_.empty() ? str(occ::quoted(pred_->path()), ": dataset '", pred_dataset::kSemantics,
+                                         "' row ", pred_rows_[static_cast<size_t>(i)])
                                    : occ::quoted(npz_path(pred_dir_, tokens_[static_cast<size_t>(i)])));
     throw FormatError(str("cannot evaluate ", source, " has label ", label, " at voxel ", v, ", but ",
                           occ::quoted(gt_.path()), " defines ", classes, " classes",
@@ -178,11 +163,11 @@ void EvalInputs::read_gt_semantics(int64_t i, uint8_t* out) const {
 
 void EvalInputs::read_pred_semantics(int64_t i, uint8_t* out) const {
   if (pred_dir_.empty()) {
-    h5::read_rows_raw(pred_, kPredSemantics, pred_rows_[static_cast<size_t>(i)], 1, h5::DType::uint8, out);
+    pred_->read_semantics(pred_rows_[static_cast<size_t>(i)], out);
   } else {
     const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
     const npy::Array array = read_npz_labels(path, "'arr_0' or 'semantics'");
-    const std::vector<int64_t> grid{grid_.x, grid_.y, grid_.z};
+    const std::vector<int64_t> grid(grid_.shape.begin(), grid_.shape.end());
     if (array.shape != grid) {
       throw FormatError(str("cannot evaluate ", occ::quoted(path), ": labels have shape ",
                             h5::shape_text(array.shape), ", but ", occ::quoted(gt_.path()), " has grid ",
@@ -203,22 +188,18 @@ void EvalInputs::read_gt_flow(int64_t i, float* out) const {
 }
 
 bool EvalInputs::pred_has_flow() const {
-  if (pred_dir_.empty()) return pred_.is_dataset("/pred/flow");
+  if (pred_dir_.empty()) return pred_->has_flow();
   return npy::NpzReader(npz_path(pred_dir_, tokens_.front())).contains("flow");
 }
 
 void EvalInputs::read_pred_flow(int64_t i, float* out) const {
-  const size_t values = static_cast<size_t>(grid_.voxels() * 2);
   if (pred_dir_.empty()) {
-    std::vector<Half> half(values);
-    h5::read_rows_raw(pred_, "/pred/flow", pred_rows_[static_cast<size_t>(i)], 1, h5::DType::float16,
-                      half.data());
-    for (size_t v = 0; v < values; ++v) out[v] = half_to_float(half[v]);
+    pred_->read_flow(pred_rows_[static_cast<size_t>(i)], out);
     return;
   }
   const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
   const npy::Array array = npy::NpzReader(path).read("flow");
-  const std::vector<int64_t> shape{grid_.x, grid_.y, grid_.z, 2};
+  const std::vector<int64_t> shape{grid_.shape[0], grid_.shape[1], grid_.shape[2], 2};
   if (array.shape != shape) {
     throw FormatError(str("cannot evaluate ", occ::quoted(path), ": flow has shape ",
                           h5::shape_text(array.shape), ", expected ", h5::shape_text(shape)));
@@ -235,7 +216,7 @@ int64_t EvalInputs::depth_values_per_frame() const {
 
 void EvalInputs::read_depths(int64_t i, float* gt, float* pred) const {
   h5::read_rows_raw(gt_, "/cameras/depth", gt_row(i), 1, h5::DType::float32, gt);
-  h5::read_rows_raw(pred_, "/pred/depth", pred_rows_[static_cast<size_t>(i)], 1, h5::DType::float32, pred);
+  pred_->read_depth(pred_rows_[static_cast<size_t>(i)], pred);
 }
 
 std::vector<FramePose> EvalInputs::frame_poses() const {

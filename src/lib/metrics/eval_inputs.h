@@ -4,9 +4,11 @@
 // validated against each other up front and then read one frame at a time.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "datasets/pred_file.h"
 #include "h5/file.h"
 #include "metrics/evaluate.h"
 #include "metrics/ray_cast.h"
@@ -20,7 +22,7 @@ class EvalInputs {
 
   const std::vector<std::string>& class_names() const { return class_names_; }
   int free_class() const { return free_class_; }
-  const GridGeometry& grid() const { return grid_; }
+  const geom::VoxelGrid& grid() const { return grid_; }
   // Frames to evaluate, and keyframes skipped for lack of a prediction.
   int64_t count() const { return static_cast<int64_t>(gt_rows_.size()); }
   int64_t missing() const { return missing_; }
@@ -28,7 +30,7 @@ class EvalInputs {
   const std::string& gt_path() const { return gt_.path(); }
   std::string pred_name() const;
 
-  // Readers into caller buffers of grid().voxels() elements (flow: twice
+  // Readers into caller buffers of grid().count() elements (flow: twice
   // that). Labels are checked: predictions in [0, K), GT in [0, K) or 255.
   void read_gt_semantics(int64_t i, uint8_t* out) const;
   void read_pred_semantics(int64_t i, uint8_t* out) const;
@@ -50,7 +52,7 @@ class EvalInputs {
   void check_labels(const uint8_t* labels, bool is_gt, int64_t i) const;
 
   h5::File gt_;
-  h5::File pred_;  // not open in pred-dir mode
+  std::optional<PredFile> pred_;  // not open in pred-dir mode
   std::string pred_dir_;
   std::vector<std::string> tokens_;  // pred-dir: token of each evaluated frame
   std::vector<int64_t> gt_rows_;
@@ -58,7 +60,7 @@ class EvalInputs {
   int64_t missing_ = 0;
   std::vector<std::string> class_names_;
   int free_class_ = 0;
-  GridGeometry grid_;
+  geom::VoxelGrid grid_;
   std::vector<int64_t> depth_shape_;
 };
 

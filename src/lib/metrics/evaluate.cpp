@@ -91,8 +91,8 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   const auto& names = inputs.class_names();
   const int classes = static_cast<int>(names.size());
   const int free_class = inputs.free_class();
-  const GridGeometry& grid = inputs.grid();
-  const int64_t voxels = grid.voxels();
+  const geom::VoxelGrid& grid = inputs.grid();
+  const int64_t voxels = grid.count();
   const bool want_miou = options.wants("miou"), want_ssc = options.wants("ssc");
   const bool want_rays = options.wants("rayiou"), want_mave = options.wants("mave");
   const bool want_depth = options.wants("depth");

@@ -16,16 +16,19 @@ std::vector<double> lidar_pitches() {
   return pitches;
 }
 
-std::vector<Vec3f> lidar_ray_directions() {
-  std::vector<Vec3f> rays;
-  for (double pitch : lidar_pitches()) {
-    for (int degrees = 0; degrees < 360; ++degrees) {
-      const double azimuth = degrees * (M_PI / 180.0);  // np.deg2rad
-      rays.push_back({static_cast<float>(std::cos(pitch) * std::cos(azimuth)),
-                      static_cast<float>(std::cos(pitch) * std::sin(azimuth)),
-                      static_cast<float>(std::sin(pitch))});
+const std::vector<Vec3f>& lidar_ray_directions() {
+  static const std::vector<Vec3f> rays = [] {
+    std::vector<Vec3f> directions;
+    for (double pitch : lidar_pitches()) {
+      for (int degrees = 0; degrees < 360; ++degrees) {
+        const double azimuth = degrees * (M_PI / 180.0);  // np.deg2rad: one multiplication
+        directions.push_back({static_cast<float>(std::cos(pitch) * std::cos(azimuth)),
+                              static_cast<float>(std::cos(pitch) * std::sin(azimuth)),
+                              static_cast<float>(std::sin(pitch))});
+      }
     }
-  }
+    return directions;
+  }();
   return rays;
 }
 
@@ -40,10 +43,10 @@ namespace {
 
 }  // namespace
 
-GridRay to_grid_ray(const GridGeometry& grid, const Vec3& origin_m, const Vec3f& direction) {
+GridRay to_grid_ray(const geom::VoxelGrid& grid, const Vec3& origin_m, const Vec3f& direction) {
   // The official scaler and offset are float32 tensors: the division is by
   // float32(0.4) widened to double, and the offsets are float32 values.
-  const float scale = static_cast<float>(grid.voxel_m);
+  const float scale = static_cast<float>(grid.voxel_size_m[0]);
   GridRay ray;
   for (int a = 0; a < 3; ++a) {
     const float offset = static_cast<float>(grid.origin_m[a]);
@@ -96,10 +99,12 @@ struct Walk {
 
 constexpr int kMaxStep = 1000;  // MAX_STEP in dvr.cu
 
-}  // namespace
-
-void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRay& ray, RayHit& hit_a,
-                RayHit& hit_b) {
+// Marches `ray` through the grid, calling visit(voxel, distance) for each
+// voxel inside it in order (flat index, distance at which the ray leaves it)
+// until visit returns true. False when the ray never enters; else `voxel`
+// and `distance` are those of the last voxel visited.
+template <typename Visit>
+bool walk(const geom::VoxelGrid& grid, const GridRay& ray, Visit&& visit, int64_t& voxel, double& distance) {
   const double xo = ray.origin[0], yo = ray.origin[1], zo = ray.origin[2];
   const double rx = static_cast<double>(ray.end[0]) - xo;
   const double ry = static_cast<double>(ray.end[1]) - yo;
@@ -119,26 +124,40 @@ void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRa
   w.t_delta_x = dx != 0 ? w.step_x / dx : DBL_MAX;
   w.t_delta_y = dy != 0 ? w.step_y / dy : DBL_MAX;
   w.t_delta_z = dz != 0 ? w.step_z / dz : DBL_MAX;
-  const int nx = static_cast<int>(grid.x), ny = static_cast<int>(grid.y), nz = static_cast<int>(grid.z);
+  const int nx = static_cast<int>(grid.shape[0]), ny = static_cast<int>(grid.shape[1]),
+            nz = static_cast<int>(grid.shape[2]);
   auto inside = [&] { return w.vx >= 0 && w.vx < nx && w.vy >= 0 && w.vy < ny && w.vz >= 0 && w.vz < nz; };
 
-  hit_a = RayHit{};
-  hit_b = RayHit{};
   int step = 0;
   int axis = 0;
   // Until the ray enters (origins outside the grid): walk without reading voxels.
   while (!inside()) {
     w.advance(axis);
-    if (++step > kMaxStep) return;  // never entered: distance -1 at voxel 0
+    if (++step > kMaxStep) return false;
   }
   // Inside: the flat index follows the walk, and only the crossed axis can leave the grid.
   const int64_t stride[3] = {static_cast<int64_t>(w.step_x) * ny * nz, static_cast<int64_t>(w.step_y) * nz,
                              static_cast<int64_t>(w.step_z)};
-  int64_t voxel = (static_cast<int64_t>(w.vx) * ny + w.vy) * nz + w.vz;
-  bool found_a = false, found_b = false;
-  double distance = 0;
+  voxel = (static_cast<int64_t>(w.vx) * ny + w.vy) * nz + w.vz;
   for (;;) {
     distance = w.advance(axis);
+    if (visit(voxel, distance)) return true;
+    const bool left = axis == 0   ? static_cast<unsigned>(w.vx) >= static_cast<unsigned>(nx)
+                      : axis == 1 ? static_cast<unsigned>(w.vy) >= static_cast<unsigned>(ny)
+                                  : static_cast<unsigned>(w.vz) >= static_cast<unsigned>(nz);
+    if (left || ++step > kMaxStep) return true;
+    voxel += stride[axis];
+  }
+}
+
+}  // namespace
+
+void march_pair(const uint8_t* occupancy, const geom::VoxelGrid& grid, const GridRay& ray, RayHit& hit_a,
+                RayHit& hit_b) {
+  hit_a = RayHit{};
+  hit_b = RayHit{};
+  bool found_a = false, found_b = false;
+  auto visit = [&](int64_t voxel, double distance) {
     const uint8_t bits = occupancy[voxel];
     if (bits) {
       if (!found_a && (bits & 1)) {
@@ -149,17 +168,33 @@ void march_pair(const uint8_t* occupancy, const GridGeometry& grid, const GridRa
         hit_b = RayHit{distance, voxel, true};
         found_b = true;
       }
-      if (found_a && found_b) return;
     }
-    const bool left = axis == 0   ? static_cast<unsigned>(w.vx) >= static_cast<unsigned>(nx)
-                      : axis == 1 ? static_cast<unsigned>(w.vy) >= static_cast<unsigned>(ny)
-                                  : static_cast<unsigned>(w.vz) >= static_cast<unsigned>(nz);
-    if (left || ++step > kMaxStep) break;
-    voxel += stride[axis];
-  }
+    return found_a && found_b;
+  };
+  int64_t voxel = 0;
+  double distance = 0;
+  if (!walk(grid, ray, visit, voxel, distance)) return;  // never entered: distance -1 at voxel 0
   // No hit: the exit distance and label of the last voxel inside.
   if (!found_a) hit_a = RayHit{distance, voxel, true};
   if (!found_b) hit_b = RayHit{distance, voxel, true};
+}
+
+RayHit march(const uint8_t* occupied, const geom::VoxelGrid& grid, const GridRay& ray) {
+  int64_t voxel = 0;
+  double distance = 0;
+  if (!walk(
+          grid, ray, [&](int64_t v, double) { return occupied[v] != 0; }, voxel, distance))
+    return RayHit{};
+  return RayHit{distance, voxel, true};
+}
+
+std::vector<RayHit> cast_rays(const uint8_t* occupied, const geom::VoxelGrid& grid, const Vec3& origin_m,
+                              const std::vector<Vec3f>& directions) {
+  std::vector<RayHit> hits;
+  hits.reserve(directions.size());
+  for (const Vec3f& direction : directions)
+    hits.push_back(march(occupied, grid, to_grid_ray(grid, origin_m, direction)));
+  return hits;
 }
 
 float depth_metres(const RayHit& hit, double voxel_m) {

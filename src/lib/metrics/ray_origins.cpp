@@ -6,24 +6,9 @@
 namespace occ::metrics {
 namespace {
 
-// Inverse of a rigid transform [R t; 0 1].
-Mat4 rigid_inverse(const Mat4& m) {
-  Mat4 inv{};
-  for (int r = 0; r < 3; ++r) {
-    for (int c = 0; c < 3; ++c) inv[r * 4 + c] = m[c * 4 + r];
-  }
-  for (int r = 0; r < 3; ++r) {
-    inv[r * 4 + 3] = -(inv[r * 4 + 0] * m[3] + inv[r * 4 + 1] * m[7] + inv[r * 4 + 2] * m[11]);
-  }
-  inv[15] = 1;
-  return inv;
-}
-
-Vec3 transform(const Mat4& m, const Vec3& p) {
-  Vec3 out{};
-  for (int r = 0; r < 3; ++r)
-    out[r] = m[r * 4 + 0] * p[0] + m[r * 4 + 1] * p[1] + m[r * 4 + 2] * p[2] + m[r * 4 + 3];
-  return out;
+Vec3 transform(const geom::Rigid& transform, const Vec3& p) {
+  const geom::Vec3 out = transform.apply({p[0], p[1], p[2]});
+  return {out.x, out.y, out.z};
 }
 
 }  // namespace
@@ -53,13 +38,14 @@ std::vector<Vec3> ray_origins(const std::vector<FramePose>& frames, int64_t row,
   std::stable_sort(scene_rows.begin(), scene_rows.end(), [&](int64_t a, int64_t b) {
     return frames[static_cast<size_t>(a)].timestamp_us < frames[static_cast<size_t>(b)].timestamp_us;
   });
-  const Mat4 ego_from_world = rigid_inverse(reference.world_from_ego);
+  const geom::Rigid ego_from_world = geom::Rigid::from_matrix(reference.world_from_ego).inverse();
   std::vector<Vec3> origins;
   for (int64_t other : scene_rows) {
     const FramePose& frame = frames[static_cast<size_t>(other)];
     const Vec3 origin =
         other == row ? frame.lidar_origin_in_ego
-                     : transform(ego_from_world, transform(frame.world_from_ego, frame.lidar_origin_in_ego));
+                     : transform(ego_from_world, transform(geom::Rigid::from_matrix(frame.world_from_ego),
+                                                           frame.lidar_origin_in_ego));
     if (std::abs(origin[0]) < options.range_m && std::abs(origin[1]) < options.range_m)
       origins.push_back(origin);
   }

@@ -5,11 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "geom/rigid.h"
 #include "metrics/ray_cast.h"
 
 namespace occ::metrics {
 
-using Mat4 = std::array<double, 16>;  // row-major
+using Mat4 = geom::Matrix4;
 
 struct FramePose {
   int32_t scene = 0;

@@ -122,9 +122,9 @@ double RayIou::occ_score() const {
   return 0.9 * rayiou() + 0.1 * std::max(1.0 - m, 0.0);
 }
 
-int64_t add_frame_rays(const RayFrame& frame, const GridGeometry& grid, const std::vector<Vec3f>& directions,
-                       RayIou& metrics) {
-  const int64_t voxels = grid.voxels();
+int64_t add_frame_rays(const RayFrame& frame, const geom::VoxelGrid& grid,
+                       const std::vector<Vec3f>& directions, RayIou& metrics) {
+  const int64_t voxels = grid.count();
   const int free_class = metrics.free_class();
   // bit 0: GT occupied, bit 1: prediction occupied (label != free, as the
   // official occupancy; labels above free stay nonzero and count as occupied).
@@ -146,8 +146,8 @@ int64_t add_frame_rays(const RayFrame& frame, const GridGeometry& grid, const st
       march_pair(occupancy.data(), grid, ray, gt_hit, pred_hit);
       const float* gt_flow = frame.gt_flow ? frame.gt_flow + 2 * gt_hit.voxel : nullptr;
       const float* pred_flow = frame.pred_flow ? frame.pred_flow + 2 * pred_hit.voxel : nullptr;
-      local.add(frame.gt[gt_hit.voxel], depth_metres(gt_hit, grid.voxel_m), frame.pred[pred_hit.voxel],
-                depth_metres(pred_hit, grid.voxel_m), gt_flow, pred_flow);
+      local.add(frame.gt[gt_hit.voxel], depth_metres(gt_hit, grid.voxel_size_m[0]),
+                frame.pred[pred_hit.voxel], depth_metres(pred_hit, grid.voxel_size_m[0]), gt_flow, pred_flow);
     }
   });
   for (const auto& part : partial) metrics.merge(part);

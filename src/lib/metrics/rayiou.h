@@ -67,7 +67,7 @@ struct RayFrame {
 // Casts every direction from every origin through both grids and adds the
 // rays to `metrics`; parallel over origins, merged in origin order so the
 // result does not depend on the thread count. Returns the rays cast.
-int64_t add_frame_rays(const RayFrame& frame, const GridGeometry& grid, const std::vector<Vec3f>& directions,
-                       RayIou& metrics);
+int64_t add_frame_rays(const RayFrame& frame, const geom::VoxelGrid& grid,
+                       const std::vector<Vec3f>& directions, RayIou& metrics);
 
 }  // namespace occ::metrics

@@ -6,17 +6,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "geom/voxel_grid.h"
+
 namespace occ::models {
 
 // The output occupancy grid (the frames file's grid): voxels along x, y, z of
 // the ego frame, array index [x][y][z], voxel centre = origin + (i + 0.5) * size.
-struct GridSpec {
-  std::array<int64_t, 3> shape{200, 200, 16};
-  std::array<double, 3> origin_m{-40.0, -40.0, -1.0};
-  std::array<double, 3> voxel_size_m{0.4, 0.4, 0.4};
-  int64_t num_classes = 18;  // including the free class
-  int64_t free_class = 17;
-};
+// The library's one grid type, so a model's grid is the one eval and render use.
+using GridSpec = geom::VoxelGrid;
 
 // One batch of B frames with N cameras each, on the model's device. Images
 // are normalised and resized; the intrinsics match the resized images.

@@ -14,17 +14,19 @@ namespace {
 // Highest drawn voxel of a column, -1 when the column is empty.
 int64_t top_voxel(const OccupancyGrid& grid, int64_t x, int64_t y, bool camera_only) {
   for (int64_t z = grid.shape[2] - 1; z >= 0; --z) {
-    if (grid.shown(grid.index(x, y, z), camera_only)) return z;
+    if (grid.shown(grid.linear(x, y, z), camera_only)) return z;
   }
   return -1;
 }
 
 void draw_ego_and_scale(cv::Mat& image, const OccupancyGrid& grid, const BevStyle& style) {
   const int ppv = style.pixels_per_voxel;
-  const double metres_to_pixels = ppv / grid.voxel[0];
+  const double metres_to_pixels = ppv / grid.voxel_size_m[0];
   // The ego origin (0, 0) in column coordinates.
-  const double ego_col = (grid.origin[1] + grid.shape[1] * grid.voxel[1]) / grid.voxel[1];  // y flipped
-  const double ego_row = (grid.origin[0] + grid.shape[0] * grid.voxel[0]) / grid.voxel[0];  // x flipped
+  const double ego_col =
+      (grid.origin_m[1] + grid.shape[1] * grid.voxel_size_m[1]) / grid.voxel_size_m[1];  // y flipped
+  const double ego_row =
+      (grid.origin_m[0] + grid.shape[0] * grid.voxel_size_m[0]) / grid.voxel_size_m[0];  // x flipped
   const cv::Point ego(static_cast<int>(ego_col * ppv), static_cast<int>(ego_row * ppv));
   if (style.ego_marker) {
     // A 4.5 m x 1.9 m car, front up, with a heading tick.
@@ -67,7 +69,7 @@ cv::Mat render_bev(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& pale
     for (int64_t y = 0; y < grid.shape[1]; ++y) {
       const int64_t z = top_voxel(grid, x, y, style.camera_only);
       if (z < 0) continue;
-      const uint8_t label = grid.labels[grid.index(x, y, z)];
+      const uint8_t label = grid.labels[grid.linear(x, y, z)];
       // Higher voxels slightly brighter: height reads even top-down.
       const double factor = 0.75 + 0.25 * static_cast<double>(z) / std::max<int64_t>(1, grid.shape[2] - 1);
       const cv::Vec3b colour = shade(label < palette.size() ? palette[label] : cv::Vec3b(0, 0, 0), factor);
@@ -95,10 +97,10 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
   r[1] /= r_norm;
   const double u[3] = {r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]};
   const double focal = 0.5 * camera.size.height / std::tan(camera.vertical_fov_deg * M_PI / 360.0);
-  const double grid_min[3] = {grid.origin[0], grid.origin[1], grid.origin[2]};
-  const double grid_max[3] = {grid.origin[0] + grid.shape[0] * grid.voxel[0],
-                              grid.origin[1] + grid.shape[1] * grid.voxel[1],
-                              grid.origin[2] + grid.shape[2] * grid.voxel[2]};
+  const double grid_min[3] = {grid.origin_m[0], grid.origin_m[1], grid.origin_m[2]};
+  const double grid_max[3] = {grid.origin_m[0] + grid.shape[0] * grid.voxel_size_m[0],
+                              grid.origin_m[1] + grid.shape[1] * grid.voxel_size_m[1],
+                              grid.origin_m[2] + grid.shape[2] * grid.voxel_size_m[2]};
   const double face_light[3] = {0.78, 0.62, 1.0};  // x faces, y faces, top/bottom faces
   // Empty-space skipping: bricks of kBrick^3 voxels with nothing drawn are
   // crossed in one jump instead of voxel by voxel.
@@ -109,7 +111,7 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
   for (int64_t x = 0; x < grid.shape[0]; ++x) {
     for (int64_t y = 0; y < grid.shape[1]; ++y) {
       for (int64_t z = 0; z < grid.shape[2]; ++z) {
-        if (grid.shown(grid.index(x, y, z), camera.camera_only)) {
+        if (grid.shown(grid.linear(x, y, z), camera.camera_only)) {
           brick_drawn[static_cast<size_t>(((x / kBrick) * bricks[1] + y / kBrick) * bricks[2] + z / kBrick)] =
               1;
         }
@@ -145,17 +147,18 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
         int axis = 2;
         for (int k = 0; k < 3; ++k) {
           const double p = eye[k] + (t_enter + 1e-9) * dir[k];
-          cell[k] = std::clamp<int64_t>(static_cast<int64_t>(std::floor((p - grid_min[k]) / grid.voxel[k])),
-                                        0, grid.shape[k] - 1);
+          cell[k] =
+              std::clamp<int64_t>(static_cast<int64_t>(std::floor((p - grid_min[k]) / grid.voxel_size_m[k])),
+                                  0, grid.shape[k] - 1);
           step[k] = dir[k] > 0 ? 1 : -1;
-          t_delta[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : grid.voxel[k] / std::abs(dir[k]);
+          t_delta[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : grid.voxel_size_m[k] / std::abs(dir[k]);
           // The face the ray entered the box through shades the first voxel.
           if (std::abs((eye[k] + t_enter * dir[k]) - (dir[k] > 0 ? grid_min[k] : grid_max[k])) < 1e-6)
             axis = k;
         }
         auto seed_t_max = [&] {
           for (int k = 0; k < 3; ++k) {
-            const double boundary = grid_min[k] + (cell[k] + (dir[k] > 0 ? 1 : 0)) * grid.voxel[k];
+            const double boundary = grid_min[k] + (cell[k] + (dir[k] > 0 ? 1 : 0)) * grid.voxel_size_m[k];
             t_max[k] = std::abs(dir[k]) < 1e-12 ? 1e30 : (boundary - eye[k]) / dir[k];
           }
         };
@@ -170,7 +173,8 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
             int leave_axis = axis;
             for (int k = 0; k < 3; ++k) {
               if (std::abs(dir[k]) < 1e-12) continue;
-              const double bound = grid_min[k] + (brick[k] + (dir[k] > 0 ? 1 : 0)) * kBrick * grid.voxel[k];
+              const double bound =
+                  grid_min[k] + (brick[k] + (dir[k] > 0 ? 1 : 0)) * kBrick * grid.voxel_size_m[k];
               const double t_k = (bound - eye[k]) / dir[k];
               if (t_k < t_leave) {
                 t_leave = t_k;
@@ -181,7 +185,8 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
             t = t_leave;
             axis = leave_axis;
             for (int k = 0; k < 3; ++k) {
-              cell[k] = static_cast<int64_t>(std::floor((eye[k] + t * dir[k] - grid_min[k]) / grid.voxel[k]));
+              cell[k] = static_cast<int64_t>(
+                  std::floor((eye[k] + t * dir[k] - grid_min[k]) / grid.voxel_size_m[k]));
             }
             // On the leaving axis the next cell is exact, whatever the rounding.
             cell[axis] = dir[axis] > 0 ? (brick[axis] + 1) * kBrick : brick[axis] * kBrick - 1;
@@ -191,7 +196,7 @@ cv::Mat render_voxels(const OccupancyGrid& grid, const std::vector<cv::Vec3b>& p
             seed_t_max();
             continue;
           }
-          const int64_t i = grid.index(cell[0], cell[1], cell[2]);
+          const int64_t i = grid.linear(cell[0], cell[1], cell[2]);
           if (grid.shown(i, camera.camera_only)) {
             const uint8_t label = grid.labels[i];
             const cv::Vec3b base = label < palette.size() ? palette[label] : cv::Vec3b(0, 0, 0);
@@ -222,7 +227,7 @@ cv::Mat render_flow_bev(const OccupancyGrid& grid, double max_speed, const BevSt
     for (int64_t y = 0; y < grid.shape[1]; ++y) {
       const int64_t z = top_voxel(grid, x, y, style.camera_only);
       if (z < 0) continue;
-      const int64_t i = grid.index(x, y, z);
+      const int64_t i = grid.linear(x, y, z);
       const cv::Vec2f v =
           grid.flow.empty() ? cv::Vec2f(0, 0) : cv::Vec2f(grid.flow[2 * i], grid.flow[2 * i + 1]);
       column_flow[static_cast<size_t>(x * grid.shape[1] + y)] = v;
@@ -250,8 +255,8 @@ cv::Mat render_flow_bev(const OccupancyGrid& grid, double max_speed, const BevSt
       if (speed < 0.2) continue;
       // One second of motion, drawn in BEV pixels (x up, y left).
       const cv::Point from = bev_pixel(grid, x, y, ppv);
-      const cv::Point to = from + cv::Point(static_cast<int>(-v[1] / grid.voxel[1] * ppv),
-                                            static_cast<int>(-v[0] / grid.voxel[0] * ppv));
+      const cv::Point to = from + cv::Point(static_cast<int>(-v[1] / grid.voxel_size_m[1] * ppv),
+                                            static_cast<int>(-v[0] / grid.voxel_size_m[0] * ppv));
       cv::arrowedLine(image, from, to, cv::Scalar(20, 20, 20), 1, cv::LINE_AA, 0, 0.3);
     }
   }
@@ -270,7 +275,7 @@ cv::Mat render_error_bev(const OccupancyGrid& truth, const OccupancyGrid& predic
       // wrong voxel painted whole pictures red.
       int occupied = 0, wrong = 0;
       for (int64_t z = 0; z < truth.shape[2]; ++z) {
-        const int64_t i = truth.index(x, y, z);
+        const int64_t i = truth.linear(x, y, z);
         // Evaluate where Occ3D does: camera-visible voxels when asked.
         if (style.camera_only && !truth.visible.empty() && !truth.visible[i]) continue;
         if (truth.labels[i] == truth.free_class && prediction.labels[i] == prediction.free_class) continue;

@@ -155,24 +155,24 @@ cv::Mat paint_region_means(const cv::Mat& image, const cv::Mat& labels, const cv
 cv::Mat overlay_occupancy(const cv::Mat& image, const OccupancyGrid& grid,
                           const std::vector<cv::Vec3b>& palette, const Matrix3& k,
                           const Matrix4& ego_from_camera, bool camera_only, double alpha) {
-  const Matrix4 m = labels::rigid_inverse(ego_from_camera);
+  const Matrix4 m = geom::rigid_inverse(ego_from_camera);
   cv::Mat nearest(image.size(), CV_32F, cv::Scalar(1e30f));
   cv::Mat colours(image.size(), CV_8UC3, cv::Scalar(0, 0, 0));
   for (int64_t x = 0; x < grid.shape[0]; ++x) {
     for (int64_t y = 0; y < grid.shape[1]; ++y) {
       for (int64_t z = 0; z < grid.shape[2]; ++z) {
-        const int64_t i = grid.index(x, y, z);
+        const int64_t i = grid.linear(x, y, z);
         if (!grid.shown(i, camera_only)) continue;
-        const double px = grid.origin[0] + (x + 0.5) * grid.voxel[0];
-        const double py = grid.origin[1] + (y + 0.5) * grid.voxel[1];
-        const double pz = grid.origin[2] + (z + 0.5) * grid.voxel[2];
+        const double px = grid.origin_m[0] + (x + 0.5) * grid.voxel_size_m[0];
+        const double py = grid.origin_m[1] + (y + 0.5) * grid.voxel_size_m[1];
+        const double pz = grid.origin_m[2] + (z + 0.5) * grid.voxel_size_m[2];
         const double cx = m[0] * px + m[1] * py + m[2] * pz + m[3];
         const double cy = m[4] * px + m[5] * py + m[6] * pz + m[7];
         const double cz = m[8] * px + m[9] * py + m[10] * pz + m[11];
         if (cz < 0.5) continue;
         const double u = k[0] * cx / cz + k[1] * cy / cz + k[2], v = k[4] * cy / cz + k[5];
         // A voxel covers about f * size / depth pixels.
-        const int half = std::max(1, static_cast<int>(std::lround(0.5 * k[0] * grid.voxel[0] / cz)));
+        const int half = std::max(1, static_cast<int>(std::lround(0.5 * k[0] * grid.voxel_size_m[0] / cz)));
         const cv::Rect square =
             cv::Rect(static_cast<int>(u) - half, static_cast<int>(v) - half, 2 * half + 1, 2 * half + 1) &
             cv::Rect(0, 0, image.cols, image.rows);

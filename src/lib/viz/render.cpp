@@ -57,8 +57,9 @@ struct Sources {
     }
     OccupancyGrid grid;
     grid.shape = frames->grid_shape();
-    grid.origin = frames->grid_origin();
-    grid.voxel = frames->voxel_size();
+    grid.origin_m = frames->grid_origin();
+    grid.voxel_size_m = frames->voxel_size();
+    grid.num_classes = static_cast<int64_t>(frames->class_names().size());
     grid.free_class = frames->free_class();
     grid.labels = frames->occupancy(row);
     if (frames->has("/occupancy/mask_camera")) grid.visible = frames->camera_mask(row);
@@ -69,17 +70,18 @@ struct Sources {
   OccupancyGrid grid_from_pred(int64_t i, bool with_flow) const {
     OccupancyGrid grid;
     grid.shape = pred->grid_shape();
+    grid.num_classes = static_cast<int64_t>(pred->class_names().size());
     grid.free_class = pred->free_class();
     grid.labels = pred->semantics(i);
     if (frames) {
-      grid.origin = frames->grid_origin();
-      grid.voxel = frames->voxel_size();
+      grid.origin_m = frames->grid_origin();
+      grid.voxel_size_m = frames->voxel_size();
       if (frames->has("/occupancy/mask_camera")) grid.visible = frames->camera_mask(pred->frames_row(i));
     } else {
-      grid.origin = {-40, -40, -1};  // Occ3D, when no frames file tells
-      grid.voxel = {0.4, 0.4, 0.4};
+      grid.origin_m = {-40, -40, -1};  // Occ3D, when no frames file tells
+      grid.voxel_size_m = {0.4, 0.4, 0.4};
     }
-    if (with_flow && pred->has("/pred/flow")) grid.flow = pred->flow(i);
+    if (with_flow && pred->has_flow()) grid.flow = pred->flow(i);
     return grid;
   }
 
@@ -97,7 +99,7 @@ Sources open_sources(const RenderOptions& options) {
     sources.pred = std::make_unique<PredFile>(options.input);
     if (!options.gt.empty()) {
       sources.frames = std::make_unique<FramesFile>(options.gt);
-      h5::require_made_from(sources.pred->file(), sources.frames->file());
+      sources.pred->require_made_from(sources.frames->file(), sources.frames->frame_count());
     }
     sources.class_names = sources.pred->class_names();
   } else if (schema == "occ.frames") {
@@ -146,7 +148,7 @@ std::vector<cv::Mat> camera_maps(const h5::File& file, const std::string& datase
 // optimisation pulls the two partitions together (Sec. 3.2.2).
 Panel prototypes_panel(const Sources& sources, int64_t i, const RenderOptions& options) {
   const PredFile& pred = *sources.pred;
-  if (!pred.has("/pred/prototypes")) {
+  if (!pred.has_prototypes()) {
     throw FormatError(str("view 'prototypes': ", quoted(pred.path()),
                           " has no '/pred/prototypes': make it with occ predict --prototypes"));
   }
@@ -248,7 +250,7 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
     return {{"superpixel masks", rig_sheet(images, frames.camera_names(), options.camera_tile_width)}};
   }
   if (view == "depth") {
-    const bool rendered = sources.pred && sources.pred->has("/pred/depth");
+    const bool rendered = sources.pred && sources.pred->has_depth();
     if (!rendered && !frames.has("/cameras/depth")) {
       throw FormatError(str("view 'depth': neither the pred file nor ", quoted(frames.path()), " has depth"));
     }
