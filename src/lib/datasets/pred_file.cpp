@@ -93,4 +93,8 @@ std::array<int64_t, 2> PredFile::prototype_grid() const {
   return {grid.at(0), grid.at(1)};
 }
 
+bool PredFile::geometry_only() const {
+  return h5::has_attribute(file_, "/", "geometry_only") && h5::read_int_attribute(file_, "/", "geometry_only") == 1;
+}
+
 }  // namespace occ

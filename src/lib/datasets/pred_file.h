@@ -24,6 +24,8 @@ inline constexpr const char* kSemantics = "/pred/semantics";
 inline constexpr const char* kProbabilities = "/pred/probabilities";
 inline constexpr const char* kFlow = "/pred/flow";
 inline constexpr const char* kDepth = "/pred/depth";
+inline constexpr const char* kSdf = "/pred/sdf";
+inline constexpr const char* kOccupancyProbability = "/pred/occupancy_probability";
 inline constexpr const char* kPrototypes = "/pred/prototypes";
 inline constexpr const char* kPrototypeGrid = "/pred/prototype_grid";
 }  // namespace pred_dataset
@@ -51,6 +53,10 @@ class PredFile {
   bool has_flow() const { return has(pred_dataset::kFlow); }
   bool has_depth() const { return has(pred_dataset::kDepth); }
   bool has_prototypes() const { return has(pred_dataset::kPrototypes); }
+  bool has_sdf() const { return has(pred_dataset::kSdf); }
+  bool has_occupancy_probability() const { return has(pred_dataset::kOccupancyProbability); }
+  // The attribute geometry_only: semantics mean occupied (class 0) or free only.
+  bool geometry_only() const;
   // Shape of a dataset, row count first.
   h5::Shape shape(const std::string& dataset) const;
 
@@ -73,6 +79,10 @@ class PredFile {
   std::vector<Half> flow_half(int64_t i) const { return row<Half>(pred_dataset::kFlow, i); }
   std::vector<float> flow(int64_t i) const;
   void read_flow(int64_t i, float* out) const;  // voxel_count() * 2 values
+  // [X, Y, Z] signed distance at voxel centres, metres.
+  std::vector<float> sdf(int64_t i) const { return row<float>(pred_dataset::kSdf, i); }
+  // [X, Y, Z] occupancy probability, as stored.
+  std::vector<Half> occupancy_probability(int64_t i) const { return row<Half>(pred_dataset::kOccupancyProbability, i); }
   // [C, H, W] metres per camera (Let Occ Flow's rendered depth).
   void read_depth(int64_t i, float* out) const;
   cv::Mat depth(int64_t i, int64_t camera) const;  // CV_32F [H, W]

@@ -9,6 +9,7 @@
 #include "core/progress.h"
 #include "core/strings.h"
 #include "datasets/frames_file.h"
+#include "datasets/pred_file.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
@@ -176,7 +177,7 @@ PredictResult run_prediction(const PredictRequest& request) {
                       std::vector<double>(grid.voxel_size_m.begin(), grid.voxel_size_m.end()));
   if (outputs.geometry_only) h5::write_attribute(file, "/", "geometry_only", int64_t{1});
   const int64_t count = static_cast<int64_t>(rows.size());
-  h5::create_dataset(file, "/pred/frame", h5::DType::int32, {count});
+  h5::create_dataset(file, pred_dataset::kFrame, h5::DType::int32, {count});
 
   ProgressStyle style;
   if (request.quiet) style.mode = ProgressStyle::Mode::silent;
@@ -192,13 +193,13 @@ PredictResult run_prediction(const PredictRequest& request) {
     if (!prediction.semantics.defined()) throw Error(str("the ", kind.name, " model predicted no semantics"));
     // Every defined standard field, then the extras the request named.
     std::vector<std::pair<OutputField, at::Tensor>> fields = {
-        {{"/pred/semantics", h5::DType::uint8}, prediction.semantics},
-        {{"/pred/probabilities", h5::DType::float16},
+        {{pred_dataset::kSemantics, h5::DType::uint8}, prediction.semantics},
+        {{pred_dataset::kProbabilities, h5::DType::float16},
          request.probabilities ? prediction.probabilities : at::Tensor()},
-        {{"/pred/flow", h5::DType::float16}, prediction.flow},
-        {{"/pred/sdf", h5::DType::float32}, prediction.sdf},
-        {{"/pred/occupancy_probability", h5::DType::float16}, prediction.occupancy_probability},
-        {{"/pred/depth", h5::DType::float32}, request.depth ? prediction.depth : at::Tensor()},
+        {{pred_dataset::kFlow, h5::DType::float16}, prediction.flow},
+        {{pred_dataset::kSdf, h5::DType::float32}, prediction.sdf},
+        {{pred_dataset::kOccupancyProbability, h5::DType::float16}, prediction.occupancy_probability},
+        {{pred_dataset::kDepth, h5::DType::float32}, request.depth ? prediction.depth : at::Tensor()},
     };
     for (const auto& [name, value] : prediction.extras) {
       const auto field = extra_fields.find(name);
@@ -211,7 +212,7 @@ PredictResult run_prediction(const PredictRequest& request) {
     const int64_t n = batch->size();
     std::vector<int32_t> frame_rows;
     for (int64_t row : batch->frames) frame_rows.push_back(static_cast<int32_t>(row));
-    h5::write_rows(file, "/pred/frame", written, n, frame_rows.data());
+    h5::write_rows(file, pred_dataset::kFrame, written, n, frame_rows.data());
     for (const auto& [field, value] : fields) {
       if (value.defined()) write_field(file, field, written, n, value, count);
     }
