@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/strings.h"
-#include "datasets/synth_writer.h"
+#include "datasets/synth/writer.h"
 #include "prep_kitti.h"
 #include "prep_merge.h"
 #include "prep_nuscenes.h"

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/synth_rig.h"
+#include "datasets/synth/rig.h"
 
 namespace occ::synth {
 namespace {

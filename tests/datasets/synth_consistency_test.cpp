@@ -5,9 +5,9 @@
 
 #include <cmath>
 
-#include "datasets/synth_agents.h"
-#include "datasets/synth_footprint.h"
-#include "datasets/synth_support.h"
+#include "datasets/synth/agents.h"
+#include "datasets/synth/footprint.h"
+#include "datasets/synth/support.h"
 #include "geom/visibility.h"
 
 namespace occ::synth {

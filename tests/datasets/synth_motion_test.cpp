@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "datasets/synth_world.h"
+#include "datasets/synth/world.h"
 
 namespace occ::synth {
 namespace {

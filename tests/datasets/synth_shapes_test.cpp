@@ -1,8 +1,8 @@
 // Ray hits and voxel overlap of the world's solids agree with point tests.
 #include <gtest/gtest.h>
 
-#include "datasets/synth_random.h"
-#include "datasets/synth_shapes.h"
+#include "datasets/synth/random.h"
+#include "datasets/synth/shapes.h"
 
 namespace occ::synth {
 namespace {

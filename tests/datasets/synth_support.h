@@ -3,7 +3,7 @@
 // images, the rig's own grid, so every check runs in seconds.
 #include <vector>
 
-#include "datasets/synth_generator.h"
+#include "datasets/synth/generator.h"
 
 namespace occ::test {
 

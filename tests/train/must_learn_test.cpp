@@ -4,8 +4,8 @@
 // different rounding on other CPUs.
 #include <gtest/gtest.h>
 
-#include "datasets/synth_options.h"
-#include "datasets/synth_writer.h"
+#include "datasets/synth/options.h"
+#include "datasets/synth/writer.h"
 #include "labels/cluster_masks.h"
 #include "models/occupancy_model.h"
 #include "support/temp_dir.h"

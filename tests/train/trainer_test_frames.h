@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "datasets/synth_options.h"
-#include "datasets/synth_writer.h"
+#include "datasets/synth/options.h"
+#include "datasets/synth/writer.h"
 #include "train/trainer.h"
 
 namespace occ::train::test {

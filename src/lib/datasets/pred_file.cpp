@@ -94,7 +94,8 @@ std::array<int64_t, 2> PredFile::prototype_grid() const {
 }
 
 bool PredFile::geometry_only() const {
-  return h5::has_attribute(file_, "/", "geometry_only") && h5::read_int_attribute(file_, "/", "geometry_only") == 1;
+  return h5::has_attribute(file_, "/", "geometry_only") &&
+         h5::read_int_attribute(file_, "/", "geometry_only") == 1;
 }
 
 }  // namespace occ

@@ -82,7 +82,9 @@ class PredFile {
   // [X, Y, Z] signed distance at voxel centres, metres.
   std::vector<float> sdf(int64_t i) const { return row<float>(pred_dataset::kSdf, i); }
   // [X, Y, Z] occupancy probability, as stored.
-  std::vector<Half> occupancy_probability(int64_t i) const { return row<Half>(pred_dataset::kOccupancyProbability, i); }
+  std::vector<Half> occupancy_probability(int64_t i) const {
+    return row<Half>(pred_dataset::kOccupancyProbability, i);
+  }
   // [C, H, W] metres per camera (Let Occ Flow's rendered depth).
   void read_depth(int64_t i, float* out) const;
   cv::Mat depth(int64_t i, int64_t camera) const;  // CV_32F [H, W]

@@ -1,12 +1,12 @@
-#include "datasets/synth_generator.h"
+#include "datasets/synth/generator.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
-#include "datasets/synth_random.h"
-#include "datasets/synth_render.h"
-#include "datasets/synth_snapshot.h"
+#include "datasets/synth/random.h"
+#include "datasets/synth/render.h"
+#include "datasets/synth/snapshot.h"
 
 namespace occ::synth {
 namespace {

@@ -1,4 +1,4 @@
-#include "datasets/synth_random.h"
+#include "datasets/synth/random.h"
 
 #include <cmath>
 

@@ -2,8 +2,8 @@
 // What surfaces of the synthetic world look like: procedural albedo
 // (multi-scale value noise, lane markings, paving, facades with windows,
 // per-object colours) and the sky. Colours are linear RGB in [0, 1].
-#include "datasets/synth_shapes.h"
-#include "datasets/synth_world.h"
+#include "datasets/synth/shapes.h"
+#include "datasets/synth/world.h"
 
 namespace occ::synth {
 

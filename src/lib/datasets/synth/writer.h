@@ -1,8 +1,8 @@
 #pragma once
 // `occ prep synth`: generates the synthetic dataset and streams it, frame by
 // frame, into a frames file (data/schemas/frames.json).
-#include "datasets/synth_generator.h"
-#include "datasets/synth_options.h"
+#include "datasets/synth/generator.h"
+#include "datasets/synth/options.h"
 
 namespace occ::synth {
 

@@ -1,4 +1,4 @@
-#include "datasets/synth_writer.h"
+#include "datasets/synth/writer.h"
 
 #include <chrono>
 

@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "datasets/synth_occupancy.h"
-#include "datasets/synth_options.h"
-#include "datasets/synth_rig.h"
-#include "datasets/synth_world.h"
+#include "datasets/synth/occupancy.h"
+#include "datasets/synth/options.h"
+#include "datasets/synth/rig.h"
+#include "datasets/synth/world.h"
 
 namespace occ::synth {
 

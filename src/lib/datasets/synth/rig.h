@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "datasets/synth_kinds.h"
+#include "datasets/synth/kinds.h"
 #include "geom/pinhole.h"
 #include "geom/voxel_grid.h"
 

@@ -1,4 +1,4 @@
-#include "datasets/synth_footprint.h"
+#include "datasets/synth/footprint.h"
 
 namespace occ::synth {
 namespace {

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "datasets/synth_kinds.h"
-#include "datasets/synth_shapes.h"
+#include "datasets/synth/kinds.h"
+#include "datasets/synth/shapes.h"
 #include "geom/rigid.h"
 
 namespace occ::synth {

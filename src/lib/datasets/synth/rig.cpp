@@ -1,4 +1,4 @@
-#include "datasets/synth_rig.h"
+#include "datasets/synth/rig.h"
 
 #include "core/error.h"
 

@@ -1,11 +1,11 @@
-#include "datasets/synth_render.h"
+#include "datasets/synth/render.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/threads.h"
-#include "datasets/synth_appearance.h"
-#include "datasets/synth_random.h"
+#include "datasets/synth/appearance.h"
+#include "datasets/synth/random.h"
 
 namespace occ::synth {
 namespace {

@@ -1,4 +1,4 @@
-#include "datasets/synth_objects.h"
+#include "datasets/synth/objects.h"
 
 #include <cmath>
 

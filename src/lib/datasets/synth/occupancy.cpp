@@ -1,4 +1,4 @@
-#include "datasets/synth_occupancy.h"
+#include "datasets/synth/occupancy.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
-#include "datasets/synth_agents.h"
+#include "datasets/synth/agents.h"
 
 #include <cmath>
 
-#include "datasets/synth_objects.h"
+#include "datasets/synth/objects.h"
 
 namespace occ::synth {
 namespace {

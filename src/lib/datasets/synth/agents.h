@@ -6,9 +6,9 @@
 #include <functional>
 #include <vector>
 
-#include "datasets/synth_footprint.h"
-#include "datasets/synth_random.h"
-#include "datasets/synth_world.h"
+#include "datasets/synth/footprint.h"
+#include "datasets/synth/random.h"
+#include "datasets/synth/world.h"
 
 namespace occ::synth {
 

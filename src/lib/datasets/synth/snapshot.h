@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "datasets/synth_shapes.h"
-#include "datasets/synth_world.h"
+#include "datasets/synth/shapes.h"
+#include "datasets/synth/world.h"
 #include "geom/rigid.h"
 
 namespace occ::synth {

@@ -1,12 +1,12 @@
-#include "datasets/synth_world.h"
+#include "datasets/synth/world.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "datasets/synth_agents.h"
-#include "datasets/synth_footprint.h"
-#include "datasets/synth_objects.h"
-#include "datasets/synth_random.h"
+#include "datasets/synth/agents.h"
+#include "datasets/synth/footprint.h"
+#include "datasets/synth/objects.h"
+#include "datasets/synth/random.h"
 
 namespace occ::synth {
 namespace {

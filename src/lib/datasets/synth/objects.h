@@ -3,8 +3,8 @@
 // from primitives with plausible real-world dimensions.
 #include <vector>
 
-#include "datasets/synth_random.h"
-#include "datasets/synth_world.h"
+#include "datasets/synth/random.h"
+#include "datasets/synth/world.h"
 
 namespace occ::synth {
 

@@ -1,9 +1,9 @@
-#include "datasets/synth_appearance.h"
+#include "datasets/synth/appearance.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "datasets/synth_random.h"
+#include "datasets/synth/random.h"
 
 namespace occ::synth {
 namespace {

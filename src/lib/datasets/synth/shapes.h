@@ -4,7 +4,7 @@
 // voxel overlap tests are exact and cheap.
 #include <cstdint>
 
-#include "datasets/synth_kinds.h"
+#include "datasets/synth/kinds.h"
 #include "geom/rigid.h"
 #include "geom/vec3.h"
 

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "datasets/synth_rig.h"
-#include "datasets/synth_snapshot.h"
+#include "datasets/synth/rig.h"
+#include "datasets/synth/snapshot.h"
 
 namespace occ::synth {
 

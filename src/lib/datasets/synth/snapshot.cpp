@@ -1,4 +1,4 @@
-#include "datasets/synth_snapshot.h"
+#include "datasets/synth/snapshot.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "datasets/synth_options.h"
+#include "datasets/synth/options.h"
 
 #include <cmath>
 #include <sstream>
@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "datasets/synth_rig.h"
+#include "datasets/synth/rig.h"
 #include "h5/dataset.h"
 
 namespace occ::synth {

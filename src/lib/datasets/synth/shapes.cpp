@@ -1,4 +1,4 @@
-#include "datasets/synth_shapes.h"
+#include "datasets/synth/shapes.h"
 
 #include <algorithm>
 #include <cmath>
