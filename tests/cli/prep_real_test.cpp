@@ -23,6 +23,7 @@
 #include "geom/rigid.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
+#include "support/kitti_fixture_root.h"
 #include "support/run.h"
 
 namespace occ::test {
@@ -318,23 +319,8 @@ TEST(PrepNuScenesReal, LyftTablesWithoutImagesListTheMissingImages) {
   EXPECT_FALSE(fs::exists(output));
 }
 
-// The KITTI tracking fixture (sequence 0001: images 10, 15 and 20, calib,
-// labels) plus an oxts file, which the fixture lacks: the car drives north
-// east, heading 0.7 rad.
 std::string kitti_root(const TempDir& dir) {
-  const std::string fixture = std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training";
-  const std::string root = dir.file("training");
-  fs::create_directories(root + "/oxts");
-  for (const char* folder : {"image_02", "calib", "label_02"})
-    fs::create_directory_symlink(fixture + "/" + folder, root + "/" + folder);
-  std::ofstream oxts(root + "/oxts/0001.txt");
-  oxts.precision(17);
-  for (int frame = 0; frame < 25; ++frame) {
-    oxts << 49.0 + frame * 1e-5 << " " << 8.4 + frame * 1e-5 << " 110 0 0 0.7";
-    for (int i = 6; i < 30; ++i) oxts << " 0";
-    oxts << "\n";
-  }
-  return root;
+  return kitti_fixture_root(dir);
 }
 
 TEST(PrepKittiTracking, FixtureSequenceGivesThreeLinkedFramesWithCalibrationAndBoxes) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "support/frames_builder.h"
+#include "support/kitti_fixture_root.h"
 #include "support/run.h"
 
 namespace occ::test {
@@ -84,20 +85,7 @@ TEST(RenderCli, CompareNeedsPredictionAndGroundTruth) {
 // The KITTI tracking fixture as a dataset root, with the oxts file the
 // fixture lacks (as in prep_real_test.cpp): real images, no occupancy.
 std::string kitti_frames(const TempDir& dir) {
-  namespace fs = std::filesystem;
-  const std::string fixture = std::string(OCC_FIXTURES_DIR) + "/kitti_tracking/training";
-  const std::string root = dir.file("training");
-  fs::create_directories(root + "/oxts");
-  for (const char* folder : {"image_02", "calib", "label_02"})
-    fs::create_directory_symlink(fixture + "/" + folder, root + "/" + folder);
-  std::ofstream oxts(root + "/oxts/0001.txt");
-  oxts.precision(17);
-  for (int frame = 0; frame < 25; ++frame) {
-    oxts << 49.0 + frame * 1e-5 << " " << 8.4 + frame * 1e-5 << " 110 0 0 0.7";
-    for (int i = 6; i < 30; ++i) oxts << " 0";
-    oxts << "\n";
-  }
-  oxts.close();
+  const std::string root = kitti_fixture_root(dir);
   const std::string frames = dir.file("kitti.h5");
   const RunResult prep = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", frames, "-q"});
   EXPECT_EQ(prep.exit_code, 0) << prep.err;

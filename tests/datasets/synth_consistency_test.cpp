@@ -7,7 +7,7 @@
 
 #include "datasets/synth/agents.h"
 #include "datasets/synth/footprint.h"
-#include "datasets/synth/support.h"
+#include "datasets/synth_support.h"
 #include "geom/visibility.h"
 
 namespace occ::synth {

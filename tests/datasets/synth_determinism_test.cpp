@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/threads.h"
-#include "datasets/synth/support.h"
+#include "datasets/synth_support.h"
 
 namespace occ::synth {
 namespace {
