@@ -25,6 +25,7 @@ Runner add_prep_kitti_tracking(CLI::App& prep) {
                   "sequences to read, comma-separated (0001,0002); default: every folder of image_02/")
       ->delimiter(',');
   add_image_options(*app, options->embed_images, options->image_size);
+  add_velodyne_option(*app, options->lidar);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
   return [app, options] {

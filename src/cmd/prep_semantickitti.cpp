@@ -23,6 +23,7 @@ Runner add_prep_semantickitti(CLI::App& prep) {
                   "sequences to read, comma-separated (08 is the val split); default: every one with voxels/")
       ->delimiter(',');
   add_image_options(*app, options->embed_images, options->image_size);
+  add_velodyne_option(*app, options->lidar);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
   return [app, options] {

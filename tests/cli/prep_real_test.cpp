@@ -522,6 +522,80 @@ void write_semantickitti(const FramesFile& frames, const std::string& root) {
   }
 }
 
+// A Velodyne scan file: float32 x, y, z, reflectance per point.
+void write_scan(const std::string& path, const std::vector<float>& values) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * 4));
+}
+
+std::vector<float> file_floats(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::vector<float> values(static_cast<size_t>(in.tellg()) / 4);
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * 4));
+  return values;
+}
+
+TEST(PrepKittiTracking, VelodyneScansBecomeLidarPointsInTheEgoFrame) {
+  TempDir dir;
+  const std::string root = kitti_root(dir), output = dir.file("kitti.h5");
+  // A real scan (the SemanticKITTI fixture's, 50 points) for frame 10, three
+  // hand-made points for frame 15; frame 20's scan is missing at first.
+  const std::string real = std::string(OCC_FIXTURES_DIR) + "/semantickitti/sequences/00/velodyne/000000.bin";
+  const std::vector<float> first = file_floats(real);
+  ASSERT_EQ(first.size(), 200u);
+  const std::vector<float> second{1, 2, 3, 0.5f, -4, 5, -6, 0.25f, 7.5f, 0, 0.1f, 1};
+  write_scan(root + "/velodyne/0001/000010.bin", first);
+  write_scan(root + "/velodyne/0001/000015.bin", second);
+  const RunResult missing = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", output, "-q"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("velodyne/0001/000020.bin"), std::string::npos) << missing.err;
+  EXPECT_FALSE(fs::exists(output));
+
+  write_scan(root + "/velodyne/0001/000020.bin", {});  // a scan without returns
+  const RunResult made = run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", output, "-q"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const FramesFile frames(output);
+  EXPECT_EQ(rows<int64_t>(frames, "/lidar/offsets"), (std::vector<int64_t>{0, 50, 53, 53}));
+  std::vector<float> expected = first;
+  expected.insert(expected.end(), second.begin(), second.end());
+  EXPECT_EQ(rows<float>(frames, "/lidar/points"), expected);
+
+  // A truncated scan names its file; --no-lidar leaves points out.
+  write_scan(root + "/velodyne/0001/000015.bin", {1, 2, 3});
+  const RunResult truncated =
+      run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", dir.file("t.h5"), "-q"});
+  EXPECT_EQ(truncated.exit_code, 1);
+  EXPECT_NE(truncated.err.find("000015.bin"), std::string::npos) << truncated.err;
+  EXPECT_FALSE(fs::exists(dir.file("t.h5")));
+  const std::string bare = dir.file("bare.h5");
+  ASSERT_EQ(
+      run({OCC_BINARY, "prep", "kitti-mot", "--dataroot", root, "-o", bare, "--no-lidar", "-q"}).exit_code,
+      0);
+  EXPECT_FALSE(FramesFile(bare).has("/lidar/points"));
+}
+
+TEST(PrepSemanticKitti, VelodyneScansBecomeLidarPoints) {
+  TempDir dir;
+  const std::string synth = dir.file("synth.h5"), output = dir.file("back.h5");
+  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "-o", synth, "--rig", "kitti", "--scenes", "1",
+                 "--frames-per-scene", "2", "--image-size", "16x32", "--seed", "9", "-q"})
+                .exit_code,
+            0);
+  write_semantickitti(FramesFile(synth), dir.file("kitti"));
+  const std::string scans = dir.file("kitti") + "/sequences/00/velodyne/";
+  write_scan(scans + "000000.bin", {1, 2, 3, 0.5f});
+  write_scan(scans + "000005.bin", {4, 5, 6, 0.25f, 7, 8, 9, 1});
+  const RunResult result = run({OCC_BINARY, "prep", "semantickitti", "--dataroot", dir.file("kitti"),
+                                "--sequences", "00", "-o", output, "-q"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const FramesFile back(output);
+  EXPECT_EQ(rows<int64_t>(back, "/lidar/offsets"), (std::vector<int64_t>{0, 1, 3}));
+  EXPECT_EQ(rows<float>(back, "/lidar/points"),
+            (std::vector<float>{1, 2, 3, 0.5f, 4, 5, 6, 0.25f, 7, 8, 9, 1}));
+}
+
 TEST(PrepSemanticKitti, RoundTripThroughVoxelFilesReproducesTheSyntheticWorld) {
   TempDir dir;
   const std::string synth = dir.file("synth.h5"), output = dir.file("back.h5");

@@ -13,6 +13,7 @@
 #include "datasets/camera_images.h"
 #include "datasets/frames_writer.h"
 #include "datasets/kitti_tracking.h"
+#include "datasets/sensor_files.h"
 #include "h5/dataset.h"
 
 namespace occ::datasets {
@@ -170,6 +171,12 @@ KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
   layout.dataroot = fs::absolute(options.dataroot).lexically_normal().string();
   embedding.describe(layout);
   layout.lidar_origin = true;
+  std::vector<std::string> names, velodyne_folders;
+  for (const auto& sequence : sequences) {
+    names.push_back(sequence.name);
+    velodyne_folders.push_back(options.dataroot + "/velodyne/" + sequence.name);
+  }
+  layout.lidar_points = keep_velodyne_points(options, names, velodyne_folders);
   layout.compression = options.compression;
 
   FramesWriter writer(options.output, layout, options.to_json());
@@ -195,6 +202,9 @@ KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
                        "image_02/" + sequence.name + "/" + frame_name(sequence.frames[i]) + ".png",
                        sequence.calibration.intrinsics);
       record.lidar_origin = {0, 0, 0};  // the ego frame is the Velodyne's
+      if (layout.lidar_points)
+        record.lidar_points =
+            read_kitti_scan(velodyne_folders[s] + "/" + frame_name(sequence.frames[i]) + ".bin");
       if (layout.boxes) record.boxes = frame_boxes(sequence, i, world_from_ego, labels_path);
       writer.write(record);
       progress.advance();

@@ -13,6 +13,7 @@
 #include "datasets/kitti_tracking.h"
 #include "datasets/learning_map.h"
 #include "datasets/semantickitti.h"
+#include "datasets/sensor_files.h"
 #include "h5/dataset.h"
 
 namespace occ::datasets {
@@ -118,6 +119,12 @@ SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& optio
   layout.dataroot = fs::absolute(options.dataroot).lexically_normal().string();
   embedding.describe(layout);
   layout.lidar_origin = true;
+  std::vector<std::string> names, velodyne_folders;
+  for (const auto& sequence : sequences) {
+    names.push_back(sequence.name);
+    velodyne_folders.push_back(sequence.folder + "/velodyne");
+  }
+  layout.lidar_points = keep_velodyne_points(options, names, velodyne_folders);
   layout.occupancy = sequences.front().labelled;
   layout.camera_mask = false;
   layout.compression = options.compression;
@@ -149,6 +156,8 @@ SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& optio
                        "sequences/" + sequence.name + "/image_2/" + frame_name(frame) + ".png",
                        sequence.calibration.intrinsics);
       record.lidar_origin = {0, 0, 0};
+      if (layout.lidar_points)
+        record.lidar_points = read_kitti_scan(velodyne_folders[s] + "/" + frame_name(frame) + ".bin");
       read_packed_voxels(voxels + ".bin",
                          kSemanticKittiVoxels);  // a truncated .bin is an error even unlabelled
       if (layout.occupancy) {

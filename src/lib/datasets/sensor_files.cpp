@@ -37,6 +37,22 @@ std::vector<float> read_pcd_points(const std::string& path, const std::array<dou
   return points;
 }
 
+std::vector<float> read_kitti_scan(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw IoError(str("cannot open LiDAR scan ", occ::quoted(path)));
+  const auto bytes = static_cast<size_t>(in.tellg());
+  constexpr size_t kPointBytes = 4 * sizeof(float);
+  if (bytes % kPointBytes != 0) {
+    throw FormatError(str("LiDAR scan ", occ::quoted(path), " is truncated: ", bytes,
+                          " bytes is not a whole number of 4-float points"));
+  }
+  std::vector<float> points(bytes / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(points.data()), static_cast<std::streamsize>(bytes));
+  if (!in) throw IoError(str("cannot read LiDAR scan ", occ::quoted(path)));
+  return points;
+}
+
 std::vector<uint8_t> read_resized_rgb(const std::string& path, int height, int width, double& scale_x,
                                       double& scale_y) {
   const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);

@@ -14,6 +14,12 @@ namespace occ::datasets {
 // unreadable file and FormatError naming it when it is not whole points.
 std::vector<float> read_pcd_points(const std::string& path, const std::array<double, 16>& ego_from_lidar);
 
+// Points of a KITTI Velodyne scan (.bin: float32 x, y, z, reflectance per
+// point, in the Velodyne frame, which KITTI frames files use as the ego
+// frame), as x, y, z, intensity per point. Throws IoError for an unreadable
+// file and FormatError naming it when it is not whole points.
+std::vector<float> read_kitti_scan(const std::string& path);
+
 // RGB bytes (height x width x 3) of an image resized with area
 // interpolation; `scale_x` and `scale_y` say how pixel coordinates scale
 // (new size / file size). Throws FormatError naming an undecodable file.
