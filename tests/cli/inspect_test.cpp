@@ -57,7 +57,8 @@ TEST(Inspect, DescribesAFileWrittenByTheLibrary) {
   const RunResult text = inspect({path, "--validate"});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("kind     occ.masks v1"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("/masks/labels  uint16   (2, 3, 4, 6)  chunks (2, 3, 4, 6)  shuffle+deflate(4)"),
+  EXPECT_NE(text.out.find(
+                "/masks/labels  uint16   (2, 3, 4, 6)  chunks (2, 3, 4, 6)  shuffle+deflate(4)+fletcher32"),
             std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("frames_uuid      f-1"), std::string::npos) << text.out;
@@ -72,7 +73,7 @@ TEST(Inspect, DescribesAFileWrittenByTheLibrary) {
   ASSERT_EQ(report["datasets"].size(), 2u);
   EXPECT_EQ(report["datasets"][0]["path"], "/masks/count");
   EXPECT_EQ(report["datasets"][1]["shape"], nlohmann::json::array({2, 3, 4, 6}));
-  EXPECT_EQ(report["datasets"][1]["filters"], nlohmann::json::array({"shuffle", "deflate(4)"}));
+  EXPECT_EQ(report["datasets"][1]["filters"], nlohmann::json::array({"shuffle", "deflate(4)", "fletcher32"}));
 }
 
 TEST(Inspect, DescribesForeignHdf5FilesAndRefusesToValidateThem) {
