@@ -164,9 +164,11 @@ TEST(Inspect, MismatchedFramesUuid) {
     h5::write(file, "/frames/is_keyframe", std::vector<uint8_t>{1}, {1});
     h5::write(file, "/frames/prev", std::vector<int32_t>{-1}, {1});
     h5::write(file, "/frames/next", std::vector<int32_t>{-1}, {1});
-    h5::write(file, "/frames/world_from_ego", std::vector<double>(16), {1, 4, 4});
+    // Poses must be rigid (the schema's value checks): identity.
+    const std::vector<double> identity{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+    h5::write(file, "/frames/world_from_ego", identity, {1, 4, 4});
     h5::write(file, "/cameras/intrinsics", std::vector<double>(9), {1, 1, 3, 3});
-    h5::write(file, "/cameras/ego_from_camera", std::vector<double>(16), {1, 1, 4, 4});
+    h5::write(file, "/cameras/ego_from_camera", identity, {1, 1, 4, 4});
     out.commit();
   }
   const std::string frames_uuid = h5::read_string_attribute(h5::File::open(frames), "/", "uuid");

@@ -4,11 +4,14 @@
 // cuts the file short.
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace occ::test {
 
@@ -49,6 +52,57 @@ inline void flip_stored_bytes(const std::string& path, const std::string& datase
 inline void truncate_file(const std::string& path, double fraction = 0.5) {
   const auto size = std::filesystem::file_size(path);
   std::filesystem::resize_file(path, static_cast<uintmax_t>(static_cast<double>(size) * fraction));
+}
+
+}  // namespace occ::test
+
+namespace occ::test {
+
+template <typename T>
+hid_t native_type() {
+  if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+  if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
+  if constexpr (std::is_same_v<T, int64_t>) return H5T_NATIVE_INT64;
+  if constexpr (std::is_same_v<T, int32_t>) return H5T_NATIVE_INT32;
+}
+
+// Sets element `flat` (C order) of a numeric dataset in place, through HDF5,
+// so the file stays well-formed: only the value is wrong.
+template <typename T>
+void set_value(const std::string& path, const std::string& dataset, int64_t flat, T value) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t data = file < 0 ? -1 : H5Dopen2(file, dataset.c_str(), H5P_DEFAULT);
+  const hid_t space = data < 0 ? -1 : H5Dget_space(data);
+  const hssize_t count = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+  std::vector<T> values(static_cast<size_t>(std::max<hssize_t>(count, 0)));
+  bool ok =
+      count > flat && H5Dread(data, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0;
+  if (ok) {
+    values[static_cast<size_t>(flat)] = value;
+    ok = H5Dwrite(data, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0;
+  }
+  if (space >= 0) H5Sclose(space);
+  if (data >= 0) H5Dclose(data);
+  if (file >= 0) H5Fclose(file);
+  if (!ok) throw std::runtime_error("cannot change " + dataset + " in " + path);
+}
+
+// Removes the last row of a chunked dataset (HDF5 shrinks it in place).
+inline void drop_last_row(const std::string& path, const std::string& dataset) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t data = file < 0 ? -1 : H5Dopen2(file, dataset.c_str(), H5P_DEFAULT);
+  const hid_t space = data < 0 ? -1 : H5Dget_space(data);
+  hsize_t dims[8] = {};
+  const int rank = space < 0 ? -1 : H5Sget_simple_extent_dims(space, dims, nullptr);
+  bool ok = rank > 0 && dims[0] > 0;
+  if (ok) {
+    dims[0] -= 1;
+    ok = H5Dset_extent(data, dims) >= 0;
+  }
+  if (space >= 0) H5Sclose(space);
+  if (data >= 0) H5Dclose(data);
+  if (file >= 0) H5Fclose(file);
+  if (!ok) throw std::runtime_error("cannot shorten " + dataset + " in " + path);
 }
 
 }  // namespace occ::test
