@@ -57,7 +57,8 @@ TEST(Inspect, DescribesAFileWrittenByTheLibrary) {
   const RunResult text = inspect({path, "--validate"});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("kind     occ.masks v1"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("/masks/labels  uint16   (2, 3, 4, 6)  chunks (2, 3, 4, 6)  shuffle+deflate(4)"),
+  EXPECT_NE(text.out.find(
+                "/masks/labels  uint16   (2, 3, 4, 6)  chunks (2, 3, 4, 6)  shuffle+deflate(4)+fletcher32"),
             std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("frames_uuid      f-1"), std::string::npos) << text.out;
@@ -72,7 +73,7 @@ TEST(Inspect, DescribesAFileWrittenByTheLibrary) {
   ASSERT_EQ(report["datasets"].size(), 2u);
   EXPECT_EQ(report["datasets"][0]["path"], "/masks/count");
   EXPECT_EQ(report["datasets"][1]["shape"], nlohmann::json::array({2, 3, 4, 6}));
-  EXPECT_EQ(report["datasets"][1]["filters"], nlohmann::json::array({"shuffle", "deflate(4)"}));
+  EXPECT_EQ(report["datasets"][1]["filters"], nlohmann::json::array({"shuffle", "deflate(4)", "fletcher32"}));
 }
 
 TEST(Inspect, DescribesForeignHdf5FilesAndRefusesToValidateThem) {
@@ -163,9 +164,11 @@ TEST(Inspect, MismatchedFramesUuid) {
     h5::write(file, "/frames/is_keyframe", std::vector<uint8_t>{1}, {1});
     h5::write(file, "/frames/prev", std::vector<int32_t>{-1}, {1});
     h5::write(file, "/frames/next", std::vector<int32_t>{-1}, {1});
-    h5::write(file, "/frames/world_from_ego", std::vector<double>(16), {1, 4, 4});
+    // Poses must be rigid (the schema's value checks): identity.
+    const std::vector<double> identity{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+    h5::write(file, "/frames/world_from_ego", identity, {1, 4, 4});
     h5::write(file, "/cameras/intrinsics", std::vector<double>(9), {1, 1, 3, 3});
-    h5::write(file, "/cameras/ego_from_camera", std::vector<double>(16), {1, 1, 4, 4});
+    h5::write(file, "/cameras/ego_from_camera", identity, {1, 1, 4, 4});
     out.commit();
   }
   const std::string frames_uuid = h5::read_string_attribute(h5::File::open(frames), "/", "uuid");

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "h5/atomic_file.h"
+#include "support/damage.h"
 #include "support/temp_dir.h"
 
 namespace occ::h5 {
@@ -64,7 +65,7 @@ TYPED_TEST(DatasetRoundTrip, EveryCompressionReadsBackExactly) {
     EXPECT_EQ(info.dtype, dtype_of<TypeParam>());
     EXPECT_EQ(info.chunk.size(), shape.size()) << "chunked along frames";
     if (compression == "none") {
-      EXPECT_TRUE(info.filters.empty());
+      EXPECT_EQ(info.filters, std::vector<std::string>{"fletcher32"}) << "no compression, still a checksum";
     }
     if (compression.rfind("deflate", 0) == 0) {
       EXPECT_EQ(info.filters.at(0), "shuffle");
@@ -174,6 +175,51 @@ TEST(Dataset, AutomaticChunksHoldWholeFrames) {
   EXPECT_EQ(dataset_info(file, "/images").chunk, (Shape{1, 2, 300, 400, 3}));
   // Small rows are batched, never split.
   EXPECT_EQ(dataset_info(file, "/timestamps").chunk, (Shape{1000}));
+}
+
+DatasetOptions compressed(const std::string& text) {
+  DatasetOptions options;
+  options.compression = Compression::parse(text);
+  return options;
+}
+
+TEST(Dataset, EveryChunkedDatasetCarriesAChecksum) {
+  test::TempDir dir;
+  const std::string path = dir.file("f.h5");
+  File file = File::create(path, path);
+  write(file, "/small", std::vector<double>(3, 1.0), {3});
+  write(file, "/plain", std::vector<float>(40, 2.0f), {10, 4}, compressed("none"));
+  write(file, "/zstd", std::vector<int32_t>(40, 7), {10, 4}, compressed("zstd"));
+  EXPECT_EQ(dataset_info(file, "/small").filters,
+            (std::vector<std::string>{"shuffle", "deflate(4)", "fletcher32"}));
+  EXPECT_EQ(dataset_info(file, "/plain").filters, (std::vector<std::string>{"fletcher32"}));
+  EXPECT_EQ(dataset_info(file, "/zstd").filters.back(), "fletcher32");
+}
+
+TEST(Dataset, DamagedStoredBytesAreAnErrorNamingFileAndDataset) {
+  for (const std::string compression : {"none", "deflate", "zstd"}) {
+    test::TempDir dir;
+    const std::string path = dir.file("f.h5");
+    {
+      File file = File::create(path, path);
+      write(file, "/poses", ramp<double>(64 * 16), {64, 4, 4}, compressed(compression));
+      write(file, "/other", ramp<double>(16), {16});
+      file.close();
+    }
+    test::flip_stored_bytes(path, "/poses");
+    const File file = File::open(path);
+    EXPECT_EQ(read<double>(file, "/other").values, ramp<double>(16)) << "an intact dataset still reads";
+    try {
+      read<double>(file, "/poses");
+      FAIL() << compression << ": damaged data read without an error";
+    } catch (const FormatError& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find(path), std::string::npos) << message;
+      EXPECT_NE(message.find("'/poses'"), std::string::npos) << message;
+      EXPECT_NE(message.find("damaged"), std::string::npos) << message;
+      EXPECT_NE(message.find("Fletcher32"), std::string::npos) << message;
+    }
+  }
 }
 
 TEST(Compression, ParsesNamesAndLevels) {

@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Stock h5py must read what occ writes: every dtype, strings and attributes,
-with deflate and with zstd (through the h5zstd plugin occ builds)."""
+with deflate and with zstd (through the h5zstd plugin occ builds), each
+chunked dataset with its Fletcher32 checksum; h5dump reads the files too, and
+both refuse a copy whose stored bytes were damaged."""
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +42,7 @@ def check(path, compression):
                 assert "32015" in filters, (name, filters)
             elif compression.startswith("deflate"):
                 assert "gzip" in filters and "shuffle" in filters, (name, filters)
+            assert dataset.fletcher32, (name, filters)
         names = [s.decode() if isinstance(s, bytes) else s for s in f["data/names"][()]]
         assert names == ["CAM_FRONT", "Ünïcode", ""], names
         assert f.attrs["text"] == "hello ünïcode", f.attrs["text"]
@@ -48,6 +52,44 @@ def check(path, compression):
         assert list(f.attrs["shape"]) == [200, 200, 16]
         assert list(f.attrs["origin"]) == [-40.0, -40.0, -1.0]
         assert f["data/float32"].attrs["unit"] == "m"
+
+
+def damage(path, dataset_path):
+    """Flips one bit in each of four bytes in the middle of the dataset's first stored chunk."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        chunk = f[dataset_path].id.get_chunk_info(0)
+    with open(path, "r+b") as stream:
+        stream.seek(chunk.byte_offset + chunk.size // 2)
+        data = bytearray(stream.read(4))
+        stream.seek(chunk.byte_offset + chunk.size // 2)
+        stream.write(bytes(b ^ 0x10 for b in data))
+
+
+def check_h5dump(path, damaged_path):
+    h5dump = shutil.which("h5dump")
+    if h5dump is None:
+        print("skip h5dump: not installed")
+        return
+    good = subprocess.run([h5dump, "-d", "/data/float64", path], capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    assert "-3, -2.5, -2" in good.stdout, good.stdout[:400]
+    bad = subprocess.run([h5dump, "-d", "/data/float64", damaged_path], capture_output=True, text=True)
+    assert bad.returncode != 0, "h5dump read damaged data without an error"
+
+
+def check_damaged(path):
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        assert np.array_equal(f["data/int32"][()], expected("int32", 60).reshape(3, 4, 5))
+        try:
+            f["data/float64"][()]
+        except OSError as error:
+            assert "Fletcher32" in str(error) or "filter" in str(error), error
+        else:
+            raise AssertionError("h5py read damaged data without an error")
 
 
 def main():
@@ -61,6 +103,12 @@ def main():
             path = os.path.join(folder, compression.replace(":", "_") + ".h5")
             subprocess.run([args.writer, "dtypes", path, compression], check=True)
             check(path, compression)
+            damaged = path + ".damaged.h5"
+            shutil.copy(path, damaged)
+            damage(damaged, "data/float64")
+            check_damaged(damaged)
+            if compression in ("deflate", "none"):
+                check_h5dump(path, damaged)
             print("ok", compression)
     return 0
 

@@ -117,6 +117,8 @@ inline void write_loader_frames(const std::string& path, const LoaderFrames& spe
     datasets::FrameRecord record;
     record.token = "token-" + std::to_string(frame);
     record.keyframe = spec.keyframes.empty() || spec.keyframes[static_cast<size_t>(frame)];
+    // 2 Hz: the frames schema wants time increasing within each scene.
+    record.timestamp_us = int64_t{500000} * frame;
     // Each scene's frames are consecutive rows.
     record.scene = scene_of(frame);
     record.prev = frame > 0 && scene_of(frame - 1) == record.scene ? frame - 1 : -1;

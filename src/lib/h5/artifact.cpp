@@ -61,6 +61,10 @@ File open_artifact(const std::string& path, const std::string& kind) {
   }
   const auto problems = validate(file, schema);
   if (!problems.empty()) throw_problems(path, schema, problems);
+  // The cheap value checks (geometry, indices, offsets); occ inspect
+  // --validate runs every check.
+  const auto values = check_values(file, schema, false);
+  if (!values.empty()) throw_problems(path, schema, values);
   return file;
 }
 

@@ -1,6 +1,8 @@
 #include "h5/dataset.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "core/error.h"
@@ -14,6 +16,21 @@ namespace {
 // Small rows (timestamps, poses) are batched into chunks of about this size;
 // a frame bigger than this gets a chunk of its own.
 constexpr int64_t kTargetChunkBytes = 256 * 1024;
+
+// OCC_H5_FLETCHER32=0 writes datasets without checksums (for measuring
+// their cost, scripts/bench_checksums.sh); anything else, or unset, keeps them.
+bool checksums_enabled() {
+  static const bool enabled = [] {
+    const char* value = std::getenv("OCC_H5_FLETCHER32");
+    return value == nullptr || std::strcmp(value, "0") != 0;
+  }();
+  return enabled;
+}
+
+// True when the innermost HDF5 message says a stored checksum did not match.
+bool is_checksum_failure(const std::string& detail) {
+  return detail.find("Fletcher32") != std::string::npos || detail.find("checksum") != std::string::npos;
+}
 
 hid_t check(hid_t id, const std::string& what) {
   if (id < 0) throw_last_error(what);
@@ -198,6 +215,9 @@ void create_dataset(File& file, const std::string& path, DType dtype, const Shap
       if (H5Pset_filter(create.id(), kZstdFilterId, H5Z_FLAG_MANDATORY, 1, &level) < 0)
         throw_last_error(what);
     }
+    // Last in the pipeline: the checksum covers the bytes as stored, so a
+    // damaged chunk is reported before the decompressor sees it.
+    if (checksums_enabled() && H5Pset_fletcher32(create.id()) < 0) throw_last_error(what);
   }
   Handle space(
       check(shape.empty() ? H5Screate(H5S_SCALAR)
@@ -250,6 +270,10 @@ void read_rows_raw(const File& file, const std::string& path, int64_t first, int
   Handle type = make_type(dtype);
   if (H5Dread(dataset.id(), type.id(), memory.id(), space.id(), H5P_DEFAULT, out) < 0) {
     const std::string detail = take_error_message();
+    if (is_checksum_failure(detail)) {
+      throw FormatError(
+          str(what, ": stored data is damaged (", detail, " in rows ", first, "..", first + count, ")"));
+    }
     throw FormatError(str(what, ": ", detail.empty() ? "read failed" : detail,
                           " (truncated file, or a compression filter that is not available)"));
   }

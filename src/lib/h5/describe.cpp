@@ -52,6 +52,10 @@ FileReport describe_file(const File& file, bool validate_file) {
       report.problems.push_back("root attribute 'schema' is missing: not an occ artifact");
     } else if (const Schema* schema = find_schema_by_name(report.schema)) {
       report.problems = validate(file, *schema);
+      // Every checksum is verified, then values are checked once dtypes,
+      // shapes and stored bytes are known to be right.
+      if (report.problems.empty()) report.problems = verify_stored_data(file);
+      if (report.problems.empty()) report.problems = check_values(file, *schema, true);
     } else {
       report.problems.push_back(str("unknown schema ", quoted(report.schema)));
     }

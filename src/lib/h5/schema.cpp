@@ -68,6 +68,82 @@ void check_shape(const DatasetRule& rule, const std::string& path, const Shape& 
   }
 }
 
+const std::vector<std::pair<std::string, ValueCheck::Kind>> kCheckNames = {
+    {"finite", ValueCheck::Kind::finite},
+    {"rotation", ValueCheck::Kind::rotation},
+    {"increasing_within_scene", ValueCheck::Kind::increasing_within_scene},
+    {"offsets", ValueCheck::Kind::offsets},
+    {"row_index", ValueCheck::Kind::row_index},
+};
+
+bool is_float(DType dtype) {
+  return dtype == DType::float16 || dtype == DType::float32 || dtype == DType::float64;
+}
+
+bool is_integer(DType dtype) {
+  return dtype == DType::uint8 || dtype == DType::uint16 || dtype == DType::int32 || dtype == DType::int64;
+}
+
+// "finite" or {"check": "offsets", "of": "/lidar/points", "when": "validate"}.
+ValueCheck parse_check(const Json& value, const DatasetRule& rule, const std::string& where) {
+  const Json object = value.is_string() ? Json{{"check", value}} : value;
+  if (!object.is_object() || !object.contains("check") || !object.at("check").is_string()) {
+    throw FormatError(str(where, ": a check is a name or an object with \"check\""));
+  }
+  for (const auto& [key, unused] : object.items()) {
+    if (key != "check" && key != "of" && key != "allow_none" && key != "tolerance" && key != "when") {
+      throw FormatError(str(where, ": unknown key ", quoted(key), " in a check"));
+    }
+  }
+  ValueCheck check;
+  const std::string name = object.at("check").get<std::string>();
+  const auto found = std::find_if(kCheckNames.begin(), kCheckNames.end(),
+                                  [&](const auto& entry) { return entry.first == name; });
+  if (found == kCheckNames.end()) {
+    std::vector<std::string> names;
+    for (const auto& entry : kCheckNames) names.push_back(entry.first);
+    throw FormatError(str(where, ": unknown check ", quoted(name), " (known: ", join(names, ", "), ")"));
+  }
+  check.kind = found->second;
+  check.of = object.value("of", "");
+  check.allow_none = object.value("allow_none", false);
+  check.tolerance = object.value("tolerance", check.tolerance);
+  const std::string when = object.value("when", "open");
+  if (when != "open" && when != "validate") {
+    throw FormatError(str(where, ": check ", quoted(name), ": \"when\" is \"open\" or \"validate\""));
+  }
+  check.on_open = when == "open";
+  const bool floats = std::all_of(rule.dtypes.begin(), rule.dtypes.end(), is_float);
+  const bool integers = std::all_of(rule.dtypes.begin(), rule.dtypes.end(), is_integer);
+  const auto need = [&](bool condition, const std::string& what) {
+    if (!condition) throw FormatError(str(where, ": check ", quoted(name), " needs ", what));
+  };
+  const size_t rank = rule.shape.size();
+  switch (check.kind) {
+    case ValueCheck::Kind::finite:
+      need(floats, "a float dtype");
+      break;
+    case ValueCheck::Kind::rotation:
+      need(floats, "a float dtype");
+      need(!rule.any_shape && rank >= 2 && rule.shape[rank - 1].size == rule.shape[rank - 2].size &&
+               (rule.shape[rank - 1].size == 3 || rule.shape[rank - 1].size == 4),
+           "a shape ending in 3, 3 or 4, 4");
+      need(check.tolerance > 0, "a positive tolerance");
+      break;
+    case ValueCheck::Kind::increasing_within_scene:
+      need(!rule.any_shape && rank == 1, "a 1-D shape");
+      need(!check.of.empty(), "\"of\": the dataset of scene ids");
+      break;
+    case ValueCheck::Kind::offsets:
+    case ValueCheck::Kind::row_index:
+      need(integers, "an integer dtype");
+      need(!rule.any_shape && rank == 1, "a 1-D shape");
+      need(!check.of.empty(), "\"of\": the dataset whose rows it indexes");
+      break;
+  }
+  return check;
+}
+
 bool attribute_matches(const AttributeValue& value, const std::string& type) {
   const std::string kind = attribute_kind(value);
   if (kind == type) return true;
@@ -77,6 +153,13 @@ bool attribute_matches(const AttributeValue& value, const std::string& type) {
 }
 
 }  // namespace
+
+std::string ValueCheck::name() const {
+  for (const auto& entry : kCheckNames) {
+    if (entry.second == kind) return entry.first;
+  }
+  return "?";
+}
 
 std::string DimensionRule::text() const {
   if (size >= 0) return std::to_string(size);
@@ -156,8 +239,22 @@ Schema Schema::parse(const std::string& json_text, const std::string& source) {
       } else {
         for (const auto& dimension : shape) rule.shape.push_back(parse_dimension(dimension, where));
       }
+      for (const auto& check : rule_json.value("checks", Json::array())) {
+        rule.checks.push_back(parse_check(check, rule, where));
+      }
       rule.description = rule_json.value("description", "");
       schema.datasets.push_back(rule);
+    }
+    for (const auto& rule : schema.datasets) {
+      for (const auto& check : rule.checks) {
+        if (check.of.empty()) continue;
+        const bool known = std::any_of(schema.datasets.begin(), schema.datasets.end(),
+                                       [&](const DatasetRule& other) { return other.path == check.of; });
+        if (!known) {
+          throw FormatError(str("dataset ", quoted(rule.path), ": check ", quoted(check.name()),
+                                " refers to ", quoted(check.of), ", which the schema does not declare"));
+        }
+      }
     }
     return schema;
   } catch (const FormatError& error) {

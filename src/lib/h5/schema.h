@@ -23,6 +23,20 @@ struct DimensionRule {
   std::string text() const;
 };
 
+// A check of the values a dataset holds (the "checks" list of a dataset in
+// data/schemas/*.json), run after dtypes and shapes are known to be right.
+struct ValueCheck {
+  enum class Kind { finite, rotation, increasing_within_scene, offsets, row_index };
+  Kind kind = Kind::finite;
+  // offsets, row_index: the dataset whose rows are indexed;
+  // increasing_within_scene: the dataset of scene ids per row.
+  std::string of;
+  bool allow_none = false;   // row_index: -1 means "no row"
+  double tolerance = 1e-3;   // rotation: largest |R R^T - I| entry
+  bool on_open = true;       // false ("when": "validate"): only occ inspect --validate
+  std::string name() const;  // "finite", ...
+};
+
 struct DatasetRule {
   std::string path;  // "/frames/timestamp_us", or "/weights/*" for a whole subtree
   bool subtree = false;
@@ -30,6 +44,7 @@ struct DatasetRule {
   std::vector<DType> dtypes;  // any of these
   bool any_shape = false;     // "shape": "any"
   std::vector<DimensionRule> shape;
+  std::vector<ValueCheck> checks;
   std::string description;
 };
 
@@ -61,5 +76,15 @@ const std::vector<AttributeRule>& provenance_attributes();
 // All problems of `file` against `schema`, each naming the dataset or
 // attribute ("dataset '/x' has dtype float32, expected uint8"). Empty: valid.
 std::vector<std::string> validate(const File& file, const Schema& schema);
+
+// Problems the value checks of `schema` find in `file` (which must pass
+// validate() first), each naming the dataset and its first bad row. With
+// `all` false only the checks that run on every open (cheap ones: small
+// geometry and index datasets); true adds those marked "when": "validate".
+std::vector<std::string> check_values(const File& file, const Schema& schema, bool all);
+
+// Reads every stored chunk of every numeric dataset once, so each checksum
+// is verified; one problem per damaged dataset (occ inspect --validate).
+std::vector<std::string> verify_stored_data(const File& file);
 
 }  // namespace occ::h5
