@@ -34,6 +34,9 @@ json own_keys(const LetOccFlowConfig& c) {
               {"refine_layers", c.refine_layers},
               {"head_dims", c.head_dims},
               {"vertex_scale", c.vertex_scale},
+              {"sdf_ground_prior", c.sdf_ground_prior},
+              {"ground_z_m", c.ground_z_m},
+              {"depth_over_opacity", c.depth_over_opacity},
               {"occupied_sdf", c.occupied_sdf},
               {"keyframe_interval_s", c.keyframe_interval_s},
               {"depth_render_stride", c.depth_render_stride},
@@ -137,6 +140,9 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.refine_layers = read_integer(own, "refine_layers", 0);
   parsed.head_dims = read_integer(own, "head_dims", 1);
   parsed.vertex_scale = read_integer(own, "vertex_scale", 1);
+  parsed.sdf_ground_prior = read_bool(own, "sdf_ground_prior");
+  parsed.ground_z_m = read_number(own, "ground_z_m", -1e3, 1e3);
+  parsed.depth_over_opacity = read_bool(own, "depth_over_opacity");
   parsed.occupied_sdf = read_number(own, "occupied_sdf", -1e3, 1e3);
   parsed.keyframe_interval_s = read_number(own, "keyframe_interval_s", 1e-3, 1e3);
   parsed.depth_render_stride = read_integer(own, "depth_render_stride", 1);
@@ -173,7 +179,7 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
   }
   if (size == "demo") {
     // Two CPU cores: ResNet-18 at strides 8 and 16, a 20x20x4 TPV (on the
-    // synthetic demo grid 100x100x8) of 32 channels, one layer, short rays.
+    // Occ3D grid 200x200x16) of 32 channels, one layer, short rays.
     config.backbone_depth = 18;
     config.backbone_out_indices = {1, 2};
     config.backbone_frozen_stages = -1;
@@ -183,8 +189,8 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
     config.num_heads = 4;
     config.ffn_dims = 64;
     config.encoder_layers = 1;
-    config.tpv_shape = {std::max<int64_t>(1, grid.shape[0] / 5), std::max<int64_t>(1, grid.shape[1] / 5),
-                        std::max<int64_t>(1, grid.shape[2] / 2)};
+    config.tpv_shape = {std::max<int64_t>(1, grid.shape[0] / 10), std::max<int64_t>(1, grid.shape[1] / 10),
+                        std::max<int64_t>(1, grid.shape[2] / 4)};
     config.pillar_points = {4, 8, 8};
     config.refine_layers = 1;
     config.head_dims = 32;

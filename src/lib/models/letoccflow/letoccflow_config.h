@@ -50,10 +50,22 @@ struct LetOccFlowConfig {
   // vertices per axis over the output grid's box (nuScenes 100x100x10 ->
   // 201x201x21).
   int64_t vertex_scale = 2;
+  // CHOSEN: the SDF head predicts a residual over the signed distance to a
+  // horizontal ground plane at this height (ego frame; nuScenes, Occ3D and
+  // synth ego frames stand on the ground: 0), so training starts from a
+  // surface the eikonal term accepts; without it (sdf_ground_prior false)
+  // nothing in the objective asks for opacity and the SDF drifts positive
+  // everywhere (measured: no surface after 60 demo steps).
+  bool sdf_ground_prior = true;
+  double ground_z_m = 0.0;
   // Prediction.
   double occupied_sdf = 0.1;         // occupied where sdf <= this (LOF eval)
   double keyframe_interval_s = 0.5;  // flow head displacement per keyframe step -> m/s (nuScenes 2 Hz)
   int64_t depth_render_stride = 4;   // predicted depth: rays every this many pixels, bilinearly upsampled
+  // CHOSEN: predicted depth = rendered distance / opacity (the expected
+  // depth of the weights the photometric loss renormalises), instead of the
+  // reference's sum w t, which shrinks towards 0 on rays that leave the box.
+  bool depth_over_opacity = true;
   // Learning-rate multipliers (LOF stage 2: backbone 0.1, encoder 0.25,
   // density 0.4, flow 1.0; stage 1 trains everything at 1 but the backbone).
   double backbone_lr_multiplier = 0.1;

@@ -186,7 +186,13 @@ ModelOutput LetOccFlowModel::forward(const Batch& batch) {
   const auto& v = box_.vertex_shape;
   const at::Tensor vertices = at::upsample_trilinear3d(features, at::IntArrayRef({v[0], v[1], v[2]}), true);
   ModelOutput output;
-  output.extras["sdf"] = apply_head(sdf_head, vertices);
+  at::Tensor sdf = apply_head(sdf_head, vertices);
+  if (config_.sdf_ground_prior) {
+    const at::Tensor height =
+        at::arange(v[2], sdf.options()) * box_.voxel_size_m[2] + (box_.origin_m[2] - config_.ground_z_m);
+    sdf = sdf + height.view({1, 1, 1, 1, v[2]});
+  }
+  output.extras["sdf"] = sdf;
   if (config_.stage == 2) output.extras["flow"] = apply_head(flow_head, vertices);
   mark_stage(clock_, "decoder");
   return output;
@@ -383,7 +389,9 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
       const RenderedRays r = render_rays(fields, box_, pixels, batch.intrinsics.narrow(1, camera, 1),
                                          ego_from_camera.narrow(1, camera, 1), config_.render.samples, jitter,
                                          variance->inv_s(), 1.0, config_.render.fused);
-      cameras.push_back(render::z_depth(r.out.distance, r.rays.z_per_distance).view({b, 1, rows, cols}));
+      const at::Tensor distance =
+          config_.depth_over_opacity ? r.out.distance / r.out.opacity.clamp_min(1e-4) : r.out.distance;
+      cameras.push_back(render::z_depth(distance, r.rays.z_per_distance).view({b, 1, rows, cols}));
     }
     at::Tensor depth = at::cat(cameras, 1);
     if (rows != height || cols != width)
