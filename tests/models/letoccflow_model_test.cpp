@@ -249,6 +249,21 @@ TEST_F(LetOccFlowTraining, StageTwoStartsFromStageOneAndLearnsFlow) {
   EXPECT_EQ(train::run_prediction(predict).frames, 3);
 }
 
+TEST_F(LetOccFlowTraining, AWorldWithoutNeighboursIsAnErrorBeforeAnyWork) {
+  // One keyframe per scene: nothing to reproject into.
+  const std::string lonely = dir_->file("lonely.h5");
+  train::test::write_tiny_world(lonely, 1);
+  train::TrainRequest single = request(dir_->file("lonely.model.h5"), {});
+  single.frames_path = lonely;
+  try {
+    train::run_training(single);
+    FAIL() << "trained without neighbour keyframes";
+  } catch (const FormatError& error) {
+    EXPECT_NE(std::string(error.what()).find("neighbour"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(single.output_path));
+}
+
 TEST_F(LetOccFlowTraining, StageTwoWithoutFlowLabelsIsAUsageErrorBeforeAnyWork) {
   const std::string output = dir_->file("never.model.h5");
   try {
