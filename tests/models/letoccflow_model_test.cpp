@@ -275,6 +275,41 @@ TEST_F(LetOccFlowTraining, StageTwoWithoutFlowLabelsIsAUsageErrorBeforeAnyWork) 
   EXPECT_FALSE(std::filesystem::exists(output));
 }
 
+TEST(LetOccFlowModel, PredictionThresholdsTheSdfFreesTheBorderAndGivesFlowInMetresPerSecond) {
+  GridSpec grid;
+  grid.shape = {10, 8, 2};
+  grid.voxel_size_m = {1.0, 1.0, 1.0};
+  grid.origin_m = {-5.0, -4.0, 0.0};
+  nlohmann::json run{{"model", letoccflow_default_config("demo", grid)}};
+  for (const std::string& setting : letoccflow_tiny_settings()) apply_assignment(run, setting);
+  apply_assignment(run, "model.stage=2");
+  apply_assignment(run, "model.free_border_voxels=2");
+  apply_assignment(run, "model.keyframe_interval_s=0.25");
+  const LetOccFlowConfig config = LetOccFlowConfig::from_json(run.at("model"));
+  LetOccFlowModel model(config, grid);
+  const auto& v = model.box().vertex_shape;
+  ModelOutput output;
+  // Occupied (sdf -1) for x < 0, free (sdf 1) beyond; 0.5 m along x per step.
+  const at::Tensor x = at::arange(v[0], at::kFloat) * model.box().voxel_size_m[0] + model.box().origin_m[0];
+  output.extras["sdf"] =
+      at::where(x < 0, -1.0, 1.0).view({1, 1, v[0], 1, 1}).expand({1, 1, v[0], v[1], v[2]});
+  output.extras["flow"] =
+      at::stack({at::full({v[0], v[1], v[2]}, 0.5), at::zeros({v[0], v[1], v[2]})}).unsqueeze(0);
+  Batch batch;
+  batch.frames = {0};
+  const Prediction prediction = model.predict(output, batch, PredictionRequest{});
+  ASSERT_EQ(prediction.semantics.sizes(), (at::IntArrayRef{1, 10, 8, 2}));
+  EXPECT_EQ(prediction.semantics[0][3][4][0].item<int>(), 0);                // x -1.5: occupied
+  EXPECT_EQ(prediction.semantics[0][6][4][0].item<int>(), grid.free_class);  // x 1.5: free
+  EXPECT_EQ(prediction.semantics[0][1][4][0].item<int>(), grid.free_class);  // border in x
+  EXPECT_EQ(prediction.semantics[0][3][1][1].item<int>(), grid.free_class);  // border in y
+  EXPECT_NEAR(prediction.sdf[0][3][4][0].item<float>(), -1.0f, 1e-5);
+  ASSERT_EQ(prediction.flow.sizes(), (at::IntArrayRef{1, 10, 8, 2, 2}));
+  EXPECT_NEAR(prediction.flow[0][5][5][1][0].item<float>(), 2.0f, 1e-5);  // 0.5 m per 0.25 s
+  EXPECT_NEAR(prediction.flow[0][5][5][1][1].item<float>(), 0.0f, 1e-6);
+  EXPECT_FALSE(prediction.depth.defined());
+}
+
 // Parameters per top-level module of a size, printed for docs/letoccflow.md.
 int64_t print_parameter_counts(const std::string& size, LetOccFlowModel& model) {
   int64_t total = 0;

@@ -37,6 +37,7 @@ json own_keys(const LetOccFlowConfig& c) {
               {"sdf_ground_prior", c.sdf_ground_prior},
               {"ground_z_m", c.ground_z_m},
               {"depth_over_opacity", c.depth_over_opacity},
+              {"free_border_voxels", c.free_border_voxels},
               {"occupied_sdf", c.occupied_sdf},
               {"keyframe_interval_s", c.keyframe_interval_s},
               {"depth_render_stride", c.depth_render_stride},
@@ -143,6 +144,7 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.sdf_ground_prior = read_bool(own, "sdf_ground_prior");
   parsed.ground_z_m = read_number(own, "ground_z_m", -1e3, 1e3);
   parsed.depth_over_opacity = read_bool(own, "depth_over_opacity");
+  parsed.free_border_voxels = read_integer(own, "free_border_voxels", 0);
   parsed.occupied_sdf = read_number(own, "occupied_sdf", -1e3, 1e3);
   parsed.keyframe_interval_s = read_number(own, "keyframe_interval_s", 1e-3, 1e3);
   parsed.depth_render_stride = read_integer(own, "depth_render_stride", 1);
@@ -200,6 +202,7 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
     config.render.samples = 64;
     config.render.cos_anneal_steps = 500;
     config.backbone_lr_multiplier = 1.0;  // from scratch
+    config.free_border_voxels = 0;
   }
   return config.to_json();
 }

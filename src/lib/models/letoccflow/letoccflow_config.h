@@ -59,6 +59,9 @@ struct LetOccFlowConfig {
   bool sdf_ground_prior = true;
   double ground_z_m = 0.0;
   // Prediction.
+  // Voxels of each x and y border predicted free (LOF's evaluation zeroes a
+  // 6-voxel border; the demo preset keeps every voxel: 0).
+  int64_t free_border_voxels = 6;
   double occupied_sdf = 0.1;         // occupied where sdf <= this (LOF eval)
   double keyframe_interval_s = 0.5;  // flow head displacement per keyframe step -> m/s (nuScenes 2 Hz)
   int64_t depth_render_stride = 4;   // predicted depth: rays every this many pixels, bilinearly upsampled

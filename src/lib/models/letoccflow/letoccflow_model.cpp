@@ -355,6 +355,15 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
   prediction.semantics = at::where(prediction.sdf <= config_.occupied_sdf, at::zeros({}, at::kByte),
                                    at::full({}, grid_.free_class, at::kByte))
                              .to(at::kByte);
+  const int64_t border = config_.free_border_voxels;
+  if (border > 0) {
+    // LOF's evaluation border: the outer voxels along x and y are free.
+    for (const int64_t axis : {int64_t{1}, int64_t{2}}) {
+      const int64_t size = prediction.semantics.size(axis), width = std::min(border, size);
+      prediction.semantics.narrow(axis, 0, width).fill_(grid_.free_class);
+      prediction.semantics.narrow(axis, size - width, width).fill_(grid_.free_class);
+    }
+  }
   if (config_.stage == 2) {
     // Displacement per keyframe step -> m/s.
     prediction.flow =
