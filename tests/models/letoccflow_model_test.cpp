@@ -140,6 +140,26 @@ TEST(LetOccFlowTpv, APillarIsSeenWhenAnyOfItsPointsIs) {
   EXPECT_FLOAT_EQ(hits.locations[0][0][0][0][0].item<float>(), 0.5f);  // the image centre
 }
 
+TEST(LetOccFlowTpv, CrossViewPointsAreTheQuerysPillarSeenOnEveryPlane) {
+  // TPV 2x3x4, 4 points: HW 6 queries, ZH 8, WZ 12.
+  const at::Tensor reference = cross_view_reference_points({2, 3, 4}, 4);
+  ASSERT_EQ(reference.sizes(), (at::IntArrayRef{26, 3, 4, 2}));
+  // HW query (x 0, y 0): x = 1/4, y = 1/6 of the range, z along the pillar.
+  for (int64_t k = 0; k < 4; ++k) {
+    const float z = (static_cast<float>(k) + 0.5f) / 4.0f;
+    EXPECT_FLOAT_EQ(reference[0][0][k][0].item<float>(), 1.0f / 6.0f);  // HW: (column y, row x)
+    EXPECT_FLOAT_EQ(reference[0][0][k][1].item<float>(), 0.25f);
+    EXPECT_FLOAT_EQ(reference[0][1][k][0].item<float>(), 0.25f);  // ZH: (column x, row z)
+    EXPECT_FLOAT_EQ(reference[0][1][k][1].item<float>(), z);
+    EXPECT_FLOAT_EQ(reference[0][2][k][0].item<float>(), z);  // WZ: (column z, row y)
+    EXPECT_FLOAT_EQ(reference[0][2][k][1].item<float>(), 1.0f / 6.0f);
+  }
+  // The first ZH query (z 0, x 0) sits at z = 1/8 on WZ, along y on its pillar.
+  EXPECT_FLOAT_EQ(reference[6][2][0][0].item<float>(), 0.125f);
+  EXPECT_FLOAT_EQ(reference[6][2][3][1].item<float>(), 3.5f / 4.0f);
+  EXPECT_EQ(tpv_position_features({2, 3, 4}).sizes(), (at::IntArrayRef{26, 48}));
+}
+
 class LetOccFlowTraining : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -31,6 +31,8 @@ json own_keys(const LetOccFlowConfig& c) {
               {"encoder_layers", c.encoder_layers},
               {"tpv_shape", c.tpv_shape},
               {"pillar_points", c.pillar_points},
+              {"cross_view_attention", c.cross_view_attention},
+              {"cross_view_points", c.cross_view_points},
               {"refine_layers", c.refine_layers},
               {"head_dims", c.head_dims},
               {"vertex_scale", c.vertex_scale},
@@ -138,6 +140,8 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.encoder_layers = read_integer(own, "encoder_layers", 1);
   parsed.tpv_shape = read_triple(own, "tpv_shape", "[X, Y, Z] cells");
   parsed.pillar_points = read_triple(own, "pillar_points", "[along z, along y, along x] points");
+  parsed.cross_view_attention = read_bool(own, "cross_view_attention");
+  parsed.cross_view_points = read_integer(own, "cross_view_points", 1);
   parsed.refine_layers = read_integer(own, "refine_layers", 0);
   parsed.head_dims = read_integer(own, "head_dims", 1);
   parsed.vertex_scale = read_integer(own, "vertex_scale", 1);
@@ -194,6 +198,7 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
     config.tpv_shape = {std::max<int64_t>(1, grid.shape[0] / 10), std::max<int64_t>(1, grid.shape[1] / 10),
                         std::max<int64_t>(1, grid.shape[2] / 4)};
     config.pillar_points = {4, 8, 8};
+    config.cross_view_points = 4;
     config.refine_layers = 1;
     config.head_dims = 32;
     config.depth_render_stride = 2;
@@ -208,14 +213,9 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
 }
 
 std::vector<std::string> letoccflow_tiny_settings() {
-  return {"model.embed_dims=16",
-          "model.num_heads=2",
-          "model.ffn_dims=32",
-          "model.tpv_shape=[4, 4, 2]",
-          "model.pillar_points=[2, 2, 2]",
-          "model.head_dims=16",
-          "model.render.samples=16",
-          "model.render.ray_rows=8",
+  return {"model.embed_dims=16",       "model.num_heads=2",         "model.ffn_dims=32",
+          "model.tpv_shape=[4, 4, 2]", "model.cross_view_points=2", "model.pillar_points=[2, 2, 2]",
+          "model.head_dims=16",        "model.render.samples=16",   "model.render.ray_rows=8",
           "model.render.ray_cols=8"};
 }
 

@@ -41,6 +41,10 @@ struct LetOccFlowConfig {
   // Points per pillar of each plane: HW cells along z, ZH cells along y
   // (W), WZ cells along x (H); one sampling point per head, level and point.
   std::array<int64_t, 3> pillar_points{8, 48, 48};
+  // Cross-view hybrid attention (TPVFormer) first in every layer, with this
+  // many pillar points per query and plane (LOF: 12).
+  bool cross_view_attention = true;
+  int64_t cross_view_points = 12;
   // 3D refinement: residual blocks of two 3x3x3 convolutions at TPV
   // resolution (CHOSEN: stands in for the 3D ResNet + FPN3D + occupancy
   // decoder of the paper).

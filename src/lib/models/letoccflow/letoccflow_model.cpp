@@ -58,6 +58,8 @@ TpvEncoderOptions encoder_options(const LetOccFlowConfig& config) {
   options.num_layers = config.encoder_layers;
   options.tpv_shape = config.tpv_shape;
   options.pillar_points = config.pillar_points;
+  options.cross_view = config.cross_view_attention;
+  options.cross_view_points = config.cross_view_points;
   return options;
 }
 

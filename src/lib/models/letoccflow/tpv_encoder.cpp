@@ -1,6 +1,7 @@
 #include "models/letoccflow/tpv_encoder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include <torch/nn/init.h>
@@ -21,7 +22,55 @@ at::Tensor axis_positions(const GridSpec& grid, size_t axis, int64_t n) {
   return (at::arange(n, at::kDouble) + 0.5) * (extent / static_cast<double>(n)) + grid.origin_m[axis];
 }
 
+// Cell centres (i + 0.5) / n in [0, 1].
+at::Tensor unit_centres(int64_t n) {
+  return (at::arange(n, at::kFloat) + 0.5) / static_cast<float>(n);
+}
+
+// The own-plane coordinates of every query, [Q_p, 2] in [0, 1] as (row
+// axis, column axis): HW (x, y), ZH (z, x), WZ (y, z).
+at::Tensor plane_cell_coordinates(int64_t rows, int64_t cols) {
+  return at::stack({unit_centres(rows).view({rows, 1}).expand({rows, cols}),
+                    unit_centres(cols).view({1, cols}).expand({rows, cols})},
+                   -1)
+      .reshape({rows * cols, 2});
+}
+
 }  // namespace
+
+at::Tensor cross_view_reference_points(const std::array<int64_t, 3>& tpv_shape, int64_t points) {
+  const int64_t nx = tpv_shape[0], ny = tpv_shape[1], nz = tpv_shape[2];
+  const at::Tensor along = unit_centres(points);  // [A] along the missing axis
+  std::vector<at::Tensor> planes;
+  // Normalised (x, y, z) of A pillar points per query, [Q_p, A, 3].
+  const auto pillar = [&](const at::Tensor& cells, int row_axis, int col_axis, int missing_axis) {
+    const int64_t q = cells.size(0);
+    std::array<at::Tensor, 3> xyz;
+    xyz[static_cast<size_t>(row_axis)] = cells.select(1, 0).view({q, 1}).expand({q, points});
+    xyz[static_cast<size_t>(col_axis)] = cells.select(1, 1).view({q, 1}).expand({q, points});
+    xyz[static_cast<size_t>(missing_axis)] = along.view({1, points}).expand({q, points});
+    return at::stack({xyz[0], xyz[1], xyz[2]}, -1);
+  };
+  const std::array<at::Tensor, 3> pillars = {pillar(plane_cell_coordinates(nx, ny), 0, 1, 2),
+                                             pillar(plane_cell_coordinates(nz, nx), 2, 0, 1),
+                                             pillar(plane_cell_coordinates(ny, nz), 1, 2, 0)};
+  for (const at::Tensor& p : pillars) {
+    const at::Tensor x = p.select(-1, 0), y = p.select(-1, 1), z = p.select(-1, 2);
+    // (column, row) on the levels HW [X rows, Y cols], ZH [Z, X], WZ [Y, Z].
+    planes.push_back(at::stack({at::stack({y, x}, -1), at::stack({x, z}, -1), at::stack({z, y}, -1)}, 1));
+  }
+  return at::cat(planes, 0);
+}
+
+at::Tensor tpv_position_features(const std::array<int64_t, 3>& tpv_shape) {
+  const int64_t nx = tpv_shape[0], ny = tpv_shape[1], nz = tpv_shape[2];
+  const at::Tensor cells = at::cat(
+      {plane_cell_coordinates(nx, ny), plane_cell_coordinates(nz, nx), plane_cell_coordinates(ny, nz)}, 0);
+  // pi 2^k, k = -1..10 (12 frequencies) x 2 coordinates x (sin, cos) = 48.
+  const at::Tensor frequencies = at::pow(2.0, at::arange(-1, 11, at::kFloat)) * static_cast<float>(M_PI);
+  const at::Tensor angles = (cells.unsqueeze(-1) * frequencies).flatten(1);
+  return at::cat({angles.sin(), angles.cos()}, 1);
+}
 
 at::Tensor tpv_to_volume(const TpvPlanes& planes) {
   return planes.hw.unsqueeze(-1) + planes.zh.permute({0, 1, 3, 2}).unsqueeze(3) + planes.wz.unsqueeze(2);
@@ -129,6 +178,23 @@ TpvEncoderImpl::TpvEncoderImpl(const TpvEncoderOptions& options, const GridSpec&
     ffn_in_->push_back(torch::nn::Linear(c, options.ffn_dims));
     ffn_out_->push_back(torch::nn::Linear(options.ffn_dims, c));
   }
+  if (options.cross_view) {
+    cross_view_attention_ = register_module("cross_view_attention", torch::nn::ModuleList());
+    cross_view_norms_ = register_module("cross_view_norms", torch::nn::ModuleList());
+    for (int64_t layer = 0; layer < options.num_layers; ++layer) {
+      nn::MultiScaleDeformableAttentionOptions attention;
+      attention.embed_dims = c;
+      attention.num_heads = options.num_heads;
+      attention.num_levels = 3;  // the planes
+      attention.num_points = options.cross_view_points;
+      cross_view_attention_->push_back(nn::MultiScaleDeformableAttention(attention));
+      cross_view_norms_->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({c})));
+    }
+    position_proj_ = register_module("position_proj", torch::nn::Linear(48, c));
+    cross_view_reference_ = register_buffer(
+        "cross_view_reference", cross_view_reference_points(options.tpv_shape, options.cross_view_points));
+    position_features_ = register_buffer("position_features", tpv_position_features(options.tpv_shape));
+  }
 }
 
 TpvPlanes TpvEncoderImpl::forward(const std::vector<at::Tensor>& levels, const at::Tensor& intrinsics,
@@ -152,7 +218,30 @@ TpvPlanes TpvEncoderImpl::forward(const std::vector<at::Tensor>& levels, const a
                                        zh_queries_.unsqueeze(0).expand({batch, -1, -1}),
                                        wz_queries_.unsqueeze(0).expand({batch, -1, -1})};
   const double dropout = is_training() ? options_.dropout : 0.0;
+  const int64_t nx = options_.tpv_shape[0], ny = options_.tpv_shape[1], nz = options_.tpv_shape[2];
+  at::Tensor position, reference, plane_shapes, plane_starts;
+  if (options_.cross_view) {
+    position = position_proj_->forward(position_features_).unsqueeze(0);
+    reference = cross_view_reference_.unsqueeze(0).expand({batch, -1, -1, -1, -1});
+    const nn::LevelLayout layout = nn::make_level_layout({{nx, ny}, {nz, nx}, {ny, nz}});
+    plane_shapes = layout.spatial_shapes.to(hw_queries_.device());
+    plane_starts = layout.level_start_index.to(hw_queries_.device());
+  }
   for (int64_t layer = 0; layer < options_.num_layers; ++layer) {
+    if (options_.cross_view) {
+      // The planes, flattened row-major in order, are both the queries and
+      // the three levels of the values.
+      const at::Tensor all = at::cat({queries[0], queries[1], queries[2]}, 1);
+      const at::Tensor attended =
+          cross_view_attention_->at<nn::MultiScaleDeformableAttentionImpl>(static_cast<size_t>(layer))
+              .forward(all + position, reference, all, plane_shapes, plane_starts)
+              .output;
+      const at::Tensor updated = cross_view_norms_->at<torch::nn::LayerNormImpl>(static_cast<size_t>(layer))
+                                     .forward(all + at::dropout(attended, dropout, is_training()));
+      const auto parts =
+          updated.split_with_sizes({plane_queries_[0], plane_queries_[1], plane_queries_[2]}, 1);
+      for (size_t plane = 0; plane < 3; ++plane) queries[plane] = parts[plane];
+    }
     for (size_t plane = 0; plane < 3; ++plane)
       queries[plane] = cross_attention_->at<SpatialCrossAttentionImpl>(static_cast<size_t>(layer * 3) + plane)
                            .forward(queries[plane], at::Tensor(), features, hits[plane]);
@@ -166,7 +255,6 @@ TpvPlanes TpvEncoderImpl::forward(const std::vector<at::Tensor>& levels, const a
     const auto parts = all.split_with_sizes({plane_queries_[0], plane_queries_[1], plane_queries_[2]}, 1);
     for (size_t plane = 0; plane < 3; ++plane) queries[plane] = parts[plane];
   }
-  const int64_t nx = options_.tpv_shape[0], ny = options_.tpv_shape[1], nz = options_.tpv_shape[2];
   const auto to_plane = [&](const at::Tensor& q, int64_t rows, int64_t cols) {
     return q.transpose(1, 2).reshape({batch, options_.embed_dims, rows, cols});
   };

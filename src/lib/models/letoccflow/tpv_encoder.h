@@ -7,12 +7,16 @@
 // features at the pillar points projected into the cameras (image
 // cross-attention: one deformable-attention sampling point per head, level
 // and pillar point; a query counts the cameras that see any of its points),
-// then norm, FFN, norm. The planes are turned into a volume by broadcasting
-// each along its missing axis and summing.
+// then norm, FFN, norm. With cross_view, every layer starts with TPVFormer's
+// cross-view hybrid attention: deformable attention whose three "levels" are
+// the three planes, each query sampling around the points of its own cell's
+// pillar (cross_view_points along the missing axis) seen on every plane,
+// with the TPV positional encoding added to the attending query; then norm.
+// The planes are turned into a volume by broadcasting each along its missing
+// axis and summing.
 //
-// Not built yet (docs/letoccflow.md): TPVFormer's cross-view hybrid
-// attention (deformable attention across the three planes) and the camera
-// embedding (so one model serves rigs of any camera count).
+// Not built (docs/letoccflow.md): the camera embedding (so one model serves
+// rigs of any camera count).
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -38,7 +42,21 @@ struct TpvEncoderOptions {
   int64_t num_layers = 4;
   std::array<int64_t, 3> tpv_shape{100, 100, 10};   // cells along x, y, z
   std::array<int64_t, 3> pillar_points{8, 48, 48};  // HW along z, ZH along y, WZ along x
+  bool cross_view = true;                           // cross-view hybrid attention first in every layer
+  int64_t cross_view_points = 12;  // pillar points (= sampling points per head and plane) of it
 };
+
+// Reference points of the cross-view hybrid attention, [Q, 3, A, 2] for the
+// queries of all planes in order (HW, ZH, WZ): for each plane (level) the
+// (column, row) position in [0, 1] of A points of the query's own pillar,
+// its cell centre on the two axes of its plane and (k + 0.5) / A along the
+// missing one (the reference's z_k; on the query's own plane all A coincide).
+at::Tensor cross_view_reference_points(const std::array<int64_t, 3>& tpv_shape, int64_t points);
+
+// The TPV positional encoding, [Q, 48] for the queries of all planes: the
+// two normalised cell coordinates of each query on its plane at frequencies
+// pi 2^k, k = -1..10, sin and cos (a Linear(48, C) follows).
+at::Tensor tpv_position_features(const std::array<int64_t, 3>& tpv_shape);
 
 // The TPV planes of a batch: hw [B, C, X, Y], zh [B, C, Z, X], wz [B, C, Y, Z].
 struct TpvPlanes {
@@ -87,6 +105,11 @@ class TpvEncoderImpl : public torch::nn::Module {
   torch::nn::ModuleList cross_attention_{nullptr};
   torch::nn::ModuleList norms_{nullptr};
   torch::nn::ModuleList ffn_in_{nullptr}, ffn_out_{nullptr};
+  // Cross-view hybrid attention per layer, its norm, and the positional
+  // encoding's projection (registered only with cross_view).
+  torch::nn::ModuleList cross_view_attention_{nullptr}, cross_view_norms_{nullptr};
+  torch::nn::Linear position_proj_{nullptr};
+  at::Tensor cross_view_reference_, position_features_;  // buffers
 };
 TORCH_MODULE(TpvEncoder);
 
