@@ -1,8 +1,8 @@
 #pragma once
 // Let Occ Flow (Liu et al., CoRL 2024; ../shared/reference/letoccflow.md), a
-// first version: ResNet + FPN -> TPV encoder (image cross-attention) -> TPV
-// to volume -> 3D convolutional refinement -> per-vertex SDF and BEV flow
-// heads on a vertex grid over the output grid's box, trained by NeuS volume
+// first version: ResNet + FPN -> TPV encoder (cross-view hybrid and image
+// cross-attention) -> TPV to volume -> 3D convolutional refinement ->
+// per-vertex SDF and BEV flow heads on a vertex grid over the output grid's box, trained by NeuS volume
 // rendering against the previous and next keyframes (stage 1: geometry;
 // stage 2: + flow from optical-flow labels). What is left of the paper is
 // listed in docs/letoccflow.md.
