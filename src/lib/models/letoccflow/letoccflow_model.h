@@ -2,9 +2,9 @@
 // Let Occ Flow (Liu et al., CoRL 2024; ../shared/reference/letoccflow.md), a
 // first version: ResNet + FPN -> TPV encoder (cross-view hybrid and image
 // cross-attention) -> TPV to volume -> 3D convolutional refinement ->
-// per-vertex SDF and BEV flow heads on a vertex grid over the output grid's box, trained by NeuS volume
-// rendering against the previous and next keyframes (stage 1: geometry;
-// stage 2: + flow from optical-flow labels). What is left of the paper is
+// per-vertex SDF and BEV flow heads on a vertex grid over the output grid's
+// box, trained by NeuS volume rendering against the previous and next
+// keyframes (stage 1: geometry; stage 2: + flow from optical-flow labels). What is left of the paper is
 // listed in docs/letoccflow.md.
 //
 // forward() writes extras "sdf" [B, 1, Vx, Vy, Vz] and, in stage 2, "flow"
