@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "models/baseline/baseline_config.h"
 #include "models/baseline/baseline_model.h"
+#include "models/letoccflow/letoccflow_kind.h"
 #include "models/protoocc/protoocc_config.h"
 #include "models/protoocc/protoocc_model.h"
 
@@ -114,7 +115,7 @@ ModelKind protoocc_kind() {
 }
 
 std::vector<ModelKind>& kind_table() {
-  static std::vector<ModelKind> kinds = {baseline_kind(), protoocc_kind()};
+  static std::vector<ModelKind> kinds = {baseline_kind(), protoocc_kind(), letoccflow_kind()};
   return kinds;
 }
 

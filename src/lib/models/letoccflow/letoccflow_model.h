@@ -1,0 +1,68 @@
+#pragma once
+// Let Occ Flow (Liu et al., CoRL 2024; ../shared/reference/letoccflow.md), a
+// first version: ResNet + FPN -> TPV encoder (cross-view hybrid and image
+// cross-attention) -> TPV to volume -> 3D convolutional refinement ->
+// per-vertex SDF and BEV flow heads on a vertex grid over the output grid's
+// box, trained by NeuS volume rendering against the previous and next
+// keyframes (stage 1: geometry; stage 2: + flow from optical-flow labels). What is left of the paper is
+// listed in docs/letoccflow.md.
+//
+// forward() writes extras "sdf" [B, 1, Vx, Vy, Vz] and, in stage 2, "flow"
+// [B, 2, Vx, Vy, Vz] (metres of BEV displacement from this keyframe to the
+// next) on the vertex grid of box().
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+
+#include <string>
+#include <vector>
+
+#include "models/image_backbone.h"
+#include "models/letoccflow/letoccflow_config.h"
+#include "models/letoccflow/tpv_encoder.h"
+#include "models/occupancy_model.h"
+#include "render/neus_variance.h"
+#include "render/volume_box.h"
+
+namespace occ::models {
+
+class LetOccFlowModel : public OccupancyModel {
+ public:
+  LetOccFlowModel(const LetOccFlowConfig& config, const GridSpec& grid);
+
+  ModelOutput forward(const Batch& batch) override;
+  LossTerms losses(const ModelOutput& output, const Batch& batch) override;
+  std::vector<ParameterGroup> parameter_groups() override;
+  Prediction predict(const ModelOutput& output, const Batch& batch,
+                     const PredictionRequest& request) const override;
+  // Remembers the step for the cosine anneal of the NeuS alpha.
+  void on_step(int64_t step) override { step_ = step; }
+  void load_backbone_weights(const std::string& path) override;
+
+  const render::VolumeBox& box() const { return box_; }
+  const LetOccFlowConfig& config() const { return config_; }
+
+  nn::ResNet backbone{nullptr};
+  nn::Fpn neck{nullptr};
+  TpvEncoder encoder{nullptr};
+  torch::nn::ModuleList refine{nullptr};  // pairs of Conv3d per residual block
+  torch::nn::Conv3d decoder{nullptr};     // C -> E
+  torch::nn::Sequential sdf_head{nullptr}, flow_head{nullptr};
+  render::NeuSVariance variance{nullptr};
+
+ private:
+  LetOccFlowConfig config_;
+  GridSpec grid_;
+  render::VolumeBox box_;
+  ImageBackbone image_backbone_;
+  int64_t step_ = 0;
+};
+
+// The current-frame ego from each camera at its capture pose:
+// inverse(capture_from_current) * ego_from_camera (ego_from_camera itself
+// when the batch has no capture poses).
+at::Tensor current_ego_from_camera(const Batch& batch);
+
+}  // namespace occ::models
