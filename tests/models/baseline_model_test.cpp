@@ -202,13 +202,19 @@ TEST(BaselineModel, PredictionAppliesTheOccupancyThreshold) {
 }
 
 TEST(BaselineModel, LossesAreNamedAndWeighted) {
+  // Seeded: the gap checked at the end depends on the initial weights and
+  // the random images.
+  at::manual_seed(3);
   GridSpec grid;
   grid.shape = {16, 16, 4};
   json config = narrow("demo", grid);
   config["occupancy_head"] = true;
   BaselineModel model(BaselineConfig::from_json(config), grid);
   Batch batch = synthetic_batch(1, 2, 32, 48, grid);
-  batch.mask_camera.slice(1, 0, 6).zero_();  // some voxels unobserved
+  // Half the grid unobserved: the masked and unmasked Lovasz terms then
+  // differ by far more than float noise (unseeded, with 6 of 16 slices, the
+  // gap was ~1e-4 at initialisation and one CI run fell below it).
+  batch.mask_camera.slice(1, 0, 8).zero_();
   const ModelOutput output = model.forward(batch);
   const LossTerms terms = model.losses(output, batch);
   ASSERT_EQ(terms.size(), 3u);
