@@ -1,5 +1,7 @@
 #include "models/config_reader.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace occ::models::config {
@@ -70,6 +72,27 @@ void reject_unknown_keys(const json& config, const json& known) {
   for (const auto& item : config.items())
     if (!known.contains(item.key()))
       throw UsageError("unknown model configuration key " + key_name(item.key()));
+}
+
+BackboneKeys read_backbone_keys(const nlohmann::json& config) {
+  BackboneKeys keys;
+  keys.depth = static_cast<int>(read_integer(config, "backbone_depth", 18));
+  if (keys.depth != 18 && keys.depth != 34 && keys.depth != 50 && keys.depth != 101)
+    throw UsageError(key_name("backbone_depth") + " must be 18, 34, 50 or 101, got " +
+                     std::to_string(keys.depth));
+  const auto out_indices = read_integers(config, "backbone_out_indices", 0);
+  if (out_indices.empty() || !std::is_sorted(out_indices.begin(), out_indices.end()) ||
+      std::adjacent_find(out_indices.begin(), out_indices.end()) != out_indices.end() ||
+      out_indices.back() > 3)
+    throw UsageError(key_name("backbone_out_indices") + " must list increasing stages among 0..3, got " +
+                     require(config, "backbone_out_indices").dump());
+  keys.out_indices.assign(out_indices.begin(), out_indices.end());
+  keys.frozen_stages = static_cast<int>(read_integer(config, "backbone_frozen_stages", -1));
+  if (keys.frozen_stages > 4)
+    throw UsageError(key_name("backbone_frozen_stages") + " must lie in -1..4, got " +
+                     std::to_string(keys.frozen_stages));
+  keys.norm_eval = read_bool(config, "backbone_norm_eval");
+  return keys;
 }
 
 }  // namespace occ::models::config

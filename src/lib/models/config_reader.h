@@ -17,6 +17,16 @@ double read_number(const nlohmann::json& config, const std::string& key, double 
 bool read_bool(const nlohmann::json& config, const std::string& key);
 std::string read_string(const nlohmann::json& config, const std::string& key);
 std::vector<int64_t> read_integers(const nlohmann::json& config, const std::string& key, int64_t min_value);
+// The ResNet keys every camera model shares (backbone_depth 18/34/50/101,
+// backbone_out_indices increasing among 0..3, backbone_frozen_stages -1..4,
+// backbone_norm_eval), read and checked once for all kinds.
+struct BackboneKeys {
+  int depth = 50;
+  std::vector<int> out_indices;
+  int frozen_stages = 1;
+  bool norm_eval = true;
+};
+BackboneKeys read_backbone_keys(const nlohmann::json& config);
 // Throws naming the first key of `config` that `known` lacks.
 void reject_unknown_keys(const nlohmann::json& config, const nlohmann::json& known);
 

@@ -8,7 +8,9 @@
 namespace occ::models {
 namespace {
 
+using config::BackboneKeys;
 using config::key_name;
+using config::read_backbone_keys;
 using config::read_bool;
 using config::read_integer;
 using config::read_integers;
@@ -107,23 +109,11 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   if (parsed.stage > 2)
     throw UsageError(key_name("stage") + " must be 1 (static) or 2 (flow), got " +
                      std::to_string(parsed.stage));
-  parsed.backbone_depth = static_cast<int>(read_integer(own, "backbone_depth", 18));
-  if (parsed.backbone_depth != 18 && parsed.backbone_depth != 34 && parsed.backbone_depth != 50 &&
-      parsed.backbone_depth != 101)
-    throw UsageError(key_name("backbone_depth") + " must be 18, 34, 50 or 101, got " +
-                     std::to_string(parsed.backbone_depth));
-  const auto out_indices = read_integers(own, "backbone_out_indices", 0);
-  if (out_indices.empty() || !std::is_sorted(out_indices.begin(), out_indices.end()) ||
-      std::adjacent_find(out_indices.begin(), out_indices.end()) != out_indices.end() ||
-      out_indices.back() > 3)
-    throw UsageError(key_name("backbone_out_indices") + " must list increasing stages among 0..3, got " +
-                     require(own, "backbone_out_indices").dump());
-  parsed.backbone_out_indices.assign(out_indices.begin(), out_indices.end());
-  parsed.backbone_frozen_stages = static_cast<int>(read_integer(own, "backbone_frozen_stages", -1));
-  if (parsed.backbone_frozen_stages > 4)
-    throw UsageError(key_name("backbone_frozen_stages") + " must lie in -1..4, got " +
-                     std::to_string(parsed.backbone_frozen_stages));
-  parsed.backbone_norm_eval = read_bool(own, "backbone_norm_eval");
+  const BackboneKeys backbone = read_backbone_keys(own);
+  parsed.backbone_depth = backbone.depth;
+  parsed.backbone_out_indices = backbone.out_indices;
+  parsed.backbone_frozen_stages = backbone.frozen_stages;
+  parsed.backbone_norm_eval = backbone.norm_eval;
   parsed.embed_dims = read_integer(own, "embed_dims", 1);
   parsed.num_heads = read_integer(own, "num_heads", 1);
   if (parsed.embed_dims % parsed.num_heads != 0)
@@ -131,10 +121,10 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
                      " is not divisible by " + key_name("num_heads") + " " +
                      std::to_string(parsed.num_heads));
   parsed.num_levels = read_integer(own, "num_levels", 1);
-  if (parsed.num_levels < static_cast<int64_t>(out_indices.size()))
+  if (parsed.num_levels < static_cast<int64_t>(backbone.out_indices.size()))
     throw UsageError(key_name("num_levels") + " (" + std::to_string(parsed.num_levels) +
                      " FPN outputs) must be at least the number of " + key_name("backbone_out_indices") +
-                     " (" + std::to_string(out_indices.size()) + ")");
+                     " (" + std::to_string(backbone.out_indices.size()) + ")");
   parsed.ffn_dims = read_integer(own, "ffn_dims", 1);
   parsed.dropout = read_number(own, "dropout", 0.0, 0.999);
   parsed.encoder_layers = read_integer(own, "encoder_layers", 1);
