@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package occ needs to build, test and run.
-# Idempotent and non-interactive: packages already present are skipped, so
-# `make test` can call it on every run at almost no cost.
+# Installs every Debian 12 package occ needs to build, test and run, then the
+# Python environment of the interop tests: .venv/ in the checkout, a venv on
+# Debian's /usr/bin/python3 with its system site packages (numpy, h5py, torch,
+# ... come from Debian) plus the PyPI packages pinned in
+# requirements-interop.txt. Idempotent and non-interactive: packages already
+# present are skipped, and the venv is rebuilt only when its stamp (a hash of
+# the requirements and of the Python it was made with) differs, so `make
+# test` can call it on every run at almost no cost.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   # toolchain
@@ -21,7 +27,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # interop and parity tests only (never used at run time of occ)
-  python3 python3-numpy python3-h5py python3-torch python3-torchvision
+  python3 python3-venv python3-numpy python3-h5py python3-torch python3-torchvision
+  # what the nuScenes devkit (requirements-interop.txt) imports, from Debian
+  python3-opencv python3-matplotlib python3-sklearn python3-tqdm python3-cachetools
 )
 
 missing=()
@@ -33,12 +41,39 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=()
-if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -q
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The interop tests' Python: .venv/ (ignored by git), found by CMake as
+# OCC_PYTHON. The stamp hashes what the venv is made of; it is written last,
+# so an interrupted install is redone on the next run.
+venv="${OCC_VENV:-$PWD/.venv}"
+requirements=requirements-interop.txt
+stamp="$venv/occ-stamp.sha256"
+want=$({
+  echo "venv recipe 1: --system-site-packages, pip install --no-deps"
+  /usr/bin/python3 -c 'import sys; print(sys.version)'
+  cat "$requirements"
+} | sha256sum | cut -d' ' -f1)
+if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  echo "install-deps: test venv $venv up to date"
+  exit 0
+fi
+echo "install-deps: making the test venv $venv"
+rm -rf "$venv"
+/usr/bin/python3 -m venv --system-site-packages "$venv"
+"$venv/bin/python" -m pip install -q --no-input --disable-pip-version-check --no-deps -r "$requirements"
+# Every module the tests import, so a broken pin fails here and not in ctest.
+"$venv/bin/python" -c '
+import h5py, hdf5plugin, numpy, plyfile, safetensors.numpy, safetensors.torch, torch, torchvision
+from nuscenes.nuscenes import NuScenes
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+'
+echo "$want" >"$stamp"
+echo "install-deps: test venv ready"

@@ -1,8 +1,14 @@
 #!/usr/bin/python3
 """Stock h5py must read what occ writes: every dtype, strings and attributes,
-with deflate and with zstd (through the h5zstd plugin occ builds), each
-chunked dataset with its Fletcher32 checksum; h5dump reads the files too, and
-both refuse a copy whose stored bytes were damaged."""
+with deflate and with zstd, each chunked dataset with its Fletcher32
+checksum; h5dump reads the files too, and both refuse a copy whose stored
+bytes were damaged.
+
+zstd comes through the h5zstd plugin occ builds (--plugin-dir) or, with
+--hdf5plugin, through the hdf5plugin package alone: HDF5_PLUGIN_PATH then
+names an empty folder, and a zstd dataset must fail to read before
+hdf5plugin is imported (so the package, not a plugin found elsewhere, did
+the work)."""
 import argparse
 import os
 import shutil
@@ -69,9 +75,7 @@ def damage(path, dataset_path):
 
 def check_h5dump(path, damaged_path):
     h5dump = shutil.which("h5dump")
-    if h5dump is None:
-        print("skip h5dump: not installed")
-        return
+    assert h5dump is not None, "h5dump not found (Debian hdf5-tools; run scripts/install-deps.sh)"
     good = subprocess.run([h5dump, "-d", "/data/float64", path], capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     assert "-3, -2.5, -2" in good.stdout, good.stdout[:400]
@@ -92,13 +96,37 @@ def check_damaged(path):
             raise AssertionError("h5py read damaged data without an error")
 
 
+def check_zstd_needs_a_plugin(path):
+    """In a fresh interpreter without hdf5plugin, the zstd data must not read."""
+    script = ("import sys, h5py\n"
+              "try:\n"
+              "    h5py.File(sys.argv[1], 'r')['data/float32'][()]\n"
+              "except OSError:\n"
+              "    sys.exit(0)\n"
+              "sys.exit('zstd data read without any plugin')\n")
+    result = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--writer", required=True)
-    parser.add_argument("--plugin-dir", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--plugin-dir", help="folder of occ's h5zstd plugin")
+    source.add_argument("--hdf5plugin", action="store_true", help="read zstd through the hdf5plugin package")
     args = parser.parse_args()
-    os.environ["HDF5_PLUGIN_PATH"] = args.plugin_dir
     with tempfile.TemporaryDirectory() as folder:
+        if args.hdf5plugin:
+            os.environ["HDF5_PLUGIN_PATH"] = os.path.join(folder, "no-plugins")
+            os.mkdir(os.environ["HDF5_PLUGIN_PATH"])
+            probe = os.path.join(folder, "probe.h5")
+            subprocess.run([args.writer, "dtypes", probe, "zstd"], check=True)
+            check_zstd_needs_a_plugin(probe)
+            import hdf5plugin  # noqa: F401  registers its filters with h5py's HDF5
+
+            print("hdf5plugin", hdf5plugin.version)
+        else:
+            os.environ["HDF5_PLUGIN_PATH"] = args.plugin_dir
         for compression in ["deflate", "deflate:9", "zstd", "zstd:19", "none"]:
             path = os.path.join(folder, compression.replace(":", "_") + ".h5")
             subprocess.run([args.writer, "dtypes", path, compression], check=True)
