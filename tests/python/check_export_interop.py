@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Interop test of `occ export`: Debian's numpy, pickle and torch read every
-export format and see the right dtypes, shapes and values.
+"""Interop test of `occ export`: the tools people read these formats with
+(numpy, pickle, torch, the safetensors package, plyfile, the nuScenes devkit)
+read every export format and see the right dtypes, shapes and values. Run
+with the venv scripts/install-deps.sh makes; a missing package fails.
 
 The input files come from tests/tools/export_test_writer (see its comments):
 frames.h5 + pred.h5 (Occ3D grid, two keyframes 10 m apart, LiDAR at (1, 0, 2)
@@ -89,25 +91,41 @@ def check_semantickitti(folder):
           'no .invalid without /occupancy/mask_lidar')
 
 
+def check_ply_file(path, sem_frame):
+    """plyfile reads positions, colours and classes of one exported frame."""
+    from plyfile import PlyData
+    ply = PlyData.read(path)
+    check(not ply.text and ply.byte_order == '<', f'{path}: binary little endian')
+    check([e.name for e in ply.elements] == ['vertex'], f'{path}: elements {[e.name for e in ply.elements]}')
+    vertex = ply['vertex']
+    check([(p.name, p.val_dtype) for p in vertex.properties] ==
+          [('x', 'f4'), ('y', 'f4'), ('z', 'f4'), ('red', 'u1'), ('green', 'u1'), ('blue', 'u1'), ('label', 'u1')],
+          f'{path}: properties {[(p.name, p.val_dtype) for p in vertex.properties]}')
+    check(vertex.count == int((sem_frame != OCC3D_FREE).sum()), f'{path}: one vertex per occupied voxel')
+    xyz = np.stack([vertex['x'], vertex['y'], vertex['z']], axis=1)
+    # Each vertex sits at its voxel's centre and carries that voxel's class.
+    index = np.floor((xyz.astype(np.float64) - [-40, -40, -1]) / 0.4).astype(np.int64)
+    check(np.allclose(xyz, (index + 0.5) * 0.4 + [-40, -40, -1], atol=1e-4), f'{path}: vertices at voxel centres')
+    check(np.array_equal(vertex['label'], sem_frame[index[:, 0], index[:, 1], index[:, 2]]), f'{path}: labels')
+    check(len({tuple(i) for i in index}) == vertex.count, f'{path}: each occupied voxel once')
+    colours = np.stack([vertex['red'], vertex['green'], vertex['blue']], axis=1)
+    check(np.all(colours[vertex['label'] == 7] == [255, 0, 0]), f'{path}: pedestrian red')
+    check(np.all(colours[vertex['label'] == 4] == [0, 150, 245]), f'{path}: car blue')
+    # One colour per class: the palette is a function of the label.
+    for label in np.unique(vertex['label']):
+        check(len(np.unique(colours[vertex['label'] == label], axis=0)) == 1, f'{path}: class {label} one colour')
+
+
 def check_ply(folder, sem):
-    path = os.path.join(folder, 'sample-a.ply')
-    data = open(path, 'rb').read()
-    end = data.index(b'end_header\n') + len(b'end_header\n')
-    header = data[:end].decode().splitlines()
-    check(header[:2] == ['ply', 'format binary_little_endian 1.0'], f'ply header {header[:2]}')
-    count = int([line for line in header if line.startswith('element vertex')][0].split()[2])
-    check(count == int((sem[0] != OCC3D_FREE).sum()), 'one vertex per occupied voxel')
-    dtype = np.dtype([('x', '<f4'), ('y', '<f4'), ('z', '<f4'), ('red', 'u1'), ('green', 'u1'),
-                      ('blue', 'u1'), ('label', 'u1')])
-    vertices = np.frombuffer(data[end:], dtype=dtype)
-    check(vertices.size == count, 'ply body size')
-    pedestrian = vertices[vertices['label'] == 7]
-    check(pedestrian.size == 1, 'one pedestrian vertex')
-    check(np.allclose([pedestrian['x'][0], pedestrian['y'][0], pedestrian['z'][0]], [0.2, 0.2, 1.2]),
-          'voxel (100, 100, 5) has its centre at (0.2, 0.2, 1.2)')
-    check((pedestrian['red'][0], pedestrian['green'][0], pedestrian['blue'][0]) == (255, 0, 0), 'pedestrian red')
-    car = vertices[vertices['label'] == 4]
-    check(np.all(car['red'] == 0) and np.all(car['green'] == 150) and np.all(car['blue'] == 245), 'car blue')
+    check(sorted(os.listdir(folder)) == ['sample-a.ply', 'sample-b.ply'], f'ply files {sorted(os.listdir(folder))}')
+    for i, token in enumerate(['sample-a', 'sample-b']):
+        check_ply_file(os.path.join(folder, token + '.ply'), sem[i])
+    from plyfile import PlyData
+    vertex = PlyData.read(os.path.join(folder, 'sample-a.ply'))['vertex']
+    pedestrian = vertex['label'] == 7
+    check(pedestrian.sum() == 1, 'sample-a: one pedestrian vertex')
+    check(np.allclose([vertex['x'][pedestrian][0], vertex['y'][pedestrian][0], vertex['z'][pedestrian][0]],
+                      [0.2, 0.2, 1.2]), 'voxel (100, 100, 5) has its centre at (0.2, 0.2, 1.2)')
 
 
 def lidar_rays():
@@ -236,12 +254,26 @@ def check_safetensors(path):
     check(np.array_equal(tensors['encoder.weight'], np.arange(6, dtype=np.float32).reshape(2, 3)), 'weight')
     check(tensors['encoder.bias'].dtype == np.float16 and tensors['encoder.bias'].tolist() == [0.5, -1.0, 2.0], 'bias')
     check(tensors['head.steps'].tolist() == [7], 'steps')
-    try:
-        from safetensors.numpy import load_file
-    except ImportError:
-        return
-    loaded = load_file(path)
-    check(np.array_equal(loaded['encoder.weight'], tensors['encoder.weight']), 'safetensors package agrees')
+    # Hugging Face's own loader, both front ends, and its metadata reader.
+    import torch
+    from safetensors import safe_open
+    from safetensors.numpy import load_file as load_numpy
+    from safetensors.torch import load_file as load_torch
+    by_numpy = load_numpy(path)
+    by_torch = load_torch(path)
+    check(sorted(by_numpy) == sorted(tensors) and sorted(by_torch) == sorted(tensors), f'names {sorted(by_numpy)}')
+    for name, expected in tensors.items():
+        check(by_numpy[name].dtype == expected.dtype and np.array_equal(by_numpy[name], expected),
+              f'safetensors.numpy {name}')
+        check(tuple(by_torch[name].shape) == expected.shape, f'safetensors.torch {name} shape')
+        check(np.array_equal(by_torch[name].numpy(), expected), f'safetensors.torch {name} values')
+    check(by_torch['encoder.weight'].dtype == torch.float32 and by_torch['encoder.bias'].dtype == torch.float16
+          and by_torch['head.steps'].dtype == torch.int64 and by_torch['head.scale'].dtype == torch.float64,
+          'safetensors.torch dtypes')
+    with safe_open(path, framework='pt') as f:
+        check(f.metadata()['format'] == 'pt', f'metadata {f.metadata()}')
+        check(sorted(f.keys()) == sorted(tensors), 'safe_open keys')
+        check(torch.equal(f.get_slice('encoder.weight')[1:, :2], torch.tensor([[3.0, 4.0]])), 'safe_open slice')
 
 
 def quaternion_matrix(q):
@@ -306,6 +338,155 @@ def check_nuscenes(folder, frames_path):
     check([a['num_lidar_pts'] for a in annotations] == [1, 1], 'LiDAR points inside each box')
 
 
+def match_boxes(boxes, transform, centres):
+    """Pairs each devkit box with the frames-file box whose centre, moved by
+    `transform`, it sits on (1e-6 m): (box, index into centres), each index once."""
+    moved = centres @ transform[:3, :3].T + transform[:3, 3]
+    pairs = []
+    for box in boxes:
+        distance = np.linalg.norm(moved - box.center, axis=1)
+        pairs.append((box, int(np.argmin(distance))))
+        check(distance.min() < 1e-6, f'box at {box.center}: nearest frames box {distance.min()} m away')
+    check(len({b for _, b in pairs}) == len(pairs), 'each frames box once')
+    return pairs
+
+
+def check_nuscenes_devkit(folder, frames_path, velocity=None):
+    """The nuScenes devkit opens the export and walks it: scenes, samples,
+    sample_data chains, calibrations, poses, LiDAR and boxes equal the frames file's."""
+    import h5py
+    from nuscenes.nuscenes import NuScenes
+    from nuscenes.utils.data_classes import LidarPointCloud
+    from nuscenes.utils.geometry_utils import BoxVisibility, transform_matrix
+    from pyquaternion import Quaternion
+
+    nusc = NuScenes(version='v1.0-trainval', dataroot=folder, verbose=False)
+    with h5py.File(frames_path, 'r') as f:
+        tokens = [t.decode() if isinstance(t, bytes) else t for t in f['/frames/token'][()]]
+        keyframe = f['/frames/is_keyframe'][()].astype(bool)
+        timestamps = f['/frames/timestamp_us'][()]
+        scene_of = f['/frames/scene'][()]
+        scene_names = [n.decode() if isinstance(n, bytes) else n for n in f['/scenes/name'][()]]
+        world_from_ego = f['/frames/world_from_ego'][()]
+        ego_from_camera = f['/cameras/ego_from_camera'][()]
+        intrinsics = f['/cameras/intrinsics'][()]
+        camera_names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs['camera_names']]
+        lidar_origin = f['/lidar/origin'][()]
+        lidar_offsets = f['/lidar/offsets'][()]
+        lidar_points = f['/lidar/points'][()]
+        box_offsets = f['/boxes/offsets'][()]
+        box_center = f['/boxes/center'][()]
+        box_wlh = f['/boxes/size_wlh'][()]
+        box_yaw = f['/boxes/yaw'][()]
+        box_instance = f['/boxes/instance'][()]
+        class_names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs['class_names']]
+        box_class = f['/boxes/class'][()]
+    row_of = {token: row for row, token in enumerate(tokens)}
+    channels = camera_names + ['LIDAR_TOP']
+
+    # Scenes and their sample chains: every keyframe once, in time order.
+    check(sorted(s['name'] for s in nusc.scene) == sorted({scene_names[i] for i in scene_of}), 'scene names')
+    walked = []
+    for scene in nusc.scene:
+        token, samples = scene['first_sample_token'], []
+        while token:
+            sample = nusc.get('sample', token)
+            check(sample['scene_token'] == scene['token'], f'{token}: scene')
+            samples.append(token)
+            token = sample['next']
+        check(samples[-1] == scene['last_sample_token'] and len(samples) == scene['nbr_samples'], 'sample chain')
+        expected = [tokens[r] for r in range(len(tokens)) if keyframe[r] and scene_names[scene_of[r]] == scene['name']]
+        check(samples == expected, f"{scene['name']}: samples {samples} != keyframes {expected}")
+        walked += samples
+    check(sorted(walked) == sorted(s['token'] for s in nusc.sample), 'every sample is on a scene chain')
+
+    annotations_seen = 0
+    for token in walked:
+        sample = nusc.get('sample', token)
+        row = row_of[token]
+        check(sample['timestamp'] == timestamps[row], f'{token}: timestamp')
+        check(sorted(sample['data']) == sorted(channels), f"{token}: channels {sorted(sample['data'])}")
+        for channel in channels:
+            data = nusc.get('sample_data', sample['data'][channel])
+            check(data['is_key_frame'] and data['timestamp'] == timestamps[row], f'{token} {channel}: keyframe data')
+            if token == nusc.get('scene', sample['scene_token'])['first_sample_token']:
+                # The sensor's whole sample_data chain: every frame of the
+                # scene (keyframes and sweeps) once, in time order.
+                record = data
+                while record['prev']:
+                    record = nusc.get('sample_data', record['prev'])
+                chain = []
+                while True:
+                    chain.append((record['timestamp'], record['is_key_frame']))
+                    if not record['next']:
+                        break
+                    record = nusc.get('sample_data', record['next'])
+                scene_rows = [r for r in range(len(tokens)) if scene_of[r] == scene_of[row]]
+                check(chain == [(timestamps[r], bool(keyframe[r])) for r in scene_rows],
+                      f'{channel}: sample_data chain {chain}')
+            calibration = nusc.get('calibrated_sensor', data['calibrated_sensor_token'])
+            check(nusc.get('sensor', calibration['sensor_token'])['channel'] == channel, f'{channel}: sensor')
+            sensor_to_ego = transform_matrix(calibration['translation'], Quaternion(calibration['rotation']))
+            pose = nusc.get('ego_pose', data['ego_pose_token'])
+            ego_to_world = transform_matrix(pose['translation'], Quaternion(pose['rotation']))
+            check(np.allclose(ego_to_world, world_from_ego[row]), f'{token} {channel}: ego pose')
+            path = nusc.get_sample_data_path(data['token'])
+            check(os.path.isfile(path), f'{path} exists')
+            if channel != 'LIDAR_TOP':
+                camera = camera_names.index(channel)
+                check(np.allclose(sensor_to_ego, ego_from_camera[row, camera]), f'{token} {channel}: extrinsics')
+                check(np.allclose(calibration['camera_intrinsic'], intrinsics[row, camera]), f'{channel}: intrinsics')
+                _, boxes, camera_intrinsic = nusc.get_sample_data(data['token'], box_vis_level=BoxVisibility.NONE)
+                check(np.allclose(camera_intrinsic, intrinsics[row, camera]), f'{channel}: get_sample_data intrinsic')
+            else:
+                check(np.allclose(sensor_to_ego[:3, 3], lidar_origin[row]), f'{token}: LiDAR origin')
+                cloud = LidarPointCloud.from_file(path)
+                ego_points = sensor_to_ego[:3, :3] @ cloud.points[:3] + sensor_to_ego[:3, 3:4]
+                want = lidar_points[lidar_offsets[row]:lidar_offsets[row + 1]]
+                check(np.allclose(ego_points.T, want[:, :3], atol=1e-5), f'{token}: LiDAR points')
+                check(np.array_equal(cloud.points[3], want[:, 3]), f'{token}: LiDAR intensity')
+                _, boxes, _ = nusc.get_sample_data(data['token'])
+            # Boxes of this keyframe in the sensor frame, as the devkit moves them.
+            begin, end = box_offsets[row], box_offsets[row + 1]
+            check(len(boxes) == end - begin, f'{token} {channel}: {len(boxes)} boxes, frames file {end - begin}')
+            ego_to_sensor = np.linalg.inv(sensor_to_ego)
+            for box, b in match_boxes(boxes, ego_to_sensor, box_center[begin:end]):
+                b += begin
+                check(np.allclose(box.wlh, box_wlh[b]), f'{token} {channel}: box size')
+                heading = ego_to_sensor[:3, :3] @ [np.cos(box_yaw[b]), np.sin(box_yaw[b]), 0]
+                check(np.allclose(box.rotation_matrix[:, 0], heading), f'{token} {channel}: box heading')
+                check(box.name == class_names[box_class[b]], f'{token}: box category {box.name}')
+        # Global-frame boxes, straight from sample_annotation.
+        begin, end = box_offsets[row], box_offsets[row + 1]
+        boxes = [nusc.get_box(a) for a in sample['anns']]
+        check(len(boxes) == end - begin, f'{token}: annotations')
+        for box, b in match_boxes(boxes, world_from_ego[row], box_center[begin:end]):
+            b += begin
+            heading = world_from_ego[row][:3, :3] @ [np.cos(box_yaw[b]), np.sin(box_yaw[b]), 0]
+            check(np.allclose(box.rotation_matrix[:, 0], heading), f'{token}: global box heading')
+            check(np.allclose(box.wlh, box_wlh[b]), f'{token}: global box size')
+        annotations_seen += len(boxes)
+    # Instances: one per frames-file instance of a scene, annotations chained in time.
+    check(annotations_seen == len(nusc.sample_annotation), 'every annotation belongs to a walked sample')
+    instances = {(scene_names[scene_of[r]], int(box_instance[b]))
+                 for r in range(len(tokens)) if keyframe[r] for b in range(box_offsets[r], box_offsets[r + 1])}
+    check(len(nusc.instance) == len(instances), f'{len(nusc.instance)} instances, frames file {len(instances)}')
+    for instance in nusc.instance:
+        token, count = instance['first_annotation_token'], 0
+        while token:
+            annotation = nusc.get('sample_annotation', token)
+            check(annotation['instance_token'] == instance['token'], 'annotation chain stays on its instance')
+            count += 1
+            last, token = token, annotation['next']
+        check(count == instance['nbr_annotations'] and last == instance['last_annotation_token'], 'instance chain')
+        category = nusc.get('category', instance['category_token'])['name']
+        check(category in class_names, f'category {category}')
+    if velocity is not None:
+        # The devkit's own velocity estimate from the chained annotations (m/s, global frame).
+        first = nusc.get('sample_annotation', nusc.instance[0]['first_annotation_token'])
+        check(np.allclose(nusc.box_velocity(first['token'])[:2], velocity), 'box_velocity')
+
+
 def export_and_check(fmt, occ, folder, sem, flow):
     def at(name):
         return os.path.join(folder, name)
@@ -318,6 +499,9 @@ def export_and_check(fmt, occ, folder, sem, flow):
     elif fmt == 'ply':
         run([occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', fmt, '-o', at('ply')])
         check_ply(at('ply'), sem)
+        run([occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', fmt, '-o', at('one.ply'),
+             '--frame', '1'])
+        check_ply_file(at('one.ply'), sem[1])
     elif fmt == 'openocc':
         run([occ, 'export', '-q', at('pred.h5'), '--gt', at('frames.h5'), '-f', fmt, '-o', at('submission.gz'),
              '--method', 'occ-test', '--team', 'T', '--authors', 'A B,C D'])
@@ -328,6 +512,14 @@ def export_and_check(fmt, occ, folder, sem, flow):
     elif fmt == 'nuscenes':
         run([occ, 'export', '-q', at('scene.h5'), '-f', fmt, '-o', at('nuscenes')])
         check_nuscenes(at('nuscenes'), at('scene.h5'))
+        # The test boxes move +1 m in x over 1 s.
+        check_nuscenes_devkit(at('nuscenes'), at('scene.h5'), velocity=[1.0, 0.0])
+        # occ's synthetic world: six rotated cameras, a turning ego, LiDAR and
+        # boxes of every heading.
+        run([occ, 'prep', 'synth', '-q', '-o', at('synth.h5'), '--scenes', '2', '--frames-per-scene', '3',
+             '--image-size', '32x56', '--grid', '20,20,4,4.0,-40,-40,-1'])
+        run([occ, 'export', '-q', at('synth.h5'), '-f', fmt, '-o', at('nuscenes-synth')])
+        check_nuscenes_devkit(at('nuscenes-synth'), at('synth.h5'))
     elif fmt == 'safetensors':
         run([occ, 'export', '-q', at('model.h5'), '-f', fmt, '-o', at('model.safetensors')])
         check_safetensors(at('model.safetensors'))
