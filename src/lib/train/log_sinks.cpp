@@ -73,6 +73,10 @@ void LogSinks::write(int64_t step, const std::vector<std::pair<std::string, doub
     csv_->log(values);
   }
   if (tensorboard_) {
+    // The first row of a resumed run: TensorBoard drops what the interrupted
+    // run logged from this step on, as the CSV drops those rows.
+    if (mode_ == Mode::resume && !tensorboard_started_) tensorboard_->add_session_start(step);
+    tensorboard_started_ = true;
     for (const auto& [column, value] : row) {
       if (column == "step" || std::isnan(value)) continue;
       const std::string tag = column == "val_miou" ? "val/miou" : "train/" + column;

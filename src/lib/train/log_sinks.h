@@ -24,8 +24,10 @@ class LogSinks {
   // fresh: an existing CSV file is replaced; resume: rows are appended to it
   // (its header must match) after dropping its rows at or after the first
   // step the resumed run logs (the interrupted run logged them after its last
-  // checkpoint; they are logged again). TensorBoard always starts a new event file in
-  // the folder; TensorBoard merges the files of a folder by step.
+  // checkpoint; they are logged again). TensorBoard always starts a new event
+  // file in the folder; TensorBoard reads the files of a folder one after the
+  // other, so a resumed run's file starts with a SessionLog START at its first
+  // step, and TensorBoard drops the earlier files' events from that step on.
   enum class Mode { fresh, resume };
   LogSinks(LogSinkPaths paths, Mode mode);
   ~LogSinks();
@@ -40,6 +42,7 @@ class LogSinks {
   Mode mode_;
   std::unique_ptr<train_log::CsvLog> csv_;
   std::unique_ptr<train_log::TensorBoardWriter> tensorboard_;
+  bool tensorboard_started_ = false;  // a row has been sent to tensorboard_
 };
 
 }  // namespace occ::train

@@ -64,7 +64,11 @@ void put_bytes(std::string& out, uint32_t field, const std::string& bytes) {
 }
 
 // tensorflow.Event field numbers.
-constexpr uint32_t kEventWallTime = 1, kEventStep = 2, kEventFileVersion = 3, kEventSummary = 5;
+constexpr uint32_t kEventWallTime = 1, kEventStep = 2, kEventFileVersion = 3, kEventSummary = 5,
+                   kEventSessionLog = 7;
+// tensorflow.SessionLog: SessionStatus status = 1 (enum; START = 1).
+constexpr uint32_t kSessionLogStatus = 1;
+constexpr uint64_t kSessionStart = 1;
 // tensorflow.Summary: repeated Value value = 1; Value: tag = 1, simple_value = 2.
 constexpr uint32_t kSummaryValue = 1, kValueTag = 1, kValueSimpleValue = 2;
 
@@ -90,6 +94,17 @@ std::string encode_scalar_event(const std::string& tag, float value, int64_t ste
   put_double(event, kEventWallTime, wall_time);
   put_int64(event, kEventStep, step);
   put_bytes(event, kEventSummary, summary);
+  return event;
+}
+
+std::string encode_session_start_event(int64_t step, double wall_time) {
+  std::string session_log;
+  put_key(session_log, kSessionLogStatus, kVarint);
+  put_varint(session_log, kSessionStart);
+  std::string event;
+  put_double(event, kEventWallTime, wall_time);
+  put_int64(event, kEventStep, step);
+  put_bytes(event, kEventSessionLog, session_log);
   return event;
 }
 
@@ -140,6 +155,10 @@ void TensorBoardWriter::add_scalar(const std::string& tag, float value, int64_t 
 
 void TensorBoardWriter::add_scalar(const std::string& tag, float value, int64_t step, double wall_time) {
   write_record(encode_scalar_event(tag, value, step, wall_time));
+}
+
+void TensorBoardWriter::add_session_start(int64_t step) {
+  write_record(encode_session_start_event(step, now_seconds()));
 }
 
 void TensorBoardWriter::write_record(const std::string& data) {
