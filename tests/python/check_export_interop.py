@@ -71,9 +71,12 @@ def check_occ3d_npz(folder, sem):
         with zipfile.ZipFile(path) as archive:
             check([e.compress_type for e in archive.infolist()] == [zipfile.ZIP_DEFLATED],
                   'occ3d-npz entries are deflated like np.savez_compressed')
-        with np.load(path) as data:
+        # As the challenge code reads a submission: np.load (pickles allowed)
+        # and the one unnamed array np.savez_compressed(path, pred) stores.
+        with np.load(path, allow_pickle=True) as data:
             check(list(data.keys()) == ['arr_0'], f'{path}: keys {list(data.keys())}')
             array = data['arr_0']
+            check(array.dtype != object, f'{path}: a plain array, no pickled object')
             check(array.dtype == np.uint8 and array.shape == (200, 200, 16), f'{path}: {array.dtype} {array.shape}')
             check(np.array_equal(array, sem[i]), f'{path}: values differ')
 
@@ -183,6 +186,17 @@ def cast(occupied, origin_grid, end_grid):
 def check_openocc(path, sem, flow):
     with gzip.open(path, 'rb') as f:
         submission = pickle.load(f)
+    # The challenge's own tools write and read it as one gzip stream of one pickle.
+    with open(path, 'rb') as f:
+        check(pickle.loads(gzip.decompress(f.read())).keys() == submission.keys(), 'gzip.decompress + pickle.loads')
+    check(set(submission) == {'method', 'team', 'authors', 'e-mail', 'institution / company', 'country / region',
+                              'results'}, f'submission keys {sorted(submission)}')
+    for token, result in submission['results'].items():
+        check(set(result) == {'pcd_cls', 'pcd_dist', 'pcd_flow'}, f'{token}: keys {sorted(result)}')
+        for key, array in result.items():
+            check(type(array) is np.ndarray and array.flags['C_CONTIGUOUS'], f'{token} {key}: a C-order ndarray')
+        check(int(result['pcd_cls'].max()) <= 16 and np.isfinite(result['pcd_dist']).all()
+              and (result['pcd_dist'] >= 0).all() and np.isfinite(result['pcd_flow']).all(), f'{token}: values')
     check(submission['method'] == 'occ-test' and submission['team'] == 'T', 'submission header')
     check(submission['authors'] == ['A B', 'C D'], f"authors {submission['authors']}")
     for key in ['e-mail', 'institution / company', 'country / region']:
