@@ -29,7 +29,8 @@ std::vector<float> read_floats(const std::string& path, size_t count) {
   std::ifstream in(path, std::ios::binary);
   std::vector<float> values(count);
   in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(count * sizeof(float)));
-  if (!in || in.peek() != EOF) throw std::runtime_error(path + ": not " + std::to_string(count) + " float32 values");
+  if (!in || in.peek() != EOF)
+    throw std::runtime_error(path + ": not " + std::to_string(count) + " float32 values");
   return values;
 }
 
