@@ -7,7 +7,8 @@ weights, computes the same features as occ's own backbone on the same image.
    statistics updated) -> model.h5; occ export -f torch -> model.pt.
 2. torch.load (with and without weights_only) gives every weight of the
    model file (/weights/<module>/<name> in model.h5, read with h5py), bit for
-   bit, with its dtype and shape.
+   bit, with its dtype and shape; so does safetensors.torch.load_file of
+   `occ export -f safetensors` of the same model.
 3. torchvision.models.resnet<depth> loads the "backbone." entries (only its
    classifier fc.* is missing); in eval mode it runs on a real nuScenes
    camera image (fixtures/nuscenes_mmdet3d), resized and normalised here,
@@ -27,7 +28,9 @@ import numpy as np
 TINY = ['--size', 'demo', '-q', '-j', '1', '--set', 'model.embed_dims=16', '--set', 'model.num_heads=2',
         '--set', 'model.num_points=2', '--set', 'model.ffn_dims=32', '--set', 'model.decoder_channels=[16,16]',
         '--set', 'model.classifier_hidden=16', '--set', 'train.schedule.warmup_steps=0',
-        '--set', 'train.optimizer.lr=0.005', '--set', 'train.steps=3']
+        '--set', 'train.optimizer.lr=0.005', '--set', 'train.steps=3',
+        # every ResNet stage runs, so each is compared
+        '--set', 'model.backbone_out_indices=[0,1,2,3]', '--set', 'model.num_levels=4']
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 # torchvision's block counts per depth (BasicBlock for 18/34, Bottleneck above).
@@ -121,6 +124,13 @@ def main():
         weights, config = model_file_weights(at('model.h5'))
         check(any(k.startswith('backbone.') for k in weights), 'the model has an image backbone')
         state = check_torch_load(at('model.pt'), weights)
+        run([args.occ, 'export', '-q', at('model.h5'), '-f', 'safetensors', '-o', at('model.safetensors')])
+        from safetensors.torch import load_file
+        loaded = load_file(at('model.safetensors'))
+        check(sorted(loaded) == sorted(weights), 'safetensors: names')
+        for name, expected in weights.items():
+            value = loaded[name].numpy()
+            check(value.dtype == expected.dtype and np.array_equal(value, expected), f'safetensors: {name}')
         model_config = config.get('model', config)
         depth = int(model_config['backbone_depth'])
 
