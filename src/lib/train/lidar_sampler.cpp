@@ -16,8 +16,9 @@ LidarSampler::LidarSampler(const FramesFile& frames) : frames_(frames) {
   if (!frames.has("/lidar/offsets") || !frames.has("/lidar/points"))
     throw FormatError(str(quoted(frames.path()), " has no LiDAR ('/lidar/offsets' and '/lidar/points')"));
   if (!frames.has("/lidar/origin"))
-    throw FormatError(str(quoted(frames.path()),
-                          " has LiDAR points but no sensor origins ('/lidar/origin'), where LiDAR rays start"));
+    throw FormatError(
+        str(quoted(frames.path()),
+            " has LiDAR points but no sensor origins ('/lidar/origin'), where LiDAR rays start"));
   offsets_ = h5::read<int64_t>(frames.file(), "/lidar/offsets").values;
   origins_ = h5::read<double>(frames.file(), "/lidar/origin").values;
   if (origins_.size() != static_cast<size_t>(frames.frame_count()) * 3)

@@ -62,7 +62,7 @@ json training_keys(const LetOccFlowConfig& c) {
               {"stage2_freeze_variance", c.stage2_freeze_variance},
               {"dynamic_disentanglement", c.dynamic_disentanglement},
               {"flow_supervision", c.flow_supervision},
-              {"lidar_rays", c.lidar_rays}};
+              {"lidar", c.lidar}};
 }
 
 void read_training_keys(const json& own, LetOccFlowConfig& parsed) {
@@ -81,7 +81,10 @@ void read_training_keys(const json& own, LetOccFlowConfig& parsed) {
   if (std::find(modes.begin(), modes.end(), parsed.flow_supervision) == modes.end())
     throw UsageError(key_name("flow_supervision") + " must be forward, backward, both or none, got " +
                      quoted(parsed.flow_supervision));
-  parsed.lidar_rays = read_integer(own, "lidar_rays", 0);
+  parsed.lidar = read_bool(own, "lidar");
+  if (parsed.lidar && parsed.render.lidar_rays < 1)
+    throw UsageError(key_name("lidar") + " renders " + key_name("render.lidar_rays") +
+                     " rays a frame; it is 0");
 }
 
 // The renderer's and the losses' keys are flat ("render.samples") in their

@@ -109,11 +109,11 @@ struct LetOccFlowConfig {
   // (no optical-flow loss: the flow is learnt through the photometric loss
   // of the moved samples alone).
   std::string flow_supervision = "forward";
-  // LiDAR term L_range (SILog on rendered LiDAR rays, loss.lidar_weight):
-  // this many points drawn per frame (LOF nuScenes: 4096); 0: off. --lidar
-  // switches it on; the frames file must have /lidar/points and
-  // /lidar/origin.
-  int64_t lidar_rays = 0;
+  // LiDAR term L_range (SILog on render.lidar_rays rendered LiDAR rays a
+  // frame, LOF nuScenes: 4096; loss.lidar_weight); off by default (LOF's
+  // optional term). --lidar switches it on; the frames file must have
+  // /lidar/points and /lidar/origin.
+  bool lidar = false;
 
   // True when some step of the run is in stage 2 (reads --flow).
   bool reaches_stage2() const { return stage == 2 || stage2_from_step > 0; }

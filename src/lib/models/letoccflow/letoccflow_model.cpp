@@ -236,8 +236,8 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
   const bool with_flow = config_.stage_at(step_) == 2;
   if (with_flow && !batch.flow.defined())
     throw Error("letoccflow stage 2: the training batch lacks flow labels");
-  if (config_.lidar_rays > 0 && (!batch.lidar_points.defined() || !batch.lidar_origin.defined()))
-    throw Error("letoccflow model.lidar_rays: the training batch lacks LiDAR points or their origin");
+  if (config_.lidar && (!batch.lidar_points.defined() || !batch.lidar_origin.defined()))
+    throw Error("letoccflow model.lidar: the training batch lacks LiDAR points or their origin");
   const int64_t b = batch.images.size(0), n = batch.images.size(1);
   const int64_t height = batch.images.size(3), width = batch.images.size(4);
   // CHOSEN: the ray grid is clamped to the image (small test images).
@@ -323,16 +323,16 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
                      batch.neighbour_from_current.select(1, neighbour));
       const at::Tensor label =
           render::nearest_at_pixels(batch.flow.select(1, label_index), ray_pixels, height, width);
-      const at::Tensor label_valid = mask_at_rays(batch.flow_valid.select(1, label_index), ray_pixels, height,
-                                                  width) &
-                                     valid.select(1, neighbour).view({b, 1, 1, 1});
+      const at::Tensor label_valid =
+          mask_at_rays(batch.flow_valid.select(1, label_index), ray_pixels, height, width) &
+          valid.select(1, neighbour).view({b, 1, 1, 1});
       // Without disentanglement no ray is dynamic: every labelled ray
       // counts alike and keeps its geometry gradient.
       out.dynamic = config_.dynamic_disentanglement
                         ? losses::dynamic_ray_mask(
-                              {grid_view(r.out.distance), grid_view(r.rays.origins), grid_view(r.rays.directions),
-                               ray_pixels, intrinsics, camera_from_ego, label, label_valid,
-                               movable.defined() ? movable : at::ones_like(label_valid)},
+                              {grid_view(r.out.distance), grid_view(r.rays.origins),
+                               grid_view(r.rays.directions), ray_pixels, intrinsics, camera_from_ego, label,
+                               label_valid, movable.defined() ? movable : at::ones_like(label_valid)},
                               config_.loss.dynamic_threshold_px)
                         : at::zeros_like(label_valid);
       const at::Tensor dynamic = out.dynamic;
@@ -346,7 +346,8 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
     };
     const std::string& mode = config_.flow_supervision;
     std::vector<FlowSupervision> directions;
-    if (mode != "backward") directions.push_back(direction(1, 0, 1.0));  // forward, or the dynamic rays of "none"
+    if (mode != "backward")
+      directions.push_back(direction(1, 0, 1.0));  // forward, or the dynamic rays of "none"
     if (mode == "backward" || mode == "both") directions.push_back(direction(0, 1, -1.0));
     at::Tensor dynamic = directions.front().dynamic;
     for (size_t k = 1; k < directions.size(); ++k) dynamic = dynamic | directions[k].dynamic;
@@ -372,14 +373,15 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
     if (config_.dynamic_disentanglement) terms.flow_regularisation = zero;
     terms.flow_smoothness = zero;
   }
-  if (config_.lidar_rays > 0)
+  if (config_.lidar)
     terms.lidar = lidar_range_loss(sdf, batch, generator, variance->inv_s(),
                                    render::cos_anneal_ratio(step_, config_.render.cos_anneal_steps));
   return losses::self_supervised_terms(terms, config_.loss);
 }
 
-at::Tensor LetOccFlowModel::lidar_range_loss(const at::Tensor& sdf, const Batch& batch, at::Generator generator,
-                                             const at::Tensor& inv_s, double anneal) const {
+at::Tensor LetOccFlowModel::lidar_range_loss(const at::Tensor& sdf, const Batch& batch,
+                                             at::Generator generator, const at::Tensor& inv_s,
+                                             double anneal) const {
   // L_range (paper Eq. 12; SelfOcc's LiDAR term): the LiDAR rays from the
   // sensor origin towards the drawn points, rendered on the SDF field; SILog
   // between the rendered and the measured range, over points inside the box
@@ -392,9 +394,10 @@ at::Tensor LetOccFlowModel::lidar_range_loss(const at::Tensor& sdf, const Batch&
                                                                 rays.far, config_.render.samples, jitter);
   const render::RenderOutput out =
       render::render_neus({sdf, at::Tensor()}, box_, samples, inv_s, anneal, config_.render.fused);
-  const at::Tensor range = config_.depth_over_opacity ? out.distance / out.opacity.clamp_min(1e-4) : out.distance;
-  const at::Tensor inside = batch.lidar_valid.to(at::kBool) & rays.hit & (rays.range > rays.near) &
-                            (rays.range < rays.far);
+  const at::Tensor range =
+      config_.depth_over_opacity ? out.distance / out.opacity.clamp_min(1e-4) : out.distance;
+  const at::Tensor inside =
+      batch.lidar_valid.to(at::kBool) & rays.hit & (rays.range > rays.near) & (rays.range < rays.far);
   return losses::silog_loss(range, rays.range, inside, config_.loss.silog_lambda);
 }
 
@@ -533,14 +536,17 @@ std::vector<TrainSwitch> letoccflow_switches() {
       {"joint", "no two-stage training: stage 2 from the first step, the NeuS variance learnt (needs --flow)",
        false,
        [](const std::string&) {
-         return Assignments{"model.stage=2", "model.stage2_from_step=0", "model.stage2_freeze_variance=false"};
+         return Assignments{"model.stage=2", "model.stage2_from_step=0",
+                            "model.stage2_freeze_variance=false"};
        }},
       {"no-disentangle", "no dynamic disentanglement: every labelled ray alike in the flow loss, no L_dreg",
        false, [](const std::string&) { return Assignments{"model.dynamic_disentanglement=false"}; }},
-      {"flow-supervision", "optical-flow labels that supervise the flow: forward, backward, both or none", true,
-       [](const std::string& value) { return Assignments{"model.flow_supervision=" + value}; }},
-      {"lidar", "add the LiDAR term (SILog on 4096 rendered LiDAR rays a frame; needs /lidar in --frames)",
-       false, [](const std::string&) { return Assignments{"model.lidar_rays=4096"}; }},
+      {"flow-supervision", "optical-flow labels that supervise the flow: forward, backward, both or none",
+       true, [](const std::string& value) { return Assignments{"model.flow_supervision=" + value}; }},
+      {"lidar",
+       "add the LiDAR term (SILog on model.render.lidar_rays rendered LiDAR rays a frame; needs /lidar in "
+       "--frames)",
+       false, [](const std::string&) { return Assignments{"model.lidar=true"}; }},
   };
 }
 
@@ -558,7 +564,7 @@ ModelKind letoccflow_kind() {
     inputs.capture_poses = true;
     inputs.sample_seeds = true;
     inputs.flow_labels = parsed.reaches_stage2();
-    inputs.lidar_points = static_cast<int>(parsed.lidar_rays);
+    inputs.lidar_points = parsed.lidar ? static_cast<int>(parsed.render.lidar_rays) : 0;
     return inputs;
   };
   kind.sizes = letoccflow_sizes();

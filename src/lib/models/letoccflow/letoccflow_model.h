@@ -61,7 +61,7 @@ class LetOccFlowModel : public OccupancyModel {
   GridSpec grid_;
   render::VolumeBox box_;
   ImageBackbone image_backbone_;
-  // L_range of the LiDAR rays of the batch (model.lidar_rays).
+  // L_range of the LiDAR rays of the batch (model.lidar).
   at::Tensor lidar_range_loss(const at::Tensor& sdf, const Batch& batch, at::Generator generator,
                               const at::Tensor& inv_s, double anneal) const;
 
