@@ -57,7 +57,7 @@ class LetOccFlowCli : public ::testing::Test {
     std::vector<std::string> command = {OCC_BINARY,   "train",  "--frames", frames, "--model",
                                         "letoccflow", "--size", "demo",     "-o",   output,
                                         "-q",         "-j",     "1"};
-    for (const std::string& setting :
+    for (const char* setting :
          {"model.embed_dims=16", "model.num_heads=2", "model.ffn_dims=32", "model.tpv_shape=[4, 4, 2]",
           "model.cross_view_points=2", "model.pillar_points=[2, 2, 2]", "model.head_dims=16",
           "model.render.samples=16", "model.render.ray_rows=8", "model.render.ray_cols=8",
@@ -78,11 +78,11 @@ TempDir* LetOccFlowCli::dir_ = nullptr;
 std::string LetOccFlowCli::frames_, LetOccFlowCli::flow_;
 
 double variance_of(const std::string& model) {
-  return h5::read<float>(h5::open_artifact(model, "model"), "/weights/variance.variance").values.at(0);
+  return h5::read<float>(h5::open_artifact(model, "model"), "/weights/variance/variance").values.at(0);
 }
 
 std::vector<float> flow_head_of(const std::string& model) {
-  return h5::read<float>(h5::open_artifact(model, "model"), "/weights/flow_head.4.weight").values;
+  return h5::read<float>(h5::open_artifact(model, "model"), "/weights/flow_head/4/weight").values;
 }
 
 TEST_F(LetOccFlowCli, OneRunSwitchesToStageTwoAtTheStepAndHoldsTheVarianceThrough) {
