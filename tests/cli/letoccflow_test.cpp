@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -139,6 +141,21 @@ TEST_F(LetOccFlowCli, OneRunSwitchesToStageTwoAtTheStepAndHoldsTheVarianceThroug
   EXPECT_GT(scores.at("depth").at("raw").at("abs_rel").get<double>(), 0.0);
   EXPECT_EQ(scores.at("depth").at("images"), 24);
   EXPECT_TRUE(scores.contains("mave"));
+  // occ render: the rendered depth beside the ground truth, the flow labels
+  // and the predicted BEV flow beside the ground truth's: one panel more
+  // than the frames file alone shows.
+  const auto sheet_size = [&](const std::vector<std::string>& input, const std::string& views) {
+    std::vector<std::string> render = {OCC_BINARY, "render"};
+    render.insert(render.end(), input.begin(), input.end());
+    const std::string png = dir_->file("sheet.png");
+    render.insert(render.end(), {"--view", views, "--flow", flow_, "--frame", "1", "-o", png, "-q"});
+    const RunResult rendered = run(render);
+    EXPECT_EQ(rendered.exit_code, 0) << rendered.err;
+    const cv::Mat image = cv::imread(png);
+    return static_cast<int64_t>(image.rows) * image.cols;
+  };
+  EXPECT_GT(sheet_size({pred, "--gt", frames_}, "depth"), sheet_size({frames_}, "depth"));
+  EXPECT_GT(sheet_size({pred, "--gt", frames_}, "flow"), sheet_size({frames_}, "flow"));
   const std::string submission = dir_->file("openocc.gz");
   result = run({OCC_BINARY, "export", pred, "-f", "openocc", "-o", submission, "--gt", frames_});
   ASSERT_EQ(result.exit_code, 0) << result.err;
