@@ -11,6 +11,8 @@
 
 #include "core/error.h"
 #include "geom/rigid.h"
+#include "h5/dataset.h"
+#include "h5/file.h"
 #include "support/flow_label_files.h"
 #include "support/temp_dir.h"
 #include "train/data_loader.h"
@@ -154,6 +156,13 @@ TEST_F(SideInputsTest, LidarDrawsAndSampleSeedsAreFunctionsOfSeedEpochAndPositio
   EXPECT_EQ(a.lidar_points.sizes(), (at::IntArrayRef{1, 64, 3}));
   EXPECT_TRUE(a.lidar_valid.all().item<bool>());
   EXPECT_TRUE(at::equal(a.lidar_points, b.lidar_points));
+  // The sensor origin the rays start from: the frame's /lidar/origin (the
+  // synthetic rig's is the same in every frame).
+  const std::vector<double> origin = h5::read<double>(h5::File::open(path), "/lidar/origin").values;
+  ASSERT_EQ(a.lidar_origin.sizes(), (at::IntArrayRef{1, 3}));
+  for (int64_t axis = 0; axis < 3; ++axis)
+    EXPECT_FLOAT_EQ(a.lidar_origin[0][axis].item<float>(),
+                    static_cast<float>(origin[static_cast<size_t>(axis)]));
   EXPECT_EQ(a.sample_seed.item<int64_t>(), b.sample_seed.item<int64_t>());
   EXPECT_NE(a.sample_seed.item<int64_t>(), c.sample_seed.item<int64_t>());
   // Drawn without replacement: 64 distinct points.

@@ -26,6 +26,7 @@ const std::vector<BatchField>& batch_fields() {
       {"neighbour_valid", &Batch::neighbour_valid},
       {"lidar_points", &Batch::lidar_points},
       {"lidar_valid", &Batch::lidar_valid},
+      {"lidar_origin", &Batch::lidar_origin},
       {"flow", &Batch::flow},
       {"flow_valid", &Batch::flow_valid},
       {"static_flow", &Batch::static_flow},

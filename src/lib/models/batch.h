@@ -79,6 +79,8 @@ struct Batch {
   // a pure function of (seed, epoch, position) like every augmentation.
   at::Tensor lidar_points;  // [B, P, 3] float32
   at::Tensor lidar_valid;   // [B, P] bool; false everywhere on frames without points
+  at::Tensor
+      lidar_origin;  // [B, 3] float32 the sensor origin in the ego frame (/lidar/origin), where rays start
 
   // Optical-flow labels (occ flow-labels, ModelInputs::flow_labels) at the
   // pixels of `images`: resized nearest (pixel centres aligned) with dx, dy

@@ -83,6 +83,15 @@ class OccupancyModel : public torch::nn::Module {
   // schedules inside the model (an annealed loss term, a parameter frozen
   // from some step on). The default does nothing.
   virtual void on_step(int64_t step) { (void)step; }
+  // Learning-rate multipliers by group name for the update after `step`
+  // steps, in place of those of parameter_groups(): for a model that
+  // changes them on a schedule of its own (Let Occ Flow's stage switch).
+  // Empty (the default): parameter_groups()'s. train.stages, when it names
+  // a group for that step, wins.
+  virtual std::map<std::string, double> lr_multipliers_at(int64_t step) const {
+    (void)step;
+    return {};
+  }
 
   // Loads image-backbone weights saved from Python (`occ train
   // --backbone-weights`); models without an image backbone throw UsageError.

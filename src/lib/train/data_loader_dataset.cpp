@@ -217,6 +217,7 @@ Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
     LidarDraw lidar = lidar_->draw(row, options_.lidar_points, draws.key);
     values.lidar_points = lidar.points;
     values.lidar_valid = lidar.valid;
+    values.lidar_origin = lidar.origin;
   }
   if (flow_labels_) {
     FlowLabels labels = flow_labels_->read(row, height, width, draws.flips);

@@ -15,7 +15,15 @@ namespace occ::train {
 LidarSampler::LidarSampler(const FramesFile& frames) : frames_(frames) {
   if (!frames.has("/lidar/offsets") || !frames.has("/lidar/points"))
     throw FormatError(str(quoted(frames.path()), " has no LiDAR ('/lidar/offsets' and '/lidar/points')"));
+  if (!frames.has("/lidar/origin"))
+    throw FormatError(
+        str(quoted(frames.path()),
+            " has LiDAR points but no sensor origins ('/lidar/origin'), where LiDAR rays start"));
   offsets_ = h5::read<int64_t>(frames.file(), "/lidar/offsets").values;
+  origins_ = h5::read<double>(frames.file(), "/lidar/origin").values;
+  if (origins_.size() != static_cast<size_t>(frames.frame_count()) * 3)
+    throw FormatError(str(quoted(frames.path()), ": /lidar/origin must hold 3 values for each of the ",
+                          frames.frame_count(), " frames, got ", origins_.size()));
   const int64_t points = h5::dataset_info(frames.file(), "/lidar/points").shape.at(0);
   bool ordered = offsets_.size() == static_cast<size_t>(frames.frame_count()) + 1 && offsets_.front() == 0 &&
                  offsets_.back() == points;
@@ -30,6 +38,9 @@ LidarDraw LidarSampler::draw(int64_t row, int count, uint64_t key) const {
   LidarDraw out;
   out.points = at::zeros({count, 3}, at::kFloat);
   out.valid = at::zeros({count}, at::kBool);
+  out.origin = at::empty({3}, at::kFloat);
+  for (size_t axis = 0; axis < 3; ++axis)
+    out.origin.data_ptr<float>()[axis] = static_cast<float>(origins_.at(static_cast<size_t>(row) * 3 + axis));
   const int64_t first = offsets_.at(static_cast<size_t>(row));
   const int64_t available = offsets_.at(static_cast<size_t>(row) + 1) - first;
   if (available == 0 || count == 0) return out;

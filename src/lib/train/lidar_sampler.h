@@ -15,12 +15,15 @@ namespace occ::train {
 struct LidarDraw {
   at::Tensor points;  // [P, 3] float32, ego frame
   at::Tensor valid;   // [P] bool; false everywhere when the frame has no points
+  at::Tensor origin;  // [3] float32, the sensor origin in the ego frame (/lidar/origin)
 };
 
 class LidarSampler {
  public:
-  // Reads /lidar/offsets (one integer per frame); FormatError naming the
-  // file when it has no LiDAR or the offsets do not fit /lidar/points.
+  // Reads /lidar/offsets (one integer per frame) and /lidar/origin (one
+  // sensor origin per frame: the rays start there); FormatError naming the
+  // file when it has no LiDAR points or origins, or the offsets do not fit
+  // /lidar/points.
   explicit LidarSampler(const FramesFile& frames);
 
   // `count` points of frame `row`: without replacement when the frame has at
@@ -31,6 +34,7 @@ class LidarSampler {
  private:
   const FramesFile& frames_;
   std::vector<int64_t> offsets_;
+  std::vector<double> origins_;  // x, y, z per frame
 };
 
 }  // namespace occ::train

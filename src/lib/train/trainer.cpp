@@ -323,11 +323,14 @@ void Trainer::train_step() {
 }
 
 void Trainer::apply_stage() {
-  if (train_.stages.empty()) return;
+  const std::map<std::string, double> scheduled = model_->lr_multipliers_at(step_);
+  if (train_.stages.empty() && scheduled.empty()) return;
   const TrainStage* stage = train_.stage_at(step_);
   for (size_t i = 0; i < group_multipliers_.size(); ++i) {
     const NamedParameter& parameter = optimizer_->parameters()[i];
     double multiplier = group_multipliers_[i];
+    const auto own = scheduled.find(parameter.group);
+    if (own != scheduled.end()) multiplier = own->second;
     if (stage != nullptr) {
       const auto found = stage->lr_multipliers.find(parameter.group);
       if (found != stage->lr_multipliers.end()) multiplier = found->second;

@@ -257,8 +257,16 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
     for (int64_t c = 0; c < cameras; ++c) {
       images.push_back(depth_to_colour(rendered ? sources.pred->depth(i, c) : frames.depth(row, c)));
     }
-    return {{rendered ? "rendered depth" : "depth",
-             rig_sheet(images, frames.camera_names(), options.camera_tile_width)}};
+    std::vector<Panel> panels = {{rendered ? "rendered depth" : "depth",
+                                  rig_sheet(images, frames.camera_names(), options.camera_tile_width)}};
+    if (rendered && frames.has("/cameras/depth")) {
+      // The ground truth beside the prediction, on the same colour scale.
+      std::vector<cv::Mat> truth;
+      for (int64_t c = 0; c < cameras; ++c) truth.push_back(depth_to_colour(frames.depth(row, c)));
+      panels.push_back(
+          {"ground-truth depth", rig_sheet(truth, frames.camera_names(), options.camera_tile_width)});
+    }
+    return panels;
   }
   if (view == "flow") {
     std::vector<Panel> panels;
@@ -282,8 +290,13 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
                                         ? sources.pred->has("/pred/flow")
                                         : frames.has("/occupancy/flow") && frames.has("/occupancy/semantics");
     if (has_occupancy_flow) {
-      panels.push_back(
-          {"occupancy flow (hue: heading, 1 s arrows)", render_flow_bev(sources.grid(i, true), 10.0, bev)});
+      panels.push_back({sources.pred ? "predicted occupancy flow (hue: heading, 1 s arrows)"
+                                     : "occupancy flow (hue: heading, 1 s arrows)",
+                        render_flow_bev(sources.grid(i, true), 10.0, bev)});
+      // A prediction beside the ground truth of its frame.
+      if (sources.pred && frames.has("/occupancy/flow") && frames.has("/occupancy/semantics"))
+        panels.push_back(
+            {"ground-truth occupancy flow", render_flow_bev(sources.grid_from_frames(row, true), 10.0, bev)});
     }
     if (panels.empty()) throw UsageError("view 'flow' needs --flow or occupancy flow in the input");
     return panels;

@@ -15,6 +15,7 @@ using config::read_bool;
 using config::read_integer;
 using config::read_integers;
 using config::read_number;
+using config::read_string;
 using config::require;
 using nlohmann::json;
 
@@ -49,6 +50,41 @@ json own_keys(const LetOccFlowConfig& c) {
               {"encoder_lr_multiplier", c.encoder_lr_multiplier},
               {"sdf_lr_multiplier", c.sdf_lr_multiplier},
               {"flow_lr_multiplier", c.flow_lr_multiplier}};
+}
+
+// The training keys (stage schedule, ablations, LiDAR), a block of their own.
+json training_keys(const LetOccFlowConfig& c) {
+  return json{{"stage2_from_step", c.stage2_from_step},
+              {"stage2_backbone_lr_multiplier", c.stage2_backbone_lr_multiplier},
+              {"stage2_encoder_lr_multiplier", c.stage2_encoder_lr_multiplier},
+              {"stage2_sdf_lr_multiplier", c.stage2_sdf_lr_multiplier},
+              {"stage2_flow_lr_multiplier", c.stage2_flow_lr_multiplier},
+              {"stage2_freeze_variance", c.stage2_freeze_variance},
+              {"dynamic_disentanglement", c.dynamic_disentanglement},
+              {"flow_supervision", c.flow_supervision},
+              {"lidar", c.lidar}};
+}
+
+void read_training_keys(const json& own, LetOccFlowConfig& parsed) {
+  parsed.stage2_from_step = read_integer(own, "stage2_from_step", 0);
+  if (parsed.stage2_from_step > 0 && parsed.stage != 1)
+    throw UsageError(key_name("stage2_from_step") + " switches stage 1 to stage 2; it needs " +
+                     key_name("stage") + " = 1, got " + std::to_string(parsed.stage));
+  parsed.stage2_backbone_lr_multiplier = read_number(own, "stage2_backbone_lr_multiplier", 0.0, 1e6);
+  parsed.stage2_encoder_lr_multiplier = read_number(own, "stage2_encoder_lr_multiplier", 0.0, 1e6);
+  parsed.stage2_sdf_lr_multiplier = read_number(own, "stage2_sdf_lr_multiplier", 0.0, 1e6);
+  parsed.stage2_flow_lr_multiplier = read_number(own, "stage2_flow_lr_multiplier", 0.0, 1e6);
+  parsed.stage2_freeze_variance = read_bool(own, "stage2_freeze_variance");
+  parsed.dynamic_disentanglement = read_bool(own, "dynamic_disentanglement");
+  parsed.flow_supervision = read_string(own, "flow_supervision");
+  const auto& modes = letoccflow_flow_supervision_modes();
+  if (std::find(modes.begin(), modes.end(), parsed.flow_supervision) == modes.end())
+    throw UsageError(key_name("flow_supervision") + " must be forward, backward, both or none, got " +
+                     quoted(parsed.flow_supervision));
+  parsed.lidar = read_bool(own, "lidar");
+  if (parsed.lidar && parsed.render.lidar_rays < 1)
+    throw UsageError(key_name("lidar") + " renders " + key_name("render.lidar_rays") +
+                     " rays a frame; it is 0");
 }
 
 // The renderer's and the losses' keys are flat ("render.samples") in their
@@ -87,8 +123,14 @@ const std::vector<std::string>& letoccflow_sizes() {
   return sizes;
 }
 
+const std::vector<std::string>& letoccflow_flow_supervision_modes() {
+  static const std::vector<std::string> modes = {"forward", "backward", "both", "none"};
+  return modes;
+}
+
 json LetOccFlowConfig::to_json() const {
   json out = own_keys(*this);
+  out.update(training_keys(*this));
   out["render"] = without_prefix(render.to_json(), "render.");
   out["loss"] = without_prefix(loss.to_json(), "loss.");
   return out;
@@ -100,7 +142,9 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   json own = config;
   own.erase("render");
   own.erase("loss");
-  config::reject_unknown_keys(own, own_keys(LetOccFlowConfig()));
+  json known = own_keys(LetOccFlowConfig());
+  known.update(training_keys(LetOccFlowConfig()));
+  config::reject_unknown_keys(own, known);
 
   LetOccFlowConfig parsed;
   parsed.render = render::RenderConfig::from_json(sub_table(config, "render"));
@@ -146,6 +190,7 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.encoder_lr_multiplier = read_number(own, "encoder_lr_multiplier", 0.0, 1e6);
   parsed.sdf_lr_multiplier = read_number(own, "sdf_lr_multiplier", 0.0, 1e6);
   parsed.flow_lr_multiplier = read_number(own, "flow_lr_multiplier", 0.0, 1e6);
+  read_training_keys(own, parsed);
   return parsed;
 }
 

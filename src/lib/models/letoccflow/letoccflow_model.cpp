@@ -6,6 +6,8 @@
 #include <torch/nn/modules/linear.h>
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,6 +16,7 @@
 #include "core/error.h"
 #include "losses/dynamic_flow.h"
 #include "losses/flow_loss.h"
+#include "losses/lidar_silog.h"
 #include "losses/photometric_loss.h"
 #include "losses/sdf_regularisers.h"
 #include "losses/self_supervised_total.h"
@@ -122,6 +125,26 @@ at::Tensor mask_at_rays(const at::Tensor& mask, const at::Tensor& pixels, int64_
   return render::nearest_at_pixels(mask.unsqueeze(2).to(at::kFloat), pixels, height, width).squeeze(-1) > 0.5;
 }
 
+// One direction of the optical-flow supervision: its dynamic rays and its
+// loss (computed only when it counts).
+struct FlowSupervision {
+  at::Tensor dynamic;
+  std::function<at::Tensor()> loss;
+};
+
+// The learning-rate multiplier of each parameter group in a stage.
+std::map<std::string, double> stage_lr_multipliers(const LetOccFlowConfig& c, int stage) {
+  if (stage == 2)
+    return {{"backbone", c.stage2_backbone_lr_multiplier},
+            {"encoder", c.stage2_encoder_lr_multiplier},
+            {"sdf", c.stage2_sdf_lr_multiplier},
+            {"flow", c.stage2_flow_lr_multiplier}};
+  return {{"backbone", c.backbone_lr_multiplier},
+          {"encoder", c.encoder_lr_multiplier},
+          {"sdf", c.sdf_lr_multiplier},
+          {"flow", c.flow_lr_multiplier}};
+}
+
 }  // namespace
 
 at::Tensor current_ego_from_camera(const Batch& batch) {
@@ -158,10 +181,12 @@ LetOccFlowModel::LetOccFlowModel(const LetOccFlowConfig& config, const GridSpec&
   }
   variance =
       register_module("variance", render::NeuSVariance(config.render.inv_s_init, config.render.inv_s_scale));
-  // Stage 1 learns no flow; stage 2 keeps the NeuS variance of stage 1.
-  if (config.stage == 1)
+  // Stage 1 learns no flow; stage 2 keeps the NeuS variance of stage 1. A
+  // run that switches stages trains the flow head from the switch on (it
+  // has no gradient before) and holds the variance there (on_step).
+  if (!config.reaches_stage2())
     for (auto& parameter : flow_head->parameters()) parameter.set_requires_grad(false);
-  if (config.stage == 2) variance->set_learnable(false);
+  if (config.stage == 2 && config.stage2_freeze_variance) variance->set_learnable(false);
 }
 
 void LetOccFlowModel::load_backbone_weights(const std::string& path) {
@@ -195,7 +220,9 @@ ModelOutput LetOccFlowModel::forward(const Batch& batch) {
     sdf = sdf + height.view({1, 1, 1, 1, v[2]});
   }
   output.extras["sdf"] = sdf;
-  if (config_.stage == 2) output.extras["flow"] = apply_head(flow_head, vertices);
+  // Training: the flow of the step's stage; evaluation: of the run's last.
+  if (is_training() ? config_.stage_at(step_) == 2 : config_.reaches_stage2())
+    output.extras["flow"] = apply_head(flow_head, vertices);
   mark_stage(clock_, "decoder");
   return output;
 }
@@ -206,9 +233,11 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
         &batch.neighbour_from_current, &batch.neighbour_ego_from_camera})
     if (!field->defined())
       throw Error("letoccflow: the training batch lacks neighbour frames or colour images");
-  const bool with_flow = config_.stage == 2;
+  const bool with_flow = config_.stage_at(step_) == 2;
   if (with_flow && !batch.flow.defined())
     throw Error("letoccflow stage 2: the training batch lacks flow labels");
+  if (config_.lidar && (!batch.lidar_points.defined() || !batch.lidar_origin.defined()))
+    throw Error("letoccflow model.lidar: the training batch lacks LiDAR points or their origin");
   const int64_t b = batch.images.size(0), n = batch.images.size(1);
   const int64_t height = batch.images.size(3), width = batch.images.size(4);
   // CHOSEN: the ray grid is clamped to the image (small test images).
@@ -281,39 +310,124 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
   terms.disparity_smoothness = losses::disparity_smoothness(depth, colour);
 
   if (with_flow) {
-    // Towards the next keyframe (offset +1, index 1; flow labels index 0).
-    const at::Tensor next_intrinsics = batch.neighbour_intrinsics.select(1, 1);
-    const at::Tensor next_camera_from_ego = at::matmul(
-        at::inverse(batch.neighbour_ego_from_camera.select(1, 1)), batch.neighbour_from_current.select(1, 1));
-    const at::Tensor label = render::nearest_at_pixels(batch.flow.select(1, 0), ray_pixels, height, width);
-    const at::Tensor has_next = valid.select(1, 1).view({b, 1, 1, 1});
-    const at::Tensor label_valid =
-        mask_at_rays(batch.flow_valid.select(1, 0), ray_pixels, height, width) & has_next;
-    const at::Tensor movable = batch.movable.defined()
-                                   ? mask_at_rays(batch.movable, ray_pixels, height, width)
-                                   : at::ones_like(label_valid);
-    const at::Tensor dynamic = losses::dynamic_ray_mask(
-        {grid_view(r.out.distance), grid_view(r.rays.origins), grid_view(r.rays.directions), ray_pixels,
-         next_intrinsics, next_camera_from_ego, label, label_valid, movable},
-        config_.loss.dynamic_threshold_px);
-    terms.flow = losses::optical_flow_loss({ray_pixels, points, sample_flow, weights, next_intrinsics,
-                                            next_camera_from_ego, label, label_valid, dynamic},
-                                           losses::flow_loss_options(config_.loss))
-                     .loss;
+    const at::Tensor movable =
+        batch.movable.defined() ? mask_at_rays(batch.movable, ray_pixels, height, width) : at::Tensor();
+    // One direction of optical-flow supervision: neighbour index (offsets
+    // {-1, +1}), label index (0: to the next keyframe, 1: to the previous)
+    // and the sign of the flow displacement towards that frame.
+    const auto direction = [&](int64_t neighbour, int64_t label_index, double sign) {
+      FlowSupervision out;
+      const at::Tensor intrinsics = batch.neighbour_intrinsics.select(1, neighbour);
+      const at::Tensor camera_from_ego =
+          at::matmul(at::inverse(batch.neighbour_ego_from_camera.select(1, neighbour)),
+                     batch.neighbour_from_current.select(1, neighbour));
+      const at::Tensor label =
+          render::nearest_at_pixels(batch.flow.select(1, label_index), ray_pixels, height, width);
+      const at::Tensor label_valid =
+          mask_at_rays(batch.flow_valid.select(1, label_index), ray_pixels, height, width) &
+          valid.select(1, neighbour).view({b, 1, 1, 1});
+      // Without disentanglement no ray is dynamic: every labelled ray
+      // counts alike and keeps its geometry gradient.
+      out.dynamic = config_.dynamic_disentanglement
+                        ? losses::dynamic_ray_mask(
+                              {grid_view(r.out.distance), grid_view(r.rays.origins),
+                               grid_view(r.rays.directions), ray_pixels, intrinsics, camera_from_ego, label,
+                               label_valid, movable.defined() ? movable : at::ones_like(label_valid)},
+                              config_.loss.dynamic_threshold_px)
+                        : at::zeros_like(label_valid);
+      const at::Tensor dynamic = out.dynamic;
+      out.loss = [&, sign, intrinsics, camera_from_ego, label, label_valid, dynamic] {
+        return losses::optical_flow_loss({ray_pixels, points, sample_flow * sign, weights, intrinsics,
+                                          camera_from_ego, label, label_valid, dynamic},
+                                         losses::flow_loss_options(config_.loss))
+            .loss;
+      };
+      return out;
+    };
+    const std::string& mode = config_.flow_supervision;
+    std::vector<FlowSupervision> directions;
+    if (mode != "backward")
+      directions.push_back(direction(1, 0, 1.0));  // forward, or the dynamic rays of "none"
+    if (mode == "backward" || mode == "both") directions.push_back(direction(0, 1, -1.0));
+    at::Tensor dynamic = directions.front().dynamic;
+    for (size_t k = 1; k < directions.size(); ++k) dynamic = dynamic | directions[k].dynamic;
+    if (mode != "none") {
+      at::Tensor total = directions.front().loss();
+      for (size_t k = 1; k < directions.size(); ++k) total = total + directions[k].loss();
+      terms.flow = total / static_cast<double>(directions.size());
+    }
     const at::Tensor rendered_flow = grid_view(r.out.flow);
-    terms.flow_regularisation =
-        losses::flow_regularisation(rendered_flow, dynamic, sample_flow, weights,
-                                    config_.loss.dreg_sample_weight, config_.loss.dreg_max_render_weight);
+    // L_dreg asks the static rays for zero flow: without disentanglement
+    // there are no static rays to tell apart, so it is off.
+    if (config_.dynamic_disentanglement)
+      terms.flow_regularisation =
+          losses::flow_regularisation(rendered_flow, dynamic, sample_flow, weights,
+                                      config_.loss.dreg_sample_weight, config_.loss.dreg_max_render_weight);
     terms.flow_smoothness = losses::flow_smoothness(rendered_flow, colour);
   }
+  if (!with_flow && config_.reaches_stage2()) {
+    // Stage 1 of a switching run: the stage-2 terms are 0 (not left out), so
+    // the log keeps one set of columns through the switch.
+    const at::Tensor zero = at::zeros({}, sdf.options());
+    if (config_.flow_supervision != "none") terms.flow = zero;
+    if (config_.dynamic_disentanglement) terms.flow_regularisation = zero;
+    terms.flow_smoothness = zero;
+  }
+  if (config_.lidar)
+    terms.lidar = lidar_range_loss(sdf, batch, generator, variance->inv_s(),
+                                   render::cos_anneal_ratio(step_, config_.render.cos_anneal_steps));
   return losses::self_supervised_terms(terms, config_.loss);
 }
 
+at::Tensor LetOccFlowModel::lidar_range_loss(const at::Tensor& sdf, const Batch& batch,
+                                             at::Generator generator, const at::Tensor& inv_s,
+                                             double anneal) const {
+  // L_range (paper Eq. 12; SelfOcc's LiDAR term): the LiDAR rays from the
+  // sensor origin towards the drawn points, rendered on the SDF field; SILog
+  // between the rendered and the measured range, over points inside the box
+  // (CHOSEN: a point outside it cannot be rendered).
+  const render::LidarRays rays = render::lidar_rays(batch.lidar_points.to(sdf.scalar_type()),
+                                                    batch.lidar_origin.to(sdf.scalar_type()), box_);
+  const int64_t b = rays.range.size(0), count = rays.range.size(1);
+  const at::Tensor jitter = render::ray_jitter(b, 1, count, generator).to(sdf.device());
+  const render::RaySamples samples = render::stratified_samples(rays.origins, rays.directions, rays.near,
+                                                                rays.far, config_.render.samples, jitter);
+  const render::RenderOutput out =
+      render::render_neus({sdf, at::Tensor()}, box_, samples, inv_s, anneal, config_.render.fused);
+  const at::Tensor range =
+      config_.depth_over_opacity ? out.distance / out.opacity.clamp_min(1e-4) : out.distance;
+  const at::Tensor inside =
+      batch.lidar_valid.to(at::kBool) & rays.hit & (rays.range > rays.near) & (rays.range < rays.far);
+  return losses::silog_loss(range, rays.range, inside, config_.loss.silog_lambda);
+}
+
+void LetOccFlowModel::on_step(int64_t step) {
+  step_ = step;
+  if (config_.stage2_from_step == 0 || config_.stage_at(step) != 2 || !config_.stage2_freeze_variance) return;
+  // Stage 2 of a switching run: the variance is held at its value at the
+  // switch (also on a resumed run, whose file holds that value). Without a
+  // gradient AdamW skips it; holding the value also covers a zero gradient
+  // that data parallelism fills in (its weight decay would move it).
+  torch::NoGradGuard no_grad;
+  if (!held_variance_.defined()) {
+    variance->set_learnable(false);
+    variance->variance.mutable_grad() = at::Tensor();
+    held_variance_ = variance->variance.detach().clone();
+  }
+  variance->variance.copy_(held_variance_);
+}
+
+std::map<std::string, double> LetOccFlowModel::lr_multipliers_at(int64_t step) const {
+  if (config_.stage2_from_step == 0) return {};
+  return stage_lr_multipliers(config_, config_.stage_at(step));
+}
+
 std::vector<ParameterGroup> LetOccFlowModel::parameter_groups() {
-  ParameterGroup image{"backbone", {}, config_.backbone_lr_multiplier};
-  ParameterGroup encoder_group{"encoder", {}, config_.encoder_lr_multiplier};
-  ParameterGroup sdf_group{"sdf", {}, config_.sdf_lr_multiplier};
-  ParameterGroup flow_group{"flow", {}, config_.flow_lr_multiplier};
+  const std::map<std::string, double> multipliers = stage_lr_multipliers(config_, config_.stage);
+  ParameterGroup image{"backbone", {}, multipliers.at("backbone")};
+  ParameterGroup encoder_group{"encoder", {}, multipliers.at("encoder")};
+  ParameterGroup sdf_group{"sdf", {}, multipliers.at("sdf")};
+  ParameterGroup flow_group{"flow", {}, multipliers.at("flow")};
   const auto starts = [](const std::string& key, const char* prefix) { return key.rfind(prefix, 0) == 0; };
   for (const auto& item : named_parameters()) {
     if (!item.value().requires_grad()) continue;
@@ -366,7 +480,7 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
       prediction.semantics.narrow(axis, size - width, width).fill_(grid_.free_class);
     }
   }
-  if (config_.stage == 2) {
+  if (output.extras.count("flow") > 0) {
     // Displacement per keyframe step -> m/s.
     prediction.flow =
         (render::sample_volume(output.extras.at("flow"), box_, centres) / config_.keyframe_interval_s)
@@ -412,6 +526,30 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
   return prediction;
 }
 
+// The stage schedule, the ablation rows of the paper's Tables 5 and 6 and
+// the LiDAR term as shorthands for --set model.<key>=... (occ-train(1)).
+std::vector<TrainSwitch> letoccflow_switches() {
+  using Assignments = std::vector<std::string>;
+  return {
+      {"stage2-from", "stage 1 up to this step, stage 2 (flow; needs --flow) from it, in one run", true,
+       [](const std::string& value) { return Assignments{"model.stage2_from_step=" + value}; }},
+      {"joint", "no two-stage training: stage 2 from the first step, the NeuS variance learnt (needs --flow)",
+       false,
+       [](const std::string&) {
+         return Assignments{"model.stage=2", "model.stage2_from_step=0",
+                            "model.stage2_freeze_variance=false"};
+       }},
+      {"no-disentangle", "no dynamic disentanglement: every labelled ray alike in the flow loss, no L_dreg",
+       false, [](const std::string&) { return Assignments{"model.dynamic_disentanglement=false"}; }},
+      {"flow-supervision", "optical-flow labels that supervise the flow: forward, backward, both or none",
+       true, [](const std::string& value) { return Assignments{"model.flow_supervision=" + value}; }},
+      {"lidar",
+       "add the LiDAR term (SILog on model.render.lidar_rays rendered LiDAR rays a frame; needs /lidar in "
+       "--frames)",
+       false, [](const std::string&) { return Assignments{"model.lidar=true"}; }},
+  };
+}
+
 ModelKind letoccflow_kind() {
   ModelKind kind;
   kind.name = "letoccflow";
@@ -425,7 +563,8 @@ ModelKind letoccflow_kind() {
     inputs.colour_images = true;
     inputs.capture_poses = true;
     inputs.sample_seeds = true;
-    inputs.flow_labels = parsed.stage == 2;
+    inputs.flow_labels = parsed.reaches_stage2();
+    inputs.lidar_points = parsed.lidar ? static_cast<int>(parsed.render.lidar_rays) : 0;
     return inputs;
   };
   kind.sizes = letoccflow_sizes();
@@ -439,11 +578,13 @@ ModelKind letoccflow_kind() {
     ModelOutputs outputs;
     outputs.depth = true;
     outputs.sdf = true;
-    outputs.flow = LetOccFlowConfig::from_json(config).stage == 2;
+    outputs.flow = LetOccFlowConfig::from_json(config).reaches_stage2();
     outputs.geometry_only = true;
     return outputs;
   };
   kind.tiny_settings = letoccflow_tiny_settings();
+  kind.switches = letoccflow_switches();
+  kind.switches_title = "Let Occ Flow stages, ablations and LiDAR";
   return kind;
 }
 

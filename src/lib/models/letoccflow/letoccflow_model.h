@@ -16,6 +16,7 @@
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,11 @@ class LetOccFlowModel : public OccupancyModel {
   std::vector<ParameterGroup> parameter_groups() override;
   Prediction predict(const ModelOutput& output, const Batch& batch,
                      const PredictionRequest& request) const override;
-  // Remembers the step for the cosine anneal of the NeuS alpha.
-  void on_step(int64_t step) override { step_ = step; }
+  // Remembers the step (cosine anneal of the NeuS alpha, stage schedule);
+  // from model.stage2_from_step on, holds the NeuS variance.
+  void on_step(int64_t step) override;
+  // The stage's multipliers when the run switches stages (else none).
+  std::map<std::string, double> lr_multipliers_at(int64_t step) const override;
   void load_backbone_weights(const std::string& path) override;
 
   const render::VolumeBox& box() const { return box_; }
@@ -57,7 +61,12 @@ class LetOccFlowModel : public OccupancyModel {
   GridSpec grid_;
   render::VolumeBox box_;
   ImageBackbone image_backbone_;
+  // L_range of the LiDAR rays of the batch (model.lidar).
+  at::Tensor lidar_range_loss(const at::Tensor& sdf, const Batch& batch, at::Generator generator,
+                              const at::Tensor& inv_s, double anneal) const;
+
   int64_t step_ = 0;
+  at::Tensor held_variance_;  // the NeuS variance at the stage switch
 };
 
 // The current-frame ego from each camera at its capture pose:
