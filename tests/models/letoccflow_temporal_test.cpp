@@ -196,14 +196,14 @@ std::string LetOccFlowHistory::frames_;
 TEST_F(LetOccFlowHistory, HistoryFramesChangeTheOutputAndAtASceneStartTheCurrentFrameStandsIn) {
   for (const std::string mode : {"backward_forward", "bev_forward", "concat_conv"}) {
     SCOPED_TRACE(mode);
-    const nlohmann::json model_config = config({"model.temporal=" + mode});
+    const nlohmann::json model_config = config({"model.temporal=" + mode, "model.temporal_frames=2"});
     EXPECT_EQ(find_model_kind("letoccflow").inputs(model_config).history_frames, 2);
     at::manual_seed(5);
     const auto model = find_model_kind("letoccflow").create(model_config, train::grid_of_frames_file(frames_));
     model->eval();
     torch::NoGradGuard no_grad;
     const Batch batch = batch_of(model_config, 2);
-    ASSERT_TRUE(batch.history_valid.all().item<bool>());
+    ASSERT_TRUE(batch.history_valid.all().item<bool>());  // frame 2: both earlier keyframes
     const at::Tensor with_history = model->forward(batch).extras.at("sdf");
 
     // A scene start: no earlier keyframe.

@@ -235,6 +235,10 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
     config.render.cos_anneal_steps = 500;
     config.backbone_lr_multiplier = 1.0;  // from scratch
     config.free_border_voxels = 0;
+    // One earlier keyframe (a queue of 2): every history frame costs a full
+    // backbone + TPV pass without gradients, the dominant cost of temporal
+    // fusion on two cores (docs/letoccflow.md, "Measured").
+    config.temporal_frames = 1;
     config.temporal_heads = 4;  // C = 32
   }
   return config.to_json();
