@@ -93,10 +93,12 @@ TEST(LetOccFlowConfig, BadValuesAreNamed) {
   EXPECT_NE(message("stage", 3).find("'model.stage'"), std::string::npos) << message("stage", 3);
   EXPECT_NE(message("tpv_shape", nlohmann::json::array({4, 4})).find("'model.tpv_shape'"), std::string::npos);
   EXPECT_NE(message("bogus", 1).find("'model.bogus'"), std::string::npos);
-  EXPECT_NE(message("temporal", "lstm").find("'model.temporal'"), std::string::npos) << message("temporal", "lstm");
+  EXPECT_NE(message("temporal", "lstm").find("'model.temporal'"), std::string::npos)
+      << message("temporal", "lstm");
   EXPECT_NE(message("refine", "unet").find("'model.refine'"), std::string::npos);
   EXPECT_NE(message("temporal_heads", 5).find("'model.temporal_heads'"), std::string::npos);
-  EXPECT_NE(message("refine_blocks", nlohmann::json::array()).find("'model.refine_blocks'"), std::string::npos);
+  EXPECT_NE(message("refine_blocks", nlohmann::json::array()).find("'model.refine_blocks'"),
+            std::string::npos);
   EXPECT_NE(message("camera_embeddings", -1).find("'model.camera_embeddings'"), std::string::npos);
   nlohmann::json bad_render = defaults;
   bad_render["render"]["samples"] = 0;

@@ -52,7 +52,8 @@ TEST(LetOccFlowTemporalAttention, IsTheMeanOfTwoSingleMapAttentions) {
   // By hand: one single-level attention per map with the reference kernel,
   // softmax over that map's points, the mean of both.
   const at::Tensor joint = at::cat({other, query}, -1);
-  const at::Tensor offsets = attention->sampling_offsets->forward(joint).view({n, cells, heads, 2, points, 2});
+  const at::Tensor offsets =
+      attention->sampling_offsets->forward(joint).view({n, cells, heads, 2, points, 2});
   const at::Tensor logits = attention->attention_weights->forward(joint).view({n, cells, heads, 2, points});
   const nn::LevelLayout layout = nn::make_level_layout({{rows, cols}});
   const at::Tensor reference = bev_reference_points(rows, cols, query.options()).view({1, cells, 1, 1, 1, 2});
@@ -60,7 +61,8 @@ TEST(LetOccFlowTemporalAttention, IsTheMeanOfTwoSingleMapAttentions) {
   at::Tensor mean = at::zeros({n, cells, c}, at::kDouble);
   const std::vector<at::Tensor> maps{other, query};
   for (int64_t m = 0; m < 2; ++m) {
-    const at::Tensor value = attention->value_proj->forward(maps[static_cast<size_t>(m)]).view({n, cells, heads, c / heads});
+    const at::Tensor value =
+        attention->value_proj->forward(maps[static_cast<size_t>(m)]).view({n, cells, heads, c / heads});
     const at::Tensor locations = reference + offsets.narrow(3, m, 1) / normaliser;
     const at::Tensor weights = logits.narrow(3, m, 1).softmax(-1);
     mean = mean + 0.5 * nn::msda_reference(value, layout.spatial_shapes, layout.level_start_index, locations,
@@ -81,8 +83,8 @@ TemporalVolumeFusion fusion_of(TemporalMode mode) {
 }
 
 TEST(LetOccFlowTemporalFusion, EveryModeKeepsTheShapeAndPassesGradients) {
-  for (const TemporalMode mode : {TemporalMode::concat_conv, TemporalMode::bev_forward,
-                                  TemporalMode::backward_forward}) {
+  for (const TemporalMode mode :
+       {TemporalMode::concat_conv, TemporalMode::bev_forward, TemporalMode::backward_forward}) {
     SCOPED_TRACE(temporal_mode_name(mode));
     at::manual_seed(1);
     TemporalVolumeFusion fusion = fusion_of(mode);
@@ -147,15 +149,16 @@ TEST(LetOccFlowVolumeDecoder, ResNet3dFpn3dAndTheOccupancyDecoderDoubleTheResolu
   ASSERT_EQ(out.sizes(), (at::IntArrayRef{1, 6, 12, 12, 8}));
   out.sum().backward();
   EXPECT_GT(volume.grad().abs().sum().item<double>(), 0.0);
-  for (torch::nn::Module* module : {static_cast<torch::nn::Module*>(resnet.get()),
-                                    static_cast<torch::nn::Module*>(fpn.get()),
-                                    static_cast<torch::nn::Module*>(decoder.get())})
+  for (torch::nn::Module* module :
+       {static_cast<torch::nn::Module*>(resnet.get()), static_cast<torch::nn::Module*>(fpn.get()),
+        static_cast<torch::nn::Module*>(decoder.get())})
     for (const auto& parameter : module->named_parameters())
       EXPECT_TRUE(parameter.value().grad().defined()) << parameter.key();
   // Level weights are a softmax: equal level maps come out unchanged.
   torch::NoGradGuard no_grad;
   decoder->eval();
-  const at::Tensor weights = at::softmax(decoder->level_weights->forward(decoder->deblock->forward(levels[0])), 1);
+  const at::Tensor weights =
+      at::softmax(decoder->level_weights->forward(decoder->deblock->forward(levels[0])), 1);
   EXPECT_TRUE(at::allclose(weights.sum(1), at::ones_like(weights.sum(1))));
 }
 
@@ -199,7 +202,8 @@ TEST_F(LetOccFlowHistory, HistoryFramesChangeTheOutputAndAtASceneStartTheCurrent
     const nlohmann::json model_config = config({"model.temporal=" + mode, "model.temporal_frames=2"});
     EXPECT_EQ(find_model_kind("letoccflow").inputs(model_config).history_frames, 2);
     at::manual_seed(5);
-    const auto model = find_model_kind("letoccflow").create(model_config, train::grid_of_frames_file(frames_));
+    const auto model =
+        find_model_kind("letoccflow").create(model_config, train::grid_of_frames_file(frames_));
     model->eval();
     torch::NoGradGuard no_grad;
     const Batch batch = batch_of(model_config, 2);
@@ -215,7 +219,8 @@ TEST_F(LetOccFlowHistory, HistoryFramesChangeTheOutputAndAtASceneStartTheCurrent
     // ... is the same as history that repeats the current frame in place.
     Batch repeated = batch;
     repeated.history_images = batch.images.unsqueeze(1).expand_as(batch.history_images).contiguous();
-    repeated.history_intrinsics = batch.intrinsics.unsqueeze(1).expand_as(batch.history_intrinsics).contiguous();
+    repeated.history_intrinsics =
+        batch.intrinsics.unsqueeze(1).expand_as(batch.history_intrinsics).contiguous();
     repeated.history_ego_from_camera =
         current_ego_from_camera(batch).unsqueeze(1).expand_as(batch.history_ego_from_camera).contiguous();
     repeated.history_from_current = at::eye(4).expand_as(batch.history_from_current).contiguous();

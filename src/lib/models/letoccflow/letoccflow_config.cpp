@@ -77,7 +77,8 @@ void read_network_keys(const json& own, LetOccFlowConfig& parsed) {
                      std::to_string(parsed.temporal_heads));
   parsed.refine = read_string(own, "refine");
   if (parsed.refine != "resnet_fpn3d" && parsed.refine != "conv_blocks")
-    throw UsageError(key_name("refine") + " must be resnet_fpn3d or conv_blocks, got " + quoted(parsed.refine));
+    throw UsageError(key_name("refine") + " must be resnet_fpn3d or conv_blocks, got " +
+                     quoted(parsed.refine));
   parsed.refine_blocks = read_integers(own, "refine_blocks", 1);
   if (parsed.refine_blocks.empty())
     throw UsageError(key_name("refine_blocks") + " must list at least one stage");

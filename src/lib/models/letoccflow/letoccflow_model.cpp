@@ -166,8 +166,8 @@ LetOccFlowModel::LetOccFlowModel(const LetOccFlowConfig& config, const GridSpec&
                        "use fewer stages or a larger TPV");
     resnet3d = register_module("resnet3d", Resnet3d(c, config.refine_blocks));
     fpn3d = register_module("fpn3d", Fpn3d(resnet3d->stage_channels(), c));
-    occ_decoder = register_module(
-        "occ_decoder", OccDecoder(c, static_cast<int64_t>(config.refine_blocks.size()), e));
+    occ_decoder =
+        register_module("occ_decoder", OccDecoder(c, static_cast<int64_t>(config.refine_blocks.size()), e));
   }
   // The reference's heads (letoccflow.md, "Fields and rendering").
   sdf_head =
@@ -212,12 +212,11 @@ at::Tensor LetOccFlowModel::history_volumes(const Batch& batch, const at::Tensor
   // CHOSEN: history frames are encoded at their frame poses
   // (history_ego_from_camera); the batch has no per-camera capture poses for
   // them.
-  const HistoryVolumes history =
-      encode_history_volumes(batch, encoding, grid_, {backbone.ptr(), neck.ptr(), encoder.ptr()},
-                             [this](const at::Tensor& images, const at::Tensor& intrinsics,
-                                    const at::Tensor& ego_from_camera) {
-                               return encode_frame(images, intrinsics, ego_from_camera);
-                             });
+  const HistoryVolumes history = encode_history_volumes(
+      batch, encoding, grid_, {backbone.ptr(), neck.ptr(), encoder.ptr()},
+      [this](const at::Tensor& images, const at::Tensor& intrinsics, const at::Tensor& ego_from_camera) {
+        return encode_frame(images, intrinsics, ego_from_camera);
+      });
   // CHOSEN: a missing earlier keyframe (scene start) repeats the nearest
   // later slot, down to the current volume without gradient (the loader
   // repeats the current frame there, as BEVFormer does).
@@ -246,8 +245,8 @@ ModelOutput LetOccFlowModel::forward(const Batch& batch) {
   const at::Tensor ego_from_camera = current_ego_from_camera(batch);
   const std::vector<at::Tensor> levels = image_backbone_.features(batch.images, "letoccflow model");
   mark_stage(clock_, "backbone");
-  at::Tensor volume = tpv_to_volume(
-      encoder->forward(levels, batch.intrinsics, ego_from_camera, batch.images.size(3), batch.images.size(4)));
+  at::Tensor volume = tpv_to_volume(encoder->forward(levels, batch.intrinsics, ego_from_camera,
+                                                     batch.images.size(3), batch.images.size(4)));
   mark_stage(clock_, "view transformation");
   if (temporal) {
     const at::Tensor history = history_volumes(batch, volume);

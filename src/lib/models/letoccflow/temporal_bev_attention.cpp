@@ -49,8 +49,8 @@ TemporalBevAttentionImpl::TemporalBevAttentionImpl(const TemporalBevAttentionOpt
   output_proj->bias.zero_();
 }
 
-at::Tensor TemporalBevAttentionImpl::forward(const at::Tensor& query, const at::Tensor& other, int64_t bev_rows,
-                                             int64_t bev_cols) {
+at::Tensor TemporalBevAttentionImpl::forward(const at::Tensor& query, const at::Tensor& other,
+                                             int64_t bev_rows, int64_t bev_cols) {
   const int64_t c = options_.embed_dims, heads = options_.num_heads, points = options_.num_points;
   const int64_t cells = bev_rows * bev_cols;
   if (query.dim() != 3 || query.size(1) != cells || query.size(2) != c || other.sizes() != query.sizes())

@@ -23,9 +23,9 @@ namespace occ::models {
 
 struct TemporalBevAttentionOptions {
   int64_t embed_dims = 192;
-  int64_t num_heads = 6;   // LOF: 6
-  int64_t num_points = 8;  // LOF: 8 per head and map, one level
-  double beta_init = 1.0;  // the reference's gamma starts at 1
+  int64_t num_heads = 6;         // LOF: 6
+  int64_t num_points = 8;        // LOF: 8 per head and map, one level
+  double beta_init = 1.0;        // the reference's gamma starts at 1
   bool use_fused_kernel = true;  // CPU tensors only; elsewhere the grid_sample reference
 };
 

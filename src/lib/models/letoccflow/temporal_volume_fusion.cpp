@@ -34,7 +34,8 @@ TemporalVolumeFusionImpl::TemporalVolumeFusionImpl(const TemporalVolumeFusionOpt
   for (int64_t i = 0; i < options.history_frames; ++i)
     forward_attention->push_back(TemporalBevAttention(attention));
   if (options.mode == TemporalMode::backward_forward)
-    combine = register_module("combine", torch::nn::Conv3d(torch::nn::Conv3dOptions(options.embed_dims, 1, 1)));
+    combine =
+        register_module("combine", torch::nn::Conv3d(torch::nn::Conv3dOptions(options.embed_dims, 1, 1)));
 }
 
 at::Tensor TemporalVolumeFusionImpl::attend_queue(const at::Tensor& queue, int64_t rows, int64_t cols,
@@ -46,9 +47,9 @@ at::Tensor TemporalVolumeFusionImpl::attend_queue(const at::Tensor& queue, int64
     // Backward pass, from the current map towards the oldest: each earlier
     // map attends to {its already-updated successor, itself}.
     for (int64_t i = 0; i + 1 < frames; ++i)
-      maps[static_cast<size_t>(i + 1)] = backward_attention->at<TemporalBevAttentionImpl>(static_cast<size_t>(i))
-                                             .forward(maps[static_cast<size_t>(i + 1)],
-                                                      maps[static_cast<size_t>(i)], rows, cols);
+      maps[static_cast<size_t>(i + 1)] =
+          backward_attention->at<TemporalBevAttentionImpl>(static_cast<size_t>(i))
+              .forward(maps[static_cast<size_t>(i + 1)], maps[static_cast<size_t>(i)], rows, cols);
   }
   // Forward pass, from the oldest map back to the current one.
   at::Tensor carried = maps.back();
@@ -60,8 +61,9 @@ at::Tensor TemporalVolumeFusionImpl::attend_queue(const at::Tensor& queue, int64
 
 at::Tensor TemporalVolumeFusionImpl::forward(const at::Tensor& current, const at::Tensor& history) {
   const int64_t t = options_.history_frames, c = options_.embed_dims;
-  if (current.dim() != 5 || current.size(1) != c || history.dim() != 6 || history.size(0) != current.size(0) ||
-      history.size(1) != t || history.sizes().slice(2) != current.sizes().slice(1))
+  if (current.dim() != 5 || current.size(1) != c || history.dim() != 6 ||
+      history.size(0) != current.size(0) || history.size(1) != t ||
+      history.sizes().slice(2) != current.sizes().slice(1))
     throw UsageError("temporal fusion: current must be [B, " + std::to_string(c) +
                      ", X, Y, Z] and history [B, " + std::to_string(t) + ", " + std::to_string(c) +
                      ", X, Y, Z], got " + nn::shape_text(current) + " and " + nn::shape_text(history));
@@ -78,8 +80,7 @@ at::Tensor TemporalVolumeFusionImpl::forward(const at::Tensor& current, const at
     return current + fused.unsqueeze(-1);
   }
   // Per-z slices [B*Z, T+1, X*Y, C] after the global one, as one batch.
-  const at::Tensor slices =
-      bev_queue(queue.permute({0, 5, 1, 2, 3, 4}).reshape({b * z, t + 1, c, x, y}));
+  const at::Tensor slices = bev_queue(queue.permute({0, 5, 1, 2, 3, 4}).reshape({b * z, t + 1, c, x, y}));
   const at::Tensor fused = attend_queue(at::cat({pooled, slices}, 0), x, y, true);
   const at::Tensor global = fused.narrow(0, 0, b).view({b, x, y, c}).permute({0, 3, 1, 2});
   const at::Tensor volume = fused.narrow(0, b, b * z).view({b, z, x, y, c}).permute({0, 4, 2, 3, 1});

@@ -16,7 +16,8 @@ namespace {
 // Conv3d (no bias) - BN3d [- ReLU].
 torch::nn::Sequential conv_bn(int64_t in, int64_t out, int64_t kernel, int64_t stride, bool relu) {
   torch::nn::Sequential layers(
-      torch::nn::Conv3d(torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false)),
+      torch::nn::Conv3d(
+          torch::nn::Conv3dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false)),
       torch::nn::BatchNorm3d(out));
   if (relu) layers->push_back(torch::nn::ReLU());
   return layers;
@@ -50,7 +51,8 @@ Resnet3dImpl::Resnet3dImpl(int64_t in_channels, const std::vector<int64_t>& bloc
       const std::string name = "stage" + std::to_string(s) + "_block" + std::to_string(i);
       Block block;
       block.residual = register_module(name, basic_residual(channels, out, i == 0 ? stride : 1));
-      if (i == 0) block.shortcut = register_module(name + "_shortcut", conv_bn(channels, out, 3, stride, false));
+      if (i == 0)
+        block.shortcut = register_module(name + "_shortcut", conv_bn(channels, out, 3, stride, false));
       stage.push_back(block);
       channels = out;
     }
