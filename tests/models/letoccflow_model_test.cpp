@@ -49,6 +49,11 @@ TEST(LetOccFlowConfig, BaseIsThePapersNuScenesModelAndDemoIsSmall) {
   EXPECT_EQ(base.pillar_points, (std::array<int64_t, 3>{8, 48, 48}));
   EXPECT_EQ(base.head_dims, 96);
   EXPECT_EQ(base.render.samples, 256);
+  EXPECT_EQ(base.temporal, "backward_forward");  // the paper's temporal fusion and 3D decoder
+  EXPECT_EQ(base.temporal_frames, 2);
+  EXPECT_EQ(base.refine, "resnet_fpn3d");
+  EXPECT_EQ(base.refine_blocks, (std::vector<int64_t>{1, 2, 4}));
+  EXPECT_EQ(base.camera_embeddings, 0);
   const LetOccFlowConfig demo = LetOccFlowConfig::from_json(letoccflow_default_config("demo", occ3d_grid()));
   EXPECT_EQ(demo.tpv_shape, (std::array<int64_t, 3>{20, 20, 4}));
   EXPECT_EQ(demo.embed_dims, 32);
@@ -88,6 +93,13 @@ TEST(LetOccFlowConfig, BadValuesAreNamed) {
   EXPECT_NE(message("stage", 3).find("'model.stage'"), std::string::npos) << message("stage", 3);
   EXPECT_NE(message("tpv_shape", nlohmann::json::array({4, 4})).find("'model.tpv_shape'"), std::string::npos);
   EXPECT_NE(message("bogus", 1).find("'model.bogus'"), std::string::npos);
+  EXPECT_NE(message("temporal", "lstm").find("'model.temporal'"), std::string::npos)
+      << message("temporal", "lstm");
+  EXPECT_NE(message("refine", "unet").find("'model.refine'"), std::string::npos);
+  EXPECT_NE(message("temporal_heads", 5).find("'model.temporal_heads'"), std::string::npos);
+  EXPECT_NE(message("refine_blocks", nlohmann::json::array()).find("'model.refine_blocks'"),
+            std::string::npos);
+  EXPECT_NE(message("camera_embeddings", -1).find("'model.camera_embeddings'"), std::string::npos);
   nlohmann::json bad_render = defaults;
   bad_render["render"]["samples"] = 0;
   EXPECT_THROW(LetOccFlowConfig::from_json(bad_render), UsageError);

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/config_reader.h"
+#include "models/letoccflow/temporal_mode.h"
 
 namespace occ::models {
 namespace {
@@ -85,6 +86,36 @@ void read_training_keys(const json& own, LetOccFlowConfig& parsed) {
   if (parsed.lidar && parsed.render.lidar_rays < 1)
     throw UsageError(key_name("lidar") + " renders " + key_name("render.lidar_rays") +
                      " rays a frame; it is 0");
+// The network-completion keys (temporal fusion, 3D refinement, camera
+// embedding), kept apart from the training keys.
+json network_keys(const LetOccFlowConfig& c) {
+  return json{{"temporal", c.temporal},
+              {"temporal_frames", c.temporal_frames},
+              {"temporal_heads", c.temporal_heads},
+              {"temporal_points", c.temporal_points},
+              {"refine", c.refine},
+              {"refine_blocks", c.refine_blocks},
+              {"camera_embeddings", c.camera_embeddings}};
+}
+
+void read_network_keys(const json& own, LetOccFlowConfig& parsed) {
+  parsed.temporal = read_string(own, "temporal");
+  parse_temporal_mode(parsed.temporal, key_name("temporal"));
+  parsed.temporal_frames = read_integer(own, "temporal_frames", 1);
+  parsed.temporal_heads = read_integer(own, "temporal_heads", 1);
+  parsed.temporal_points = read_integer(own, "temporal_points", 1);
+  if (parsed.embed_dims % parsed.temporal_heads != 0)
+    throw UsageError(key_name("embed_dims") + " " + std::to_string(parsed.embed_dims) +
+                     " is not divisible by " + key_name("temporal_heads") + " " +
+                     std::to_string(parsed.temporal_heads));
+  parsed.refine = read_string(own, "refine");
+  if (parsed.refine != "resnet_fpn3d" && parsed.refine != "conv_blocks")
+    throw UsageError(key_name("refine") + " must be resnet_fpn3d or conv_blocks, got " +
+                     quoted(parsed.refine));
+  parsed.refine_blocks = read_integers(own, "refine_blocks", 1);
+  if (parsed.refine_blocks.empty())
+    throw UsageError(key_name("refine_blocks") + " must list at least one stage");
+  parsed.camera_embeddings = read_integer(own, "camera_embeddings", 0);
 }
 
 // The renderer's and the losses' keys are flat ("render.samples") in their
@@ -131,6 +162,7 @@ const std::vector<std::string>& letoccflow_flow_supervision_modes() {
 json LetOccFlowConfig::to_json() const {
   json out = own_keys(*this);
   out.update(training_keys(*this));
+  out.update(network_keys(*this));
   out["render"] = without_prefix(render.to_json(), "render.");
   out["loss"] = without_prefix(loss.to_json(), "loss.");
   return out;
@@ -144,6 +176,7 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   own.erase("loss");
   json known = own_keys(LetOccFlowConfig());
   known.update(training_keys(LetOccFlowConfig()));
+  known.update(network_keys(LetOccFlowConfig()));
   config::reject_unknown_keys(own, known);
 
   LetOccFlowConfig parsed;
@@ -191,6 +224,7 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.sdf_lr_multiplier = read_number(own, "sdf_lr_multiplier", 0.0, 1e6);
   parsed.flow_lr_multiplier = read_number(own, "flow_lr_multiplier", 0.0, 1e6);
   read_training_keys(own, parsed);
+  read_network_keys(own, parsed);
   return parsed;
 }
 
@@ -243,6 +277,11 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
     config.render.cos_anneal_steps = 500;
     config.backbone_lr_multiplier = 1.0;  // from scratch
     config.free_border_voxels = 0;
+    // One earlier keyframe (a queue of 2): every history frame costs a full
+    // backbone + TPV pass without gradients, the dominant cost of temporal
+    // fusion on two cores (docs/letoccflow.md, "Measured").
+    config.temporal_frames = 1;
+    config.temporal_heads = 4;  // C = 32
   }
   return config.to_json();
 }
@@ -251,7 +290,8 @@ std::vector<std::string> letoccflow_tiny_settings() {
   return {"model.embed_dims=16",       "model.num_heads=2",         "model.ffn_dims=32",
           "model.tpv_shape=[4, 4, 2]", "model.cross_view_points=2", "model.pillar_points=[2, 2, 2]",
           "model.head_dims=16",        "model.render.samples=16",   "model.render.ray_rows=8",
-          "model.render.ray_cols=8"};
+          "model.render.ray_cols=8",   "model.temporal_heads=2",    "model.temporal_points=2",
+          "model.refine_blocks=[1, 1]"};
 }
 
 }  // namespace occ::models

@@ -121,6 +121,24 @@ struct LetOccFlowConfig {
   int stage_at(int64_t step) const {
     return stage == 2 || (stage2_from_step > 0 && step >= stage2_from_step) ? 2 : 1;
   }
+  // --- Network completion (issue 17): temporal fusion, 3D refinement, camera
+  // embedding (docs/letoccflow.md, "The network").
+  // Temporal fusion of the current TPV volume with `temporal_frames` earlier
+  // keyframes (encoded without gradients): none | concat_conv |
+  // bev_forward | backward_forward (the paper's; Table 4's alternatives).
+  std::string temporal = "backward_forward";
+  int64_t temporal_frames = 2;  // LOF: a queue of 3 (t, t-1, t-2)
+  int64_t temporal_heads = 6;   // deformable attention of the BEV slices (LOF: 6 heads, 8 points)
+  int64_t temporal_points = 8;
+  // 3D refinement: resnet_fpn3d (the paper's 3D ResNet + FPN3D + occupancy
+  // decoder) | conv_blocks (refine_layers residual 3x3x3 blocks + a 1x1x1
+  // conv C -> E at TPV resolution; the first version's stand-in).
+  std::string refine = "resnet_fpn3d";
+  std::vector<int64_t> refine_blocks{1, 2, 4};  // resnet_fpn3d: blocks per stage (channels C, 2C, 4C)
+  // A learnable embedding per camera added to the image features
+  // (TPVFormer): 0 = none (CHOSEN default: one model serves rigs of any
+  // camera count), else the rig's camera count (other counts are an error).
+  int64_t camera_embeddings = 0;
 
   render::RenderConfig render;
   losses::LossConfig loss;

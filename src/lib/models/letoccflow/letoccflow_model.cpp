@@ -21,6 +21,7 @@
 #include "losses/sdf_regularisers.h"
 #include "losses/self_supervised_total.h"
 #include "losses/smoothness.h"
+#include "models/history_encoding.h"
 #include "models/letoccflow/letoccflow_kind.h"
 #include "render/fields.h"
 #include "render/neus_rendering.h"
@@ -63,6 +64,7 @@ TpvEncoderOptions encoder_options(const LetOccFlowConfig& config) {
   options.pillar_points = config.pillar_points;
   options.cross_view = config.cross_view_attention;
   options.cross_view_points = config.cross_view_points;
+  options.num_cameras = config.camera_embeddings;
   return options;
 }
 
@@ -160,10 +162,36 @@ LetOccFlowModel::LetOccFlowModel(const LetOccFlowConfig& config, const GridSpec&
   neck = image_backbone_.neck;
   encoder = register_module("encoder", TpvEncoder(encoder_options(config), grid));
   const int64_t c = config.embed_dims, e = config.head_dims;
-  refine = register_module("refine", torch::nn::ModuleList());
-  for (int64_t block = 0; block < 2 * config.refine_layers; ++block)
-    refine->push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(c, c, 3).padding(1)));
-  decoder = register_module("decoder", torch::nn::Conv3d(torch::nn::Conv3dOptions(c, e, 1)));
+  const TemporalMode mode = parse_temporal_mode(config.temporal, "model.temporal");
+  if (mode != TemporalMode::none) {
+    TemporalVolumeFusionOptions fusion;
+    fusion.mode = mode;
+    fusion.embed_dims = c;
+    fusion.history_frames = config.temporal_frames;
+    fusion.num_heads = config.temporal_heads;
+    fusion.num_points = config.temporal_points;
+    temporal = register_module("temporal", TemporalVolumeFusion(fusion));
+  }
+  if (config.refine == "conv_blocks") {
+    refine = register_module("refine", torch::nn::ModuleList());
+    for (int64_t block = 0; block < 2 * config.refine_layers; ++block)
+      refine->push_back(torch::nn::Conv3d(torch::nn::Conv3dOptions(c, c, 3).padding(1)));
+    decoder = register_module("decoder", torch::nn::Conv3d(torch::nn::Conv3dOptions(c, e, 1)));
+  } else {
+    // Stages after the first halve every axis (rounding up); batch norm in
+    // training needs more than one voxel at the coarsest one.
+    std::array<int64_t, 3> coarsest = config.tpv_shape;
+    for (size_t stage = 1; stage < config.refine_blocks.size(); ++stage)
+      for (int64_t& size : coarsest) size = (size + 1) / 2;
+    if (coarsest[0] * coarsest[1] * coarsest[2] < 2)
+      throw UsageError("letoccflow: model.refine_blocks has " + std::to_string(config.refine_blocks.size()) +
+                       " stages, which shrink model.tpv_shape to a single voxel (batch norm needs more); "
+                       "use fewer stages or a larger TPV");
+    resnet3d = register_module("resnet3d", Resnet3d(c, config.refine_blocks));
+    fpn3d = register_module("fpn3d", Fpn3d(resnet3d->stage_channels(), c));
+    occ_decoder =
+        register_module("occ_decoder", OccDecoder(c, static_cast<int64_t>(config.refine_blocks.size()), e));
+  }
   // The reference's heads (letoccflow.md, "Fields and rendering").
   sdf_head =
       register_module("sdf_head", torch::nn::Sequential(torch::nn::Softplus(), torch::nn::Linear(e, e),
@@ -193,20 +221,65 @@ void LetOccFlowModel::load_backbone_weights(const std::string& path) {
   image_backbone_.load_weights(path);
 }
 
+at::Tensor LetOccFlowModel::encode_frame(const at::Tensor& images, const at::Tensor& intrinsics,
+                                         const at::Tensor& ego_from_camera) {
+  const std::vector<at::Tensor> levels = image_backbone_.features(images, "letoccflow model");
+  return tpv_to_volume(encoder->forward(levels, intrinsics, ego_from_camera, images.size(3), images.size(4)));
+}
+
+at::Tensor LetOccFlowModel::history_volumes(const Batch& batch, const at::Tensor& current) {
+  HistoryEncoding encoding;
+  encoding.frames = config_.temporal_frames;
+  encoding.encoded = encoding.frames;
+  const auto& tpv = config_.tpv_shape;
+  encoding.volume_shape = {config_.embed_dims, tpv[0], tpv[1], tpv[2]};
+  encoding.who = "letoccflow model: model.temporal is " + config_.temporal + ", model";
+  // CHOSEN: history frames are encoded at their frame poses
+  // (history_ego_from_camera); the batch has no per-camera capture poses for
+  // them.
+  const HistoryVolumes history = encode_history_volumes(
+      batch, encoding, grid_, {backbone.ptr(), neck.ptr(), encoder.ptr()},
+      [this](const at::Tensor& images, const at::Tensor& intrinsics, const at::Tensor& ego_from_camera) {
+        return encode_frame(images, intrinsics, ego_from_camera);
+      });
+  // CHOSEN: a missing earlier keyframe (scene start) repeats the nearest
+  // later slot, down to the current volume without gradient (the loader
+  // repeats the current frame there, as BEVFormer does).
+  std::vector<at::Tensor> slots;
+  at::Tensor later = current.detach();
+  for (int64_t t = 0; t < encoding.frames; ++t) {
+    const at::Tensor valid = history.valid.select(1, t).view({current.size(0), 1, 1, 1, 1});
+    later = at::where(valid, history.volumes.select(1, t).to(current.dtype()), later);
+    slots.push_back(later);
+  }
+  return at::stack(slots, 1);
+}
+
+at::Tensor LetOccFlowModel::refine_volume(const at::Tensor& volume) {
+  if (resnet3d) return occ_decoder->forward(fpn3d->forward(resnet3d->forward(volume)));
+  at::Tensor refined = volume;
+  for (int64_t block = 0; block < config_.refine_layers; ++block) {
+    const auto first = static_cast<size_t>(2 * block);
+    refined = refined + refine->at<torch::nn::Conv3dImpl>(first + 1).forward(
+                            at::relu(refine->at<torch::nn::Conv3dImpl>(first).forward(refined)));
+  }
+  return decoder->forward(at::relu(refined));
+}
+
 ModelOutput LetOccFlowModel::forward(const Batch& batch) {
   const at::Tensor ego_from_camera = current_ego_from_camera(batch);
   const std::vector<at::Tensor> levels = image_backbone_.features(batch.images, "letoccflow model");
   mark_stage(clock_, "backbone");
-  const TpvPlanes planes =
-      encoder->forward(levels, batch.intrinsics, ego_from_camera, batch.images.size(3), batch.images.size(4));
-  at::Tensor volume = tpv_to_volume(planes);
+  at::Tensor volume = tpv_to_volume(encoder->forward(levels, batch.intrinsics, ego_from_camera,
+                                                     batch.images.size(3), batch.images.size(4)));
   mark_stage(clock_, "view transformation");
-  for (int64_t block = 0; block < config_.refine_layers; ++block) {
-    const auto first = static_cast<size_t>(2 * block);
-    volume = volume + refine->at<torch::nn::Conv3dImpl>(first + 1).forward(
-                          at::relu(refine->at<torch::nn::Conv3dImpl>(first).forward(volume)));
+  if (temporal) {
+    const at::Tensor history = history_volumes(batch, volume);
+    mark_stage(clock_, "history");
+    volume = temporal->forward(volume, history);
+    mark_stage(clock_, "temporal");
   }
-  const at::Tensor features = decoder->forward(at::relu(volume));
+  const at::Tensor features = refine_volume(volume);
   // Resampled onto the vertex grid (align_corners=True: the decoder's corner
   // cells land on the box corners, as the reference's grid_sample), then the
   // heads run per vertex (CHOSEN).
@@ -565,6 +638,7 @@ ModelKind letoccflow_kind() {
     inputs.sample_seeds = true;
     inputs.flow_labels = parsed.reaches_stage2();
     inputs.lidar_points = parsed.lidar ? static_cast<int>(parsed.render.lidar_rays) : 0;
+    if (parsed.temporal != "none") inputs.history_frames = static_cast<int>(parsed.temporal_frames);
     return inputs;
   };
   kind.sizes = letoccflow_sizes();

@@ -1,7 +1,8 @@
 #pragma once
-// Let Occ Flow (Liu et al., CoRL 2024; ../shared/reference/letoccflow.md), a
-// first version: ResNet + FPN -> TPV encoder (cross-view hybrid and image
-// cross-attention) -> TPV to volume -> 3D convolutional refinement ->
+// Let Occ Flow (Liu et al., CoRL 2024; ../shared/reference/letoccflow.md):
+// ResNet + FPN -> TPV encoder (cross-view hybrid and image cross-attention)
+// -> TPV to volume -> temporal fusion with earlier keyframes (model.temporal)
+// -> 3D ResNet + FPN3D + occupancy decoder (model.refine) ->
 // per-vertex SDF and BEV flow heads on a vertex grid over the output grid's
 // box, trained by NeuS volume rendering against the previous and next
 // keyframes (stage 1: geometry; stage 2: + flow from optical-flow labels). What is left of the paper is
@@ -22,7 +23,9 @@
 
 #include "models/image_backbone.h"
 #include "models/letoccflow/letoccflow_config.h"
+#include "models/letoccflow/temporal_volume_fusion.h"
 #include "models/letoccflow/tpv_encoder.h"
+#include "models/letoccflow/volume_decoder.h"
 #include "models/occupancy_model.h"
 #include "render/neus_variance.h"
 #include "render/volume_box.h"
@@ -48,17 +51,35 @@ class LetOccFlowModel : public OccupancyModel {
   const render::VolumeBox& box() const { return box_; }
   const LetOccFlowConfig& config() const { return config_; }
 
+  // The TPV volume [B, C, X, Y, Z] of one frame (images [B, N, 3, H, W]).
+  at::Tensor encode_frame(const at::Tensor& images, const at::Tensor& intrinsics,
+                          const at::Tensor& ego_from_camera);
+  // The batch's history volumes [B, T, C, X, Y, Z] for the temporal fusion:
+  // encoded without gradients (history_encoding.h), warped into the current
+  // ego frame; a missing earlier keyframe repeats the nearest later slot
+  // (the current volume, detached, at a scene start).
+  at::Tensor history_volumes(const Batch& batch, const at::Tensor& current);
+
   nn::ResNet backbone{nullptr};
   nn::Fpn neck{nullptr};
   TpvEncoder encoder{nullptr};
+  TemporalVolumeFusion temporal{nullptr};  // model.temporal other than none
+  // model.refine = conv_blocks:
   torch::nn::ModuleList refine{nullptr};  // pairs of Conv3d per residual block
   torch::nn::Conv3d decoder{nullptr};     // C -> E
+  // model.refine = resnet_fpn3d:
+  Resnet3d resnet3d{nullptr};
+  Fpn3d fpn3d{nullptr};
+  OccDecoder occ_decoder{nullptr};
   torch::nn::Sequential sdf_head{nullptr}, flow_head{nullptr};
   render::NeuSVariance variance{nullptr};
 
  private:
   LetOccFlowConfig config_;
   GridSpec grid_;
+  // The refined features [B, E, ...] of the (fused) TPV volume.
+  at::Tensor refine_volume(const at::Tensor& volume);
+
   render::VolumeBox box_;
   ImageBackbone image_backbone_;
   // L_range of the LiDAR rays of the batch (model.lidar).

@@ -154,6 +154,8 @@ TpvEncoderImpl::TpvEncoderImpl(const TpvEncoderOptions& options, const GridSpec&
   zh_queries_ = register_parameter("zh_queries", at::randn({plane_queries_[1], c}));
   wz_queries_ = register_parameter("wz_queries", at::randn({plane_queries_[2], c}));
   level_embeds_ = register_parameter("level_embeds", at::randn({options.num_levels, c}));
+  if (options.num_cameras > 0)
+    camera_embeds_ = register_parameter("camera_embeds", at::randn({options.num_cameras, c}));
   const char* names[3] = {"hw_pillars", "zh_pillars", "wz_pillars"};
   for (int plane = 0; plane < 3; ++plane)
     pillars_[static_cast<size_t>(plane)] = register_buffer(
@@ -203,11 +205,23 @@ TpvPlanes TpvEncoderImpl::forward(const std::vector<at::Tensor>& levels, const a
   if (static_cast<int64_t>(levels.size()) != options_.num_levels)
     throw UsageError("TPV encoder: " + std::to_string(levels.size()) + " feature levels for " +
                      std::to_string(options_.num_levels) + " (model.num_levels)");
+  const int64_t cameras = intrinsics.size(1);
+  if (options_.num_cameras > 0 && cameras != options_.num_cameras)
+    throw UsageError("TPV encoder: the batch has " + std::to_string(cameras) + " cameras but the model has " +
+                     std::to_string(options_.num_cameras) + " camera embeddings (model.camera_embeddings)");
   std::vector<at::Tensor> embedded;
-  for (size_t level = 0; level < levels.size(); ++level)
-    embedded.push_back(
+  for (size_t level = 0; level < levels.size(); ++level) {
+    at::Tensor features =
         levels[level] +
-        level_embeds_[static_cast<int64_t>(level)].view({1, -1, 1, 1}).to(levels[level].dtype()));
+        level_embeds_[static_cast<int64_t>(level)].view({1, -1, 1, 1}).to(levels[level].dtype());
+    if (options_.num_cameras > 0) {
+      const auto shape = features.sizes().vec();
+      features = (features.view({-1, cameras, shape[1], shape[2], shape[3]}) +
+                  camera_embeds_.view({1, cameras, -1, 1, 1}).to(features.dtype()))
+                     .view(shape);
+    }
+    embedded.push_back(features);
+  }
   const CameraFeatures features = flatten_camera_features(embedded);
   std::array<CameraHits, 3> hits;
   for (size_t plane = 0; plane < 3; ++plane)

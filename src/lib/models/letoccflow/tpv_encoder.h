@@ -44,6 +44,10 @@ struct TpvEncoderOptions {
   std::array<int64_t, 3> pillar_points{8, 48, 48};  // HW along z, ZH along y, WZ along x
   bool cross_view = true;                           // cross-view hybrid attention first in every layer
   int64_t cross_view_points = 12;  // pillar points (= sampling points per head and plane) of it
+  // > 0: a learnable N(0, 1) embedding per camera added to the image features
+  // with the level embedding (TPVFormer's cams_embeds); the batch must have
+  // exactly this many cameras. 0: none.
+  int64_t num_cameras = 0;
 };
 
 // Reference points of the cross-view hybrid attention, [Q, 3, A, 2] for the
@@ -99,6 +103,7 @@ class TpvEncoderImpl : public torch::nn::Module {
   std::array<int64_t, 3> plane_queries_{};
   at::Tensor hw_queries_, zh_queries_, wz_queries_;  // [Q_p, C] learnable
   at::Tensor level_embeds_;                          // [levels, C] added to the features
+  at::Tensor camera_embeds_;                         // [num_cameras, C] (num_cameras > 0)
   std::array<at::Tensor, 3> pillars_;                // buffers [Q_p, D_p, 3]
   // Per layer: one image cross-attention per plane (their pillar point counts
   // differ), then norm, FFN, norm shared by the planes (TPVFormer's layer).
