@@ -86,6 +86,8 @@ void read_training_keys(const json& own, LetOccFlowConfig& parsed) {
   if (parsed.lidar && parsed.render.lidar_rays < 1)
     throw UsageError(key_name("lidar") + " renders " + key_name("render.lidar_rays") +
                      " rays a frame; it is 0");
+}
+
 // The network-completion keys (temporal fusion, 3D refinement, camera
 // embedding), kept apart from the training keys.
 json network_keys(const LetOccFlowConfig& c) {

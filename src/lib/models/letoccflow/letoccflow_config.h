@@ -121,6 +121,7 @@ struct LetOccFlowConfig {
   int stage_at(int64_t step) const {
     return stage == 2 || (stage2_from_step > 0 && step >= stage2_from_step) ? 2 : 1;
   }
+
   // --- Network completion (issue 17): temporal fusion, 3D refinement, camera
   // embedding (docs/letoccflow.md, "The network").
   // Temporal fusion of the current TPV volume with `temporal_frames` earlier
