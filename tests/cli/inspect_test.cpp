@@ -220,16 +220,36 @@ TEST(Inspect, BadInputFiles) {
 TEST(Inspect, ModelOptimiserStateAgainstItsParameters) {
   TempDir dir;
   const std::string frames = dir.file("frames.h5");
-  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "--scenes", "1", "--frames-per-scene", "3", "--image-size", "32x56",
-                 "--grid", "20,20,4,4.0,-40,-40,-1", "-q", "-o", frames})
+  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "--scenes", "1", "--frames-per-scene", "3", "--image-size",
+                 "32x56", "--grid", "20,20,4,4.0,-40,-40,-1", "-q", "-o", frames})
                 .exit_code,
             0);
   const std::string model = dir.file("model.h5");
-  const RunResult trained =
-      run({OCC_BINARY, "train", "--frames", frames, "-o", model, "--size", "demo", "-q", "-j", "1", "--set",
-           "model.embed_dims=16", "--set", "model.num_heads=2", "--set", "model.num_points=2", "--set",
-           "model.ffn_dims=32", "--set", "model.decoder_channels=[16,16]", "--set", "model.classifier_hidden=16",
-           "--set", "train.steps=2"});
+  const RunResult trained = run({OCC_BINARY,
+                                 "train",
+                                 "--frames",
+                                 frames,
+                                 "-o",
+                                 model,
+                                 "--size",
+                                 "demo",
+                                 "-q",
+                                 "-j",
+                                 "1",
+                                 "--set",
+                                 "model.embed_dims=16",
+                                 "--set",
+                                 "model.num_heads=2",
+                                 "--set",
+                                 "model.num_points=2",
+                                 "--set",
+                                 "model.ffn_dims=32",
+                                 "--set",
+                                 "model.decoder_channels=[16,16]",
+                                 "--set",
+                                 "model.classifier_hidden=16",
+                                 "--set",
+                                 "train.steps=2"});
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   const RunResult good = run({OCC_BINARY, "inspect", "--validate", model});
   EXPECT_EQ(good.exit_code, 0) << good.err;
@@ -246,8 +266,9 @@ TEST(Inspect, ModelOptimiserStateAgainstItsParameters) {
   const RunResult dropped = run({OCC_BINARY, "inspect", "--validate", model});
   EXPECT_EQ(dropped.exit_code, 1);
   EXPECT_NE(dropped.err.find(model), std::string::npos) << dropped.err;
-  EXPECT_NE(dropped.err.find("dataset '" + moment +
-                             "' is missing: parameter 'backbone.conv1.weight' has only one of its two AdamW moments"),
+  EXPECT_NE(dropped.err.find(
+                "dataset '" + moment +
+                "' is missing: parameter 'backbone.conv1.weight' has only one of its two AdamW moments"),
             std::string::npos)
       << dropped.err;
 

@@ -42,28 +42,54 @@ std::vector<std::vector<float>> probabilities(const std::string& path) {
   const h5::Array<Half> stored = h5::read<Half>(file, "/pred/probabilities");
   const size_t per_frame = stored.values.size() / static_cast<size_t>(stored.shape[0]);
   std::vector<std::vector<float>> frames(static_cast<size_t>(stored.shape[0]));
-  for (size_t i = 0; i < stored.values.size(); ++i) frames[i / per_frame].push_back(half_to_float(stored.values[i]));
+  for (size_t i = 0; i < stored.values.size(); ++i)
+    frames[i / per_frame].push_back(half_to_float(stored.values[i]));
   return frames;
 }
 
 TEST(PredictHistory, PredictionsReadTheirHistoryKeyframes) {
   TempDir dir;
   const std::string frames = dir.file("frames.h5");
-  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "--scenes", "1", "--frames-per-scene", "4", "--image-size", "32x56",
-                 "--grid", "20,20,4,4.0,-40,-40,-1", "-q", "-o", frames})
+  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "--scenes", "1", "--frames-per-scene", "4", "--image-size",
+                 "32x56", "--grid", "20,20,4,4.0,-40,-40,-1", "-q", "-o", frames})
                 .exit_code,
             0);
   const std::string model = dir.file("model.h5");
-  const RunResult trained = run(
-      {OCC_BINARY, "train", "--frames", frames, "-o", model, "--size", "demo", "-q", "-j", "1", "--set",
-       "model.embed_dims=16", "--set", "model.num_heads=2", "--set", "model.num_points=2", "--set",
-       "model.ffn_dims=32", "--set", "model.decoder_channels=[16,16]", "--set", "model.classifier_hidden=16",
-       "--set", "model.history_frames=1", "--set", "model.history_stride=1", "--set", "train.steps=2"});
+  const RunResult trained = run({OCC_BINARY,
+                                 "train",
+                                 "--frames",
+                                 frames,
+                                 "-o",
+                                 model,
+                                 "--size",
+                                 "demo",
+                                 "-q",
+                                 "-j",
+                                 "1",
+                                 "--set",
+                                 "model.embed_dims=16",
+                                 "--set",
+                                 "model.num_heads=2",
+                                 "--set",
+                                 "model.num_points=2",
+                                 "--set",
+                                 "model.ffn_dims=32",
+                                 "--set",
+                                 "model.decoder_channels=[16,16]",
+                                 "--set",
+                                 "model.classifier_hidden=16",
+                                 "--set",
+                                 "model.history_frames=1",
+                                 "--set",
+                                 "model.history_stride=1",
+                                 "--set",
+                                 "train.steps=2"});
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
 
   const std::string before = dir.file("before.h5");
-  ASSERT_EQ(run({OCC_BINARY, "predict", model, frames, "-o", before, "--probabilities", "-q", "-j", "1"}).exit_code,
-            0);
+  ASSERT_EQ(
+      run({OCC_BINARY, "predict", model, frames, "-o", before, "--probabilities", "-q", "-j", "1"}).exit_code,
+      0);
   invert_images_of(frames, 0);
   const std::string after = dir.file("after.h5");
   const RunResult predicted =

@@ -37,7 +37,8 @@ std::vector<double> rows(const std::string& path, const std::string& dataset, in
 void expect_matrix(const std::vector<double>& values, size_t offset, const std::vector<double>& expected,
                    double tolerance, const std::string& what) {
   ASSERT_GE(values.size(), offset + 16) << what;
-  for (size_t i = 0; i < 12; ++i) EXPECT_NEAR(values[offset + i], expected[i], tolerance) << what << " [" << i << "]";
+  for (size_t i = 0; i < 12; ++i)
+    EXPECT_NEAR(values[offset + i], expected[i], tolerance) << what << " [" << i << "]";
   EXPECT_EQ(values[offset + 12], 0) << what;
   EXPECT_EQ(values[offset + 15], 1) << what;
 }
@@ -70,7 +71,8 @@ TEST(PrepKnownValues, NuScenesTablesOfTheLyftFixture) {
                  -0.012537161684013831, 0.04789935342999878, 0.9987734835876937, -18.635968896149546},
                 1e-9, "world_from_ego (LIDAR_TOP's ego pose)");
 
-  const std::vector<std::string> cameras = h5::read_string_list_attribute(h5::File::open(out), "/", "camera_names");
+  const std::vector<std::string> cameras =
+      h5::read_string_list_attribute(h5::File::open(out), "/", "camera_names");
   ASSERT_EQ(cameras, (std::vector<std::string>{"CAM_FRONT", "CAM_FRONT_RIGHT", "CAM_FRONT_LEFT", "CAM_BACK",
                                                "CAM_BACK_LEFT", "CAM_BACK_RIGHT"}));
   EXPECT_EQ(h5::read<int64_t>(h5::File::open(out), "/cameras/timestamp_us").values,
@@ -99,12 +101,10 @@ TEST(PrepKnownValues, NuScenesTablesOfTheLyftFixture) {
                  -0.012137914920553676, 0.04778027225259294, 0.9987841191192667, -18.633185234855464},
                 1e-9, "CAM_BACK_RIGHT's own ego pose");
   // fx = fy, cx, cy of each camera_intrinsic, in camera order.
-  const double intrinsics[6][3] = {{1109.05239567, 957.849065461, 539.672710373},
-                                   {1108.78210897, 956.879957389, 536.673966234},
-                                   {1110.7747894, 957.955987134, 537.005069228},
-                                   {1112.8384901, 958.488205774, 539.540735426},
-                                   {1110.19631475, 956.342542632, 538.552500203},
-                                   {1110.47829059, 958.905559894, 536.375069254}};
+  const double intrinsics[6][3] = {
+      {1109.05239567, 957.849065461, 539.672710373}, {1108.78210897, 956.879957389, 536.673966234},
+      {1110.7747894, 957.955987134, 537.005069228},  {1112.8384901, 958.488205774, 539.540735426},
+      {1110.19631475, 956.342542632, 538.552500203}, {1110.47829059, 958.905559894, 536.375069254}};
   const std::vector<double> k = rows(out, "/cameras/intrinsics", 0);
   for (size_t c = 0; c < 6; ++c) {
     EXPECT_DOUBLE_EQ(k[c * 9 + 0], intrinsics[c][0]) << cameras[c];
@@ -153,7 +153,8 @@ TEST(PrepKnownValues, SemanticKittiSequence08) {
   for (const char* frame : {"000000", "000100"}) {
     std::ofstream(sequence + "/voxels/" + frame + ".bin", std::ios::binary)
         << std::string(256 * 256 * 32 / 8, '\0');
-    ASSERT_TRUE(cv::imwrite(sequence + "/image_2/" + frame + ".png", cv::Mat(370, 1226, CV_8UC3, cv::Scalar::all(50))));
+    ASSERT_TRUE(cv::imwrite(sequence + "/image_2/" + frame + ".png",
+                            cv::Mat(370, 1226, CV_8UC3, cv::Scalar::all(50))));
   }
   SemanticKittiPrepOptions options;
   options.dataroot = dir.file("kitti");

@@ -298,7 +298,7 @@ TEST(SynthConsistency, AgentsNeverOverlapEachOtherOrStructures) {
   auto options = test::tiny_options();
   options.scenes = 3;
   options.frames_per_scene = 20;  // ten seconds of motion
-  std::set<Kind> structures;  // kinds the test met, so it cannot pass vacuously
+  std::set<Kind> structures;      // kinds the test met, so it cannot pass vacuously
   for (int scene = 0; scene < options.scenes; ++scene) {
     SynthGenerator generator(options);
     const World& world = generator.world(scene);
@@ -328,14 +328,15 @@ TEST(SynthConsistency, AgentsNeverOverlapEachOtherOrStructures) {
           const Footprint solid{p.centre.x, p.centre.y, p.half.x, p.half.y, p.yaw};
           ASSERT_FALSE(footprints[a].overlaps(solid, 0.0))
               << "scene " << scene << " t " << t << ": instance " << world.objects[a].instance << " ("
-              << static_cast<int>(world.objects[a].kind) << ") in a structure of kind " << static_cast<int>(p.kind)
-              << " at " << p.centre.x << ", " << p.centre.y;
+              << static_cast<int>(world.objects[a].kind) << ") in a structure of kind "
+              << static_cast<int>(p.kind) << " at " << p.centre.x << ", " << p.centre.y;
         }
       }
     }
   }
   for (const Kind kind : {Kind::building, Kind::trunk, Kind::vegetation, Kind::pole, Kind::traffic_sign})
-    EXPECT_TRUE(structures.count(kind)) << "no structure of kind " << static_cast<int>(kind) << " in the test worlds";
+    EXPECT_TRUE(structures.count(kind))
+        << "no structure of kind " << static_cast<int>(kind) << " in the test worlds";
 }
 
 }  // namespace

@@ -12,16 +12,19 @@
 
 namespace {
 
-const std::vector<std::string> kTables = {"sensor", "calibrated_sensor", "ego_pose", "scene",   "sample",
-                                          "sample_data", "category", "instance", "sample_annotation"};
+const std::vector<std::string> kTables = {"sensor",           "calibrated_sensor", "ego_pose", "scene",
+                                          "sample",           "sample_data",       "category", "instance",
+                                          "sample_annotation"};
 const char* const kVersion = "v1.01-train";
 
 std::string make_dataroot() {
   namespace fs = std::filesystem;
   const fs::path root = occ::fuzz::scratch_path("nuscenes");
   fs::create_directories(root / kVersion);
-  for (const auto& entry : fs::directory_iterator(fs::path(OCC_FIXTURES_DIR) / "lyft_nuscenes_schema" / kVersion)) {
-    fs::copy_file(entry.path(), root / kVersion / entry.path().filename(), fs::copy_options::overwrite_existing);
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(OCC_FIXTURES_DIR) / "lyft_nuscenes_schema" / kVersion)) {
+    fs::copy_file(entry.path(), root / kVersion / entry.path().filename(),
+                  fs::copy_options::overwrite_existing);
   }
   return root.string();
 }

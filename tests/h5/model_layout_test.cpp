@@ -19,7 +19,9 @@ std::string str_path(const std::string& moment, const std::string& parameter) {
   return "/optimizer/" + moment + "/" + parameter;
 }
 
-void remove(File& file, const std::string& path) { ASSERT_GE(H5Ldelete(file.id(), path.c_str(), H5P_DEFAULT), 0) << path; }
+void remove(File& file, const std::string& path) {
+  ASSERT_GE(H5Ldelete(file.id(), path.c_str(), H5P_DEFAULT), 0) << path;
+}
 
 // A model with parameters head.w (2, 3) and head.b (3), both trained, and a
 // buffer head.mean (3) without optimiser state; `change` edits the file.
@@ -61,7 +63,8 @@ TEST(ModelLayout, AMomentDroppedOrShortened) {
   });
   ASSERT_EQ(shortened.size(), 1u) << ::testing::PrintToString(shortened);
   EXPECT_EQ(shortened[0],
-            "dataset '/optimizer/exp_avg/head.w' has shape (2, 2), but parameter '/weights/head/w' has shape (2, 3)");
+            "dataset '/optimizer/exp_avg/head.w' has shape (2, 2), but parameter '/weights/head/w' has shape "
+            "(2, 3)");
 }
 
 TEST(ModelLayout, StateOfNoParameterAndForeignState) {

@@ -226,7 +226,8 @@ std::vector<std::string> range_problems(const RangeValues& values) {
 }
 
 TEST(ValueChecks, ValuesInTheirRangesHaveNoProblems) {
-  EXPECT_TRUE(range_problems(RangeValues{}).empty()) << ::testing::PrintToString(range_problems(RangeValues{}));
+  EXPECT_TRUE(range_problems(RangeValues{}).empty())
+      << ::testing::PrintToString(range_problems(RangeValues{}));
 }
 
 TEST(ValueChecks, RangesNameTheValueAndItsPlace) {
@@ -241,7 +242,8 @@ TEST(ValueChecks, RangesNameTheValueAndItsPlace) {
   const auto found = range_problems(negative);
   ASSERT_EQ(found.size(), 2u) << ::testing::PrintToString(found);
   EXPECT_EQ(found[0], "dataset '/count' row 0: -1 at [0, 1] is outside >= 0");
-  EXPECT_EQ(found[1], "dataset '/labels' row 0: id 0 at [0, 1, 0] is not below the count -1 of '/count' [0, 1]");
+  EXPECT_EQ(found[1],
+            "dataset '/labels' row 0: id 0 at [0, 1, 0] is not below the count -1 of '/count' [0, 1]");
 }
 
 TEST(ValueChecks, ClassIdsStayBelowTheClassCount) {

@@ -130,9 +130,10 @@ TEST_F(TrainerTest, NonFiniteLossStopsNamingStepAndTermAndKeepsTheLastCheckpoint
   // every term is NaN, and the first the baseline reports is its
   // cross-entropy term.
   std::smatch match;
-  ASSERT_TRUE(std::regex_search(message, match,
-                                std::regex(R"(^step (\d+): loss term '(\w+)' is (\S+) \(not finite\); training )"
-                                           R"(stopped, the checkpoint of step (\d+) in '(.*)' is kept$)")))
+  ASSERT_TRUE(
+      std::regex_search(message, match,
+                        std::regex(R"(^step (\d+): loss term '(\w+)' is (\S+) \(not finite\); training )"
+                                   R"(stopped, the checkpoint of step (\d+) in '(.*)' is kept$)")))
       << message;
   EXPECT_EQ(match[2].str(), "ce") << message;
   EXPECT_FALSE(std::isfinite(std::stod(match[3].str()))) << message;

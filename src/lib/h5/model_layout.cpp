@@ -61,8 +61,9 @@ std::vector<std::string> check_model_layout(const File& file) {
     const std::string moment = relative.substr(0, slash);
     if (slash == std::string::npos ||
         std::none_of(std::begin(kMoments), std::end(kMoments), [&](const char* m) { return moment == m; })) {
-      problems.push_back(str("dataset ", quoted(path), " is not AdamW state (steps, exp_avg/<parameter>, "
-                                                       "exp_avg_sq/<parameter>)"));
+      problems.push_back(str("dataset ", quoted(path),
+                             " is not AdamW state (steps, exp_avg/<parameter>, "
+                             "exp_avg_sq/<parameter>)"));
       continue;
     }
     moments[relative.substr(slash + 1)][moment] = path;
@@ -71,7 +72,8 @@ std::vector<std::string> check_model_layout(const File& file) {
     for (const char* moment : kMoments) {
       if (stored.count(moment) == 0) {
         problems.push_back(str("dataset ", quoted(str("/optimizer/", moment, "/", name)),
-                               " is missing: parameter ", quoted(name), " has only one of its two AdamW moments"));
+                               " is missing: parameter ", quoted(name),
+                               " has only one of its two AdamW moments"));
       }
     }
     const std::string parameter = weights_path(name);
@@ -84,11 +86,13 @@ std::vector<std::string> check_model_layout(const File& file) {
     for (const auto& [moment, path] : stored) {
       const DatasetInfo info = dataset_info(file, path);
       if (info.shape != weights.shape) {
-        problems.push_back(str("dataset ", quoted(path), " has shape ", shape_text(info.shape), ", but parameter ",
-                               quoted(parameter), " has shape ", shape_text(weights.shape)));
+        problems.push_back(str("dataset ", quoted(path), " has shape ", shape_text(info.shape),
+                               ", but parameter ", quoted(parameter), " has shape ",
+                               shape_text(weights.shape)));
       }
       if (info.dtype != DType::float32 && info.dtype != DType::float64) {
-        problems.push_back(str("dataset ", quoted(path), " has dtype ", info.dtype_text, ", expected float32"));
+        problems.push_back(
+            str("dataset ", quoted(path), " has dtype ", info.dtype_text, ", expected float32"));
       }
     }
   }

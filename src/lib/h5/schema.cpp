@@ -113,7 +113,8 @@ ValueCheck parse_check(const Json& value, const DatasetRule& rule, const std::st
   check.tolerance = object.value("tolerance", check.tolerance);
   for (const auto& [key, bound] : {std::pair{"min", &check.min}, std::pair{"max", &check.max}}) {
     if (!object.contains(key)) continue;
-    if (!object.at(key).is_number()) throw FormatError(str(where, ": check ", quoted(name), ": ", key, " is a number"));
+    if (!object.at(key).is_number())
+      throw FormatError(str(where, ": check ", quoted(name), ": ", key, " is a number"));
     *bound = object.at(key).get<double>();
   }
   check.below = object.value("below", "");

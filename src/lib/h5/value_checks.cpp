@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <variant>
-#include <map>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -265,11 +265,10 @@ void check_range(const File& file, const Schema& schema, const DatasetInfo& info
                  std::vector<std::string>& problems) {
   double low = check.min.value_or(-std::numeric_limits<double>::infinity());
   double high = check.max.value_or(std::numeric_limits<double>::infinity());
-  std::string bounds =
-      check.min && check.max ? str("[", *check.min, ", ", *check.max, "]")
-      : check.min            ? str(">= ", *check.min)
-      : check.max            ? str("<= ", *check.max)
-                             : std::string();
+  std::string bounds = check.min && check.max ? str("[", *check.min, ", ", *check.max, "]")
+                       : check.min            ? str(">= ", *check.min)
+                       : check.max            ? str("<= ", *check.max)
+                                              : std::string();
   bool open_high = false;
   if (!check.below.empty()) {
     const std::optional<int64_t> limit = attribute_symbol(file, schema, check.below);
@@ -297,20 +296,22 @@ void check_range(const File& file, const Schema& schema, const DatasetInfo& info
 void check_below_count(const File& file, const DatasetInfo& info, const ValueCheck& check,
                        std::vector<std::string>& problems) {
   if (!file.is_dataset(check.of)) {
-    problems.push_back(
-        str("dataset ", quoted(info.path), " holds ids below the counts of ", quoted(check.of), ", which is missing"));
+    problems.push_back(str("dataset ", quoted(info.path), " holds ids below the counts of ", quoted(check.of),
+                           ", which is missing"));
     return;
   }
   const DatasetInfo counts_info = dataset_info(file, check.of);
   if (counts_info.shape.size() > info.shape.size() ||
       !std::equal(counts_info.shape.begin(), counts_info.shape.end(), info.shape.begin())) {
     problems.push_back(str("dataset ", quoted(check.of), " has shape ", shape_text(counts_info.shape),
-                           ", which does not lead the shape ", shape_text(info.shape), " of ", quoted(info.path)));
+                           ", which does not lead the shape ", shape_text(info.shape), " of ",
+                           quoted(info.path)));
     return;
   }
-  const std::vector<int64_t> counts =
-      read_block<int64_t>(file, check.of, counts_info.dtype, 0, counts_info.shape.empty() ? 1 : counts_info.shape[0]);
-  const int64_t per_count = element_count(info.shape) / std::max<int64_t>(1, element_count(counts_info.shape));
+  const std::vector<int64_t> counts = read_block<int64_t>(
+      file, check.of, counts_info.dtype, 0, counts_info.shape.empty() ? 1 : counts_info.shape[0]);
+  const int64_t per_count =
+      element_count(info.shape) / std::max<int64_t>(1, element_count(counts_info.shape));
   const int64_t row_elements = element_count(info.shape) / std::max<int64_t>(1, info.shape[0]);
   for_each_block<int64_t>(file, info, [&](int64_t first, int64_t, const std::vector<int64_t>& values) {
     for (size_t i = 0; i < values.size(); ++i) {
@@ -318,7 +319,8 @@ void check_below_count(const File& file, const DatasetInfo& info, const ValueChe
       const int64_t count = counts[static_cast<size_t>(flat / per_count)];
       // A count of 0 marks a map that holds no segments: every id is 0.
       if (values[i] >= 0 && (values[i] < count || (count == 0 && values[i] == 0))) continue;
-      const Shape leading(info.shape.begin(), info.shape.begin() + static_cast<long>(counts_info.shape.size()));
+      const Shape leading(info.shape.begin(),
+                          info.shape.begin() + static_cast<long>(counts_info.shape.size()));
       problems.push_back(str(where(info.path, flat / row_elements), ": id ", values[i], " at ",
                              index_text(info.shape, flat), " is not below the count ", count, " of ",
                              quoted(check.of), " ", index_text(leading, flat / per_count)));
