@@ -65,6 +65,40 @@ TEST(Npy, RejectsWhatItCannotRead) {
   EXPECT_THROW(floats.as_uint8("'x.npy'"), FormatError);
 }
 
+// Headers fuzz_npy found (scripts/fuzz.sh) or that sit beside them: each is
+// a FormatError naming the input, never another exception or an overflow.
+TEST(Npy, MalformedHeadersFromFuzzingAreFormatErrors) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // The first crash: an item size that is not a number threw std::invalid_argument from std::stoi.
+      {"{'descr': '<f\xf5\xf5\xf5\xf5"
+       "2', 'fortran_order': False, 'shape': (1,), }\n",
+       "unsupported npy dtype"},
+      {"{'descr': '<f', 'fortran_order': False, 'shape': (1,), }\n", "unsupported npy dtype"},
+      {"{'descr': '<f99999999999', 'fortran_order': False, 'shape': (1,), }\n", "unsupported npy dtype"},
+      {"{'descr': '<u3', 'fortran_order': False, 'shape': (1,), }\n", "unsupported npy dtype"},
+      // An extent beyond int64 (std::out_of_range from std::stoll before).
+      {"{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999999,), }\n", "too large"},
+      // Extents whose product overflows (undefined behaviour before).
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }\n", "truncated"},
+  };
+  for (const auto& [header, expected] : cases) {
+    const auto bytes = npy_bytes(header, {1, 2, 3, 4, 5, 6, 7, 8});
+    try {
+      parse(bytes.data(), bytes.size(), "'fuzz.npy'");
+      ADD_FAILURE() << header << " parsed";
+    } catch (const FormatError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("'fuzz.npy'"), std::string::npos) << error.what();
+    }
+  }
+  // A zero extent makes an empty array whatever the others claim.
+  const auto empty =
+      npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 0, 4294967296), }\n", {});
+  const Array array = parse(empty.data(), empty.size(), "'fuzz.npy'");
+  EXPECT_EQ(array.count(), 0);
+  EXPECT_TRUE(array.as_float("'fuzz.npy'").empty());
+}
+
 TEST(Npz, WritesAndReadsStoredAndDeflatedArchives) {
   test::TempDir dir;
   std::vector<uint8_t> labels(200);

@@ -52,6 +52,9 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& whe
     const char c = text[i];
     if (c >= '0' && c <= '9') {
       number += c;
+      // 18 digits stay below 2^63; larger extents cannot be data anyway.
+      if (number.size() > 18)
+        throw FormatError(str("cannot read ", where, ": npy shape ", text, " is too large"));
     } else if (c == ',' || c == ')') {
       if (!number.empty()) shape.push_back(std::stoll(number));
       number.clear();
@@ -94,6 +97,7 @@ std::vector<uint8_t> fortran_to_c(const std::vector<uint8_t>& in, const std::vec
 }  // namespace
 
 int64_t Array::count() const {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t total = 1;
   for (int64_t extent : shape) total *= extent;
   return total;
@@ -179,15 +183,37 @@ Array parse(const uint8_t* data, size_t size, const std::string& where) {
         str("cannot read ", where, ": unsupported npy dtype '", d, "' (only little-endian numbers)"));
   }
   array.kind = d[1];
-  array.item_size = std::stoi(d.substr(2));
+  const std::string size_text = d.substr(2);
+  if (size_text != "1" && size_text != "2" && size_text != "4" && size_text != "8") {
+    throw FormatError(
+        str("cannot read ", where, ": unsupported npy dtype '", d, "' (item size 1, 2, 4 or 8)"));
+  }
+  array.item_size = size_text[0] - '0';
   const std::string fortran = header_value(header, "fortran_order", where);
   array.shape = parse_shape(header_value(header, "shape", where), where);
   for (int64_t extent : array.shape) {
     if (extent < 0) throw FormatError(str("cannot read ", where, ": negative extent in npy shape"));
   }
-  const size_t bytes = static_cast<size_t>(array.count()) * static_cast<size_t>(array.item_size);
   const size_t data_at = offset + header_size;
-  if (size - data_at < bytes) {
+  // The element count, checked against the bytes present before any product
+  // can overflow (a header may claim any shape).
+  const size_t available = size - data_at;
+  size_t bytes = static_cast<size_t>(array.item_size);
+  bool fits = true;
+  for (int64_t extent : array.shape) {
+    if (extent == 0) {
+      bytes = 0;
+      fits = true;
+      break;
+    }
+    if (fits && bytes > available / static_cast<size_t>(extent)) fits = false;
+    if (fits) bytes *= static_cast<size_t>(extent);
+  }
+  if (!fits) {
+    throw FormatError(
+        str("cannot read ", where, ": npy data is truncated (", available, " bytes, shape needs more)"));
+  }
+  if (available < bytes) {
     throw FormatError(
         str("cannot read ", where, ": npy data is truncated (", size - data_at, " of ", bytes, " bytes)"));
   }
