@@ -136,7 +136,7 @@ std::vector<uint8_t> Array::as_labels(const std::string& where) const {
 std::vector<float> Array::as_float(const std::string& where) const {
   std::vector<float> values(static_cast<size_t>(count()));
   if (kind == 'f' && item_size == 4) {
-    std::memcpy(values.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());  // no null pointers to memcpy
   } else if (kind == 'f' && item_size == 2) {
     for (size_t i = 0; i < values.size(); ++i) {
       Half half;
@@ -358,7 +358,7 @@ Array make_float32(const std::vector<int64_t>& shape, const std::vector<float>& 
   array.item_size = 4;
   array.shape = shape;
   array.bytes.resize(values.size() * 4);
-  std::memcpy(array.bytes.data(), values.data(), array.bytes.size());
+  if (!values.empty()) std::memcpy(array.bytes.data(), values.data(), array.bytes.size());
   return array;
 }
 
