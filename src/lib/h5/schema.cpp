@@ -336,16 +336,7 @@ std::vector<std::string> validate(const File& file, const Schema& schema) {
     const auto value = check_attribute(rule);
     if (!value) continue;
     if (!rule.length_binds.empty()) {
-      const int64_t length = std::visit(
-          [](const auto& typed) -> int64_t {
-            if constexpr (std::is_same_v<std::decay_t<decltype(typed)>, std::string> ||
-                          std::is_arithmetic_v<std::decay_t<decltype(typed)>>) {
-              return 1;
-            } else {
-              return static_cast<int64_t>(typed.size());
-            }
-          },
-          *value);
+      const int64_t length = attribute_length(*value);
       bindings.emplace(rule.length_binds, std::make_pair(length, str("root attribute ", quoted(rule.name))));
     }
     if (rule.binds.empty()) continue;

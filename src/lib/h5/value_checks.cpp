@@ -240,16 +240,7 @@ std::optional<int64_t> attribute_symbol(const File& file, const Schema& schema, 
     if (!has_attribute(file, "/", rule.name)) continue;
     const AttributeValue value = read_attribute(file, "/", rule.name);
     if (rule.length_binds == symbol) {
-      return std::visit(
-          [](const auto& typed) -> int64_t {
-            if constexpr (std::is_same_v<std::decay_t<decltype(typed)>, std::string> ||
-                          std::is_arithmetic_v<std::decay_t<decltype(typed)>>) {
-              return 1;
-            } else {
-              return static_cast<int64_t>(typed.size());
-            }
-          },
-          value);
+      return attribute_length(value);
     }
     const auto bound = std::find(rule.binds.begin(), rule.binds.end(), symbol);
     if (bound != rule.binds.end() && std::holds_alternative<std::vector<int64_t>>(value)) {
