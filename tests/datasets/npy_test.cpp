@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 #include "datasets/learning_map.h"
@@ -115,6 +117,38 @@ TEST(Npz, WritesAndReadsStoredAndDeflatedArchives) {
     EXPECT_THROW(npz.read("semantics"), FormatError);
   }
   EXPECT_THROW(NpzReader(dir.file("missing.npz")), IoError);
+}
+
+// fuzz_npz (scripts/fuzz.sh) found an archive whose directory claims 2.5 GB
+// for an entry of 74 deflated bytes: the reader allocated the claim before
+// reading. Such an entry is now a FormatError naming the file and entry.
+TEST(Npz, SizesTheStoredBytesCannotHoldAreRefusedBeforeAllocating) {
+  test::TempDir dir;
+  for (bool compress : {false, true}) {
+    const std::string path = dir.file(compress ? "deflated.npz" : "stored.npz");
+    write_npz(path, {{"semantics", make_uint8({4, 4}, std::vector<uint8_t>(16, 17))}}, compress);
+    std::string bytes;
+    {
+      std::ifstream in(path, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    // Uncompressed size: offset 22 of the local header, 24 of the central one.
+    const auto claim = [&](size_t at) { std::memcpy(&bytes[at], "\x00\x00\x00\xa0", 4); };
+    const size_t local = bytes.find("PK\x03\x04"), central = bytes.find("PK\x01\x02");
+    ASSERT_NE(local, std::string::npos);
+    ASSERT_NE(central, std::string::npos);
+    claim(local + 22);
+    claim(central + 24);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    const NpzReader npz(path);
+    try {
+      npz.read("semantics");
+      ADD_FAILURE() << path << " was read";
+    } catch (const FormatError& error) {
+      EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("claims 2684354560 bytes"), std::string::npos) << error.what();
+    }
+  }
 }
 
 TEST(Npz, ReadsTheRealOcc3dLabels) {

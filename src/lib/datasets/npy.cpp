@@ -297,6 +297,16 @@ Array NpzReader::read(const std::string& name) const {
   if (zip_stat_index(impl_->archive, static_cast<zip_uint64_t>(index), 0, &stat) != 0) {
     zip_failure(path_, "cannot stat " + name, zip_get_error(impl_->archive));
   }
+  // A damaged or hostile directory may claim any size; refuse more than the
+  // stored bytes can hold before allocating it (deflate expands at most
+  // 1032:1, zlib's technical notes; a stored entry is its own size).
+  const bool sizes_known = (stat.valid & ZIP_STAT_SIZE) && (stat.valid & ZIP_STAT_COMP_SIZE);
+  const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method == ZIP_CM_STORE;
+  const zip_uint64_t most = stored ? stat.comp_size : stat.comp_size * 1032 + 1024;
+  if (!sizes_known || stat.size > most) {
+    throw FormatError(str("cannot read ", where, ": the archive claims ", stat.size, " bytes from ",
+                          stat.comp_size, " stored (damaged zip directory)"));
+  }
   zip_file_t* file = zip_fopen_index(impl_->archive, static_cast<zip_uint64_t>(index), 0);
   if (!file) zip_failure(path_, "cannot open entry " + name, zip_get_error(impl_->archive));
   std::vector<uint8_t> content(static_cast<size_t>(stat.size));
