@@ -125,28 +125,41 @@ TEST(Npz, WritesAndReadsStoredAndDeflatedArchives) {
 TEST(Npz, SizesTheStoredBytesCannotHoldAreRefusedBeforeAllocating) {
   test::TempDir dir;
   for (bool compress : {false, true}) {
-    const std::string path = dir.file(compress ? "deflated.npz" : "stored.npz");
-    write_npz(path, {{"semantics", make_uint8({4, 4}, std::vector<uint8_t>(16, 17))}}, compress);
-    std::string bytes;
-    {
-      std::ifstream in(path, std::ios::binary);
-      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    // Uncompressed size: offset 22 of the local header, 24 of the central one.
-    const auto claim = [&](size_t at) { std::memcpy(&bytes[at], "\x00\x00\x00\xa0", 4); };
-    const size_t local = bytes.find("PK\x03\x04"), central = bytes.find("PK\x01\x02");
-    ASSERT_NE(local, std::string::npos);
-    ASSERT_NE(central, std::string::npos);
-    claim(local + 22);
-    claim(central + 24);
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-    const NpzReader npz(path);
-    try {
-      npz.read("semantics");
-      ADD_FAILURE() << path << " was read";
-    } catch (const FormatError& error) {
-      EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
-      EXPECT_NE(std::string(error.what()).find("claims 2684354560 bytes"), std::string::npos) << error.what();
+    // Claims of the uncompressed size alone, then of the stored size too
+    // (beyond the end of the file).
+    for (bool stored_too : {false, true}) {
+      const std::string path =
+          dir.file(std::string(compress ? "deflated" : "stored") + (stored_too ? "2" : "") + ".npz");
+      write_npz(path, {{"semantics", make_uint8({4, 4}, std::vector<uint8_t>(16, 17))}}, compress);
+      std::string bytes;
+      {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+      // Sizes: compressed at offset 18 and uncompressed at 22 of the local
+      // header, 20 and 24 of the central one.
+      const auto claim = [&](size_t at) { std::memcpy(&bytes[at], "\x00\x00\x00\xa0", 4); };
+      const size_t local = bytes.find("PK\x03\x04"), central = bytes.find("PK\x01\x02");
+      ASSERT_NE(local, std::string::npos);
+      ASSERT_NE(central, std::string::npos);
+      claim(local + 22);
+      claim(central + 24);
+      if (stored_too) {
+        claim(local + 18);
+        claim(central + 20);
+      }
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+      try {
+        const NpzReader npz(path);
+        npz.read("semantics");
+        ADD_FAILURE() << path << " was read";
+      } catch (const FormatError& error) {
+        EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
+        // Refused before reading (a short read after allocating would fail too).
+        EXPECT_NE(std::string(error.what()).find(stored_too ? "damaged" : "claims 2684354560 bytes"),
+                  std::string::npos)
+            << error.what();
+      }
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -299,11 +300,14 @@ Array NpzReader::read(const std::string& name) const {
   }
   // A damaged or hostile directory may claim any size; refuse more than the
   // stored bytes can hold before allocating it (deflate expands at most
-  // 1032:1, zlib's technical notes; a stored entry is its own size).
+  // 1032:1, zlib's technical notes; a stored entry is its own size), and
+  // stored bytes beyond the end of the file.
   const bool sizes_known = (stat.valid & ZIP_STAT_SIZE) && (stat.valid & ZIP_STAT_COMP_SIZE);
   const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method == ZIP_CM_STORE;
   const zip_uint64_t most = stored ? stat.comp_size : stat.comp_size * 1032 + 1024;
-  if (!sizes_known || stat.size > most) {
+  std::error_code error;
+  const auto archive_bytes = std::filesystem::file_size(path_, error);
+  if (!sizes_known || error || stat.comp_size > archive_bytes || stat.size > most) {
     throw FormatError(str("cannot read ", where, ": the archive claims ", stat.size, " bytes from ",
                           stat.comp_size, " stored (damaged zip directory)"));
   }
