@@ -30,8 +30,7 @@ void apply_global_options(const GlobalOptions& options) {
   } else if (options.verbose == 1) {
     log::set_level(log::Level::verbose);
   }
-  set_thread_budget(options.threads);
-  nn::set_torch_threads(thread_budget());
+  nn::apply_thread_budget(options.threads);
 }
 
 void add_config_option(CLI::App& app) {

@@ -11,6 +11,7 @@
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
+#include "support/damage.h"
 #include "support/run.h"
 
 namespace occ::test {
@@ -212,6 +213,72 @@ TEST(Inspect, BadInputFiles) {
   EXPECT_NE(result.err.find("file is required"), std::string::npos) << result.err;
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"notes.h5", "truncated.h5"}))
       << "inspect writes nothing";
+}
+
+// A model trained for two steps, then its optimiser state damaged the ways
+// issue 21 measured predict accepting: a moment dropped, a moment shortened.
+TEST(Inspect, ModelOptimiserStateAgainstItsParameters) {
+  TempDir dir;
+  const std::string frames = dir.file("frames.h5");
+  ASSERT_EQ(run({OCC_BINARY, "prep", "synth", "--scenes", "1", "--frames-per-scene", "3", "--image-size",
+                 "32x56", "--grid", "20,20,4,4.0,-40,-40,-1", "-q", "-o", frames})
+                .exit_code,
+            0);
+  const std::string model = dir.file("model.h5");
+  const RunResult trained = run({OCC_BINARY,
+                                 "train",
+                                 "--frames",
+                                 frames,
+                                 "-o",
+                                 model,
+                                 "--size",
+                                 "demo",
+                                 "-q",
+                                 "-j",
+                                 "1",
+                                 "--set",
+                                 "model.embed_dims=16",
+                                 "--set",
+                                 "model.num_heads=2",
+                                 "--set",
+                                 "model.num_points=2",
+                                 "--set",
+                                 "model.ffn_dims=32",
+                                 "--set",
+                                 "model.decoder_channels=[16,16]",
+                                 "--set",
+                                 "model.classifier_hidden=16",
+                                 "--set",
+                                 "train.steps=2"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const RunResult good = run({OCC_BINARY, "inspect", "--validate", model});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+
+  const std::string copy = dir.file("shortened.h5");
+  std::filesystem::copy_file(model, copy);
+  const std::string moment = "/optimizer/exp_avg_sq/backbone.conv1.weight";
+  {
+    const hid_t file = H5Fopen(model.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    EXPECT_GE(H5Ldelete(file, moment.c_str(), H5P_DEFAULT), 0);
+    H5Fclose(file);
+  }
+  const RunResult dropped = run({OCC_BINARY, "inspect", "--validate", model});
+  EXPECT_EQ(dropped.exit_code, 1);
+  EXPECT_NE(dropped.err.find(model), std::string::npos) << dropped.err;
+  EXPECT_NE(dropped.err.find(
+                "dataset '" + moment +
+                "' is missing: parameter 'backbone.conv1.weight' has only one of its two AdamW moments"),
+            std::string::npos)
+      << dropped.err;
+
+  drop_last_row(copy, "/optimizer/exp_avg/backbone.bn1.bias");
+  const RunResult shortened = run({OCC_BINARY, "inspect", "--validate", copy});
+  EXPECT_EQ(shortened.exit_code, 1);
+  EXPECT_NE(shortened.err.find("dataset '/optimizer/exp_avg/backbone.bn1.bias' has shape (63), but parameter "
+                               "'/weights/backbone/bn1/bias' has shape (64)"),
+            std::string::npos)
+      << shortened.err;
 }
 
 }  // namespace

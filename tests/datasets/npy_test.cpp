@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 #include "datasets/learning_map.h"
@@ -65,6 +67,41 @@ TEST(Npy, RejectsWhatItCannotRead) {
   EXPECT_THROW(floats.as_uint8("'x.npy'"), FormatError);
 }
 
+// Headers fuzz_npy found (scripts/fuzz.sh) or that sit beside them: each is
+// a FormatError naming the input, never another exception or an overflow.
+TEST(Npy, MalformedHeadersFromFuzzingAreFormatErrors) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // The first crash: an item size that is not a number threw std::invalid_argument from std::stoi.
+      {"{'descr': '<f\xf5\xf5\xf5\xf5"
+       "2', 'fortran_order': False, 'shape': (1,), }\n",
+       "unsupported npy dtype"},
+      {"{'descr': '<f', 'fortran_order': False, 'shape': (1,), }\n", "unsupported npy dtype"},
+      {"{'descr': '<f99999999999', 'fortran_order': False, 'shape': (1,), }\n", "unsupported npy dtype"},
+      {"{'descr': '<u3', 'fortran_order': False, 'shape': (1,), }\n", "unsupported npy dtype"},
+      // An extent beyond int64 (std::out_of_range from std::stoll before).
+      {"{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999999,), }\n", "too large"},
+      // Extents whose product overflows (undefined behaviour before).
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }\n", "truncated"},
+  };
+  for (const auto& [header, expected] : cases) {
+    const auto bytes = npy_bytes(header, {1, 2, 3, 4, 5, 6, 7, 8});
+    try {
+      parse(bytes.data(), bytes.size(), "'fuzz.npy'");
+      ADD_FAILURE() << header << " parsed";
+    } catch (const FormatError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("'fuzz.npy'"), std::string::npos) << error.what();
+    }
+  }
+  // A zero extent makes an empty array whatever the others claim (and
+  // converting it passed a null pointer to memcpy, found by UBSan).
+  const auto empty =
+      npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 0, 4294967296), }\n", {});
+  const Array array = parse(empty.data(), empty.size(), "'fuzz.npy'");
+  EXPECT_EQ(array.count(), 0);
+  EXPECT_TRUE(array.as_float("'fuzz.npy'").empty());
+}
+
 TEST(Npz, WritesAndReadsStoredAndDeflatedArchives) {
   test::TempDir dir;
   std::vector<uint8_t> labels(200);
@@ -80,6 +117,51 @@ TEST(Npz, WritesAndReadsStoredAndDeflatedArchives) {
     EXPECT_THROW(npz.read("semantics"), FormatError);
   }
   EXPECT_THROW(NpzReader(dir.file("missing.npz")), IoError);
+}
+
+// fuzz_npz (scripts/fuzz.sh) found an archive whose directory claims 2.5 GB
+// for an entry of 74 deflated bytes: the reader allocated the claim before
+// reading. Such an entry is now a FormatError naming the file and entry.
+TEST(Npz, SizesTheStoredBytesCannotHoldAreRefusedBeforeAllocating) {
+  test::TempDir dir;
+  for (bool compress : {false, true}) {
+    // Claims of the uncompressed size alone, then of the stored size too
+    // (beyond the end of the file).
+    for (bool stored_too : {false, true}) {
+      const std::string path =
+          dir.file(std::string(compress ? "deflated" : "stored") + (stored_too ? "2" : "") + ".npz");
+      write_npz(path, {{"semantics", make_uint8({4, 4}, std::vector<uint8_t>(16, 17))}}, compress);
+      std::string bytes;
+      {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+      // Sizes: compressed at offset 18 and uncompressed at 22 of the local
+      // header, 20 and 24 of the central one.
+      const auto claim = [&](size_t at) { std::memcpy(&bytes[at], "\x00\x00\x00\xa0", 4); };
+      const size_t local = bytes.find("PK\x03\x04"), central = bytes.find("PK\x01\x02");
+      ASSERT_NE(local, std::string::npos);
+      ASSERT_NE(central, std::string::npos);
+      claim(local + 22);
+      claim(central + 24);
+      if (stored_too) {
+        claim(local + 18);
+        claim(central + 20);
+      }
+      std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+      try {
+        const NpzReader npz(path);
+        npz.read("semantics");
+        ADD_FAILURE() << path << " was read";
+      } catch (const FormatError& error) {
+        EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
+        // Refused before reading (a short read after allocating would fail too).
+        EXPECT_NE(std::string(error.what()).find(stored_too ? "damaged" : "claims 2684354560 bytes"),
+                  std::string::npos)
+            << error.what();
+      }
+    }
+  }
 }
 
 TEST(Npz, ReadsTheRealOcc3dLabels) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "datasets/synth/agents.h"
 #include "datasets/synth/footprint.h"
@@ -297,9 +298,11 @@ TEST(SynthConsistency, AgentsNeverOverlapEachOtherOrStructures) {
   auto options = test::tiny_options();
   options.scenes = 3;
   options.frames_per_scene = 20;  // ten seconds of motion
+  std::set<Kind> structures;      // kinds the test met, so it cannot pass vacuously
   for (int scene = 0; scene < options.scenes; ++scene) {
     SynthGenerator generator(options);
     const World& world = generator.world(scene);
+    for (const auto& p : world.static_primitives) structures.insert(p.kind);
     // Every pair of things, at closely spaced times over the whole scene.
     for (double t = 0; t <= world.duration_s; t += 0.05) {
       std::vector<Footprint> footprints;
@@ -312,15 +315,28 @@ TEST(SynthConsistency, AgentsNeverOverlapEachOtherOrStructures) {
               << "scene " << scene << " t " << t << ": instances " << world.objects[a].instance << " and "
               << world.objects[b].instance;
         }
+        // Every structure the README names: buildings, trees (trunks and
+        // crowns) and hedges, street-light and sign poles, sign plates (bins
+        // are objects, checked above). A cylinder's square footprint holds
+        // it; structures overhead (a crown or sign plate above a
+        // pedestrian) are no collision, so heights must overlap too.
         for (const auto& p : world.static_primitives) {
-          if (p.kind != Kind::building) continue;
-          const Footprint wall{p.centre.x, p.centre.y, p.half.x, p.half.y, p.yaw};
-          ASSERT_FALSE(footprints[a].overlaps(wall, 0.0))
-              << "instance " << world.objects[a].instance << " in a building";
+          if (p.kind != Kind::building && p.kind != Kind::trunk && p.kind != Kind::vegetation &&
+              p.kind != Kind::pole && p.kind != Kind::traffic_sign)
+            continue;
+          if (p.bottom() >= world.objects[a].height) continue;
+          const Footprint solid{p.centre.x, p.centre.y, p.half.x, p.half.y, p.yaw};
+          ASSERT_FALSE(footprints[a].overlaps(solid, 0.0))
+              << "scene " << scene << " t " << t << ": instance " << world.objects[a].instance << " ("
+              << static_cast<int>(world.objects[a].kind) << ") in a structure of kind "
+              << static_cast<int>(p.kind) << " at " << p.centre.x << ", " << p.centre.y;
         }
       }
     }
   }
+  for (const Kind kind : {Kind::building, Kind::trunk, Kind::vegetation, Kind::pole, Kind::traffic_sign})
+    EXPECT_TRUE(structures.count(kind))
+        << "no structure of kind " << static_cast<int>(kind) << " in the test worlds";
 }
 
 }  // namespace

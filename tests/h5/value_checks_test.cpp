@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "h5/schema.h"
 #include "support/temp_dir.h"
@@ -167,6 +168,16 @@ TEST(ValueChecks, MalformedDeclarationsAreSchemaErrors) {
        "unknown key 'al'"},
       {R"("/x": {"dtype": "float32", "shape": ["N"], "checks": [{"check": "finite", "when": "later"}]})",
        "\"when\""},
+      {R"("/x": {"dtype": "float32", "shape": ["N"], "checks": ["range"]})", "\"min\", \"max\" or \"below\""},
+      {R"("/x": {"dtype": "float32", "shape": ["N"], "checks": [{"check": "range", "min": 2, "max": 1}]})",
+       "min <= max"},
+      {R"("/x": {"dtype": "float32", "shape": ["N"], "checks": [{"check": "range", "min": "0"}]})",
+       "min is a number"},
+      {R"("/x": {"dtype": "uint8", "shape": ["N"], "checks": [{"check": "range", "below": "K"}]})",
+       "no attribute binds that symbol"},
+      {R"("/x": {"dtype": "float32", "shape": ["N"], "checks": [{"check": "below_count", "of": "/o"}]})",
+       "needs an integer dtype"},
+      {R"("/x": {"dtype": "uint16", "shape": ["N"], "checks": ["below_count"]})", "the dataset of counts"},
   };
   for (const auto& [dataset, expected] : cases) {
     try {
@@ -177,6 +188,79 @@ TEST(ValueChecks, MalformedDeclarationsAreSchemaErrors) {
       EXPECT_NE(std::string(error.what()).find("s.json"), std::string::npos) << error.what();
     }
   }
+}
+
+// Ranges (probabilities in [0, 1], class ids below the class count K that an
+// attribute binds) and segment ids below their map's count.
+const char* kRangeSchema = R"({
+  "schema": "occ.test",
+  "version": 1,
+  "attributes": {"names": {"type": "string[]", "required": true, "length_binds": "K"}},
+  "datasets": {
+    "/p": {"dtype": "float32", "shape": ["N", 2], "checks": [{"check": "range", "min": 0, "max": 1}]},
+    "/class": {"dtype": "uint8", "shape": ["N", 3], "checks": [{"check": "range", "below": "K"}]},
+    "/count": {"dtype": "int32", "shape": ["N", 2], "checks": [{"check": "range", "min": 0}]},
+    "/labels": {"dtype": "uint16", "shape": ["N", 2, 3], "checks": [{"check": "below_count", "of": "/count"}]}
+  }
+})";
+
+struct RangeValues {
+  std::vector<float> p{0.0f, 1.0f, 0.5f, 0.25f};
+  std::vector<uint8_t> classes{0, 1, 2, 2, 1, 0};
+  std::vector<int32_t> count{3, 1, 2, 0};
+  // Map [0, 0] has 3 segments, [0, 1] one, [1, 0] two, [1, 1] none (all 0).
+  std::vector<uint16_t> labels{0, 1, 2, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+};
+
+std::vector<std::string> range_problems(const RangeValues& values) {
+  static const Schema parsed = Schema::parse(kRangeSchema, "test");
+  test::TempDir dir;
+  const std::string path = dir.file("r.h5");
+  File file = File::create(path, path);
+  write_attribute(file, "/", "names", std::vector<std::string>{"a", "b", "c"});
+  write(file, "/p", values.p, {2, 2});
+  write(file, "/class", values.classes, {2, 3});
+  write(file, "/count", values.count, {2, 2});
+  write(file, "/labels", values.labels, {2, 2, 3});
+  return check_values(file, parsed, true);
+}
+
+TEST(ValueChecks, ValuesInTheirRangesHaveNoProblems) {
+  EXPECT_TRUE(range_problems(RangeValues{}).empty())
+      << ::testing::PrintToString(range_problems(RangeValues{}));
+}
+
+TEST(ValueChecks, RangesNameTheValueAndItsPlace) {
+  RangeValues above;
+  above.p[3] = 1.5f;
+  EXPECT_EQ(only(range_problems(above)), "dataset '/p' row 1: 1.5 at [1, 1] is outside [0, 1]");
+  RangeValues nan;
+  nan.p[0] = std::nanf("");
+  EXPECT_EQ(only(range_problems(nan)), "dataset '/p' row 0: nan at [0, 0] is outside [0, 1]");
+  RangeValues negative;
+  negative.count[1] = -1;
+  const auto found = range_problems(negative);
+  ASSERT_EQ(found.size(), 2u) << ::testing::PrintToString(found);
+  EXPECT_EQ(found[0], "dataset '/count' row 0: -1 at [0, 1] is outside >= 0");
+  EXPECT_EQ(found[1],
+            "dataset '/labels' row 0: id 0 at [0, 1, 0] is not below the count -1 of '/count' [0, 1]");
+}
+
+TEST(ValueChecks, ClassIdsStayBelowTheClassCount) {
+  RangeValues values;
+  values.classes[4] = 3;  // three names: ids 0, 1, 2
+  EXPECT_EQ(only(range_problems(values)), "dataset '/class' row 1: 3 at [1, 1] is outside < K = 3");
+}
+
+TEST(ValueChecks, SegmentIdsStayBelowTheirMapsCount) {
+  RangeValues values;
+  values.labels[3] = 1;  // map [0, 1] has one segment
+  EXPECT_EQ(only(range_problems(values)),
+            "dataset '/labels' row 0: id 1 at [0, 1, 0] is not below the count 1 of '/count' [0, 1]");
+  RangeValues empty_map;
+  empty_map.labels[10] = 1;  // map [1, 1] holds no segments
+  EXPECT_EQ(only(range_problems(empty_map)),
+            "dataset '/labels' row 1: id 1 at [1, 1, 1] is not below the count 0 of '/count' [1, 1]");
 }
 
 }  // namespace

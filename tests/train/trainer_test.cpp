@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <regex>
 
 #include "core/error.h"
 #include "h5/artifact.h"
@@ -117,18 +118,33 @@ TEST_F(TrainerTest, NonFiniteLossStopsNamingStepAndTermAndKeepsTheLastCheckpoint
   request.config.assignments.push_back("train.schedule.warmup_steps=0");
   request.config.assignments.push_back("train.grad_clip=0.0");
   request.config.assignments.push_back("train.checkpoint_every=1");
+  std::string message;
   try {
     run_training(request);
     FAIL() << "expected a non-finite loss";
   } catch (const Error& error) {
-    const std::string message = error.what();
-    EXPECT_NE(message.find("step "), std::string::npos) << message;
-    EXPECT_NE(message.find("not finite"), std::string::npos) << message;
-    EXPECT_NE(message.find("is kept"), std::string::npos) << message;
+    message = error.what();
   }
-  // The checkpoint on disk is a good one: it loads and its step is before the failure.
+  // "step 2: loss term 'ce' is nan (not finite); training stopped, the
+  // checkpoint of step 1 in '<file>' is kept": with every weight infinite
+  // every term is NaN, and the first the baseline reports is its
+  // cross-entropy term.
+  std::smatch match;
+  ASSERT_TRUE(
+      std::regex_search(message, match,
+                        std::regex(R"(^step (\d+): loss term '(\w+)' is (\S+) \(not finite\); training )"
+                                   R"(stopped, the checkpoint of step (\d+) in '(.*)' is kept$)")))
+      << message;
+  EXPECT_EQ(match[2].str(), "ce") << message;
+  EXPECT_FALSE(std::isfinite(std::stod(match[3].str()))) << message;
+  EXPECT_EQ(std::stoll(match[1].str()), std::stoll(match[4].str()) + 1) << message;
+  EXPECT_EQ(match[5].str(), request.output_path);
+  // The checkpoint on disk is a good one: it loads, its step is the one the
+  // message names, and every loss it logged is finite.
   const LoadedModel kept = load_model_file(request.output_path);
-  EXPECT_GE(kept.contents.step, 1);
+  EXPECT_EQ(kept.contents.step, std::stoll(match[4].str()));
+  ASSERT_TRUE(kept.contents.log.count("loss"));
+  for (const double loss : kept.contents.log.at("loss")) EXPECT_TRUE(std::isfinite(loss));
 }
 
 TEST_F(TrainerTest, StagesChangeGroupMultipliersForTheirSteps) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -52,6 +53,9 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& whe
     const char c = text[i];
     if (c >= '0' && c <= '9') {
       number += c;
+      // 18 digits stay below 2^63; larger extents cannot be data anyway.
+      if (number.size() > 18)
+        throw FormatError(str("cannot read ", where, ": npy shape ", text, " is too large"));
     } else if (c == ',' || c == ')') {
       if (!number.empty()) shape.push_back(std::stoll(number));
       number.clear();
@@ -94,6 +98,7 @@ std::vector<uint8_t> fortran_to_c(const std::vector<uint8_t>& in, const std::vec
 }  // namespace
 
 int64_t Array::count() const {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t total = 1;
   for (int64_t extent : shape) total *= extent;
   return total;
@@ -132,7 +137,7 @@ std::vector<uint8_t> Array::as_labels(const std::string& where) const {
 std::vector<float> Array::as_float(const std::string& where) const {
   std::vector<float> values(static_cast<size_t>(count()));
   if (kind == 'f' && item_size == 4) {
-    std::memcpy(values.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());  // no null pointers to memcpy
   } else if (kind == 'f' && item_size == 2) {
     for (size_t i = 0; i < values.size(); ++i) {
       Half half;
@@ -179,15 +184,37 @@ Array parse(const uint8_t* data, size_t size, const std::string& where) {
         str("cannot read ", where, ": unsupported npy dtype '", d, "' (only little-endian numbers)"));
   }
   array.kind = d[1];
-  array.item_size = std::stoi(d.substr(2));
+  const std::string size_text = d.substr(2);
+  if (size_text != "1" && size_text != "2" && size_text != "4" && size_text != "8") {
+    throw FormatError(
+        str("cannot read ", where, ": unsupported npy dtype '", d, "' (item size 1, 2, 4 or 8)"));
+  }
+  array.item_size = size_text[0] - '0';
   const std::string fortran = header_value(header, "fortran_order", where);
   array.shape = parse_shape(header_value(header, "shape", where), where);
   for (int64_t extent : array.shape) {
     if (extent < 0) throw FormatError(str("cannot read ", where, ": negative extent in npy shape"));
   }
-  const size_t bytes = static_cast<size_t>(array.count()) * static_cast<size_t>(array.item_size);
   const size_t data_at = offset + header_size;
-  if (size - data_at < bytes) {
+  // The element count, checked against the bytes present before any product
+  // can overflow (a header may claim any shape).
+  const size_t available = size - data_at;
+  size_t bytes = static_cast<size_t>(array.item_size);
+  bool fits = true;
+  for (int64_t extent : array.shape) {
+    if (extent == 0) {
+      bytes = 0;
+      fits = true;
+      break;
+    }
+    if (fits && bytes > available / static_cast<size_t>(extent)) fits = false;
+    if (fits) bytes *= static_cast<size_t>(extent);
+  }
+  if (!fits) {
+    throw FormatError(
+        str("cannot read ", where, ": npy data is truncated (", available, " bytes, shape needs more)"));
+  }
+  if (available < bytes) {
     throw FormatError(
         str("cannot read ", where, ": npy data is truncated (", size - data_at, " of ", bytes, " bytes)"));
   }
@@ -271,6 +298,19 @@ Array NpzReader::read(const std::string& name) const {
   if (zip_stat_index(impl_->archive, static_cast<zip_uint64_t>(index), 0, &stat) != 0) {
     zip_failure(path_, "cannot stat " + name, zip_get_error(impl_->archive));
   }
+  // A damaged or hostile directory may claim any size; refuse more than the
+  // stored bytes can hold before allocating it (deflate expands at most
+  // 1032:1, zlib's technical notes; a stored entry is its own size), and
+  // stored bytes beyond the end of the file.
+  const bool sizes_known = (stat.valid & ZIP_STAT_SIZE) && (stat.valid & ZIP_STAT_COMP_SIZE);
+  const bool stored = (stat.valid & ZIP_STAT_COMP_METHOD) && stat.comp_method == ZIP_CM_STORE;
+  const zip_uint64_t most = stored ? stat.comp_size : stat.comp_size * 1032 + 1024;
+  std::error_code error;
+  const auto archive_bytes = std::filesystem::file_size(path_, error);
+  if (!sizes_known || error || stat.comp_size > archive_bytes || stat.size > most) {
+    throw FormatError(str("cannot read ", where, ": the archive claims ", stat.size, " bytes from ",
+                          stat.comp_size, " stored (damaged zip directory)"));
+  }
   zip_file_t* file = zip_fopen_index(impl_->archive, static_cast<zip_uint64_t>(index), 0);
   if (!file) zip_failure(path_, "cannot open entry " + name, zip_get_error(impl_->archive));
   std::vector<uint8_t> content(static_cast<size_t>(stat.size));
@@ -332,7 +372,7 @@ Array make_float32(const std::vector<int64_t>& shape, const std::vector<float>& 
   array.item_size = 4;
   array.shape = shape;
   array.bytes.resize(values.size() * 4);
-  std::memcpy(array.bytes.data(), values.data(), array.bytes.size());
+  if (!values.empty()) std::memcpy(array.bytes.data(), values.data(), array.bytes.size());
   return array;
 }
 

@@ -1,6 +1,7 @@
 #include "h5/attributes.h"
 
 #include <sstream>
+#include <type_traits>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -209,6 +210,19 @@ std::vector<std::pair<std::string, AttributeValue>> list_attributes(const File& 
   std::vector<std::pair<std::string, AttributeValue>> attributes;
   for (const auto& name : names) attributes.emplace_back(name, read_attribute(file, object_path, name));
   return attributes;
+}
+
+int64_t attribute_length(const AttributeValue& value) {
+  return std::visit(
+      [](const auto& typed) -> int64_t {
+        if constexpr (std::is_same_v<std::decay_t<decltype(typed)>, std::string> ||
+                      std::is_arithmetic_v<std::decay_t<decltype(typed)>>) {
+          return 1;
+        } else {
+          return static_cast<int64_t>(typed.size());
+        }
+      },
+      value);
 }
 
 std::string attribute_kind(const AttributeValue& value) {

@@ -42,6 +42,8 @@ std::vector<std::pair<std::string, AttributeValue>> list_attributes(const File& 
 // Type names used in schemas and messages: "string", "int", "float",
 // "string[]", "int[]", "float[]".
 std::string attribute_kind(const AttributeValue& value);
+// Elements of a list attribute; 1 for a single value (schema length_binds).
+int64_t attribute_length(const AttributeValue& value);
 // A compact text form for `occ inspect`.
 std::string attribute_text(const AttributeValue& value);
 

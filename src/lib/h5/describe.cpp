@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/strings.h"
+#include "h5/model_layout.h"
 #include "h5/schema_registry.h"
 
 namespace occ::h5 {
@@ -56,6 +57,7 @@ FileReport describe_file(const File& file, bool validate_file) {
       // shapes and stored bytes are known to be right.
       if (report.problems.empty()) report.problems = verify_stored_data(file);
       if (report.problems.empty()) report.problems = check_values(file, *schema, true);
+      if (report.problems.empty() && schema->kind == "model") report.problems = check_model_layout(file);
     } else {
       report.problems.push_back(str("unknown schema ", quoted(report.schema)));
     }

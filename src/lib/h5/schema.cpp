@@ -74,6 +74,8 @@ const std::vector<std::pair<std::string, ValueCheck::Kind>> kCheckNames = {
     {"increasing_within_scene", ValueCheck::Kind::increasing_within_scene},
     {"offsets", ValueCheck::Kind::offsets},
     {"row_index", ValueCheck::Kind::row_index},
+    {"range", ValueCheck::Kind::range},
+    {"below_count", ValueCheck::Kind::below_count},
 };
 
 bool is_float(DType dtype) {
@@ -91,7 +93,8 @@ ValueCheck parse_check(const Json& value, const DatasetRule& rule, const std::st
     throw FormatError(str(where, ": a check is a name or an object with \"check\""));
   }
   for (const auto& [key, unused] : object.items()) {
-    if (key != "check" && key != "of" && key != "allow_none" && key != "tolerance" && key != "when") {
+    if (key != "check" && key != "of" && key != "allow_none" && key != "tolerance" && key != "when" &&
+        key != "min" && key != "max" && key != "below") {
       throw FormatError(str(where, ": unknown key ", quoted(key), " in a check"));
     }
   }
@@ -108,6 +111,13 @@ ValueCheck parse_check(const Json& value, const DatasetRule& rule, const std::st
   check.of = object.value("of", "");
   check.allow_none = object.value("allow_none", false);
   check.tolerance = object.value("tolerance", check.tolerance);
+  for (const auto& [key, bound] : {std::pair{"min", &check.min}, std::pair{"max", &check.max}}) {
+    if (!object.contains(key)) continue;
+    if (!object.at(key).is_number())
+      throw FormatError(str(where, ": check ", quoted(name), ": ", key, " is a number"));
+    *bound = object.at(key).get<double>();
+  }
+  check.below = object.value("below", "");
   const std::string when = object.value("when", "open");
   if (when != "open" && when != "validate") {
     throw FormatError(str(where, ": check ", quoted(name), ": \"when\" is \"open\" or \"validate\""));
@@ -139,6 +149,16 @@ ValueCheck parse_check(const Json& value, const DatasetRule& rule, const std::st
       need(integers, "an integer dtype");
       need(!rule.any_shape && rank == 1, "a 1-D shape");
       need(!check.of.empty(), "\"of\": the dataset whose rows it indexes");
+      break;
+    case ValueCheck::Kind::range:
+      need(!rule.any_shape, "a declared shape");
+      need(check.min || check.max || !check.below.empty(), "\"min\", \"max\" or \"below\"");
+      need(!check.min || !check.max || *check.min <= *check.max, "min <= max");
+      break;
+    case ValueCheck::Kind::below_count:
+      need(integers, "an integer dtype");
+      need(!rule.any_shape && rank >= 1, "a declared shape");
+      need(!check.of.empty(), "\"of\": the dataset of counts");
       break;
   }
   return check;
@@ -247,6 +267,18 @@ Schema Schema::parse(const std::string& json_text, const std::string& source) {
     }
     for (const auto& rule : schema.datasets) {
       for (const auto& check : rule.checks) {
+        if (!check.below.empty()) {
+          const bool bound = std::any_of(
+              schema.attributes.begin(), schema.attributes.end(), [&](const AttributeRule& attribute) {
+                return attribute.length_binds == check.below ||
+                       std::find(attribute.binds.begin(), attribute.binds.end(), check.below) !=
+                           attribute.binds.end();
+              });
+          if (!bound) {
+            throw FormatError(str("dataset ", quoted(rule.path), ": check ", quoted(check.name()), " below ",
+                                  quoted(check.below), ": no attribute binds that symbol"));
+          }
+        }
         if (check.of.empty()) continue;
         const bool known = std::any_of(schema.datasets.begin(), schema.datasets.end(),
                                        [&](const DatasetRule& other) { return other.path == check.of; });
@@ -304,16 +336,7 @@ std::vector<std::string> validate(const File& file, const Schema& schema) {
     const auto value = check_attribute(rule);
     if (!value) continue;
     if (!rule.length_binds.empty()) {
-      const int64_t length = std::visit(
-          [](const auto& typed) -> int64_t {
-            if constexpr (std::is_same_v<std::decay_t<decltype(typed)>, std::string> ||
-                          std::is_arithmetic_v<std::decay_t<decltype(typed)>>) {
-              return 1;
-            } else {
-              return static_cast<int64_t>(typed.size());
-            }
-          },
-          *value);
+      const int64_t length = attribute_length(*value);
       bindings.emplace(rule.length_binds, std::make_pair(length, str("root attribute ", quoted(rule.name))));
     }
     if (rule.binds.empty()) continue;

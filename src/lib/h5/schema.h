@@ -26,11 +26,16 @@ struct DimensionRule {
 // A check of the values a dataset holds (the "checks" list of a dataset in
 // data/schemas/*.json), run after dtypes and shapes are known to be right.
 struct ValueCheck {
-  enum class Kind { finite, rotation, increasing_within_scene, offsets, row_index };
+  enum class Kind { finite, rotation, increasing_within_scene, offsets, row_index, range, below_count };
   Kind kind = Kind::finite;
   // offsets, row_index: the dataset whose rows are indexed;
-  // increasing_within_scene: the dataset of scene ids per row.
+  // increasing_within_scene: the dataset of scene ids per row;
+  // below_count: the dataset of counts, its shape a prefix of this one's.
   std::string of;
+  // range: inclusive bounds (NaN is out of every range) and/or an exclusive
+  // upper bound given by a shape symbol an attribute binds ("K": class ids).
+  std::optional<double> min, max;
+  std::string below;
   bool allow_none = false;   // row_index: -1 means "no row"
   double tolerance = 1e-3;   // rotation: largest |R R^T - I| entry
   bool on_open = true;       // false ("when": "validate"): only occ inspect --validate

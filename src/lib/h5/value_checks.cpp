@@ -1,14 +1,20 @@
 // The value checks of data/schemas (ValueCheck): non-finite geometry,
 // rotations that are not rotations, time running backwards within a scene,
-// ragged offsets that do not tile their rows and row links out of range.
+// ragged offsets that do not tile their rows, row links out of range,
+// values outside their range (probabilities, class ids, 0/1 masks) and
+// segment ids not below their map's segment count.
 // Each reports the first bad row of a dataset; data is read in blocks of
 // rows so a large dataset does not need its size in memory.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
+#include <optional>
+#include <variant>
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "h5/half.h"
 #include "h5/schema.h"
@@ -227,6 +233,94 @@ void check_row_index(const File& file, const DatasetInfo& info, const ValueCheck
   });
 }
 
+// The value of shape symbol `symbol` that an attribute of `schema` binds
+// (length_binds or binds), or nullopt when the file lacks the attribute.
+std::optional<int64_t> attribute_symbol(const File& file, const Schema& schema, const std::string& symbol) {
+  for (const auto& rule : schema.attributes) {
+    if (!has_attribute(file, "/", rule.name)) continue;
+    const AttributeValue value = read_attribute(file, "/", rule.name);
+    if (rule.length_binds == symbol) {
+      return attribute_length(value);
+    }
+    const auto bound = std::find(rule.binds.begin(), rule.binds.end(), symbol);
+    if (bound != rule.binds.end() && std::holds_alternative<std::vector<int64_t>>(value)) {
+      const auto& numbers = std::get<std::vector<int64_t>>(value);
+      const auto index = static_cast<size_t>(bound - rule.binds.begin());
+      if (index < numbers.size()) return numbers[index];
+    }
+  }
+  return std::nullopt;
+}
+
+void check_range(const File& file, const Schema& schema, const DatasetInfo& info, const ValueCheck& check,
+                 std::vector<std::string>& problems) {
+  double low = check.min.value_or(-std::numeric_limits<double>::infinity());
+  double high = check.max.value_or(std::numeric_limits<double>::infinity());
+  std::string bounds = check.min && check.max ? str("[", *check.min, ", ", *check.max, "]")
+                       : check.min            ? str(">= ", *check.min)
+                       : check.max            ? str("<= ", *check.max)
+                                              : std::string();
+  bool open_high = false;
+  if (!check.below.empty()) {
+    const std::optional<int64_t> limit = attribute_symbol(file, schema, check.below);
+    if (!limit) return;  // validate() reports the missing attribute
+    if (static_cast<double>(*limit) <= high) {
+      high = static_cast<double>(*limit);
+      open_high = true;
+    }
+    bounds = str(bounds, bounds.empty() ? "" : " and ", "< ", check.below, " = ", *limit);
+  }
+  const int64_t row_elements = element_count(info.shape) / std::max<int64_t>(1, info.shape[0]);
+  for_each_block<double>(file, info, [&](int64_t first, int64_t, const std::vector<double>& values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      const double value = values[i];
+      if (value >= low && (open_high ? value < high : value <= high)) continue;
+      const int64_t flat = first * row_elements + static_cast<int64_t>(i);
+      problems.push_back(str(where(info.path, flat / row_elements), ": ", value, " at ",
+                             index_text(info.shape, flat), " is outside ", bounds));
+      return false;
+    }
+    return true;
+  });
+}
+
+void check_below_count(const File& file, const DatasetInfo& info, const ValueCheck& check,
+                       std::vector<std::string>& problems) {
+  if (!file.is_dataset(check.of)) {
+    problems.push_back(str("dataset ", quoted(info.path), " holds ids below the counts of ", quoted(check.of),
+                           ", which is missing"));
+    return;
+  }
+  const DatasetInfo counts_info = dataset_info(file, check.of);
+  if (counts_info.shape.size() > info.shape.size() ||
+      !std::equal(counts_info.shape.begin(), counts_info.shape.end(), info.shape.begin())) {
+    problems.push_back(str("dataset ", quoted(check.of), " has shape ", shape_text(counts_info.shape),
+                           ", which does not lead the shape ", shape_text(info.shape), " of ",
+                           quoted(info.path)));
+    return;
+  }
+  const std::vector<int64_t> counts = read_block<int64_t>(
+      file, check.of, counts_info.dtype, 0, counts_info.shape.empty() ? 1 : counts_info.shape[0]);
+  const int64_t per_count =
+      element_count(info.shape) / std::max<int64_t>(1, element_count(counts_info.shape));
+  const int64_t row_elements = element_count(info.shape) / std::max<int64_t>(1, info.shape[0]);
+  for_each_block<int64_t>(file, info, [&](int64_t first, int64_t, const std::vector<int64_t>& values) {
+    for (size_t i = 0; i < values.size(); ++i) {
+      const int64_t flat = first * row_elements + static_cast<int64_t>(i);
+      const int64_t count = counts[static_cast<size_t>(flat / per_count)];
+      // A count of 0 marks a map that holds no segments: every id is 0.
+      if (values[i] >= 0 && (values[i] < count || (count == 0 && values[i] == 0))) continue;
+      const Shape leading(info.shape.begin(),
+                          info.shape.begin() + static_cast<long>(counts_info.shape.size()));
+      problems.push_back(str(where(info.path, flat / row_elements), ": id ", values[i], " at ",
+                             index_text(info.shape, flat), " is not below the count ", count, " of ",
+                             quoted(check.of), " ", index_text(leading, flat / per_count)));
+      return false;
+    }
+    return true;
+  });
+}
+
 }  // namespace
 
 std::vector<std::string> check_values(const File& file, const Schema& schema, bool all) {
@@ -252,6 +346,12 @@ std::vector<std::string> check_values(const File& file, const Schema& schema, bo
           break;
         case ValueCheck::Kind::row_index:
           check_row_index(file, info, check, problems);
+          break;
+        case ValueCheck::Kind::range:
+          check_range(file, schema, info, check, problems);
+          break;
+        case ValueCheck::Kind::below_count:
+          check_below_count(file, info, check, problems);
           break;
       }
     }

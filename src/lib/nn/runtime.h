@@ -7,8 +7,9 @@ namespace occ::nn {
 
 std::string torch_version();
 bool cuda_available();
-// Applies the process thread budget (-j) to LibTorch's intra-op pool, and
-// flushes subnormal floats to zero (they make CPU training crawl).
-void set_torch_threads(int threads);
+// Applies -j (0: all hardware threads) to the whole process: occ's own
+// parallel loops and OpenCV (occ::set_thread_budget) and LibTorch's intra-op
+// pool; also flushes subnormal floats to zero (they make CPU training crawl).
+void apply_thread_budget(int threads);
 
 }  // namespace occ::nn

@@ -416,7 +416,7 @@ TrainResult Trainer::run() {
   struct Restore {
     ~Restore() { set_cooperative_interrupt(false); }
   } restore;
-  // Subnormal floats make CPU training crawl (see nn::set_torch_threads).
+  // Subnormal floats make CPU training crawl (see nn::apply_thread_budget).
   at::globalContext().setFlushDenormal(true);
   build();
 
