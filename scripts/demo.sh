@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The embedded default pipeline, run by `make demo` (about 15 minutes on two
-# cores, most of it training; DEMO_STEPS=N trains for N steps, DEMO_CONFIG
+# The embedded default pipeline, run by `make demo` (about 10 minutes on two
+# idle cores, half of it training; DEMO_STEPS=N trains for N steps, DEMO_CONFIG
 # names another recipe than configs/demo.toml). It grows as stages land:
 # each stage reads the previous stage's files from $DEMO_DIR and every file
 # is validated with `occ inspect`.
