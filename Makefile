@@ -5,13 +5,18 @@ JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 
-.PHONY: all build deps test test-asan demo install format format-check clean
+.PHONY: all build build-occ deps test test-asan demo install format format-check clean
 
 all: build
 
 build:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Only the occ binary (no test binaries): what `make demo` runs.
+build-occ:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS)
+	cmake --build $(BUILD) -j $(JOBS) --target occ
 
 deps:
 	scripts/install-deps.sh
@@ -29,7 +34,8 @@ test-asan:
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target occ_unit_tests
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L unit
 
-demo: deps build
+# The demo builds only what it runs (the occ target, not the test binaries).
+demo: deps build-occ
 	scripts/demo.sh $(BUILD)/occ
 
 install: build

@@ -6,13 +6,32 @@
 #include <string>
 
 #include "commands.h"
+#include "core/error.h"
+#include "metrics/layer_prior.h"
 #include "models/registry.h"
 #include "train/predictor.h"
 
 namespace occ::cmd {
 namespace {
 
-void run_predict(train::PredictRequest& request) {
+// --layer-prior: the image-blind predictor; `model` names a training frames
+// file (metrics/layer_prior.h).
+void run_layer_prior(const train::PredictRequest& request) {
+  if (request.probabilities || request.depth || !request.extras.empty())
+    throw UsageError(
+        "--layer-prior writes class ids only: --probabilities, --depth and model extras need a model");
+  const nlohmann::json provenance = {{"layer_prior", request.model_path}, {"frames", request.frames_path}};
+  const int64_t frames = metrics::write_layer_prior_predictions(request.model_path, request.frames_path,
+                                                                request.output_path, provenance);
+  std::printf("layer prior of %s: predictions %lld frames -> %s\n", request.model_path.c_str(),
+              static_cast<long long>(frames), request.output_path.c_str());
+}
+
+void run_predict(train::PredictRequest& request, bool layer_prior) {
+  if (layer_prior) {
+    run_layer_prior(request);
+    return;
+  }
   request.provenance = {{"model", request.model_path},
                         {"frames", request.frames_path},
                         {"probabilities", request.probabilities},
@@ -37,7 +56,10 @@ void run_predict(train::PredictRequest& request) {
 
 Runner register_predict(CLI::App& app) {
   auto request = std::make_shared<train::PredictRequest>();
-  app.add_option("model", request->model_path, "model file written by occ train")->required();
+  auto layer_prior = std::make_shared<bool>(false);
+  app.add_option("model", request->model_path,
+                 "model file written by occ train (with --layer-prior: a training frames file)")
+      ->required();
   app.add_option("frames", request->frames_path, "frames file to predict (every keyframe)")->required();
   app.add_option("-o,--output", request->output_path, "predictions file to write (schema occ.pred)")
       ->required();
@@ -58,7 +80,10 @@ Runner register_predict(CLI::App& app) {
   }
   app.add_option("--batch-size", request->batch_size, "frames per forward pass");
   app.add_option("--device", request->device, "cpu, cuda or cuda:N (cuda needs a LibTorch built with CUDA)");
-  return [request] { run_predict(*request); };
+  app.add_flag("--layer-prior", *layer_prior,
+               "image-blind predictor: `model` is a training frames file, and every voxel gets the class "
+               "most frequent in its height layer over that file's camera-observed keyframe voxels");
+  return [request, layer_prior] { run_predict(*request, *layer_prior); };
 }
 
 }  // namespace occ::cmd

@@ -243,6 +243,49 @@ TEST(BaselineModel, LossesAreNamedAndWeighted) {
   EXPECT_GT(std::abs(unmasked_lovasz - masked_lovasz), 1e-4);
 }
 
+TEST(BaselineModel, ImageSemanticLossLabelsEachCellWithThePixelAtItsCentre) {
+  // One image of 2x4 pixels, 1x2 cells of 3 classes: the cell centres fall on
+  // pixels (1, 1) and (1, 3) (floor((i + 0.5) * 2)), classes 2 and 1.
+  const at::Tensor classes = at::tensor({0, 0, 0, 0, 0, 2, 0, 1}, at::kLong).view({1, 1, 2, 4});
+  at::Tensor logits = at::zeros({1, 3, 1, 2});
+  logits[0][1][0][1] = std::log(2.0);  // cell 1: p(class 1) = 2 / 4
+  // Cell 0 uniform: -log(1/3); cell 1: -log(1/2); the mean of the two.
+  EXPECT_NEAR(image_semantic_loss(logits, classes).item<double>(), (std::log(3.0) + std::log(2.0)) / 2, 1e-6);
+}
+
+TEST(BaselineModel, ImageSemanticTermIsWeightedAndAskedForOnlyWhenOn) {
+  at::manual_seed(5);
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("demo", grid);
+  const ModelKind& kind = find_model_kind("baseline");
+  EXPECT_FALSE(kind.inputs(config).camera_semantics);
+  BaselineModel plain(BaselineConfig::from_json(config), grid);
+  for (const auto& item : plain.named_parameters())
+    EXPECT_EQ(item.key().find("image_semantics"), std::string::npos);
+
+  config["loss_image_semantics_weight"] = 0.5;
+  EXPECT_TRUE(kind.inputs(config).camera_semantics);
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  EXPECT_THROW(model.losses(model.forward(batch), batch), UsageError);  // no camera classes
+  batch.camera_semantics = at::randint(0, grid.num_classes, {1, 2, 32, 48}, at::kLong);
+  const ModelOutput output = model.forward(batch);
+  const at::Tensor& cells = output.extras.at("image_semantics");
+  EXPECT_EQ(cells.sizes(), (std::vector<int64_t>{2, grid.num_classes, 4, 6}));  // stride 8
+  const LossTerms terms = model.losses(output, batch);
+  ASSERT_EQ(terms.size(), 3u);
+  EXPECT_EQ(terms[2].first, "image_ce");
+  EXPECT_NEAR(terms[2].second.item<double>(),
+              0.5 * image_semantic_loss(cells, batch.camera_semantics).item<double>(), 1e-6);
+  terms[2].second.backward();
+  bool reaches_backbone = false;
+  for (const at::Tensor& parameter : model.backbone->parameters())
+    reaches_backbone =
+        reaches_backbone || (parameter.grad().defined() && parameter.grad().abs().sum().item<double>() > 0);
+  EXPECT_TRUE(reaches_backbone);
+}
+
 TEST(BaselineModel, TracesTheCrossAttentionOfEveryLayer) {
   torch::NoGradGuard no_grad;
   GridSpec grid;

@@ -155,6 +155,20 @@ TEST(ProtoOccModel, AllSwitchesOffIsTheBaseline) {
   EXPECT_TRUE(protoocc.forward(batch).extras.empty());
 }
 
+TEST(ProtoOccModel, RefusesTheBaselineImageSemanticTerm) {
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = protoocc_config("demo", grid);
+  config["loss_image_semantics_weight"] = 1.0;
+  try {
+    ProtoOccConfig::from_json(config);
+    FAIL() << "no error";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("model.loss_image_semantics_weight"), std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(ProtoOccModel, MappingOnFirstLayerOnlyBuildsOneMapping) {
   const GridSpec grid = small_grid();
   json config = protoocc_config("demo", grid);

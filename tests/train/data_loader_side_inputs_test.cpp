@@ -13,7 +13,9 @@
 #include "geom/rigid.h"
 #include "h5/dataset.h"
 #include "h5/file.h"
+#include "models/model_inputs.h"
 #include "support/flow_label_files.h"
+#include "support/frames_builder.h"
 #include "support/temp_dir.h"
 #include "train/data_loader.h"
 #include "train/loader_test_frames.h"
@@ -136,6 +138,58 @@ TEST_F(SideInputsTest, FlowLabelsAreResizedScaledAndMirroredWithTheirImages) {
     FAIL() << "no error";
   } catch (const FormatError& error) {
     EXPECT_NE(std::string(error.what()).find("flow.h5"), std::string::npos) << error.what();
+  }
+}
+
+TEST_F(SideInputsTest, CameraSemanticsAreResizedAndMirroredWithTheirImagesInTrainingOnly) {
+  // One frame, two cameras of 8x12 pixels whose class is the column (plus
+  // the camera), read at 4x6 and flipped.
+  occ::test::TestFrames data;
+  data.frames = 1;
+  data.cameras = 2;
+  data.grid_shape = {4, 3, 2};
+  for (int camera = 0; camera < 2; ++camera) {
+    data.images.push_back(cv::Mat(8, 12, CV_8UC3, cv::Scalar(10, 20, 30)));
+    cv::Mat classes(8, 12, CV_8U);
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 12; ++x) classes.at<uint8_t>(y, x) = static_cast<uint8_t>(x + camera);
+    data.semantics.push_back(classes);
+  }
+  data.intrinsics = {occ::test::Mat3{10, 0, 6, 0, 10, 4, 0, 0, 1},
+                     occ::test::Mat3{10, 0, 6, 0, 10, 4, 0, 0, 1}};
+  const std::string path = dir_.file("frames.h5");
+  occ::test::write_test_frames(path, data);
+
+  models::ModelInputs inputs;
+  inputs.camera_semantics = true;
+  LoaderOptions options = in_order(1);
+  options.ask_for(inputs, /*training=*/false);
+  EXPECT_FALSE(options.camera_semantics);  // prediction and validation never read them
+  options.ask_for(inputs, /*training=*/true);
+  ASSERT_TRUE(options.camera_semantics);
+  options.with_targets = false;
+  options.augment = true;
+  ImageOptions image;
+  image.height = 4;
+  image.width = 6;
+  image.flip_probability = 1.0;
+  BatchLoader loader(path, {0}, image, options);
+  const models::Batch batch = *loader.next();
+  ASSERT_EQ(batch.camera_semantics.sizes(), (at::IntArrayRef{1, 2, 4, 6}));
+  // Output column x of the flipped map reads stored column floor((5 - x + 0.5) * 2) = 11 - 2x.
+  for (int camera = 0; camera < 2; ++camera)
+    for (int x = 0; x < 6; ++x)
+      EXPECT_EQ(batch.camera_semantics[0][camera][2][x].item<int64_t>(), 11 - 2 * x + camera) << x;
+
+  // A file without per-pixel classes is refused, naming the dataset.
+  data.semantics.clear();
+  const std::string bare = dir_.file("bare.h5");
+  occ::test::write_test_frames(bare, data);
+  try {
+    BatchLoader refused(bare, {0}, image, options);
+    FAIL() << "no error";
+  } catch (const FormatError& error) {
+    EXPECT_NE(std::string(error.what()).find("/cameras/semantics"), std::string::npos) << error.what();
   }
 }
 

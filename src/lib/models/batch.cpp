@@ -12,6 +12,7 @@ const std::vector<BatchField>& batch_fields() {
       {"semantics", &Batch::semantics},
       {"mask_camera", &Batch::mask_camera},
       {"masks", &Batch::masks},
+      {"camera_semantics", &Batch::camera_semantics},
       {"history_images", &Batch::history_images},
       {"history_intrinsics", &Batch::history_intrinsics},
       {"history_ego_from_camera", &Batch::history_ego_from_camera},

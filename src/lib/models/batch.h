@@ -35,6 +35,10 @@ struct Batch {
   // (nearest) and flipped with it: segment id 0..count-1 per pixel of
   // `images`. Undefined unless the model asks for masks (ProtoOcc).
   at::Tensor masks;  // [B, N, H, W] int64
+  // Per-pixel class ids of every camera (/cameras/semantics), resized
+  // (nearest) and flipped with `images`. Undefined unless the model asks
+  // for them (ModelInputs::camera_semantics; training only).
+  at::Tensor camera_semantics;  // [B, N, H, W] int64
 
   // History keyframes of the same scene for temporal models, T of them,
   // t = 0 the nearest: frame "k - (t+1)*stride" of the scene's keyframes

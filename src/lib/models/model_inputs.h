@@ -21,6 +21,9 @@ struct ModelInputs {
   bool capture_poses = false;  // Batch::capture_from_current
   int lidar_points = 0;        // LiDAR points drawn per frame (Batch::lidar_*); 0: none
   bool sample_seeds = false;   // Batch::sample_seed for the model's own random draws
+  // Batch::camera_semantics from /cameras/semantics (the baseline's 2D
+  // semantic loss, model.loss_image_semantics_weight).
+  bool camera_semantics = false;
 };
 
 }  // namespace occ::models

@@ -38,6 +38,7 @@ ModelKind baseline_kind() {
     ModelInputs inputs;
     inputs.history_frames = parsed.history_frames;
     inputs.history_stride = parsed.history_stride;
+    inputs.camera_semantics = parsed.loss_image_semantics_weight > 0;
     return inputs;
   };
   kind.sizes = baseline_sizes();

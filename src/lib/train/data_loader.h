@@ -72,10 +72,11 @@ struct LoaderOptions {
   // Neighbour keyframes for reprojection (Batch::neighbour_*), as keyframe
   // offsets in the scene (e.g. {-1, 1}).
   std::vector<int> neighbour_offsets;
-  bool colour_images = false;  // Batch::colour_images
-  bool capture_poses = false;  // Batch::capture_from_current
-  int lidar_points = 0;        // points drawn per frame (Batch::lidar_*); 0: none
-  bool sample_seeds = false;   // Batch::sample_seed
+  bool colour_images = false;     // Batch::colour_images
+  bool capture_poses = false;     // Batch::capture_from_current
+  int lidar_points = 0;           // points drawn per frame (Batch::lidar_*); 0: none
+  bool sample_seeds = false;      // Batch::sample_seed
+  bool camera_semantics = false;  // Batch::camera_semantics (needs /cameras/semantics)
   // Flow-label file (occ flow-labels, made from the same frames file) to
   // fill Batch::flow etc. with; empty: none.
   std::string flow_labels_path;

@@ -49,6 +49,10 @@ FramesDataset::FramesDataset(const std::string& frames_path, const ImageOptions&
     embedded_width_ = static_cast<int>(info.shape.at(3));
   }
   if (!options_.masks_path.empty()) masks_ = std::make_unique<SuperpixelMasks>(options_.masks_path, file_);
+  if (options_.camera_semantics && !file_.has("/cameras/semantics"))
+    throw FormatError(
+        str(quoted(frames_path),
+            " has no per-pixel camera classes ('/cameras/semantics') for the image semantic loss"));
   if (!options_.flow_labels_path.empty())
     flow_labels_ = std::make_unique<FlowLabelFile>(options_.flow_labels_path, file_);
   if (options_.history_frames > 0 || !options_.neighbour_offsets.empty() || options_.capture_poses)
@@ -191,6 +195,19 @@ void FramesDataset::read_neighbours(Sample& sample, const Cameras& current,
   sample.values.neighbour_valid = neighbour_valid;
 }
 
+at::Tensor FramesDataset::read_camera_semantics(int64_t row, int height, int width,
+                                                const std::vector<bool>& flips) const {
+  const int64_t cameras = file_.camera_count();
+  at::Tensor classes = at::empty({cameras, height, width}, at::kLong);
+  for (int64_t camera = 0; camera < cameras; ++camera) {
+    cv::Mat wide;
+    file_.semantics(row, camera).convertTo(wide, CV_16U);
+    resize_labels_nearest(wide.ptr<uint16_t>(), wide.rows, wide.cols, height, width,
+                          flips.at(static_cast<size_t>(camera)), classes[camera].data_ptr<int64_t>());
+  }
+  return classes;
+}
+
 Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
   Sample sample;
   sample.row = row;
@@ -204,6 +221,8 @@ Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
   const int height = static_cast<int>(cameras.images.size(2));
   const int width = static_cast<int>(cameras.images.size(3));
   if (masks_) values.masks = masks_->read(row, height, width, draws.flips);
+  if (options_.camera_semantics)
+    values.camera_semantics = read_camera_semantics(row, height, width, draws.flips);
   if (options_.history_frames > 0) read_history(sample, cameras, draws.flips);
   if (!options_.neighbour_offsets.empty()) read_neighbours(sample, cameras, draws.flips);
   if (options_.capture_poses) {

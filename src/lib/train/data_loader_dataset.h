@@ -66,6 +66,8 @@ class FramesDataset {
   void read_history(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
   // Fills the sample's neighbour_* from the keyframes at the offsets.
   void read_neighbours(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
+  // [N, H, W] class ids of /cameras/semantics, nearest-resized and flipped.
+  at::Tensor read_camera_semantics(int64_t row, int height, int width, const std::vector<bool>& flips) const;
   // RGB image of a camera; embedded images point into `embedded_row` (the
   // frame's row of /cameras/image).
   cv::Mat camera_image(int64_t row, int64_t camera, std::vector<uint8_t>& embedded_row) const;

@@ -151,6 +151,7 @@ void LoaderOptions::ask_for(const models::ModelInputs& inputs, bool training) {
   colour_images = training && inputs.colour_images;
   lidar_points = training ? inputs.lidar_points : 0;
   sample_seeds = training && inputs.sample_seeds;
+  camera_semantics = training && inputs.camera_semantics;
 }
 
 }  // namespace occ::train

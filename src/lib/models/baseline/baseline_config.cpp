@@ -73,6 +73,7 @@ json BaselineConfig::to_json() const {
               {"loss_ce_weight", loss_ce_weight},
               {"loss_lovasz_weight", loss_lovasz_weight},
               {"loss_focal_weight", loss_focal_weight},
+              {"loss_image_semantics_weight", loss_image_semantics_weight},
               {"loss_lovasz_mask_camera", loss_lovasz_mask_camera},
               {"backbone_lr_multiplier", backbone_lr_multiplier},
               {"history_frames", history_frames},
@@ -124,6 +125,7 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
   parsed.loss_ce_weight = read_number(config, "loss_ce_weight", 0.0, 1e6);
   parsed.loss_lovasz_weight = read_number(config, "loss_lovasz_weight", 0.0, 1e6);
   parsed.loss_focal_weight = read_number(config, "loss_focal_weight", 0.0, 1e6);
+  parsed.loss_image_semantics_weight = read_number(config, "loss_image_semantics_weight", 0.0, 1e6);
   parsed.loss_lovasz_mask_camera = read_bool(config, "loss_lovasz_mask_camera");
   parsed.backbone_lr_multiplier = read_number(config, "backbone_lr_multiplier", 0.0, 1e6);
   parsed.history_frames = static_cast<int>(read_integer(config, "history_frames", 0));

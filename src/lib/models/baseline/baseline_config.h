@@ -41,6 +41,13 @@ struct BaselineConfig {
   double loss_ce_weight = 10.0;
   double loss_lovasz_weight = 1.0;
   double loss_focal_weight = 2.0;
+  // Weight of a 2D semantic cross-entropy on the stride-8 FPN level: a 1x1
+  // convolution classifies every feature cell into the grid's classes against
+  // the frame's per-pixel camera classes (/cameras/semantics, nearest cell
+  // centre), so the backbone learns what it sees from dense labels. 0 = off
+  // (CHOSEN default, PanoOcc has no such term; the demo recipe sets it where
+  // the synthetic world renders exact camera semantics, docs/demo_learning.md).
+  double loss_image_semantics_weight = 0.0;
   // CE is always restricted to mask_camera (PanoOcc's use_mask). Lovasz too
   // when true (CHOSEN); PanoOcc's head passes no mask to its Lovasz loss.
   bool loss_lovasz_mask_camera = true;

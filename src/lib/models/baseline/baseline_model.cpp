@@ -78,6 +78,10 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
     fusion.history_frames = config.history_frames;
     temporal_fusion = register_module("temporal_fusion", TemporalFusion(fusion));
   }
+  if (config.loss_image_semantics_weight > 0)
+    image_semantics =
+        register_module("image_semantics",
+                        torch::nn::Conv2d(torch::nn::Conv2dOptions(config.embed_dims, grid.num_classes, 1)));
 }
 
 std::vector<at::Tensor> BaselineModel::image_features(const at::Tensor& images) {
@@ -121,6 +125,9 @@ ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace*
   ModelOutput output;
   output.logits = decoded.logits;
   output.occupancy_logit = decoded.occupancy_logit;
+  // Only training batches carry camera classes (ModelInputs::camera_semantics).
+  if (image_semantics && batch.camera_semantics.defined())
+    output.extras["image_semantics"] = image_semantics->forward(levels.front());
   return output;
 }
 
@@ -150,7 +157,34 @@ at::Tensor BaselineModel::encode(const Batch& batch, const std::vector<at::Tenso
 }
 
 LossTerms BaselineModel::losses(const ModelOutput& output, const Batch& batch) {
-  return semantic_losses(output.logits, output.occupancy_logit, batch);
+  LossTerms terms = semantic_losses(output.logits, output.occupancy_logit, batch);
+  if (image_semantics) {
+    const auto logits = output.extras.find("image_semantics");
+    if (logits == output.extras.end() || !batch.camera_semantics.defined())
+      throw UsageError("baseline model: model.loss_image_semantics_weight needs the batch's camera classes");
+    terms.emplace_back("image_ce", config_.loss_image_semantics_weight *
+                                       image_semantic_loss(logits->second, batch.camera_semantics));
+  }
+  return terms;
+}
+
+at::Tensor image_semantic_loss(const at::Tensor& logits, const at::Tensor& classes) {
+  // logits [B*N, K, h, w] of a feature level; classes [B, N, H, W]. Each cell
+  // takes the class of the pixel nearest its centre (PyTorch's
+  // nearest-exact: source = floor((i + 0.5) * H / h)).
+  const int64_t height = classes.size(2), width = classes.size(3);
+  auto centres = [&](int64_t cells, int64_t pixels) {
+    const auto options = at::TensorOptions().dtype(at::kDouble).device(classes.device());
+    return ((at::arange(cells, options) + 0.5) * (static_cast<double>(pixels) / static_cast<double>(cells)))
+        .floor()
+        .clamp_max(static_cast<double>(pixels - 1))
+        .to(at::kLong);
+  };
+  const at::Tensor cells = classes.reshape({-1, height, width})
+                               .index_select(1, centres(logits.size(2), height))
+                               .index_select(2, centres(logits.size(3), width));
+  // One CE: the voxel loss's, with each image a [h, w, 1] grid, every cell counted.
+  return losses::masked_cross_entropy(logits.unsqueeze(-1), cells.unsqueeze(-1), at::Tensor());
 }
 
 LossTerms BaselineModel::semantic_losses(const at::Tensor& logits, const at::Tensor& occupancy_logit,

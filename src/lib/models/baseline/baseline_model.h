@@ -6,6 +6,7 @@
 // history_frames > 0 the volumes of earlier keyframes join in: see
 // encode_history and temporal_fusion.h.
 #include <ATen/ATen.h>
+#include <torch/nn/modules/conv.h>
 
 #include <string>
 #include <vector>
@@ -29,6 +30,11 @@ nn::FpnOptions baseline_fpn_options(const BaselineConfig& config);
 VoxelEncoderOptions baseline_encoder_options(const BaselineConfig& config);
 VoxelDecoderOptions baseline_decoder_options(const BaselineConfig& config, const GridSpec& grid);
 
+// The 2D semantic loss (model.loss_image_semantics_weight): cross-entropy of
+// per-cell class logits [B*N, K, h, w] against per-pixel camera classes
+// [B, N, H, W], each cell labelled with the pixel nearest its centre.
+at::Tensor image_semantic_loss(const at::Tensor& logits, const at::Tensor& classes);
+
 class BaselineModel : public OccupancyModel {
  public:
   // Throws UsageError (naming the key) when the configuration does not fit
@@ -38,7 +44,8 @@ class BaselineModel : public OccupancyModel {
   ModelOutput forward(const Batch& batch) override;
   // The same, also returning what the encoder's cross-attention did.
   ModelOutput forward_traced(const Batch& batch, VoxelEncoderTrace* trace);
-  // "ce", "lovasz" and, with the occupancy head, "focal", each already weighted.
+  // "ce", "lovasz", with the occupancy head "focal", and with the 2D
+  // semantic loss "image_ce", each already weighted.
   LossTerms losses(const ModelOutput& output, const Batch& batch) override;
   // The supervised terms of one decoded output, weighted: cross-entropy,
   // Lovasz and (with an occupancy head) focal; what losses() returns.
@@ -89,6 +96,9 @@ class BaselineModel : public OccupancyModel {
   VoxelEncoder encoder{nullptr};
   VoxelDecoder decoder{nullptr};
   TemporalFusion temporal_fusion{nullptr};  // null unless history_frames > 0 and temporal_fusion
+  // 1x1 classifier of the finest FPN level for the 2D semantic loss; null
+  // unless loss_image_semantics_weight > 0.
+  torch::nn::Conv2d image_semantics{nullptr};
 
  private:
   ImageBackbone image_backbone_;  // backbone and neck above (models/image_backbone.h)

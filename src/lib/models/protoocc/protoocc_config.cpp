@@ -51,6 +51,9 @@ ProtoOccConfig ProtoOccConfig::from_json(const json& config) {
 
   ProtoOccConfig parsed;
   parsed.base = BaselineConfig::from_json(baseline_part);
+  if (parsed.base.loss_image_semantics_weight > 0)
+    throw UsageError(config::key_name("loss_image_semantics_weight") +
+                     " is a baseline-model term; ProtoOcc's losses do not include it (set it to 0)");
   parsed.proto_mapping = config::read_bool(config, "proto_mapping");
   parsed.proto_mapping_layers = config::read_string(config, "proto_mapping_layers");
   if (parsed.proto_mapping_layers != "all" && parsed.proto_mapping_layers != "first")
