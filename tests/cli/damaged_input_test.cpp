@@ -9,6 +9,7 @@
 #include "support/damage.h"
 #include "support/frames_builder.h"
 #include "support/run.h"
+#include "support/tiny_models.h"
 
 namespace occ::test {
 namespace {
@@ -33,31 +34,9 @@ std::string make_pred(const TempDir& dir, const std::string& frames) {
 }
 
 std::vector<std::string> train_command(const std::string& frames, const std::string& output) {
-  return {OCC_BINARY,
-          "train",
-          "--frames",
-          frames,
-          "-o",
-          output,
-          "--size",
-          "demo",
-          "-q",
-          "-j",
-          "1",
-          "--set",
-          "model.embed_dims=16",
-          "--set",
-          "model.num_heads=2",
-          "--set",
-          "model.num_points=2",
-          "--set",
-          "model.ffn_dims=32",
-          "--set",
-          "model.decoder_channels=[16,16]",
-          "--set",
-          "model.classifier_hidden=16",
-          "--set",
-          "train.steps=1"};
+  return with_settings(
+      {OCC_BINARY, "train", "--frames", frames, "-o", output, "--size", "demo", "-q", "-j", "1"},
+      tiny_baseline_settings(), {"--set", "train.steps=1"});
 }
 
 // A chunked dataset of `path` below `group` that holds stored bytes.

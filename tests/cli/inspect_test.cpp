@@ -13,6 +13,7 @@
 #include "h5/dataset.h"
 #include "support/damage.h"
 #include "support/run.h"
+#include "support/tiny_models.h"
 
 namespace occ::test {
 namespace {
@@ -225,31 +226,9 @@ TEST(Inspect, ModelOptimiserStateAgainstItsParameters) {
                 .exit_code,
             0);
   const std::string model = dir.file("model.h5");
-  const RunResult trained = run({OCC_BINARY,
-                                 "train",
-                                 "--frames",
-                                 frames,
-                                 "-o",
-                                 model,
-                                 "--size",
-                                 "demo",
-                                 "-q",
-                                 "-j",
-                                 "1",
-                                 "--set",
-                                 "model.embed_dims=16",
-                                 "--set",
-                                 "model.num_heads=2",
-                                 "--set",
-                                 "model.num_points=2",
-                                 "--set",
-                                 "model.ffn_dims=32",
-                                 "--set",
-                                 "model.decoder_channels=[16,16]",
-                                 "--set",
-                                 "model.classifier_hidden=16",
-                                 "--set",
-                                 "train.steps=2"});
+  const RunResult trained = run(
+      with_settings({OCC_BINARY, "train", "--frames", frames, "-o", model, "--size", "demo", "-q", "-j", "1"},
+                    tiny_baseline_settings(), {"--set", "train.steps=2"}));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   const RunResult good = run({OCC_BINARY, "inspect", "--validate", model});
   EXPECT_EQ(good.exit_code, 0) << good.err;

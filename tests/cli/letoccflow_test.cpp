@@ -20,6 +20,7 @@
 #include "h5/dataset.h"
 #include "support/run.h"
 #include "support/temp_dir.h"
+#include "support/tiny_models.h"
 
 namespace occ::test {
 namespace {
@@ -53,18 +54,16 @@ class LetOccFlowCli : public ::testing::Test {
     dir_ = nullptr;
   }
 
-  // The demo preset shrunk (letoccflow_tiny_settings: keep the two lists alike) plus `steps` steps.
+  // The demo preset shrunk (support/tiny_models.h) plus `steps` steps.
   static std::vector<std::string> train_command(const std::string& frames, const std::string& output,
                                                 int steps, const std::vector<std::string>& more) {
     std::vector<std::string> command = {OCC_BINARY,   "train",  "--frames", frames, "--model",
                                         "letoccflow", "--size", "demo",     "-o",   output,
                                         "-q",         "-j",     "1"};
+    const std::vector<std::string> settings = set_arguments(tiny_letoccflow_settings());
+    command.insert(command.end(), settings.begin(), settings.end());
     for (const char* setting :
-         {"model.embed_dims=16", "model.num_heads=2", "model.ffn_dims=32", "model.tpv_shape=[4, 4, 2]",
-          "model.cross_view_points=2", "model.pillar_points=[2, 2, 2]", "model.head_dims=16",
-          "model.render.samples=16", "model.render.ray_rows=8", "model.render.ray_cols=8",
-          "model.temporal_heads=2", "model.temporal_points=2", "model.refine_blocks=[1, 1]",
-          "train.log_every=1", "train.schedule.warmup_steps=0", "train.optimizer.lr=0.005"}) {
+         {"train.log_every=1", "train.schedule.warmup_steps=0", "train.optimizer.lr=0.005"}) {
       command.push_back("--set");
       command.push_back(setting);
     }

@@ -15,6 +15,7 @@
 #include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "support/run.h"
+#include "support/tiny_models.h"
 
 namespace occ::test {
 namespace {
@@ -36,39 +37,11 @@ class TrainCli : public ::testing::Test {
   }
 
   static std::vector<std::string> train_command(const std::string& output, int steps) {
-    return {OCC_BINARY,
-            "train",
-            "--frames",
-            frames_,
-            "-o",
-            output,
-            "--size",
-            "demo",
-            "-q",
-            "-j",
-            "1",
-            "--set",
-            "model.embed_dims=16",
-            "--set",
-            "model.num_heads=2",
-            "--set",
-            "model.num_points=2",
-            "--set",
-            "model.ffn_dims=32",
-            "--set",
-            "model.decoder_channels=[16,16]",
-            "--set",
-            "model.classifier_hidden=16",
-            "--set",
-            "model.dropout=0.0",
-            "--set",
-            "train.log_every=1",
-            "--set",
-            "train.schedule.warmup_steps=0",
-            "--set",
-            "train.optimizer.lr=0.005",
-            "--set",
-            "train.steps=" + std::to_string(steps)};
+    return with_settings(
+        {OCC_BINARY, "train", "--frames", frames_, "-o", output, "--size", "demo", "-q", "-j", "1"},
+        tiny_baseline_settings(),
+        {"--set", "model.dropout=0.0", "--set", "train.log_every=1", "--set", "train.schedule.warmup_steps=0",
+         "--set", "train.optimizer.lr=0.005", "--set", "train.steps=" + std::to_string(steps)});
   }
 
   static TempDir* dir_;

@@ -10,6 +10,7 @@
 
 #include "h5/dataset.h"
 #include "support/run.h"
+#include "support/tiny_models.h"
 
 namespace occ::test {
 namespace {
@@ -24,43 +25,13 @@ TEST(TrainVal, ValidationMiouIsLoggedAndMatchesPredictAndEval) {
   const std::string model = dir.file("model.h5");
   // Validated on its own training frames, so that 60 steps reach an mIoU
   // above 0 (untrained, every class scores 0 and any two paths would agree).
-  const RunResult trained = run({OCC_BINARY,
-                                 "train",
-                                 "--frames",
-                                 frames,
-                                 "--val",
-                                 frames,
-                                 "-o",
-                                 model,
-                                 "--size",
-                                 "demo",
-                                 "-q",
-                                 "-j",
-                                 "1",
-                                 "--set",
-                                 "model.embed_dims=16",
-                                 "--set",
-                                 "model.num_heads=2",
-                                 "--set",
-                                 "model.num_points=2",
-                                 "--set",
-                                 "model.ffn_dims=32",
-                                 "--set",
-                                 "model.decoder_channels=[16,16]",
-                                 "--set",
-                                 "model.classifier_hidden=16",
-                                 "--set",
-                                 "model.loss_lovasz_weight=0",
-                                 "--set",
-                                 "train.steps=60",
-                                 "--set",
-                                 "train.val_every=30",
-                                 "--set",
-                                 "train.log_every=10",
-                                 "--set",
-                                 "train.optimizer.lr=5e-3",
-                                 "--set",
-                                 "train.schedule.warmup_steps=0"});
+  const RunResult trained =
+      run(with_settings({OCC_BINARY, "train", "--frames", frames, "--val", frames, "-o", model, "--size",
+                         "demo", "-q", "-j", "1"},
+                        tiny_baseline_settings(),
+                        {"--set", "model.loss_lovasz_weight=0", "--set", "train.steps=60", "--set",
+                         "train.val_every=30", "--set", "train.log_every=10", "--set",
+                         "train.optimizer.lr=5e-3", "--set", "train.schedule.warmup_steps=0"}));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
 
   const h5::File file = h5::File::open(model);

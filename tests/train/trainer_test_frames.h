@@ -6,6 +6,7 @@
 
 #include "datasets/synth/options.h"
 #include "datasets/synth/writer.h"
+#include "support/tiny_models.h"
 #include "train/trainer.h"
 
 namespace occ::train::test {
@@ -24,16 +25,11 @@ inline void write_tiny_world(const std::string& path, int frames = 3, uint64_t s
 
 // The demo preset shrunk: query 5x5x2, 16 channels, every step logged.
 inline std::vector<std::string> tiny_model_settings() {
-  return {"model.embed_dims=16",
-          "model.num_heads=2",
-          "model.num_points=2",
-          "model.ffn_dims=32",
-          "model.decoder_channels=[16, 16]",
-          "model.classifier_hidden=16",
-          "train.log_every=1",
-          "train.schedule.warmup_steps=2",
-          "train.optimizer.lr=0.005",
-          "data.workers=1"};
+  std::vector<std::string> settings = occ::test::tiny_baseline_settings();
+  for (const char* setting :
+       {"train.log_every=1", "train.schedule.warmup_steps=2", "train.optimizer.lr=0.005", "data.workers=1"})
+    settings.push_back(setting);
+  return settings;
 }
 
 inline TrainRequest tiny_request(const std::string& frames, const std::string& output, int64_t steps) {
