@@ -41,9 +41,9 @@ TEST(LetOccFlowStages, TheSwitchHandsTheTrainerEachStagesMultipliers) {
   LetOccFlowModel model(tiny_config(grid, {"model.stage2_from_step=5"}), grid);
   // Demo stage 1: every group at 1 (the backbone from scratch).
   const std::map<std::string, double> stage1{
-      {"backbone", 1.0}, {"encoder", 1.0}, {"sdf", 1.0}, {"flow", 1.0}};
+      {"backbone", 1.0}, {"encoder", 1.0}, {"temporal", 1.0}, {"sdf", 1.0}, {"flow", 1.0}};
   const std::map<std::string, double> stage2{
-      {"backbone", 0.1}, {"encoder", 0.25}, {"sdf", 0.4}, {"flow", 1.0}};
+      {"backbone", 0.1}, {"encoder", 0.25}, {"temporal", 0.4}, {"sdf", 0.4}, {"flow", 1.0}};
   EXPECT_EQ(model.lr_multipliers_at(0), stage1);
   EXPECT_EQ(model.lr_multipliers_at(4), stage1);
   EXPECT_EQ(model.lr_multipliers_at(5), stage2);

@@ -49,6 +49,7 @@ json own_keys(const LetOccFlowConfig& c) {
               {"depth_render_stride", c.depth_render_stride},
               {"backbone_lr_multiplier", c.backbone_lr_multiplier},
               {"encoder_lr_multiplier", c.encoder_lr_multiplier},
+              {"temporal_lr_multiplier", c.temporal_lr_multiplier},
               {"sdf_lr_multiplier", c.sdf_lr_multiplier},
               {"flow_lr_multiplier", c.flow_lr_multiplier}};
 }
@@ -58,6 +59,7 @@ json training_keys(const LetOccFlowConfig& c) {
   return json{{"stage2_from_step", c.stage2_from_step},
               {"stage2_backbone_lr_multiplier", c.stage2_backbone_lr_multiplier},
               {"stage2_encoder_lr_multiplier", c.stage2_encoder_lr_multiplier},
+              {"stage2_temporal_lr_multiplier", c.stage2_temporal_lr_multiplier},
               {"stage2_sdf_lr_multiplier", c.stage2_sdf_lr_multiplier},
               {"stage2_flow_lr_multiplier", c.stage2_flow_lr_multiplier},
               {"stage2_freeze_variance", c.stage2_freeze_variance},
@@ -73,6 +75,7 @@ void read_training_keys(const json& own, LetOccFlowConfig& parsed) {
                      key_name("stage") + " = 1, got " + std::to_string(parsed.stage));
   parsed.stage2_backbone_lr_multiplier = read_number(own, "stage2_backbone_lr_multiplier", 0.0, 1e6);
   parsed.stage2_encoder_lr_multiplier = read_number(own, "stage2_encoder_lr_multiplier", 0.0, 1e6);
+  parsed.stage2_temporal_lr_multiplier = read_number(own, "stage2_temporal_lr_multiplier", 0.0, 1e6);
   parsed.stage2_sdf_lr_multiplier = read_number(own, "stage2_sdf_lr_multiplier", 0.0, 1e6);
   parsed.stage2_flow_lr_multiplier = read_number(own, "stage2_flow_lr_multiplier", 0.0, 1e6);
   parsed.stage2_freeze_variance = read_bool(own, "stage2_freeze_variance");
@@ -223,6 +226,7 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.depth_render_stride = read_integer(own, "depth_render_stride", 1);
   parsed.backbone_lr_multiplier = read_number(own, "backbone_lr_multiplier", 0.0, 1e6);
   parsed.encoder_lr_multiplier = read_number(own, "encoder_lr_multiplier", 0.0, 1e6);
+  parsed.temporal_lr_multiplier = read_number(own, "temporal_lr_multiplier", 0.0, 1e6);
   parsed.sdf_lr_multiplier = read_number(own, "sdf_lr_multiplier", 0.0, 1e6);
   parsed.flow_lr_multiplier = read_number(own, "flow_lr_multiplier", 0.0, 1e6);
   read_training_keys(own, parsed);

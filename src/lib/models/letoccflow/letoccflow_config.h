@@ -76,9 +76,10 @@ struct LetOccFlowConfig {
   // Learning-rate multipliers (LOF stage 2: backbone 0.1, encoder 0.25,
   // density 0.4, flow 1.0; stage 1 trains everything at 1 but the backbone).
   double backbone_lr_multiplier = 0.1;
-  double encoder_lr_multiplier = 1.0;  // neck, TPV encoder, refinement
-  double sdf_lr_multiplier = 1.0;      // SDF head and NeuS variance
-  double flow_lr_multiplier = 1.0;     // flow head
+  double encoder_lr_multiplier = 1.0;   // neck, TPV encoder, refinement
+  double temporal_lr_multiplier = 1.0;  // temporal fusion (model.temporal)
+  double sdf_lr_multiplier = 1.0;       // SDF head and NeuS variance
+  double flow_lr_multiplier = 1.0;      // flow head
 
   // ---- Training: stage schedule, ablations, LiDAR (issue 17) ----
   // 0: the run stays in `stage`. S > 0 (with stage 1): steps 0..S-1 are
@@ -87,11 +88,13 @@ struct LetOccFlowConfig {
   // needs --flow from the start.
   int64_t stage2_from_step = 0;
   // The learning-rate multipliers of stage 2 (LOF: backbone 0.1, neck /
-  // lifter / encoder / decoder 0.25, density 0.4, flow head 1.0), used by a
+  // lifter / encoder / decoder 0.25, temporal 0.4, density 0.4, flow head
+  // 1.0; reference/letoccflow.md, the released stage-2 config), used by a
   // stage-2 run and after stage2_from_step; the *_lr_multiplier keys above
   // are stage 1's.
   double stage2_backbone_lr_multiplier = 0.1;
   double stage2_encoder_lr_multiplier = 0.25;
+  double stage2_temporal_lr_multiplier = 0.4;
   double stage2_sdf_lr_multiplier = 0.4;
   double stage2_flow_lr_multiplier = 1.0;
   // Stage 2 holds the NeuS variance of stage 1 (reference: "fixed in stage

@@ -139,10 +139,12 @@ std::map<std::string, double> stage_lr_multipliers(const LetOccFlowConfig& c, in
   if (stage == 2)
     return {{"backbone", c.stage2_backbone_lr_multiplier},
             {"encoder", c.stage2_encoder_lr_multiplier},
+            {"temporal", c.stage2_temporal_lr_multiplier},
             {"sdf", c.stage2_sdf_lr_multiplier},
             {"flow", c.stage2_flow_lr_multiplier}};
   return {{"backbone", c.backbone_lr_multiplier},
           {"encoder", c.encoder_lr_multiplier},
+          {"temporal", c.temporal_lr_multiplier},
           {"sdf", c.sdf_lr_multiplier},
           {"flow", c.flow_lr_multiplier}};
 }
@@ -499,6 +501,7 @@ std::vector<ParameterGroup> LetOccFlowModel::parameter_groups() {
   const std::map<std::string, double> multipliers = stage_lr_multipliers(config_, config_.stage);
   ParameterGroup image{"backbone", {}, multipliers.at("backbone")};
   ParameterGroup encoder_group{"encoder", {}, multipliers.at("encoder")};
+  ParameterGroup temporal_group{"temporal", {}, multipliers.at("temporal")};
   ParameterGroup sdf_group{"sdf", {}, multipliers.at("sdf")};
   ParameterGroup flow_group{"flow", {}, multipliers.at("flow")};
   const auto starts = [](const std::string& key, const char* prefix) { return key.rfind(prefix, 0) == 0; };
@@ -507,6 +510,8 @@ std::vector<ParameterGroup> LetOccFlowModel::parameter_groups() {
     const std::string& key = item.key();
     if (starts(key, "backbone.")) {
       image.parameters.push_back(item.value());
+    } else if (starts(key, "temporal.")) {
+      temporal_group.parameters.push_back(item.value());
     } else if (starts(key, "flow_head.")) {
       flow_group.parameters.push_back(item.value());
     } else if (starts(key, "sdf_head.") || starts(key, "variance.")) {
@@ -516,7 +521,7 @@ std::vector<ParameterGroup> LetOccFlowModel::parameter_groups() {
     }
   }
   std::vector<ParameterGroup> groups;
-  for (ParameterGroup* group : {&image, &encoder_group, &sdf_group, &flow_group})
+  for (ParameterGroup* group : {&image, &encoder_group, &temporal_group, &sdf_group, &flow_group})
     if (!group->parameters.empty()) groups.push_back(std::move(*group));
   return groups;
 }
