@@ -66,6 +66,22 @@ std::vector<int64_t> read_integers(const json& config, const std::string& key, i
   return numbers;
 }
 
+int64_t read_num_levels(const nlohmann::json& config, const BackboneKeys& backbone) {
+  const int64_t levels = read_integer(config, "num_levels", 1);
+  if (levels < static_cast<int64_t>(backbone.out_indices.size()))
+    throw UsageError(key_name("num_levels") + " (" + std::to_string(levels) +
+                     " FPN outputs) must be at least the number of " + key_name("backbone_out_indices") +
+                     " (" + std::to_string(backbone.out_indices.size()) + ")");
+  return levels;
+}
+
+void require_divisible(int64_t value, const std::string& key, int64_t divisor,
+                       const std::string& divisor_key) {
+  if (value % divisor != 0)
+    throw UsageError(key_name(key) + " " + std::to_string(value) + " is not divisible by " +
+                     key_name(divisor_key) + " " + std::to_string(divisor));
+}
+
 void reject_unknown_keys(const json& config, const json& known) {
   if (!config.is_object())
     throw UsageError("the model configuration must be a JSON object, got " + config.dump());

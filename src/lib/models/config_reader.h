@@ -27,6 +27,12 @@ struct BackboneKeys {
   bool norm_eval = true;
 };
 BackboneKeys read_backbone_keys(const nlohmann::json& config);
+// model.num_levels: the FPN's outputs, at least one per backbone out index.
+int64_t read_num_levels(const nlohmann::json& config, const BackboneKeys& backbone);
+// Throws unless `value` (of `key`) is divisible by `divisor` (of `divisor_key`):
+// attention heads must split the channels evenly.
+void require_divisible(int64_t value, const std::string& key, int64_t divisor,
+                       const std::string& divisor_key);
 // Throws naming the first key of `config` that `known` lacks.
 void reject_unknown_keys(const nlohmann::json& config, const nlohmann::json& known);
 

@@ -28,6 +28,27 @@ void ImageBackbone::load_weights(const std::string& path) {
   nn::load_resnet_weights(*resnet, path);
 }
 
+nn::ResNetOptions backbone_resnet_options(int depth, const std::vector<int>& out_indices, int frozen_stages,
+                                          bool norm_eval, nn::ResNetStyle style) {
+  nn::ResNetOptions options;
+  options.depth = depth;
+  options.out_indices = out_indices;
+  options.frozen_stages = frozen_stages;
+  options.norm_eval = norm_eval;
+  options.style = style;
+  return options;
+}
+
+nn::FpnOptions backbone_fpn_options(int depth, const std::vector<int>& out_indices, int64_t out_channels,
+                                    int64_t num_outs) {
+  nn::FpnOptions options = nn::FpnOptions::panoocc();
+  options.in_channels.clear();
+  for (int stage : out_indices) options.in_channels.push_back(nn::resnet_stage_channels(depth, stage));
+  options.out_channels = out_channels;
+  options.num_outs = static_cast<int>(num_outs);
+  return options;
+}
+
 std::vector<ParameterGroup> backbone_and_rest(torch::nn::Module& owner, double backbone_lr_multiplier) {
   ParameterGroup image_backbone{"backbone", {}, backbone_lr_multiplier};
   ParameterGroup rest{"rest", {}, 1.0};

@@ -35,6 +35,15 @@ struct ImageBackbone {
   void load_weights(const std::string& path);
 };
 
+// The ResNet of the shared backbone keys (config::read_backbone_keys).
+nn::ResNetOptions backbone_resnet_options(int depth, const std::vector<int>& out_indices, int frozen_stages,
+                                          bool norm_eval, nn::ResNetStyle style = nn::ResNetStyle::PyTorch);
+// PanoOcc's FPN over the ResNet stages `out_indices` of a ResNet-`depth`:
+// each stage -> `out_channels`, `num_outs` levels (extra levels by strided
+// convs on the output).
+nn::FpnOptions backbone_fpn_options(int depth, const std::vector<int>& out_indices, int64_t out_channels,
+                                    int64_t num_outs);
+
 // Splits `owner`'s trainable parameters into the image backbone's group
 // ("backbone", parameters under backbone., at `backbone_lr_multiplier`) and
 // the rest ("rest", 1.0); frozen parameters are left out.

@@ -14,8 +14,10 @@ using config::read_backbone_keys;
 using config::read_bool;
 using config::read_integer;
 using config::read_integers;
+using config::read_num_levels;
 using config::read_number;
 using config::require;
+using config::require_divisible;
 using nlohmann::json;
 
 // Sanity bounds: each history frame is another full backbone and encoder pass.
@@ -99,16 +101,9 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
 
   parsed.embed_dims = read_integer(config, "embed_dims", 1);
   parsed.num_heads = read_integer(config, "num_heads", 1);
-  if (parsed.embed_dims % parsed.num_heads != 0)
-    throw UsageError(key_name("embed_dims") + " " + std::to_string(parsed.embed_dims) +
-                     " is not divisible by " + key_name("num_heads") + " " +
-                     std::to_string(parsed.num_heads));
+  require_divisible(parsed.embed_dims, "embed_dims", parsed.num_heads, "num_heads");
   parsed.num_points = read_integer(config, "num_points", 1);
-  parsed.num_levels = read_integer(config, "num_levels", 1);
-  if (parsed.num_levels < static_cast<int64_t>(backbone.out_indices.size()))
-    throw UsageError(key_name("num_levels") + " (" + std::to_string(parsed.num_levels) +
-                     " FPN outputs) must be at least the number of " + key_name("backbone_out_indices") +
-                     " (" + std::to_string(backbone.out_indices.size()) + ")");
+  parsed.num_levels = read_num_levels(config, backbone);
   parsed.ffn_dims = read_integer(config, "ffn_dims", 1);
   parsed.dropout = read_number(config, "dropout", 0.0, 0.999);
   parsed.encoder_layers = read_integer(config, "encoder_layers", 1);

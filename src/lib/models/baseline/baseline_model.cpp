@@ -14,23 +14,15 @@
 namespace occ::models {
 
 nn::ResNetOptions baseline_resnet_options(const BaselineConfig& config) {
-  nn::ResNetOptions options;
-  options.depth = config.backbone_depth;
-  options.out_indices = config.backbone_out_indices;
-  options.frozen_stages = config.backbone_frozen_stages;
-  options.norm_eval = config.backbone_norm_eval;
-  options.style = config.backbone_style == "caffe" ? nn::ResNetStyle::Caffe : nn::ResNetStyle::PyTorch;
-  return options;
+  return backbone_resnet_options(
+      config.backbone_depth, config.backbone_out_indices, config.backbone_frozen_stages,
+      config.backbone_norm_eval,
+      config.backbone_style == "caffe" ? nn::ResNetStyle::Caffe : nn::ResNetStyle::PyTorch);
 }
 
 nn::FpnOptions baseline_fpn_options(const BaselineConfig& config) {
-  nn::FpnOptions options = nn::FpnOptions::panoocc();
-  options.in_channels.clear();
-  for (int stage : config.backbone_out_indices)
-    options.in_channels.push_back(nn::resnet_stage_channels(config.backbone_depth, stage));
-  options.out_channels = config.embed_dims;
-  options.num_outs = static_cast<int>(config.num_levels);
-  return options;
+  return backbone_fpn_options(config.backbone_depth, config.backbone_out_indices, config.embed_dims,
+                              config.num_levels);
 }
 
 VoxelEncoderOptions baseline_encoder_options(const BaselineConfig& config) {

@@ -15,9 +15,11 @@ using config::read_backbone_keys;
 using config::read_bool;
 using config::read_integer;
 using config::read_integers;
+using config::read_num_levels;
 using config::read_number;
 using config::read_string;
 using config::require;
+using config::require_divisible;
 using nlohmann::json;
 
 // The model's own keys (without render.* and loss.*).
@@ -109,10 +111,7 @@ void read_network_keys(const json& own, LetOccFlowConfig& parsed) {
   parsed.temporal_frames = read_integer(own, "temporal_frames", 1);
   parsed.temporal_heads = read_integer(own, "temporal_heads", 1);
   parsed.temporal_points = read_integer(own, "temporal_points", 1);
-  if (parsed.embed_dims % parsed.temporal_heads != 0)
-    throw UsageError(key_name("embed_dims") + " " + std::to_string(parsed.embed_dims) +
-                     " is not divisible by " + key_name("temporal_heads") + " " +
-                     std::to_string(parsed.temporal_heads));
+  require_divisible(parsed.embed_dims, "embed_dims", parsed.temporal_heads, "temporal_heads");
   parsed.refine = read_string(own, "refine");
   if (parsed.refine != "resnet_fpn3d" && parsed.refine != "conv_blocks")
     throw UsageError(key_name("refine") + " must be resnet_fpn3d or conv_blocks, got " +
@@ -198,15 +197,8 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
   parsed.backbone_norm_eval = backbone.norm_eval;
   parsed.embed_dims = read_integer(own, "embed_dims", 1);
   parsed.num_heads = read_integer(own, "num_heads", 1);
-  if (parsed.embed_dims % parsed.num_heads != 0)
-    throw UsageError(key_name("embed_dims") + " " + std::to_string(parsed.embed_dims) +
-                     " is not divisible by " + key_name("num_heads") + " " +
-                     std::to_string(parsed.num_heads));
-  parsed.num_levels = read_integer(own, "num_levels", 1);
-  if (parsed.num_levels < static_cast<int64_t>(backbone.out_indices.size()))
-    throw UsageError(key_name("num_levels") + " (" + std::to_string(parsed.num_levels) +
-                     " FPN outputs) must be at least the number of " + key_name("backbone_out_indices") +
-                     " (" + std::to_string(backbone.out_indices.size()) + ")");
+  require_divisible(parsed.embed_dims, "embed_dims", parsed.num_heads, "num_heads");
+  parsed.num_levels = read_num_levels(own, backbone);
   parsed.ffn_dims = read_integer(own, "ffn_dims", 1);
   parsed.dropout = read_number(own, "dropout", 0.0, 0.999);
   parsed.encoder_layers = read_integer(own, "encoder_layers", 1);

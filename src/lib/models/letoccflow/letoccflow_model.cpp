@@ -31,27 +31,6 @@
 namespace occ::models {
 namespace {
 
-nn::ResNetOptions resnet_options(const LetOccFlowConfig& config) {
-  nn::ResNetOptions options;
-  options.depth = config.backbone_depth;
-  options.out_indices = config.backbone_out_indices;
-  options.frozen_stages = config.backbone_frozen_stages;
-  options.norm_eval = config.backbone_norm_eval;
-  return options;
-}
-
-// LOF's FPN: every used ResNet stage -> embed_dims channels; extra levels
-// (num_levels beyond the stages) by strided convs on the output.
-nn::FpnOptions fpn_options(const LetOccFlowConfig& config) {
-  nn::FpnOptions options = nn::FpnOptions::panoocc();
-  options.in_channels.clear();
-  for (int stage : config.backbone_out_indices)
-    options.in_channels.push_back(nn::resnet_stage_channels(config.backbone_depth, stage));
-  options.out_channels = config.embed_dims;
-  options.num_outs = static_cast<int>(config.num_levels);
-  return options;
-}
-
 TpvEncoderOptions encoder_options(const LetOccFlowConfig& config) {
   TpvEncoderOptions options;
   options.embed_dims = config.embed_dims;
@@ -159,7 +138,12 @@ at::Tensor current_ego_from_camera(const Batch& batch) {
 
 LetOccFlowModel::LetOccFlowModel(const LetOccFlowConfig& config, const GridSpec& grid)
     : config_(config), grid_(grid), box_(vertex_box(config, grid)) {
-  image_backbone_ = ImageBackbone::attach(*this, resnet_options(config), fpn_options(config));
+  image_backbone_ =
+      ImageBackbone::attach(*this,
+                            backbone_resnet_options(config.backbone_depth, config.backbone_out_indices,
+                                                    config.backbone_frozen_stages, config.backbone_norm_eval),
+                            backbone_fpn_options(config.backbone_depth, config.backbone_out_indices,
+                                                 config.embed_dims, config.num_levels));
   backbone = image_backbone_.resnet;
   neck = image_backbone_.neck;
   encoder = register_module("encoder", TpvEncoder(encoder_options(config), grid));
