@@ -33,21 +33,12 @@ TemporalVoxelSelfAttentionImpl::TemporalVoxelSelfAttentionImpl(const VoxelSelfAt
 }
 
 void TemporalVoxelSelfAttentionImpl::reset_parameters() {
-  torch::NoGradGuard no_grad;
-  const int64_t heads = options_.num_heads;
-  const int64_t levels = options_.query_shape[2];
-  const int64_t points = options_.num_points;
-  sampling_offsets->weight.zero_();
   // Deformable DETR's ring, the same for both queues.
   const at::Tensor ring =
-      nn::deformable_detr_offset_grid(heads, levels, points).unsqueeze(1).repeat({1, kQueues, 1, 1, 1});
-  sampling_offsets->bias.copy_(ring.flatten());
-  attention_weights->weight.zero_();
-  attention_weights->bias.zero_();
-  torch::nn::init::xavier_uniform_(value_proj->weight);
-  value_proj->bias.zero_();
-  torch::nn::init::xavier_uniform_(output_proj->weight);
-  output_proj->bias.zero_();
+      nn::deformable_detr_offset_grid(options_.num_heads, options_.query_shape[2], options_.num_points)
+          .unsqueeze(1)
+          .repeat({1, kQueues, 1, 1, 1});
+  nn::reset_deformable_linears(sampling_offsets, ring, attention_weights, value_proj, output_proj);
 }
 
 at::Tensor TemporalVoxelSelfAttentionImpl::forward(const at::Tensor& query, const at::Tensor& query_pos,

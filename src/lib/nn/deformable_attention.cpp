@@ -417,18 +417,25 @@ at::Tensor deformable_detr_offset_grid(int64_t heads, int64_t levels, int64_t po
   return grid;
 }
 
-void MultiScaleDeformableAttentionImpl::reset_parameters() {
+void reset_deformable_linears(torch::nn::Linear& sampling_offsets, const at::Tensor& offset_bias,
+                              torch::nn::Linear& attention_weights, torch::nn::Linear& value_proj,
+                              torch::nn::Linear& output_proj) {
   torch::NoGradGuard no_grad;
-  const int64_t heads = options_.num_heads;
   sampling_offsets->weight.zero_();
-  const at::Tensor grid = deformable_detr_offset_grid(heads, options_.num_levels, options_.num_points);
-  sampling_offsets->bias.copy_(grid.flatten());
+  sampling_offsets->bias.copy_(offset_bias.flatten());
   attention_weights->weight.zero_();
   attention_weights->bias.zero_();
   torch::nn::init::xavier_uniform_(value_proj->weight);
   value_proj->bias.zero_();
   torch::nn::init::xavier_uniform_(output_proj->weight);
   output_proj->bias.zero_();
+}
+
+void MultiScaleDeformableAttentionImpl::reset_parameters() {
+  reset_deformable_linears(
+      sampling_offsets,
+      deformable_detr_offset_grid(options_.num_heads, options_.num_levels, options_.num_points),
+      attention_weights, value_proj, output_proj);
 }
 
 MultiScaleDeformableAttentionOutput MultiScaleDeformableAttentionImpl::forward(

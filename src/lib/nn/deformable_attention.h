@@ -65,6 +65,15 @@ LevelLayout make_level_layout(const std::vector<std::pair<int64_t, int64_t>>& sh
 // (a ring on the unit square), point i at distance i+1, the same on every level.
 at::Tensor deformable_detr_offset_grid(int64_t heads, int64_t levels, int64_t points);
 
+// Deformable DETR's initialisation of the four linear layers around a
+// sampling step (its MSDeformAttn._reset_parameters): zero offset weights and
+// `offset_bias` (an offset grid, flattened) as their bias, uniform attention
+// (zero weights and bias), Xavier-uniform value and output projections with
+// zero biases. Draws from the generator in that order.
+void reset_deformable_linears(torch::nn::Linear& sampling_offsets, const at::Tensor& offset_bias,
+                              torch::nn::Linear& attention_weights, torch::nn::Linear& value_proj,
+                              torch::nn::Linear& output_proj);
+
 struct MultiScaleDeformableAttentionOptions {
   // Channels of queries, values and the output (256 in PanoOcc/ProtoOcc).
   int64_t embed_dims = 256;

@@ -38,15 +38,8 @@ TemporalBevAttentionImpl::TemporalBevAttentionImpl(const TemporalBevAttentionOpt
   // Deformable DETR's initialisation, as the reference's init_weights: zero
   // offset weights, biases on a ring of head directions (point i at i + 1
   // cells), the same for both maps; uniform attention; Xavier projections.
-  torch::NoGradGuard no_grad;
-  sampling_offsets->weight.zero_();
-  sampling_offsets->bias.copy_(nn::deformable_detr_offset_grid(heads, kMaps, points).flatten());
-  attention_weights->weight.zero_();
-  attention_weights->bias.zero_();
-  torch::nn::init::xavier_uniform_(value_proj->weight);
-  value_proj->bias.zero_();
-  torch::nn::init::xavier_uniform_(output_proj->weight);
-  output_proj->bias.zero_();
+  nn::reset_deformable_linears(sampling_offsets, nn::deformable_detr_offset_grid(heads, kMaps, points),
+                               attention_weights, value_proj, output_proj);
 }
 
 at::Tensor TemporalBevAttentionImpl::forward(const at::Tensor& query, const at::Tensor& other,
