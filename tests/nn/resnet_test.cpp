@@ -265,7 +265,7 @@ TEST(StateDict, UnreadableFilesFailClearly) {
 TEST(StateDict, ReadsWhatPythonWrites) {
   test::TempDir dir;
   const auto generated =
-      test::run({"/usr/bin/python3", OCC_SOURCE_DIR "/tests/python/make_resnet_reference.py", "--out",
+      test::run({OCC_PYTHON_EXECUTABLE, OCC_SOURCE_DIR "/tests/python/make_resnet_reference.py", "--out",
                  dir.path().string(), "--depths", "--pickle-cases"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
 
@@ -294,7 +294,7 @@ TEST(StateDict, ReadsWhatPythonWrites) {
 TEST(ResNet, ParityWithTorchvision) {
   test::TempDir dir;
   const auto generated =
-      test::run({"/usr/bin/python3", OCC_SOURCE_DIR "/tests/python/make_resnet_reference.py", "--out",
+      test::run({OCC_PYTHON_EXECUTABLE, OCC_SOURCE_DIR "/tests/python/make_resnet_reference.py", "--out",
                  dir.path().string(), "--depths", "18", "50"});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   torch::NoGradGuard no_grad;

@@ -14,9 +14,9 @@
 namespace occ::train {
 namespace {
 
-// Runs a Python snippet with Debian's torch and returns its stdout.
+// Runs a Python snippet with the interop Python (OCC_PYTHON: Debian torch) and returns its stdout.
 std::string run_python(const std::string& code) {
-  const std::string command = "/usr/bin/python3 -c '" + code + "'";
+  const std::string command = std::string(OCC_PYTHON_EXECUTABLE) + " -c '" + code + "'";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
   std::string output;
   std::array<char, 256> buffer{};
