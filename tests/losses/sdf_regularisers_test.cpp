@@ -129,6 +129,24 @@ TEST(LossConfig, ReferenceDefaultsRoundTripAndKeyErrors) {
   EXPECT_NO_THROW(LossConfig::from_json(render::select_keys(model, "loss.")));
 }
 
+// The paper's 8 px dynamic threshold is at its 704 px wide renders: 2 px at
+// the synthetic world's 176 px input (as occ flow-labels scales it), and the
+// threshold as given when loss.dynamic_threshold_width is 0.
+TEST(LossConfig, DynamicThresholdIsScaledToTheInputWidth) {
+  LossConfig config;
+  EXPECT_EQ(config.dynamic_threshold_width, 704.0);
+  EXPECT_NEAR(dynamic_threshold_px_at(config, 176), 2.0, 1e-12);
+  EXPECT_NEAR(dynamic_threshold_px_at(config, 704), 8.0, 1e-12);
+  EXPECT_NEAR(dynamic_threshold_px_at(config, 1408), 16.0, 1e-12);
+  config.dynamic_threshold_width = 0;
+  EXPECT_EQ(dynamic_threshold_px_at(config, 176), 8.0);
+  auto json = LossConfig().to_json();
+  json["loss.dynamic_threshold_width"] = 352.0;
+  EXPECT_NEAR(dynamic_threshold_px_at(LossConfig::from_json(json), 176), 4.0, 1e-12);
+  json["loss.dynamic_threshold_width"] = -1.0;
+  EXPECT_THROW(LossConfig::from_json(json), UsageError);
+}
+
 TEST(SelfSupervisedTotal, WeightedNamedTermsOfEquationTwelve) {
   SelfSupervisedTerms terms;
   terms.photometric = at::full({}, 0.5, at::kDouble);

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/pixel_threshold.h"
 #include "core/progress.h"
 #include "core/strings.h"
 #include "core/threads.h"
@@ -78,9 +79,8 @@ FlowSetup make_setup(const FramesFile& frames, const FlowLabelOptions& options) 
   setup.movable_ids = movable_classes(frames.class_names());
   setup.native = frames.image(0, 0).size();
   setup.size = options.size.empty() ? setup.native : options.size;
-  setup.dynamic_threshold_px = options.threshold_width > 0
-                                   ? options.dynamic_threshold_px * setup.size.width / options.threshold_width
-                                   : options.dynamic_threshold_px;
+  setup.dynamic_threshold_px =
+      threshold_at_width(options.dynamic_threshold_px, setup.size.width, options.threshold_width);
   // Only keyframes are labelled; a file without sweeps has nothing but
   // keyframes (KITTI's 10 Hz frames: consecutive frames are the pairs).
   const std::vector<uint8_t> is_keyframe = h5::read<uint8_t>(frames.file(), "/frames/is_keyframe").values;

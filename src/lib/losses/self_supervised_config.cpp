@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/pixel_threshold.h"
 #include "losses/flow_loss.h"
 #include "losses/photometric_loss.h"
 #include "models/config_reader.h"
@@ -33,6 +34,7 @@ const std::vector<NumberKey>& number_keys() {
       {"loss.flow_outlier_floor_px", &LossConfig::flow_outlier_floor_px, 0.0, 1e12},
       {"loss.flow_dynamic_weight_max", &LossConfig::flow_dynamic_weight_max, 1.0, 1e6},
       {"loss.dynamic_threshold_px", &LossConfig::dynamic_threshold_px, 0.0, 1e6},
+      {"loss.dynamic_threshold_width", &LossConfig::dynamic_threshold_width, 0.0, 1e6},
       {"loss.dreg_weight", &LossConfig::dreg_weight, 0.0, 1e6},
       {"loss.dreg_sample_weight", &LossConfig::dreg_sample_weight, 0.0, 1e6},
       {"loss.dreg_max_render_weight", &LossConfig::dreg_max_render_weight, 0.0, 1.0},
@@ -87,6 +89,10 @@ FlowLossOptions flow_loss_options(const LossConfig& config) {
   options.dynamic_weight_max = config.flow_dynamic_weight_max;
   options.detach_dynamic_weights = config.flow_detach_dynamic_weights;
   return options;
+}
+
+double dynamic_threshold_px_at(const LossConfig& config, double width) {
+  return threshold_at_width(config.dynamic_threshold_px, width, config.dynamic_threshold_width);
 }
 
 }  // namespace occ::losses

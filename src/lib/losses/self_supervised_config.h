@@ -26,7 +26,9 @@ struct LossConfig {
   bool flow_detach_dynamic_weights =
       true;  // loss.flow_detach_dynamic_weights: SDF weights detached on dynamic rays
   // Dynamic disentanglement (Eq. 10) and flow regularisation (l_dreg).
-  double dynamic_threshold_px = 8.0;     // loss.dynamic_threshold_px: EPE to the static flow
+  double dynamic_threshold_px = 8.0;     // loss.dynamic_threshold_px: EPE to the static flow ...
+  double dynamic_threshold_width = 704;  // loss.dynamic_threshold_width: ... in pixels of this width, scaled
+                                         // to the network input's (0: as given; occ flow-labels' rule)
   double dreg_weight = 0.1;              // loss.dreg_weight
   double dreg_sample_weight = 0.2;       // loss.dreg_sample_weight: x mean |sample flow| ...
   double dreg_max_render_weight = 1e-3;  // loss.dreg_max_render_weight: ... where weight < this
@@ -56,5 +58,7 @@ struct PhotometricOptions;
 struct FlowLossOptions;
 PhotometricOptions photometric_options(const LossConfig& config);
 FlowLossOptions flow_loss_options(const LossConfig& config);
+// The dynamic-ray threshold (pixels) at an input `width` pixels wide.
+double dynamic_threshold_px_at(const LossConfig& config, double width);
 
 }  // namespace occ::losses

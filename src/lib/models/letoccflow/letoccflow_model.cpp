@@ -392,7 +392,7 @@ LossTerms LetOccFlowModel::losses(const ModelOutput& output, const Batch& batch)
                               {grid_view(r.out.distance), grid_view(r.rays.origins),
                                grid_view(r.rays.directions), ray_pixels, intrinsics, camera_from_ego, label,
                                label_valid, movable.defined() ? movable : at::ones_like(label_valid)},
-                              config_.loss.dynamic_threshold_px)
+                              losses::dynamic_threshold_px_at(config_.loss, static_cast<double>(width)))
                         : at::zeros_like(label_valid);
       const at::Tensor dynamic = out.dynamic;
       out.loss = [&, sign, intrinsics, camera_from_ego, label, label_valid, dynamic] {
