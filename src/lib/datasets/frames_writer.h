@@ -40,6 +40,7 @@ struct FramesLayout {
   bool camera_mask = true;    // with occupancy: /occupancy/mask_camera
   bool flow = false;          // with occupancy: /occupancy/flow
   bool boxes = false;         // /boxes/*
+  bool stereo_baseline = false;  // /cameras/stereo_baseline_m (KITTI: camera 2 to camera 3)
   std::string compression = "deflate";
 };
 
@@ -71,6 +72,7 @@ struct FrameRecord {
   std::vector<uint8_t> semantics, mask_lidar, mask_camera;  // X*Y*Z each
   std::vector<float> flow;                                  // X*Y*Z*2 (m/s along x, y) when layout.flow
   std::vector<FrameBox> boxes;
+  std::vector<double> stereo_baseline_m;  // per camera, layout.stereo_baseline
 };
 
 class FramesWriter {

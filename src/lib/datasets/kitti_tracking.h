@@ -19,9 +19,14 @@ struct KittiCalibration {
   Matrix4 ego_from_camera{};           // Velodyne from rectified camera 2
   Matrix4 rect_from_velo{};            // rectified camera 0 from Velodyne (R0_rect * Tr_velo_to_cam)
   Matrix4 velo_from_imu{};             // Tr_imu_to_velo
+  // Stereo baseline of camera 2 to camera 3 in metres, (P2[0,3] - P3[0,3]) /
+  // fx (P = K [I | t]: P[0,3] = fx t_x, up to the sub-millimetre c_x t_z
+  // term), as the KITTI stereo devkits and monodepth2 read it; 0 when the
+  // file has no P3 line.
+  double stereo_baseline_m = 0;
 };
 
-// Reads P2, R0_rect and Tr_velo_to_cam / Tr_imu_to_velo under the official
+// Reads P2 (and P3, when present, for the stereo baseline), R0_rect and Tr_velo_to_cam / Tr_imu_to_velo under the official
 // tracking names (R_rect, Tr_velo_cam, Tr_imu_velo, no colons) or the
 // object-detection names (R0_rect:, Tr_velo_to_cam:, Tr_imu_to_velo:).
 // Throws IoError / FormatError naming the file and the key.
