@@ -25,7 +25,8 @@ TEST(KittiSceneFlow, DisparityIsFocalTimesBaselineOverDepthAndAMovedPointShiftsT
   // Depth 10 m everywhere, every point moved 1 m to the right (ego y -1).
   const cv::Mat depth(50, 100, CV_32F, cv::Scalar(10.0f));
   const cv::Mat flow(50, 100, CV_32FC2, cv::Scalar(0.0f, -1.0f));
-  const KittiSceneFlowMaps maps = kitti_scene_flow_maps(depth, flow, 100, 50, kCamera, kCamera, kIdentity, 0.5);
+  const KittiSceneFlowMaps maps =
+      kitti_scene_flow_maps(depth, flow, 100, 50, kCamera, kCamera, kIdentity, 0.5);
   // d = 100 * 0.5 / 10 = 5 px at t and t + 1 (the point stays at 10 m).
   EXPECT_FLOAT_EQ(at(maps.disparity_0.values, 7, 3), 5.0f);
   EXPECT_FLOAT_EQ(at(maps.disparity_1.values, 93, 40), 5.0f);
@@ -63,7 +64,8 @@ TEST(KittiSceneFlow, NoDepthOrAPointBehindTheNextCameraIsInvalid) {
   cv::Mat depth(50, 100, CV_32F, cv::Scalar(10.0f));
   depth.at<float>(5, 5) = 0.0f;
   const cv::Mat flow(50, 100, CV_32FC2, cv::Scalar(-20.0f, 0.0f));  // 20 m back: behind the camera
-  const KittiSceneFlowMaps maps = kitti_scene_flow_maps(depth, flow, 100, 50, kCamera, kCamera, kIdentity, 0.5);
+  const KittiSceneFlowMaps maps =
+      kitti_scene_flow_maps(depth, flow, 100, 50, kCamera, kCamera, kIdentity, 0.5);
   EXPECT_LT(at(maps.disparity_0.values, 5, 5), 0.0f);
   EXPECT_EQ(maps.flow.valid[5 * 100 + 5], 0);
   // Disparity at t stays; flow and disparity at t + 1 do not exist.

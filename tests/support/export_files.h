@@ -37,9 +37,9 @@ struct ExportFrames {
   std::vector<double> voxel_size_m{0.4, 0.4, 0.4};
   std::vector<std::string> class_names = occ3d_names();
   int64_t free_class = 17;
-  std::vector<uint8_t> mask_lidar;  // N*X*Y*Z, optional
-  std::vector<int32_t> next;                // /frames/next; default: all -1
-  std::vector<double> stereo_baseline_m;    // per frame (one camera); empty: none
+  std::vector<uint8_t> mask_lidar;        // N*X*Y*Z, optional
+  std::vector<int32_t> next;              // /frames/next; default: all -1
+  std::vector<double> stereo_baseline_m;  // per frame (one camera); empty: none
   // Optional content for the nuscenes export:
   int image_height = 0, image_width = 0;  // > 0: embedded images, value (frame * 40 + x) % 256 in red
   std::vector<uint8_t> semantics;         // N*X*Y*Z occupancy
@@ -180,7 +180,8 @@ inline void write_export_pred(const std::string& path, const std::string& frames
   h5::write(file, "/pred/frame", spec.frames, {n});
   h5::write(file, "/pred/semantics", spec.semantics, {n, g[0], g[1], g[2]});
   if (!spec.flow.empty()) h5::write(file, "/pred/flow", spec.flow, {n, g[0], g[1], g[2], 2});
-  if (!spec.depth.empty()) h5::write(file, "/pred/depth", spec.depth, {n, 1, spec.map_height, spec.map_width});
+  if (!spec.depth.empty())
+    h5::write(file, "/pred/depth", spec.depth, {n, 1, spec.map_height, spec.map_width});
   if (!spec.rendered_flow.empty())
     h5::write(file, "/pred/rendered_flow", spec.rendered_flow, {n, 1, spec.map_height, spec.map_width, 2});
   out.commit();

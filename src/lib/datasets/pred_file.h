@@ -57,7 +57,7 @@ class PredFile {
   bool has_prototypes() const { return has(pred_dataset::kPrototypes); }
   bool has_sdf() const { return has(pred_dataset::kSdf); }
   bool has_occupancy_probability() const { return has(pred_dataset::kOccupancyProbability); }
-  // The attribute geometry_only: semantics mean occupied (class 0) or free only.
+  // The attribute geometry_only: semantics mean occupied (class 0, 1 if 0 is free) or free only.
   bool geometry_only() const;
   // Shape of a dataset, row count first.
   h5::Shape shape(const std::string& dataset) const;

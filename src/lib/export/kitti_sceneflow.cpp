@@ -27,9 +27,7 @@ float bilinear(const cv::Mat& map, double x, double y, int c) {
   const int x1 = std::min(x0 + 1, map.cols - 1), y1 = std::min(y0 + 1, map.rows - 1);
   const double ax = x - x0, ay = y - y0;
   const int channels = map.channels();
-  auto at = [&](int row, int col) {
-    return static_cast<double>(map.ptr<float>(row)[col * channels + c]);
-  };
+  auto at = [&](int row, int col) { return static_cast<double>(map.ptr<float>(row)[col * channels + c]); };
   return static_cast<float>((1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x1)) +
                             ay * ((1 - ax) * at(y1, x0) + ax * at(y1, x1)));
 }
@@ -73,7 +71,8 @@ KittiSceneFlowMaps kitti_scene_flow_maps(const cv::Mat& depth, const cv::Mat& fl
       std::array<double, 3> point = transformed(current.ego_from_camera, {x, y, z});
       point[0] += bilinear(flow, u * sx, v * sy, 0);  // moved by its rendered BEV flow
       point[1] += bilinear(flow, u * sx, v * sy, 1);
-      const std::array<double, 3> seen = transformed(camera_from_next_ego, transformed(next_from_current, point));
+      const std::array<double, 3> seen =
+          transformed(camera_from_next_ego, transformed(next_from_current, point));
       if (!(seen[2] > 1e-6)) continue;  // behind the next camera: no flow, no disparity
       const double u1 = (k_next[0] * seen[0] + k_next[1] * seen[1]) / seen[2] + k_next[2];
       const double v1 = k_next[4] * seen[1] / seen[2] + k_next[5];
@@ -98,10 +97,11 @@ KittiSceneFlowSummary export_kitti_sceneflow(const PredSource& pred, const std::
   require(frames.camera_count() == 1,
           str("format 'kitti-sceneflow' exports the KITTI rig's one camera (image_2); ",
               occ::quoted(frames.path()), " has ", frames.camera_count(), " cameras"));
-  require(frames.has(kBaseline),
-          str("format 'kitti-sceneflow' turns depth into disparity with the stereo baseline: ",
-              occ::quoted(frames.path()), " has no dataset '", kBaseline,
-              "' (written by occ prep kitti-mot from P2 and P3 of the calibration; prepare the frames again)"));
+  require(
+      frames.has(kBaseline),
+      str("format 'kitti-sceneflow' turns depth into disparity with the stereo baseline: ",
+          occ::quoted(frames.path()), " has no dataset '", kBaseline,
+          "' (written by occ prep kitti-mot from P2 and P3 of the calibration; prepare the frames again)"));
   for (const char* dataset : {pred_dataset::kDepth, pred_dataset::kRenderedFlow}) {
     require(pred.has(dataset),
             str("format 'kitti-sceneflow' needs Let Occ Flow's rendered maps: ", occ::quoted(pred.path()),
@@ -110,8 +110,9 @@ KittiSceneFlowSummary export_kitti_sceneflow(const PredSource& pred, const std::
   const h5::Shape depth_shape = pred.shape(pred_dataset::kDepth);
   const h5::Shape flow_shape = pred.shape(pred_dataset::kRenderedFlow);
   require(depth_shape[2] == flow_shape[2] && depth_shape[3] == flow_shape[3],
-          str(occ::quoted(pred.path()), ": '/pred/depth' and '/pred/rendered_flow' have maps of different "
-                                        "sizes"));
+          str(occ::quoted(pred.path()),
+              ": '/pred/depth' and '/pred/rendered_flow' have maps of different "
+              "sizes"));
   const std::vector<double> baselines = h5::read<double>(frames.file(), kBaseline).values;
 
   KittiSceneFlowSummary summary;
@@ -123,9 +124,9 @@ KittiSceneFlowSummary export_kitti_sceneflow(const PredSource& pred, const std::
       exported.push_back(i);
     }
   }
-  require(!exported.empty(), str("format 'kitti-sceneflow': no frame of ", occ::quoted(pred.path()),
-                                 " has a next frame in ", occ::quoted(frames.path()),
-                                 " (scene flow needs t and t + 1)"));
+  require(!exported.empty(),
+          str("format 'kitti-sceneflow': no frame of ", occ::quoted(pred.path()), " has a next frame in ",
+              occ::quoted(frames.path()), " (scene flow needs t and t + 1)"));
   OutputFolder folder(output);
   Progress progress(kFormat, static_cast<int64_t>(exported.size()));
   for (const int64_t i : exported) {
@@ -138,8 +139,8 @@ KittiSceneFlowSummary export_kitti_sceneflow(const PredSource& pred, const std::
     require(cv::checkRange(flow), str(occ::quoted(pred.path()), " dataset '", pred_dataset::kRenderedFlow,
                                       "' frame ", i, " is not finite"));
     const cv::Size size = frames.image(row, 0).size();
-    const geom::Matrix4 next_from_current =
-        geom::multiply(geom::rigid_inverse(frames.world_from_ego(next_row, 0)), frames.world_from_ego(row, 0));
+    const geom::Matrix4 next_from_current = geom::multiply(
+        geom::rigid_inverse(frames.world_from_ego(next_row, 0)), frames.world_from_ego(row, 0));
     const KittiSceneFlowMaps maps = kitti_scene_flow_maps(
         depth, flow, size.width, size.height, {frames.intrinsics(row, 0), frames.ego_from_camera(row, 0)},
         {frames.intrinsics(next_row, 0), frames.ego_from_camera(next_row, 0)}, next_from_current, baseline);
@@ -153,7 +154,8 @@ KittiSceneFlowSummary export_kitti_sceneflow(const PredSource& pred, const std::
   progress.finish();
   folder.commit();
   if (summary.without_next > 0)
-    log::warn(summary.without_next, " frames have no next frame (a sequence's end) and no scene flow: left out");
+    log::warn("left out ", summary.without_next,
+              " frame(s) with no next frame (a sequence's end): no scene flow without t + 1");
   return summary;
 }
 

@@ -160,8 +160,10 @@ void FramesDataset::read_history(Sample& sample, const Cameras& current,
 }
 
 int64_t FramesDataset::neighbour_row(int64_t row, int offset, uint64_t key) const {
-  if (offset != -1 || options_.previous_source_max_distance_m <= 0) return keyframes_->keyframe_at(row, offset);
-  const std::vector<int64_t> sources = keyframes_->keyframes_within(row, options_.previous_source_max_distance_m);
+  if (offset != -1 || options_.previous_source_max_distance_m <= 0)
+    return keyframes_->keyframe_at(row, offset);
+  const std::vector<int64_t> sources =
+      keyframes_->keyframes_within(row, options_.previous_source_max_distance_m);
   if (sources.empty()) return -1;
   const double u = unit_interval(hash_values({key, kPreviousSourceStream}));
   return sources[std::min(sources.size() - 1, static_cast<size_t>(u * static_cast<double>(sources.size())))];

@@ -124,7 +124,8 @@ void read_network_keys(const json& own, LetOccFlowConfig& parsed) {
 
 // The rig keys (the KITTI settings of issue 17), a block of their own.
 json rig_keys(const LetOccFlowConfig& c) {
-  return json{{"source_max_distance_m", c.source_max_distance_m}, {"free_above_z_index", c.free_above_z_index}};
+  return json{{"source_max_distance_m", c.source_max_distance_m},
+              {"free_above_z_index", c.free_above_z_index}};
 }
 
 void read_rig_keys(const json& own, LetOccFlowConfig& parsed) {

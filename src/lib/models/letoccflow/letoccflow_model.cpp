@@ -534,9 +534,13 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
           .expand({b, x * y * z, 3});
   Prediction prediction;
   prediction.sdf = render::sample_volume(sdf, box_, centres).view({b, x, y, z}).to(at::kFloat).cpu();
-  prediction.semantics = at::where(prediction.sdf <= config_.occupied_sdf, at::zeros({}, at::kByte),
-                                   at::full({}, grid_.free_class, at::kByte))
-                             .to(at::kByte);
+  // Geometry only: occupied voxels get class 0, or class 1 where 0 is the
+  // free class (SemanticKITTI's class set), so occupied and free differ.
+  const int64_t occupied_class = grid_.free_class == 0 ? 1 : 0;
+  prediction.semantics =
+      at::where(prediction.sdf <= config_.occupied_sdf, at::full({}, occupied_class, at::kByte),
+                at::full({}, grid_.free_class, at::kByte))
+          .to(at::kByte);
   const int64_t border = config_.free_border_voxels;
   if (border > 0) {
     // LOF's evaluation border: the outer voxels along x and y are free.
