@@ -79,8 +79,8 @@ TEST(ExportCli, UnknownFormatIsAUsageError) {
   const RunResult result = run({OCC_BINARY, "export", in.pred, "-f", "obj", "-o", in.dir.file("x")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
-            "occ export: unknown format 'obj' (formats: occ3d-npz, semantickitti, ply, openocc, torch, "
-            "safetensors, nuscenes)\n");
+            "occ export: unknown format 'obj' (formats: occ3d-npz, semantickitti, ply, openocc, kitti-sceneflow, "
+            "torch, safetensors, nuscenes)\n");
   EXPECT_TRUE(in.outputs().empty());
 }
 

@@ -298,7 +298,7 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
           }
         rendered.push_back(flow_to_colour(above));
       }
-      panels.push_back({"rendered BEV flow per pixel (hue: heading from above, forward up)",
+      panels.push_back({"rendered BEV flow per pixel",
                         rig_sheet(rendered, frames.camera_names(), options.camera_tile_width)});
     }
     // Occupancy flow where the input has it; a frames file without
