@@ -56,6 +56,7 @@ TEST(PreviousSource, TheLoaderDrawsThePreviousSourceAmongThemPerSample) {
   options.batch_size = 1;
   options.workers = 0;
   options.shuffle = false;
+  options.with_targets = false;  // self-supervised: no occupancy
   options.neighbour_offsets = {-1, 1};
   options.colour_images = true;
   options.previous_source_max_distance_m = 6.0;
