@@ -78,9 +78,10 @@ TEST(ExportCli, UnknownFormatIsAUsageError) {
   ExportInputs in;
   const RunResult result = run({OCC_BINARY, "export", in.pred, "-f", "obj", "-o", in.dir.file("x")});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err,
-            "occ export: unknown format 'obj' (formats: occ3d-npz, semantickitti, ply, openocc, torch, "
-            "safetensors, nuscenes)\n");
+  EXPECT_EQ(
+      result.err,
+      "occ export: unknown format 'obj' (formats: occ3d-npz, semantickitti, ply, openocc, kitti-sceneflow, "
+      "torch, safetensors, nuscenes)\n");
   EXPECT_TRUE(in.outputs().empty());
 }
 

@@ -91,6 +91,26 @@ TEST(KittiTracking, OfficialAndObjectStyleKeysGiveTheSameCalibration) {
   }
 }
 
+TEST(KittiTracking, StereoBaselineOfP2AndP3OrNoneWithoutP3) {
+  const std::string text = read_text(kSequence + "/calib/0001.txt");
+  const auto p2 = numbers_after(text, "P2:"), p3 = numbers_after(text, "P3:");
+  EXPECT_DOUBLE_EQ(read_kitti_calibration(kSequence + "/calib/0001.txt").stereo_baseline_m,
+                   (p2[3] - p3[3]) / p2[0]);
+  EXPECT_NEAR((p2[3] - p3[3]) / p2[0], 0.5327, 1e-4);  // KITTI's ~0.54 m rig
+  test::TempDir dir;
+  std::string without = text;
+  without.replace(without.find("P3:"), 3, "Px:");
+  std::ofstream(dir.file("0001.txt")) << without;
+  EXPECT_EQ(read_kitti_calibration(dir.file("0001.txt")).stereo_baseline_m, 0.0);
+  // P2 and P3 swapped: camera 3 left of camera 2 is an error naming the file.
+  EXPECT_THROW(stereo_baseline(p3, p2, "swapped.txt"), FormatError);
+  try {
+    stereo_baseline(p3, p2, "swapped.txt");
+  } catch (const FormatError& error) {
+    EXPECT_NE(std::string(error.what()).find("'swapped.txt'"), std::string::npos) << error.what();
+  }
+}
+
 std::string oxts_line(double lat, double lon, double alt, double yaw) {
   std::ostringstream line;
   line.precision(17);

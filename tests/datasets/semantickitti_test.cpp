@@ -30,6 +30,8 @@ TEST(SemanticKitti, Sequence08CalibrationPosesAndTimes) {
   EXPECT_EQ(times[1], 103992);  // 1.039920e-01 s
   const auto calibration = read_semantickitti_calibration(folder + "/calib.txt");
   EXPECT_DOUBLE_EQ(calibration.intrinsics[0], 707.0912);
+  // The stereo baseline (P2[0,3] - P3[0,3]) / fx of the real calib.txt: KITTI's ~0.54 m.
+  EXPECT_DOUBLE_EQ(calibration.stereo_baseline_m, (46.88783 + 333.4597) / 707.0912);
   const Matrix4& e = calibration.ego_from_camera;
   EXPECT_GT(e[2], 0.99);   // optical axis along the Velodyne's x
   EXPECT_LT(e[4], -0.99);  // image right is ego -y

@@ -37,7 +37,9 @@ struct ExportFrames {
   std::vector<double> voxel_size_m{0.4, 0.4, 0.4};
   std::vector<std::string> class_names = occ3d_names();
   int64_t free_class = 17;
-  std::vector<uint8_t> mask_lidar;  // N*X*Y*Z, optional
+  std::vector<uint8_t> mask_lidar;        // N*X*Y*Z, optional
+  std::vector<int32_t> next;              // /frames/next; default: all -1
+  std::vector<double> stereo_baseline_m;  // per frame (one camera); empty: none
   // Optional content for the nuscenes export:
   int image_height = 0, image_width = 0;  // > 0: embedded images, value (frame * 40 + x) % 256 in red
   std::vector<uint8_t> semantics;         // N*X*Y*Z occupancy
@@ -69,7 +71,7 @@ inline std::string write_export_frames(const std::string& path, const ExportFram
   h5::write_strings(file, "/scenes/name", {"scene-0", "scene-1"});
   std::vector<int32_t> scene = spec.scene.empty() ? std::vector<int32_t>(n, 0) : spec.scene;
   std::vector<uint8_t> keyframe = spec.keyframe.empty() ? std::vector<uint8_t>(n, 1) : spec.keyframe;
-  std::vector<int32_t> prev(n, -1), next(n, -1);
+  std::vector<int32_t> prev(n, -1), next = spec.next.empty() ? std::vector<int32_t>(n, -1) : spec.next;
   std::vector<int64_t> time;
   std::vector<double> poses, intrinsics, extrinsics, origins;
   for (int64_t i = 0; i < n; ++i) {
@@ -92,6 +94,8 @@ inline std::string write_export_frames(const std::string& path, const ExportFram
   h5::write(file, "/cameras/intrinsics", intrinsics, {n, 1, 3, 3});
   h5::write(file, "/cameras/ego_from_camera", extrinsics, {n, 1, 4, 4});
   if (!origins.empty()) h5::write(file, "/lidar/origin", origins, {n, 3});
+  if (!spec.stereo_baseline_m.empty())
+    h5::write(file, "/cameras/stereo_baseline_m", spec.stereo_baseline_m, {n, 1});
   const auto& g = spec.grid_shape;
   if (!spec.mask_lidar.empty())
     h5::write(file, "/occupancy/mask_lidar", spec.mask_lidar, {n, g[0], g[1], g[2]});
@@ -157,6 +161,10 @@ struct ExportPred {
   int64_t free_class = 17;
   std::vector<uint8_t> semantics;  // N*X*Y*Z
   std::vector<Half> flow;          // N*X*Y*Z*2, optional
+  // Let Occ Flow's rendered maps of one camera, optional: N*H*W depth and
+  // N*H*W*2 rendered flow at map_height x map_width.
+  int64_t map_height = 0, map_width = 0;
+  std::vector<float> depth, rendered_flow;
 };
 
 inline void write_export_pred(const std::string& path, const std::string& frames_uuid,
@@ -172,6 +180,10 @@ inline void write_export_pred(const std::string& path, const std::string& frames
   h5::write(file, "/pred/frame", spec.frames, {n});
   h5::write(file, "/pred/semantics", spec.semantics, {n, g[0], g[1], g[2]});
   if (!spec.flow.empty()) h5::write(file, "/pred/flow", spec.flow, {n, g[0], g[1], g[2], 2});
+  if (!spec.depth.empty())
+    h5::write(file, "/pred/depth", spec.depth, {n, 1, spec.map_height, spec.map_width});
+  if (!spec.rendered_flow.empty())
+    h5::write(file, "/pred/rendered_flow", spec.rendered_flow, {n, 1, spec.map_height, spec.map_width, 2});
   out.commit();
 }
 

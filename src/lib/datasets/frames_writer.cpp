@@ -86,6 +86,7 @@ struct FramesWriter::Impl {
       create("/cameras/world_from_ego", DType::float64, {n, c, 4, 4});
       create("/cameras/timestamp_us", DType::int64, {n, c});
     }
+    if (layout.stereo_baseline) create("/cameras/stereo_baseline_m", DType::float64, {n, c});
     if (layout.image_height > 0) {
       create("/cameras/image", DType::uint8, {n, c, layout.image_height, layout.image_width, 3});
     }
@@ -130,6 +131,10 @@ struct FramesWriter::Impl {
       require_count(frame.camera_timestamp_us, c, "camera timestamps", frame.token);
       h5::write_rows(file, "/cameras/world_from_ego", row, 1, frame.camera_world_from_ego.data()->data());
       h5::write_rows(file, "/cameras/timestamp_us", row, 1, frame.camera_timestamp_us.data());
+    }
+    if (layout.stereo_baseline) {
+      require_count(frame.stereo_baseline_m, c, "stereo baselines", frame.token);
+      h5::write_rows(file, "/cameras/stereo_baseline_m", row, 1, frame.stereo_baseline_m.data());
     }
     if (layout.image_height > 0) {
       require_count(frame.images, c * size_t(layout.image_height) * size_t(layout.image_width) * 3,

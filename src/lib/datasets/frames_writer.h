@@ -28,18 +28,19 @@ struct FramesLayout {
   std::vector<std::string> camera_names;
   std::vector<std::string> scene_names;
   int64_t frames = 0;
-  std::string dataroot;       // root attribute; images are referenced relative to it
-  int image_height = 0;       // > 0: /cameras/image embedded at this size
-  int image_width = 0;        //
-  bool image_paths = false;   // /cameras/image_path
-  bool camera_poses = false;  // /cameras/world_from_ego and /cameras/timestamp_us
-  bool lidar_origin = false;  // /lidar/origin
-  bool lidar_points = false;  // /lidar/points and /lidar/offsets
-  bool occupancy = false;     // /occupancy/semantics
-  bool lidar_mask = true;     // with occupancy: /occupancy/mask_lidar
-  bool camera_mask = true;    // with occupancy: /occupancy/mask_camera
-  bool flow = false;          // with occupancy: /occupancy/flow
-  bool boxes = false;         // /boxes/*
+  std::string dataroot;          // root attribute; images are referenced relative to it
+  int image_height = 0;          // > 0: /cameras/image embedded at this size
+  int image_width = 0;           //
+  bool image_paths = false;      // /cameras/image_path
+  bool camera_poses = false;     // /cameras/world_from_ego and /cameras/timestamp_us
+  bool lidar_origin = false;     // /lidar/origin
+  bool lidar_points = false;     // /lidar/points and /lidar/offsets
+  bool occupancy = false;        // /occupancy/semantics
+  bool lidar_mask = true;        // with occupancy: /occupancy/mask_lidar
+  bool camera_mask = true;       // with occupancy: /occupancy/mask_camera
+  bool flow = false;             // with occupancy: /occupancy/flow
+  bool boxes = false;            // /boxes/*
+  bool stereo_baseline = false;  // /cameras/stereo_baseline_m (KITTI: camera 2 to camera 3)
   std::string compression = "deflate";
 };
 
@@ -71,6 +72,7 @@ struct FrameRecord {
   std::vector<uint8_t> semantics, mask_lidar, mask_camera;  // X*Y*Z each
   std::vector<float> flow;                                  // X*Y*Z*2 (m/s along x, y) when layout.flow
   std::vector<FrameBox> boxes;
+  std::vector<double> stereo_baseline_m;  // per camera, layout.stereo_baseline
 };
 
 class FramesWriter {

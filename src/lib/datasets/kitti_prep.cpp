@@ -178,6 +178,11 @@ KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
   }
   layout.lidar_points = keep_velodyne_points(options, names, velodyne_folders);
   layout.compression = options.compression;
+  // The stereo baseline (for disparity = fx B / depth in the KITTI scene-flow
+  // export) when every sequence's calibration has P3.
+  layout.stereo_baseline = std::all_of(sequences.begin(), sequences.end(), [](const Sequence& sequence) {
+    return sequence.calibration.stereo_baseline_m > 0;
+  });
 
   FramesWriter writer(options.output, layout, options.to_json());
   Progress progress("kitti-mot frames", layout.frames);
@@ -202,6 +207,7 @@ KittiPrepReport prep_kitti_tracking(const KittiPrepOptions& options) {
                        "image_02/" + sequence.name + "/" + frame_name(sequence.frames[i]) + ".png",
                        sequence.calibration.intrinsics);
       record.lidar_origin = {0, 0, 0};  // the ego frame is the Velodyne's
+      if (layout.stereo_baseline) record.stereo_baseline_m = {sequence.calibration.stereo_baseline_m};
       if (layout.lidar_points)
         record.lidar_points =
             read_kitti_scan(velodyne_folders[s] + "/" + frame_name(sequence.frames[i]) + ".bin");

@@ -73,6 +73,7 @@ KittiCalibration read_kitti_calibration(const std::string& path) {
   calibration.velo_from_imu = from_3x4(get("Tr_imu_to_velo", 12));
   const Matrix4 camera_from_rect = camera_from_rectified(p2);
   calibration.ego_from_camera = affine_inverse(multiply(camera_from_rect, calibration.rect_from_velo));
+  if (values.count("P3") > 0) calibration.stereo_baseline_m = stereo_baseline(p2, get("P3", 12), path);
   return calibration;
 }
 
@@ -107,6 +108,16 @@ Matrix4 camera_from_rectified(const std::vector<double>& p) {
         k_inverse[r * 4] * p[3] + k_inverse[r * 4 + 1] * p[7] + k_inverse[r * 4 + 2] * p[11];
   }
   return camera_from_rect;
+}
+
+double stereo_baseline(const std::vector<double>& p2, const std::vector<double>& p3,
+                       const std::string& path) {
+  if (!(p2[0] > 0)) throw FormatError(str(occ::quoted(path), " has a P2 with focal length ", p2[0]));
+  const double baseline = (p2[3] - p3[3]) / p2[0];
+  if (!(baseline > 0))
+    throw FormatError(str(occ::quoted(path), ": P2 and P3 give a stereo baseline of ", baseline,
+                          " m (camera 3 must lie right of camera 2)"));
+  return baseline;
 }
 
 std::vector<Matrix4> read_kitti_oxts_poses(const std::string& path) {

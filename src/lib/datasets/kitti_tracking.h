@@ -19,12 +19,16 @@ struct KittiCalibration {
   Matrix4 ego_from_camera{};           // Velodyne from rectified camera 2
   Matrix4 rect_from_velo{};            // rectified camera 0 from Velodyne (R0_rect * Tr_velo_to_cam)
   Matrix4 velo_from_imu{};             // Tr_imu_to_velo
+  // Stereo baseline of camera 2 to camera 3 in metres, (P2[0,3] - P3[0,3]) /
+  // fx (P = K [I | t]: P[0,3] = fx t_x, up to the sub-millimetre c_x t_z
+  // term), as the KITTI stereo devkits and monodepth2 read it; 0 when the
+  // file has no P3 line.
+  double stereo_baseline_m = 0;
 };
 
-// Reads P2, R0_rect and Tr_velo_to_cam / Tr_imu_to_velo under the official
-// tracking names (R_rect, Tr_velo_cam, Tr_imu_velo, no colons) or the
-// object-detection names (R0_rect:, Tr_velo_to_cam:, Tr_imu_to_velo:).
-// Throws IoError / FormatError naming the file and the key.
+// Reads P2 (and P3, when present, for the stereo baseline), R0_rect and Tr_velo_to_cam / Tr_imu_to_velo under
+// the official tracking names (R_rect, Tr_velo_cam, Tr_imu_velo, no colons) or the object-detection names
+// (R0_rect:, Tr_velo_to_cam:, Tr_imu_to_velo:). Throws IoError / FormatError naming the file and the key.
 KittiCalibration read_kitti_calibration(const std::string& path);
 
 // IMU poses of every oxts line relative to the first, by the KITTI raw
@@ -64,5 +68,9 @@ std::vector<int64_t> numbered_files(const std::string& folder, const std::string
 // camera frame as the rectified (cam0) frame shifted by t = K^-1 P[:, 3].
 std::array<double, 9> intrinsics_of_projection(const std::vector<double>& projection);
 Matrix4 camera_from_rectified(const std::vector<double>& projection);
+// The stereo baseline of the cameras of projections P2 and P3 (12 numbers
+// each) in metres, (P2[0,3] - P3[0,3]) / fx; FormatError naming `path` when
+// it is not positive (camera 3 must lie right of camera 2).
+double stereo_baseline(const std::vector<double>& p2, const std::vector<double>& p3, const std::string& path);
 
 }  // namespace occ::datasets

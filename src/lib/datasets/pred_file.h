@@ -24,6 +24,7 @@ inline constexpr const char* kSemantics = "/pred/semantics";
 inline constexpr const char* kProbabilities = "/pred/probabilities";
 inline constexpr const char* kFlow = "/pred/flow";
 inline constexpr const char* kDepth = "/pred/depth";
+inline constexpr const char* kRenderedFlow = "/pred/rendered_flow";
 inline constexpr const char* kSdf = "/pred/sdf";
 inline constexpr const char* kOccupancyProbability = "/pred/occupancy_probability";
 inline constexpr const char* kPrototypes = "/pred/prototypes";
@@ -52,10 +53,11 @@ class PredFile {
   bool has_probabilities() const { return has(pred_dataset::kProbabilities); }
   bool has_flow() const { return has(pred_dataset::kFlow); }
   bool has_depth() const { return has(pred_dataset::kDepth); }
+  bool has_rendered_flow() const { return has(pred_dataset::kRenderedFlow); }
   bool has_prototypes() const { return has(pred_dataset::kPrototypes); }
   bool has_sdf() const { return has(pred_dataset::kSdf); }
   bool has_occupancy_probability() const { return has(pred_dataset::kOccupancyProbability); }
-  // The attribute geometry_only: semantics mean occupied (class 0) or free only.
+  // The attribute geometry_only: semantics mean occupied (class 0, 1 if 0 is free) or free only.
   bool geometry_only() const;
   // Shape of a dataset, row count first.
   h5::Shape shape(const std::string& dataset) const;
@@ -88,6 +90,9 @@ class PredFile {
   // [C, H, W] metres per camera (Let Occ Flow's rendered depth).
   void read_depth(int64_t i, float* out) const;
   cv::Mat depth(int64_t i, int64_t camera) const;  // CV_32F [H, W]
+  // Let Occ Flow's rendered BEV flow per camera pixel (occ predict
+  // --rendered-flow): metres along ego x, y to the next keyframe, CV_32FC2 [H, W].
+  cv::Mat rendered_flow(int64_t i, int64_t camera) const;
   // Per camera, the ProtoOcc prototype id of each stride-8 feature cell
   // (occ predict --prototypes), CV_16U [h, w].
   std::vector<cv::Mat> prototypes(int64_t i) const;

@@ -57,6 +57,7 @@ SemanticKittiCalibration read_semantickitti_calibration(const std::string& path)
   // Odometry images are rectified: P2 = K [I | t] in cam0 coordinates.
   const Matrix4 camera_from_cam0 = camera_from_rectified(p2);
   calibration.ego_from_camera = affine_inverse(multiply(camera_from_cam0, calibration.cam0_from_velo));
+  if (values.count("P3") > 0) calibration.stereo_baseline_m = stereo_baseline(p2, get("P3"), path);
   return calibration;
 }
 

@@ -22,9 +22,11 @@ struct SemanticKittiCalibration {
   std::array<double, 9> intrinsics{};  // K of P2
   Matrix4 ego_from_camera{};           // Velodyne from camera 2
   Matrix4 cam0_from_velo{};            // Tr
+  double stereo_baseline_m = 0;        // camera 2 to camera 3 (P2, P3); 0 without P3
 };
 
-// P2 and Tr of an odometry calib.txt; throws naming the file and the key.
+// P2 and Tr (and P3, when present, for the stereo baseline) of an odometry calib.txt; throws naming the file
+// and the key.
 SemanticKittiCalibration read_semantickitti_calibration(const std::string& path);
 // poses.txt: 12 numbers per scan, cam0 of scan i -> cam0 of scan 0.
 std::vector<Matrix4> read_semantickitti_poses(const std::string& path);

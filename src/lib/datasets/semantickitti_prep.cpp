@@ -128,6 +128,10 @@ SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& optio
   layout.occupancy = sequences.front().labelled;
   layout.camera_mask = false;
   layout.compression = options.compression;
+  // The stereo baseline (KITTI scene-flow export) when every calib.txt has P3.
+  layout.stereo_baseline = std::all_of(sequences.begin(), sequences.end(), [](const auto& sequence) {
+    return sequence.calibration.stereo_baseline_m > 0;
+  });
   // evaluate_completion.py's table: classes mapped to 0 other than empty
   // (outlier, other-structure, other-object) become 255, ignored.
   const std::vector<uint8_t> lut = completion_lut(semantickitti_learning_map());
@@ -156,6 +160,7 @@ SemanticKittiPrepReport prep_semantickitti(const SemanticKittiPrepOptions& optio
                        "sequences/" + sequence.name + "/image_2/" + frame_name(frame) + ".png",
                        sequence.calibration.intrinsics);
       record.lidar_origin = {0, 0, 0};
+      if (layout.stereo_baseline) record.stereo_baseline_m = {sequence.calibration.stereo_baseline_m};
       if (layout.lidar_points)
         record.lidar_points = read_kitti_scan(velodyne_folders[s] + "/" + frame_name(frame) + ".bin");
       read_packed_voxels(voxels + ".bin",

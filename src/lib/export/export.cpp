@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "export/kitti_sceneflow.h"
 #include "export/model_weights.h"
 #include "export/nuscenes.h"
 #include "export/occ3d_npz.h"
@@ -62,6 +63,9 @@ const std::vector<ExportFormat>& export_formats() {
        "SemanticKITTI SSC: .label uint16, bit-packed .bin/.invalid (needs --gt)"},
       {"ply", "pred", "folder or .ply file", "occupied voxel centres with class colours (needs --gt)"},
       {"openocc", "pred", "file (.gz)", "CVPR 2024 occupancy and flow challenge submission (needs --gt)"},
+      {"kitti-sceneflow", "pred", "folder",
+       "KITTI scene-flow results disp_0/, disp_1/, flow/ from Let Occ Flow's rendered depth and flow "
+       "(occ predict --depth --rendered-flow; needs --gt with a stereo baseline)"},
       {"torch", "model", "file (.pt)", "torch.load-able dict of tensors keyed by parameter name"},
       {"safetensors", "model", "file (.safetensors)", "safetensors file of the weights"},
       {"nuscenes", "frames", "folder", "nuScenes-style tables, images, LiDAR and Occ3D gts of a frames file"},
@@ -111,6 +115,8 @@ ExportSummary run_export(const ExportOptions& options) {
     summary.items = export_occ3d_npz(pred, options.output);
   } else if (options.format == "semantickitti") {
     summary.items = export_semantickitti(pred, options.output, options.layout);
+  } else if (options.format == "kitti-sceneflow") {
+    summary.items = export_kitti_sceneflow(pred, options.output).written;
   } else if (options.format == "ply") {
     summary.items = export_ply(pred, options.output, options.frame);
   } else {

@@ -17,6 +17,11 @@ struct ModelInputs {
   // Neighbour keyframes for reprojection (Batch::neighbour_*), as offsets in
   // keyframes of the scene: {-1, 1} is the previous and the next one.
   std::vector<int> neighbour_offsets;
+  // > 0: the neighbour at offset -1 is drawn per sample, uniformly, among
+  // the earlier keyframes within this many metres of path (Let Occ Flow's
+  // KITTI rig: previous source frames within 6 m; train/keyframe_history.h);
+  // 0: the previous keyframe itself.
+  double previous_source_max_distance_m = 0;
   bool colour_images = false;  // Batch::colour_images, RGB in [0, 1]
   bool capture_poses = false;  // Batch::capture_from_current
   int lidar_points = 0;        // LiDAR points drawn per frame (Batch::lidar_*); 0: none

@@ -50,7 +50,7 @@ struct ModelOutputs {
   bool flow = false;           // per-voxel flow, always written
   bool sdf = false;            // per-voxel SDF, always written
   bool occupancy_probability = false;
-  bool geometry_only = false;       // semantics say occupied (class 0) or free only
+  bool geometry_only = false;       // semantics say occupied (class 0, or 1 where 0 is free) or free only
   std::vector<std::string> extras;  // names of ModelKind::extra_outputs available with this configuration
   std::string extras_unavailable;   // why the others are not, for the usage error
 };

@@ -72,6 +72,9 @@ struct LoaderOptions {
   // Neighbour keyframes for reprojection (Batch::neighbour_*), as keyframe
   // offsets in the scene (e.g. {-1, 1}).
   std::vector<int> neighbour_offsets;
+  // > 0: offset -1 is drawn among the earlier keyframes within this many
+  // metres of path (models::ModelInputs::previous_source_max_distance_m).
+  double previous_source_max_distance_m = 0;
   bool colour_images = false;     // Batch::colour_images
   bool capture_poses = false;     // Batch::capture_from_current
   int lidar_points = 0;           // points drawn per frame (Batch::lidar_*); 0: none

@@ -12,9 +12,13 @@
 #include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "train/image_transform.h"
+#include "train/sample_order.h"
 
 namespace occ::train {
 namespace {
+
+// The stream of the previous-source draw under a sample's key (SampleDraws::key).
+constexpr uint64_t kPreviousSourceStream = 0x70726576;  // "prev"
 
 at::Tensor matrix_tensor(const Matrix4& matrix) {
   at::Tensor tensor = at::empty({4, 4}, at::kFloat);
@@ -155,8 +159,18 @@ void FramesDataset::read_history(Sample& sample, const Cameras& current,
   sample.values.history_valid = history_valid;
 }
 
-void FramesDataset::read_neighbours(Sample& sample, const Cameras& current,
-                                    const std::vector<bool>& flips) const {
+int64_t FramesDataset::neighbour_row(int64_t row, int offset, uint64_t key) const {
+  if (offset != -1 || options_.previous_source_max_distance_m <= 0)
+    return keyframes_->keyframe_at(row, offset);
+  const std::vector<int64_t> sources =
+      keyframes_->keyframes_within(row, options_.previous_source_max_distance_m);
+  if (sources.empty()) return -1;
+  const double u = unit_interval(hash_values({key, kPreviousSourceStream}));
+  return sources[std::min(sources.size() - 1, static_cast<size_t>(u * static_cast<double>(sources.size())))];
+}
+
+void FramesDataset::read_neighbours(Sample& sample, const Cameras& current, const SampleDraws& draws) const {
+  const std::vector<bool>& flips = draws.flips;
   const auto count = static_cast<int64_t>(options_.neighbour_offsets.size());
   const int64_t cameras = file_.camera_count();
   auto& images = sample.entries["neighbour_colour_images"];
@@ -166,7 +180,7 @@ void FramesDataset::read_neighbours(Sample& sample, const Cameras& current,
   at::Tensor neighbour_valid = at::empty({count}, at::kBool);
   for (int64_t s = 0; s < count; ++s) {
     const int64_t row =
-        keyframes_->keyframe_at(sample.row, options_.neighbour_offsets[static_cast<size_t>(s)]);
+        neighbour_row(sample.row, options_.neighbour_offsets[static_cast<size_t>(s)], draws.key);
     neighbour_valid[s] = row >= 0;
     if (row < 0) {
       // No such keyframe: the current frame, unmoved; losses skip it.
@@ -224,7 +238,7 @@ Sample FramesDataset::read(int64_t row, const SampleDraws& draws) const {
   if (options_.camera_semantics)
     values.camera_semantics = read_camera_semantics(row, height, width, draws.flips);
   if (options_.history_frames > 0) read_history(sample, cameras, draws.flips);
-  if (!options_.neighbour_offsets.empty()) read_neighbours(sample, cameras, draws.flips);
+  if (!options_.neighbour_offsets.empty()) read_neighbours(sample, cameras, draws);
   if (options_.capture_poses) {
     const int64_t count = file_.camera_count();
     values.capture_from_current = at::empty({count, 4, 4}, at::kFloat);

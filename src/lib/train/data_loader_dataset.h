@@ -65,7 +65,10 @@ class FramesDataset {
   // (`current`: the sample's own cameras, repeated where there are none).
   void read_history(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
   // Fills the sample's neighbour_* from the keyframes at the offsets.
-  void read_neighbours(Sample& sample, const Cameras& current, const std::vector<bool>& flips) const;
+  void read_neighbours(Sample& sample, const Cameras& current, const SampleDraws& draws) const;
+  // The neighbour row at `offset` (-1 when there is none), drawn with
+  // `key` among the sources within LoaderOptions::previous_source_max_distance_m.
+  int64_t neighbour_row(int64_t row, int offset, uint64_t key) const;
   // [N, H, W] class ids of /cameras/semantics, nearest-resized and flipped.
   at::Tensor read_camera_semantics(int64_t row, int height, int width, const std::vector<bool>& flips) const;
   // RGB image of a camera; embedded images point into `embedded_row` (the

@@ -148,6 +148,7 @@ void LoaderOptions::ask_for(const models::ModelInputs& inputs, bool training) {
   history_stride = inputs.history_stride;
   capture_poses = inputs.capture_poses;
   neighbour_offsets = training ? inputs.neighbour_offsets : std::vector<int>{};
+  previous_source_max_distance_m = training ? inputs.previous_source_max_distance_m : 0.0;
   colour_images = training && inputs.colour_images;
   lidar_points = training ? inputs.lidar_points : 0;
   sample_seeds = training && inputs.sample_seeds;

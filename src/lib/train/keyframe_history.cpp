@@ -1,6 +1,7 @@
 #include "train/keyframe_history.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -53,6 +54,21 @@ int64_t KeyframeHistory::keyframe_after(int64_t row, int count) const {
 
 int64_t KeyframeHistory::keyframe_at(int64_t row, int offset) const {
   return offset < 0 ? keyframe_before(row, -offset) : keyframe_after(row, offset);
+}
+
+std::vector<int64_t> KeyframeHistory::keyframes_within(int64_t row, double max_distance_m) const {
+  std::vector<int64_t> rows;
+  double path = 0;
+  for (int64_t later = row, earlier = keyframe_before(row, 1); earlier >= 0;
+       later = earlier, earlier = keyframe_before(earlier, 1)) {
+    const double* a = world_from_ego_.data() + static_cast<size_t>(later) * 16;
+    const double* b = world_from_ego_.data() + static_cast<size_t>(earlier) * 16;
+    path += std::hypot(a[3] - b[3], a[7] - b[7]);
+    if (!rows.empty() && path > max_distance_m) break;
+    rows.push_back(earlier);
+    if (rows.size() > prev_.size()) break;  // follow() has already refused a loop
+  }
+  return rows;
 }
 
 Matrix4 KeyframeHistory::history_from_current(int64_t current, int64_t history) const {

@@ -28,6 +28,12 @@ class KeyframeHistory {
   // keyframe_before(row, -offset) for negative offsets, keyframe_after for
   // positive ones.
   int64_t keyframe_at(int64_t row, int offset) const;
+  // The earlier keyframes of `row`'s scene whose path to `row` (the summed
+  // horizontal ego translations between consecutive keyframes, as SelfOcc's
+  // KITTI loader measures it) is at most `max_distance_m`, nearest first.
+  // The previous keyframe is always one (a frame never loses its source);
+  // empty at a scene start.
+  std::vector<int64_t> keyframes_within(int64_t row, double max_distance_m) const;
 
   // Maps a point of the ego frame of `current` into the ego frame of
   // `history`: inverse(world_from_ego[history]) * world_from_ego[current],

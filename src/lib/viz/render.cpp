@@ -284,6 +284,23 @@ std::vector<Panel> render_view(const std::string& view, const Sources& sources, 
       panels.push_back({"optical flow to " + group.substr(1) + " (black: inconsistent)",
                         rig_sheet(images, frames.camera_names(), options.camera_tile_width)});
     }
+    if (sources.pred && sources.pred->has_rendered_flow()) {
+      // Let Occ Flow's per-pixel rendered BEV flow (occ predict
+      // --rendered-flow), coloured as seen from above: forward up, left left.
+      std::vector<cv::Mat> rendered;
+      for (int64_t c = 0; c < cameras; ++c) {
+        const cv::Mat ego = sources.pred->rendered_flow(i, c);
+        cv::Mat above(ego.size(), CV_32FC2);
+        for (int v = 0; v < ego.rows; ++v)
+          for (int u = 0; u < ego.cols; ++u) {
+            const cv::Vec2f f = ego.at<cv::Vec2f>(v, u);
+            above.at<cv::Vec2f>(v, u) = {-f[1], -f[0]};
+          }
+        rendered.push_back(flow_to_colour(above));
+      }
+      panels.push_back({"rendered BEV flow per pixel",
+                        rig_sheet(rendered, frames.camera_names(), options.camera_tile_width)});
+    }
     // Occupancy flow where the input has it; a frames file without
     // occupancy (real KITTI tracking) shows the optical flow alone.
     const bool has_occupancy_flow = sources.pred

@@ -144,6 +144,16 @@ struct LetOccFlowConfig {
   // camera count), else the rig's camera count (other counts are an error).
   int64_t camera_embeddings = 0;
 
+  // --- The rig (issue 17: the KITTI settings; configs/letoccflow_kitti.toml).
+  // Previous source frame for the photometric loss: > 0 draws it per sample
+  // among the earlier keyframes within this many metres of path (LOF / SelfOcc
+  // KITTI: 6 m at 10 Hz); 0 (nuScenes): the previous keyframe. The next
+  // source is always the next keyframe (KITTI: t + 1).
+  double source_max_distance_m = 0.0;
+  // Prediction: voxels of z index >= this are free (LOF's KITTI evaluation:
+  // 28 of 32, i.e. above 3.6 m); 0: no cut.
+  int64_t free_above_z_index = 0;
+
   render::RenderConfig render;
   losses::LossConfig loss;
 

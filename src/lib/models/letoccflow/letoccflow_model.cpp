@@ -31,6 +31,10 @@
 namespace occ::models {
 namespace {
 
+// occ predict --rendered-flow and its dataset /pred/rendered_flow.
+constexpr const char* kRenderedFlow = "rendered-flow";
+constexpr const char* kRenderedFlowDataset = "rendered_flow";
+
 TpvEncoderOptions encoder_options(const LetOccFlowConfig& config) {
   TpvEncoderOptions options;
   options.embed_dims = config.embed_dims;
@@ -530,9 +534,13 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
           .expand({b, x * y * z, 3});
   Prediction prediction;
   prediction.sdf = render::sample_volume(sdf, box_, centres).view({b, x, y, z}).to(at::kFloat).cpu();
-  prediction.semantics = at::where(prediction.sdf <= config_.occupied_sdf, at::zeros({}, at::kByte),
-                                   at::full({}, grid_.free_class, at::kByte))
-                             .to(at::kByte);
+  // Geometry only: occupied voxels get class 0, or class 1 where 0 is the
+  // free class (SemanticKITTI's class set), so occupied and free differ.
+  const int64_t occupied_class = grid_.free_class == 0 ? 1 : 0;
+  prediction.semantics =
+      at::where(prediction.sdf <= config_.occupied_sdf, at::full({}, occupied_class, at::kByte),
+                at::full({}, grid_.free_class, at::kByte))
+          .to(at::kByte);
   const int64_t border = config_.free_border_voxels;
   if (border > 0) {
     // LOF's evaluation border: the outer voxels along x and y are free.
@@ -542,6 +550,11 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
       prediction.semantics.narrow(axis, size - width, width).fill_(grid_.free_class);
     }
   }
+  if (config_.free_above_z_index > 0 && config_.free_above_z_index < z) {
+    // LOF's KITTI evaluation: everything from this z index up is free.
+    prediction.semantics.narrow(3, config_.free_above_z_index, z - config_.free_above_z_index)
+        .fill_(grid_.free_class);
+  }
   if (output.extras.count("flow") > 0) {
     // Displacement per keyframe step -> m/s.
     prediction.flow =
@@ -550,7 +563,10 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
             .to(at::kFloat)
             .cpu();
   }
-  if (request.depth) {
+  const bool rendered_flow = request.wants(kRenderedFlow);
+  if (rendered_flow && output.extras.count("flow") == 0)
+    throw UsageError("--rendered-flow: this Let Occ Flow model has no flow field (a stage-1 model)");
+  if (request.depth || rendered_flow) {
     // Rays on a grid every depth_render_stride pixels spanning the image
     // corners, rendered per camera and upsampled bilinearly (align_corners:
     // exact at the rendered pixels; stride 1 renders every pixel).
@@ -568,22 +584,43 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
             .expand({b, rows, cols, 2})
             .to(sdf.device());
     const at::Tensor ego_from_camera = current_ego_from_camera(batch);
-    render::FieldVolumes fields{sdf, at::Tensor()};
+    render::FieldVolumes fields{sdf, rendered_flow ? output.extras.at("flow") : at::Tensor()};
     // No jitter at prediction: samples at the middle of their bins.
     const at::Tensor jitter = at::full({b, rows * cols}, 0.5, sdf.options());
-    std::vector<at::Tensor> cameras;
+    std::vector<at::Tensor> depths, flows;
     for (int64_t camera = 0; camera < n; ++camera) {
       const RenderedRays r = render_rays(fields, box_, pixels, batch.intrinsics.narrow(1, camera, 1),
                                          ego_from_camera.narrow(1, camera, 1), config_.render.samples, jitter,
                                          variance->inv_s(), 1.0, config_.render.fused);
-      const at::Tensor distance =
-          config_.depth_over_opacity ? r.out.distance / r.out.opacity.clamp_min(1e-4) : r.out.distance;
-      cameras.push_back(render::z_depth(distance, r.rays.z_per_distance).view({b, 1, rows, cols}));
+      // CHOSEN (model.depth_over_opacity): depth and flow are expectations
+      // under the weights renormalised by the ray's opacity, so a point
+      // moved by its flow stays the point at its depth.
+      const at::Tensor opacity = r.out.opacity.clamp_min(1e-4);
+      const at::Tensor distance = config_.depth_over_opacity ? r.out.distance / opacity : r.out.distance;
+      depths.push_back(render::z_depth(distance, r.rays.z_per_distance).view({b, 1, rows, cols}));
+      if (rendered_flow) {
+        // The weighted sum of the samples' BEV flow (reference/letoccflow.md,
+        // "Fields and rendering": flow = sum w_i f_i), metres along ego x, y.
+        const at::Tensor flow = config_.depth_over_opacity ? r.out.flow / opacity.unsqueeze(-1) : r.out.flow;
+        flows.push_back(flow.view({b, 1, rows, cols, 2}));
+      }
     }
-    at::Tensor depth = at::cat(cameras, 1);
-    if (rows != height || cols != width)
-      depth = at::upsample_bilinear2d(depth, at::IntArrayRef({height, width}), true);
-    prediction.depth = depth.to(at::kFloat).cpu();
+    const auto upsampled = [&](at::Tensor maps) {  // [B, N * K, rows, cols] at the image size
+      if (rows != height || cols != width)
+        maps = at::upsample_bilinear2d(maps, at::IntArrayRef({height, width}), true);
+      return maps;
+    };
+    if (request.depth) prediction.depth = upsampled(at::cat(depths, 1)).to(at::kFloat).cpu();
+    if (rendered_flow) {
+      // [B, N, rows, cols, 2] -> [B, N * 2, rows, cols] for the upsampling, and back.
+      const at::Tensor flow = at::cat(flows, 1).permute({0, 1, 4, 2, 3}).reshape({b, n * 2, rows, cols});
+      prediction.extras[kRenderedFlowDataset] = upsampled(flow)
+                                                    .view({b, n, 2, height, width})
+                                                    .permute({0, 1, 3, 4, 2})
+                                                    .contiguous()
+                                                    .to(at::kFloat)
+                                                    .cpu();
+    }
   }
   return prediction;
 }
@@ -622,6 +659,7 @@ ModelKind letoccflow_kind() {
     const LetOccFlowConfig parsed = LetOccFlowConfig::from_json(config);
     ModelInputs inputs;
     inputs.neighbour_offsets = {-1, 1};
+    inputs.previous_source_max_distance_m = parsed.source_max_distance_m;
     inputs.colour_images = true;
     inputs.capture_poses = true;
     inputs.sample_seeds = true;
@@ -643,7 +681,20 @@ ModelKind letoccflow_kind() {
     outputs.sdf = true;
     outputs.flow = LetOccFlowConfig::from_json(config).reaches_stage2();
     outputs.geometry_only = true;
+    if (outputs.flow) {
+      outputs.extras.push_back(kRenderedFlow);
+    } else {
+      outputs.extras_unavailable = "a stage-1 model has no flow field to render";
+    }
     return outputs;
+  };
+  kind.extra_outputs = {
+      {kRenderedFlow,
+       "also write /pred/rendered_flow: each camera pixel's rendered BEV flow (metres along ego x, y to the "
+       "next keyframe; the renderer's weighted sum of sample flow, as --depth renders depth), for occ "
+       "export --format kitti-sceneflow and occ render --view flow (Let Occ Flow stage 2)",
+       {{kRenderedFlowDataset, h5::DType::float32, false,
+         "rendered BEV flow per camera pixel at the network input size, [C, H, W, 2] metres"}}},
   };
   kind.tiny_settings = letoccflow_tiny_settings();
   kind.switches = letoccflow_switches();
