@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,8 @@ std::string module_file(Home home) {
 ModuleMain open_module(Home home) {
   const std::string file = module_file(home);
   const std::string dir = executable_dir();
-  const std::vector<std::string> candidates = {dir + "/" + OCC_MODULE_DIR_FROM_BIN + "/" + file, dir + "/" + file};
+  const std::vector<std::string> candidates = {
+      (std::filesystem::path(dir) / OCC_MODULE_DIR_FROM_BIN / file).lexically_normal().string(), dir + "/" + file};
   std::vector<std::string> failures;
   for (const std::string& path : candidates) {
     if (access(path.c_str(), F_OK) != 0) {
