@@ -37,13 +37,11 @@ const std::vector<Command>& command_table();
 const std::vector<std::string>& command_groups();
 const Command* find_command(const std::string& name);
 
-// One register function per command, each in src/cmd/<name>.cpp (eval's
-// options and its run are apart: eval.h).
-Runner register_cluster_masks(CLI::App& app);
+// One register function per command, each in src/cmd/<name>.cpp. The
+// options and the run of eval, render, cluster-masks and flow-labels are
+// apart (<name>.h) so that the executable can declare their options.
 Runner register_export(CLI::App& app);
-Runner register_flow_labels(CLI::App& app);
 Runner register_inspect(CLI::App& app);
-Runner register_render(CLI::App& app);
 Runner register_predict(CLI::App& app);
 Runner register_prep(CLI::App& app);
 Runner register_train(CLI::App& app);

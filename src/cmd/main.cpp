@@ -1,18 +1,24 @@
 // occ: one binary of subcommands. The executable runs the commands that
 // need neither LibTorch nor OpenCV's codec, video and contrib modules
-// (inspect), parses the options of the data commands itself, and opens the
+// (inspect), parses the options of most data commands itself, and opens the
 // module of every other command on demand (program.h, docs/startup.md).
+#include "cluster_masks.h"
 #include "core/threads.h"
 #include "eval.h"
+#include "flow_labels.h"
 #include "program.h"
 #include "registration.h"
+#include "render.h"
 
 int main(int argc, char** argv) {
   using namespace occ::cmd;
   static const Unit unit = {
       Home::executable,
       {{"inspect", register_inspect}},
-      {{"eval", declare_only<EvalCommand, add_eval_options>}},
+      {{"cluster-masks", declare_only<ClusterMasksCli, add_cluster_masks_options>},
+       {"flow-labels", declare_only<FlowLabelsCli, add_flow_labels_options>},
+       {"eval", declare_only<EvalCommand, add_eval_options>},
+       {"render", declare_only<RenderCli, add_render_options>}},
       occ::set_own_thread_budget,  // the executable never loads OpenCV
       nullptr,
   };

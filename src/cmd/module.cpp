@@ -24,7 +24,8 @@ namespace {
 std::string executable_dir() {
   std::vector<char> buffer(4096);
   const ssize_t length = readlink("/proc/self/exe", buffer.data(), buffer.size() - 1);
-  if (length <= 0) throw Error(str("cannot find the occ executable (/proc/self/exe): ", std::strerror(errno)));
+  if (length <= 0)
+    throw Error(str("cannot find the occ executable (/proc/self/exe): ", std::strerror(errno)));
   const std::string path(buffer.data(), static_cast<size_t>(length));
   return path.substr(0, path.rfind('/'));
 }
@@ -47,7 +48,8 @@ ModuleMain open_module(Home home) {
   const std::string file = module_file(home);
   const std::string dir = executable_dir();
   const std::vector<std::string> candidates = {
-      (std::filesystem::path(dir) / OCC_MODULE_DIR_FROM_BIN / file).lexically_normal().string(), dir + "/" + file};
+      (std::filesystem::path(dir) / OCC_MODULE_DIR_FROM_BIN / file).lexically_normal().string(),
+      dir + "/" + file};
   std::vector<std::string> failures;
   for (const std::string& path : candidates) {
     if (access(path.c_str(), F_OK) != 0) {

@@ -1,6 +1,6 @@
 // What each command loads (issue 24, docs/startup.md): the occ executable
-// answers --help, inspect and the options of the data commands without
-// LibTorch, OpenCV or a command module; the data commands run in
+// answers --help, inspect and the options of eval, render, cluster-masks and
+// flow-labels without LibTorch, OpenCV or a command module; the data commands run in
 // libocc_data_commands.so and train/predict in libocc_torch_commands.so,
 // each opened only by the commands that need it. The dynamic loader's own
 // record of the files it opened (LD_DEBUG=files) is the evidence; no timing.
@@ -57,28 +57,37 @@ std::string write_masks(const TempDir& dir) {
   return path;
 }
 
-TEST(Startup, HelpInspectAndEvalOptionsLoadNoLibTorchOpenCvOrModule) {
+TEST(Startup, HelpInspectAndDataCommandOptionsLoadNoLibTorchOpenCvOrModule) {
   TempDir dir;
   const std::string masks = write_masks(dir);
-  const std::vector<std::vector<std::string>> commands = {
-      {"--help"}, {"help", "eval"}, {"eval", "--help"}, {"inspect", masks}, {"inspect", "--validate", masks}};
+  const std::vector<std::vector<std::string>> commands = {{"--help"},
+                                                          {"help", "eval"},
+                                                          {"eval", "--help"},
+                                                          {"render", "--help"},
+                                                          {"help", "cluster-masks"},
+                                                          {"flow-labels", "--help"},
+                                                          {"inspect", masks},
+                                                          {"inspect", "--validate", masks}};
   for (const auto& args : commands) {
     const RunResult result = run_traced(OCC_BINARY, args);
     const std::string what = "occ " + args[0] + (args.size() > 1 ? " " + args[1] : "");
     EXPECT_EQ(result.exit_code, 0) << what << "\n" << result.err;
     EXPECT_FALSE(result.out.empty()) << what;
     EXPECT_TRUE(loaded(result, "libhdf5")) << what << ": LD_DEBUG=files traced nothing";
-    for (const char* library : {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
+    for (const char* library :
+         {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
       EXPECT_FALSE(loaded(result, library)) << what << " loaded " << library;
   }
 }
 
-TEST(Startup, UsageErrorsOfEvalNeedNoModule) {
-  const RunResult result = run_traced(OCC_BINARY, {"eval", "--no-such-option", "--gt", "x.h5"});
-  EXPECT_EQ(result.exit_code, 2) << result.err;
-  EXPECT_NE(result.err.find("occ eval: "), std::string::npos) << result.err;
-  EXPECT_FALSE(loaded(result, "libocc_data_commands"));
-  EXPECT_FALSE(loaded(result, "libopencv"));
+TEST(Startup, UsageErrorsOfDataCommandsNeedNoModule) {
+  for (const char* command : {"eval", "render", "cluster-masks", "flow-labels"}) {
+    const RunResult result = run_traced(OCC_BINARY, {command, "--no-such-option", "x.h5"});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find(std::string("occ ") + command + ": "), std::string::npos) << result.err;
+    EXPECT_FALSE(loaded(result, "libocc_data_commands")) << command;
+    EXPECT_FALSE(loaded(result, "libopencv")) << command;
+  }
 }
 
 TEST(Startup, EachModuleIsOpenedOnlyByItsCommands) {
@@ -136,8 +145,9 @@ TEST(Startup, ALibraryThatIsNoOccModuleIsRefused) {
   // Another shared library (occ's HDF5 filter plugin) under a module's name.
   const std::string alone = dir.file("occ");
   std::filesystem::copy_file(OCC_BINARY, alone);
-  std::filesystem::copy_file(std::filesystem::path(OCC_BINARY).parent_path() / "hdf5-plugins" / "libh5zstd.so",
-                             dir.file("libocc_torch_commands.so"));
+  std::filesystem::copy_file(
+      std::filesystem::path(OCC_BINARY).parent_path() / "hdf5-plugins" / "libh5zstd.so",
+      dir.file("libocc_torch_commands.so"));
   const RunResult train = run({alone, "train", "--help"});
   EXPECT_EQ(train.exit_code, 1);
   EXPECT_NE(train.err.find(dir.file("libocc_torch_commands.so") + "': not an occ command module"),
