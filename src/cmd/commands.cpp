@@ -4,22 +4,22 @@ namespace occ::cmd {
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> commands = {
-      {"prep", "turn a dataset (or the synthetic world) into a frames file", "Data", register_prep},
-      {"cluster-masks", "superpixel pseudo masks for ProtoOcc (SEEDS, SLIC, LSC)", "Data",
-       register_cluster_masks},
+      {"prep", "turn a dataset (or the synthetic world) into a frames file", "Data", Home::data_module},
+      {"cluster-masks", "superpixel pseudo masks for ProtoOcc (SEEDS, SLIC, LSC)", "Data", Home::data_module},
       {"flow-labels", "optical flow, consistency and dynamic masks for Let Occ Flow", "Data",
-       register_flow_labels},
+       Home::data_module},
       {"train", "fit a model (baseline) on a frames file; checkpoints, resume, logs", "Learning",
-       register_train},
+       Home::torch_module},
       {"predict", "run a trained model over a frames file into a predictions file", "Learning",
-       register_predict},
-      {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results", register_eval},
+       Home::torch_module},
+      {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results",
+       Home::data_module},
       {"render", "pictures and videos: BEV, 3D voxels, cameras, depth, flow, masks, compare", "Results",
-       register_render},
+       Home::data_module},
       {"export",
        "pred, model and frames files to Occ3D, SemanticKITTI, PLY, OpenOcc, torch, safetensors, nuScenes",
-       "Results", register_export},
-      {"inspect", "describe and validate any occ HDF5 file", "Files", register_inspect},
+       "Results", Home::data_module},
+      {"inspect", "describe and validate any occ HDF5 file", "Files", Home::executable},
   };
   return commands;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // The command table: the one place that lists occ's subcommands. Only
 // commands that work are registered here; `occ --help`, `occ help CMD`, the
-// man pages and the meta-tests all follow this table.
+// man pages and the meta-tests all follow this table. Each entry also says
+// where the command runs: in the occ executable, or in one of the two modules
+// it opens on demand (program.h, docs/startup.md).
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,11 +18,18 @@ using Runner = std::function<void()>;
 // struct the returned runner owns) and returns the runner.
 using RegisterFunction = Runner (*)(CLI::App& app);
 
+// The unit that runs a command (module.h names the modules' files).
+enum class Home {
+  executable,    // occ itself: links HDF5 and zstd, not LibTorch or OpenCV's codecs
+  data_module,   // libocc_data_commands.so: the torch-free commands that need OpenCV
+  torch_module,  // libocc_torch_commands.so: the commands that need LibTorch
+};
+
 struct Command {
   const char* name;
   const char* summary;  // one line, lowercase, no final period
   const char* group;    // heading in `occ --help`
-  RegisterFunction register_options;
+  Home home;
 };
 
 const std::vector<Command>& command_table();
@@ -28,13 +37,11 @@ const std::vector<Command>& command_table();
 const std::vector<std::string>& command_groups();
 const Command* find_command(const std::string& name);
 
-// One register function per command, each in src/cmd/<name>.cpp.
-Runner register_cluster_masks(CLI::App& app);
+// One register function per command, each in src/cmd/<name>.cpp. The
+// options and the run of eval, render, cluster-masks and flow-labels are
+// apart (<name>.h) so that the executable can declare their options.
 Runner register_export(CLI::App& app);
-Runner register_flow_labels(CLI::App& app);
-Runner register_eval(CLI::App& app);
 Runner register_inspect(CLI::App& app);
-Runner register_render(CLI::App& app);
 Runner register_predict(CLI::App& app);
 Runner register_prep(CLI::App& app);
 Runner register_train(CLI::App& app);

@@ -1,8 +1,6 @@
 #include "common.h"
 
 #include "core/log.h"
-#include "core/threads.h"
-#include "nn/runtime.h"
 
 namespace occ::cmd {
 
@@ -22,7 +20,7 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
       ->group("Global options");
 }
 
-void apply_global_options(const GlobalOptions& options) {
+void apply_global_options(const GlobalOptions& options, void (*apply_thread_budget)(int threads)) {
   if (options.quiet) {
     log::set_level(log::Level::quiet);
   } else if (options.verbose >= 2) {
@@ -30,7 +28,7 @@ void apply_global_options(const GlobalOptions& options) {
   } else if (options.verbose == 1) {
     log::set_level(log::Level::verbose);
   }
-  nn::apply_thread_budget(options.threads);
+  apply_thread_budget(options.threads);
 }
 
 void add_config_option(CLI::App& app) {

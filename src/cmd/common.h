@@ -13,8 +13,9 @@ struct GlobalOptions {
 
 // -j/--threads, -v/--verbose, -q/--quiet, --debug.
 void add_global_options(CLI::App& app, GlobalOptions& options);
-// Applies -j and -v/-q to logging, our pools, OpenCV and LibTorch.
-void apply_global_options(const GlobalOptions& options);
+// Applies -v/-q to logging and -j through apply_thread_budget (the unit's:
+// occ::set_thread_budget, or nn::apply_thread_budget where LibTorch is linked).
+void apply_global_options(const GlobalOptions& options, void (*apply_thread_budget)(int threads));
 // --config FILE: read option values from a TOML file (commands with many options).
 void add_config_option(CLI::App& app);
 

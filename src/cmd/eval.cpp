@@ -1,68 +1,11 @@
 // occ eval: score predictions against the ground truth of a frames file with
 // the metrics of both papers (Occ3D mIoU, SemanticKITTI SSC, RayIoU, mAVE,
 // OccScore, depth errors).
-#include <fstream>
-#include <iostream>
-#include <memory>
-
-#include "commands.h"
-#include "core/error.h"
-#include "core/strings.h"
-#include "h5/atomic_file.h"
-#include "metrics/evaluate.h"
-#include "metrics/report.h"
+#include "eval.h"
 
 namespace occ::cmd {
-namespace {
 
-struct EvalCommand {
-  metrics::EvalOptions eval;
-  std::string metric_list = "miou";
-  bool json = false;
-  bool csv = false;
-  bool all_voxels = false;
-  std::string output;  // -o: also write the JSON report here
-};
-
-void write_report(const std::string& path, const std::string& text) {
-  h5::AtomicPath atomic(path);
-  {
-    std::ofstream out(atomic.temp_path(), std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw IoError(str("cannot write ", occ::quoted(path)));
-  }
-  atomic.commit();
-}
-
-void run_eval(EvalCommand& command) {
-  command.eval.metrics.clear();
-  std::string item;
-  for (char c : command.metric_list + ",") {
-    if (c != ',') {
-      item += c;
-    } else if (!item.empty()) {
-      command.eval.metrics.push_back(item);
-      item.clear();
-    }
-  }
-  command.eval.camera_mask = !command.all_voxels;
-  if (command.json && command.csv) throw UsageError("choose one of --json and --csv");
-  const auto report = metrics::evaluate(command.eval);
-  if (!command.output.empty()) write_report(command.output, report.dump(2) + "\n");
-  if (command.json) {
-    std::cout << report.dump(2) << "\n";
-  } else if (command.csv) {
-    std::cout << metrics::report_csv(report);
-  } else {
-    std::cout << metrics::report_text(report);
-  }
-}
-
-}  // namespace
-
-Runner register_eval(CLI::App& app) {
-  auto command = std::make_shared<EvalCommand>();
+void add_eval_options(CLI::App& app, EvalCommand* command) {
   metrics::EvalOptions& o = command->eval;
   app.add_option("pred", o.pred, "occ pred file to score (or use --pred-dir)");
   app.add_option("--gt", o.gt, "frames file with the ground truth the predictions were made on")->required();
@@ -88,7 +31,6 @@ Runner register_eval(CLI::App& app) {
   app.add_flag("--json", command->json, "print the report as JSON");
   app.add_flag("--csv", command->csv, "print the report as CSV (section,name,value)");
   app.add_option("-o,--output", command->output, "also write the JSON report to this file");
-  return [command] { run_eval(*command); };
 }
 
 }  // namespace occ::cmd

@@ -1,57 +1,10 @@
 // occ render: pictures and videos of frames, predictions and pseudo labels.
-#include <cstdio>
-#include <memory>
-
-#include "commands.h"
+#include "render.h"
 #include "common.h"
-#include "core/error.h"
-#include "core/strings.h"
-#include "labels/cluster_masks.h"
-#include "viz/render.h"
 
 namespace occ::cmd {
-namespace {
 
-struct RenderCli {
-  viz::RenderOptions options;
-  int64_t frame = 0;
-  std::string frames;  // "A:B", inclusive
-  std::string voxel_size = "540x960";
-};
-
-// "12:40" -> (12, 40); throws UsageError.
-std::pair<int64_t, int64_t> parse_range(const std::string& text) {
-  const size_t colon = text.find(':');
-  try {
-    size_t used_a = 0, used_b = 0;
-    const int64_t a = std::stoll(text.substr(0, colon), &used_a);
-    const int64_t b = std::stoll(text.substr(colon + 1), &used_b);
-    if (colon == std::string::npos || used_a != colon || used_b != text.size() - colon - 1)
-      throw std::exception();
-    return {a, b};
-  } catch (const std::exception&) {
-    throw UsageError(str("--frames must be FIRST:LAST, got ", quoted(text)));
-  }
-}
-
-void run_render(RenderCli& cli) {
-  auto& options = cli.options;
-  if (!cli.frames.empty()) {
-    std::tie(options.first_frame, options.last_frame) = parse_range(cli.frames);
-  } else {
-    options.first_frame = options.last_frame = cli.frame;
-  }
-  options.voxel_size = labels::parse_size(cli.voxel_size, "--voxel-size");
-  const viz::RenderSummary summary = viz::render(options);
-  std::printf("wrote %s: %lld frame%s of %dx%d in %.2f s (%.2f frames/s)\n", options.output.c_str(),
-              static_cast<long long>(summary.frames), summary.frames == 1 ? "" : "s", summary.size.width,
-              summary.size.height, summary.seconds, summary.frames / std::max(1e-9, summary.seconds));
-}
-
-}  // namespace
-
-Runner register_render(CLI::App& app) {
-  auto cli = std::make_shared<RenderCli>();
+void add_render_options(CLI::App& app, RenderCli* cli) {
   auto& options = cli->options;
   app.add_option("input", options.input, "frames file (ground truth) or pred file (predictions)")->required();
   app.add_option("-o,--output", options.output,
@@ -75,7 +28,6 @@ Runner register_render(CLI::App& app) {
   app.add_option("--tile-width", options.camera_tile_width, "width of each camera image in rig views");
   app.add_option("--fps", options.fps, "video frames per second");
   add_config_option(app);
-  return [cli] { run_render(*cli); };
 }
 
 }  // namespace occ::cmd

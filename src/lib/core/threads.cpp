@@ -1,7 +1,5 @@
 #include "core/threads.h"
 
-#include <opencv2/core/utility.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -19,9 +17,8 @@ int g_budget = 0;  // 0 until set: all hardware threads
 
 }  // namespace
 
-void set_thread_budget(int threads) {
+void set_own_thread_budget(int threads) {
   g_budget = threads > 0 ? threads : hardware_threads();
-  cv::setNumThreads(g_budget);
 }
 
 int thread_budget() {

@@ -7,8 +7,12 @@
 
 namespace occ {
 
-// 0 means "all hardware threads". Sets our budget and OpenCV's.
+// 0 means "all hardware threads". Sets our budget and OpenCV's
+// (threads_opencv.cpp).
 void set_thread_budget(int threads);
+// Sets our budget only (parallel_for, thread_budget()), for a program that
+// does not load OpenCV: the occ executable (docs/startup.md).
+void set_own_thread_budget(int threads);
 int thread_budget();
 
 // Calls body(i) for i in [0, count) on up to thread_budget() threads.

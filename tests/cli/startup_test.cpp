@@ -1,0 +1,168 @@
+// What each command loads (issue 24, docs/startup.md): the occ executable
+// answers --help, inspect and the options of eval, render, cluster-masks and
+// flow-labels without LibTorch, OpenCV or a command module; the data commands run in
+// libocc_data_commands.so and train/predict in libocc_torch_commands.so,
+// each opened only by the commands that need it. The dynamic loader's own
+// record of the files it opened (LD_DEBUG=files) is the evidence; no timing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "h5/artifact.h"
+#include "h5/attributes.h"
+#include "h5/dataset.h"
+#include "support/run.h"
+#include "support/temp_dir.h"
+
+namespace occ::test {
+namespace {
+
+// Runs occ with the loader listing every file it opens on stderr.
+RunResult run_traced(const std::string& binary, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/env", "LD_DEBUG=files", binary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+// Whether the loader opened a file whose name starts with `library`: lines
+// "file=libtorch.so.1.13 [0];  needed by ..." and, for dlopen,
+// "file=/path/to/libocc_torch_commands.so [0];  dynamically loaded by ...".
+bool loaded(const RunResult& result, const std::string& library) {
+  std::istringstream lines(result.err);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const size_t at = line.find("file=");
+    if (at == std::string::npos) continue;
+    const std::string path = line.substr(at + 5, line.find(' ', at) - at - 5);
+    if (std::filesystem::path(path).filename().string().rfind(library, 0) == 0) return true;
+  }
+  return false;
+}
+
+// A small valid masks file (no OpenCV needed to describe it).
+std::string write_masks(const TempDir& dir) {
+  const std::string path = dir.file("masks.h5");
+  h5::OutputArtifact out(path, "masks", {{"method", "seeds"}, {"count", 4}});
+  out.set_frames_uuid("00000000-0000-4000-8000-000000000000");
+  h5::write_attribute(out.file(), "/", "method", std::string("seeds"));
+  h5::write_attribute(out.file(), "/", "parameters", std::string("{}"));
+  h5::write_attribute(out.file(), "/", "image_size", std::vector<int64_t>{4, 6});
+  h5::write(out.file(), "/masks/labels", std::vector<uint16_t>(2 * 3 * 24, 1), {2, 3, 4, 6});
+  h5::write(out.file(), "/masks/count", std::vector<int32_t>(6, 4), {2, 3});
+  out.commit();
+  return path;
+}
+
+TEST(Startup, HelpInspectAndDataCommandOptionsLoadNoLibTorchOpenCvOrModule) {
+  TempDir dir;
+  const std::string masks = write_masks(dir);
+  const std::vector<std::vector<std::string>> commands = {{"--help"},
+                                                          {"help", "eval"},
+                                                          {"eval", "--help"},
+                                                          {"render", "--help"},
+                                                          {"help", "cluster-masks"},
+                                                          {"flow-labels", "--help"},
+                                                          {"inspect", masks},
+                                                          {"inspect", "--validate", masks}};
+  for (const auto& args : commands) {
+    const RunResult result = run_traced(OCC_BINARY, args);
+    const std::string what = "occ " + args[0] + (args.size() > 1 ? " " + args[1] : "");
+    EXPECT_EQ(result.exit_code, 0) << what << "\n" << result.err;
+    EXPECT_FALSE(result.out.empty()) << what;
+    EXPECT_TRUE(loaded(result, "libhdf5")) << what << ": LD_DEBUG=files traced nothing";
+    for (const char* library :
+         {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
+      EXPECT_FALSE(loaded(result, library)) << what << " loaded " << library;
+  }
+}
+
+TEST(Startup, UsageErrorsOfDataCommandsNeedNoModule) {
+  for (const char* command : {"eval", "render", "cluster-masks", "flow-labels"}) {
+    const RunResult result = run_traced(OCC_BINARY, {command, "--no-such-option", "x.h5"});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find(std::string("occ ") + command + ": "), std::string::npos) << result.err;
+    EXPECT_FALSE(loaded(result, "libocc_data_commands")) << command;
+    EXPECT_FALSE(loaded(result, "libopencv")) << command;
+  }
+}
+
+TEST(Startup, EachModuleIsOpenedOnlyByItsCommands) {
+  TempDir dir;
+  // eval parses in the executable, then runs in the data module: no LibTorch.
+  const std::string missing = dir.file("missing.h5");
+  const RunResult eval = run_traced(OCC_BINARY, {"eval", "--gt", missing, missing});
+  EXPECT_EQ(eval.exit_code, 1) << eval.err;
+  EXPECT_NE(eval.err.find("occ eval: "), std::string::npos) << eval.err;
+  EXPECT_NE(eval.err.find(missing), std::string::npos) << eval.err;
+  EXPECT_TRUE(loaded(eval, "libocc_data_commands"));
+  EXPECT_TRUE(loaded(eval, "libopencv_imgcodecs"));
+  EXPECT_FALSE(loaded(eval, "libtorch"));
+  EXPECT_FALSE(loaded(eval, "libocc_torch_commands"));
+  // train --help is declared by the kinds of the model registry: the torch module.
+  const RunResult train = run_traced(OCC_BINARY, {"train", "--help"});
+  EXPECT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NE(train.out.find("Usage: occ train"), std::string::npos);
+  EXPECT_TRUE(loaded(train, "libocc_torch_commands"));
+  EXPECT_TRUE(loaded(train, "libtorch"));
+  EXPECT_FALSE(loaded(train, "libocc_data_commands"));
+  // A usage error found by the module keeps its exit status and prefix.
+  const RunResult bad = run({OCC_BINARY, "predict", "--no-such-option"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(bad.err.rfind("occ predict: ", 0), 0u) << bad.err;
+}
+
+TEST(Startup, MissingModuleIsAClearErrorAndTheRestStillWorks) {
+  TempDir dir;
+  // The executable alone in a folder: no module beside it or in ../lib/occ.
+  const std::string alone = dir.file("occ");
+  std::filesystem::copy_file(OCC_BINARY, alone);
+  const std::string masks = write_masks(dir);
+  EXPECT_EQ(run({alone, "inspect", masks}).exit_code, 0);
+  EXPECT_EQ(run({alone, "eval", "--help"}).exit_code, 0);
+  EXPECT_EQ(run({alone, "eval", "--no-such-option"}).exit_code, 2);
+  const RunResult train = run({alone, "train", "--help"});
+  EXPECT_EQ(train.exit_code, 1);
+  EXPECT_EQ(train.err.rfind("occ train: cannot load the command module libocc_torch_commands.so: ", 0), 0u)
+      << train.err;
+  EXPECT_NE(train.err.find(dir.file("libocc_torch_commands.so")), std::string::npos) << train.err;
+  EXPECT_NE(train.err.find("No such file or directory"), std::string::npos) << train.err;
+  EXPECT_TRUE(train.out.empty());
+  const RunResult eval = run({alone, "eval", "--gt", masks, masks});
+  EXPECT_EQ(eval.exit_code, 1);
+  EXPECT_EQ(eval.err.rfind("occ eval: cannot load the command module libocc_data_commands.so: ", 0), 0u)
+      << eval.err;
+  const RunResult version = run({alone, "--version"});
+  EXPECT_EQ(version.exit_code, 1);
+  EXPECT_NE(version.err.find("libocc_torch_commands.so"), std::string::npos) << version.err;
+}
+
+TEST(Startup, ALibraryThatIsNoOccModuleIsRefused) {
+  TempDir dir;
+  // Another shared library (occ's HDF5 filter plugin) under a module's name.
+  const std::string alone = dir.file("occ");
+  std::filesystem::copy_file(OCC_BINARY, alone);
+  std::filesystem::copy_file(
+      std::filesystem::path(OCC_BINARY).parent_path() / "hdf5-plugins" / "libh5zstd.so",
+      dir.file("libocc_torch_commands.so"));
+  const RunResult train = run({alone, "train", "--help"});
+  EXPECT_EQ(train.exit_code, 1);
+  EXPECT_NE(train.err.find(dir.file("libocc_torch_commands.so") + "': not an occ command module"),
+            std::string::npos)
+      << train.err;
+  // A file that is no shared library at all: dlopen's own reason is given.
+  {
+    std::ofstream text(dir.file("libocc_data_commands.so"));
+    text << std::string(200, 'x') << "\n";  // longer than an ELF header
+  }
+  const RunResult eval = run({alone, "eval", "--gt", "x.h5", "y.h5"});
+  EXPECT_EQ(eval.exit_code, 1);
+  EXPECT_NE(eval.err.find(dir.file("libocc_data_commands.so") + "': "), std::string::npos) << eval.err;
+  EXPECT_NE(eval.err.find("ELF"), std::string::npos) << eval.err;
+}
+
+}  // namespace
+}  // namespace occ::test
