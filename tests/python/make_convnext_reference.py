@@ -15,6 +15,7 @@ into --out:
                              detector checkpoint holds it
   convnext_tiny_io.pt        {"input": [1,3,H,W], "stage0".."stage3": outputs}
   convnext_tiny_names.txt    the state dict keys, one a line
+With --counts instead, only
   convnext_params.txt        "<size> <parameters without the classifier>" for
                              tiny, small and base
 """
@@ -81,8 +82,16 @@ def main():
     parser.add_argument('--out', required=True)
     parser.add_argument('--height', type=int, default=64)
     parser.add_argument('--width', type=int, default=96)
+    parser.add_argument('--counts', action='store_true', help='write only convnext_params.txt')
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.counts:
+        with open(os.path.join(args.out, 'convnext_params.txt'), 'w') as counts:
+            for size in ('tiny', 'small', 'base'):
+                built = getattr(torchvision.models, f'convnext_{size}')(weights=None)
+                count = sum(p.numel() for n, p in built.named_parameters() if not n.startswith('classifier.'))
+                counts.write(f'{size} {count}\n')
+        return
     torch.manual_seed(7)
     generator = torch.Generator().manual_seed(1007)
     model = torchvision.models.convnext_tiny(weights=None)
@@ -99,11 +108,6 @@ def main():
     torch.save({'input': images, **outputs}, os.path.join(args.out, 'convnext_tiny_io.pt'))
     with open(os.path.join(args.out, 'convnext_tiny_names.txt'), 'w') as names:
         names.write(''.join(f'{key}\n' for key in state.keys()))
-    with open(os.path.join(args.out, 'convnext_params.txt'), 'w') as counts:
-        for size in ('tiny', 'small', 'base'):
-            built = getattr(torchvision.models, f'convnext_{size}')(weights=None)
-            count = sum(p.numel() for n, p in built.named_parameters() if not n.startswith('classifier.'))
-            counts.write(f'{size} {count}\n')
 
 
 if __name__ == '__main__':
