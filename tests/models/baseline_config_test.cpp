@@ -88,7 +88,7 @@ TEST(BaselineConfig, DemoIsSmallEnoughForACpu) {
 TEST(BaselineConfig, RoundTripsThroughJson) {
   const json config = baseline_default_config("small", GridSpec{});
   EXPECT_EQ(BaselineConfig::from_json(config).to_json(), config);
-  EXPECT_EQ(config.size(), 28u);
+  EXPECT_EQ(config.size(), 31u);  // 28 + backbone, backbone_drop_path, backbone_norm_out
   EXPECT_EQ(config.at("loss_image_semantics_weight"), 0.0);  // off unless a recipe sets it
 }
 

@@ -366,6 +366,11 @@ TEST(LetOccFlowModel, EverySizeBuildsWithItsParameterCounts) {
     EXPECT_EQ(print_parameter_counts(size, model), parameter_count(model));
     if (size == "base") {
       EXPECT_EQ(model.box().vertex_shape, (std::array<int64_t, 3>{201, 201, 21}));
+      // torchvision's ConvNeXt-B without its classifier (87,564,416) + the
+      // four output LayerNorms (2 x (128 + 256 + 512 + 1024)).
+      EXPECT_EQ(parameter_count(*model.backbone), 87564416 + 3840);
+    }
+    if (size == "small") {
       EXPECT_EQ(parameter_count(*model.backbone), 23508032);  // torchvision ResNet-50 without its fc layer
     }
   }

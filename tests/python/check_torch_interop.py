@@ -9,11 +9,13 @@ weights, computes the same features as occ's own backbone on the same image.
    model file (/weights/<module>/<name> in model.h5, read with h5py), bit for
    bit, with its dtype and shape; so does safetensors.torch.load_file of
    `occ export -f safetensors` of the same model.
-3. torchvision.models.resnet<depth> loads the "backbone." entries (only its
-   classifier fc.* is missing); in eval mode it runs on a real nuScenes
-   camera image (fixtures/nuscenes_mmdet3d), resized and normalised here,
-   and each stage output occ's backbone returns for that same input
-   (tests/tools/backbone_features) matches torchvision's.
+3. torchvision.models.resnet<depth> (with --backbone convnext_tiny:
+   torchvision.models.convnext_tiny, the model trained with
+   model.backbone=convnext_tiny) loads the "backbone." entries (only its
+   classifier, fc.* or classifier.*, is missing); in eval mode it runs on a
+   real nuScenes camera image (fixtures/nuscenes_mmdet3d), resized and
+   normalised here, and each stage output occ's backbone returns for that
+   same input (tests/tools/backbone_features) matches torchvision's.
 """
 import argparse
 import glob
@@ -108,18 +110,41 @@ def torchvision_stages(state, depth, image):
     return stages
 
 
+def torchvision_convnext_stages(state, name, image):
+    import torch
+    import torchvision
+    model = getattr(torchvision.models, name)()
+    backbone = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+    missing, unexpected = model.load_state_dict(backbone, strict=False)
+    check(sorted(missing) == ['classifier.0.bias', 'classifier.0.weight', 'classifier.2.bias',
+                              'classifier.2.weight'] and not unexpected,
+          f'torchvision {name}: missing {missing}, unexpected {unexpected}')
+    model.eval()
+    with torch.no_grad():
+        x = torch.from_numpy(image)
+        stages = []
+        for index, layer in enumerate(model.features):
+            x = layer(x)
+            if index % 2 == 1:
+                stages.append(x.numpy())
+    return stages
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--occ', required=True)
     parser.add_argument('--features', required=True, help='tests/tools/backbone_features')
     parser.add_argument('--image', required=True, help='folder with samples/CAM_*/*.jpg')
+    parser.add_argument('--backbone', default='resnet', choices=['resnet', 'convnext_tiny'],
+                        help='model.backbone of the trained model')
     args = parser.parse_args()
+    train_settings = TINY + ['--set', f'model.backbone={args.backbone}']
     with tempfile.TemporaryDirectory() as folder:
         def at(name):
             return os.path.join(folder, name)
         run([args.occ, 'prep', 'synth', '-q', '-o', at('world.h5'), '--scenes', '1', '--frames-per-scene', '4',
              '--image-size', '32x56', '--grid', '20,20,4,4.0,-40,-40,-1'])
-        run([args.occ, 'train', '--frames', at('world.h5'), '-o', at('model.h5'), *TINY])
+        run([args.occ, 'train', '--frames', at('world.h5'), '-o', at('model.h5'), *train_settings])
         run([args.occ, 'export', '-q', at('model.h5'), '-f', 'torch', '-o', at('model.pt')])
         weights, config = model_file_weights(at('model.h5'))
         check(any(k.startswith('backbone.') for k in weights), 'the model has an image backbone')
@@ -132,14 +157,19 @@ def main():
             value = loaded[name].numpy()
             check(value.dtype == expected.dtype and np.array_equal(value, expected), f'safetensors: {name}')
         model_config = config.get('model', config)
+        check(model_config['backbone'] == args.backbone, f"model.backbone {model_config['backbone']}")
         depth = int(model_config['backbone_depth'])
+        name = f'resnet{depth}' if args.backbone == 'resnet' else args.backbone
 
         height, width = 128, 224
         image = load_image(args.image, height, width)
         image.tofile(at('image.f32'))
         os.mkdir(at('features'))
         run([args.features, at('model.h5'), at('image.f32'), str(height), str(width), at('features')])
-        expected = torchvision_stages(state, depth, image)
+        if args.backbone == 'resnet':
+            expected = torchvision_stages(state, depth, image)
+        else:
+            expected = torchvision_convnext_stages(state, args.backbone, image)
         with open(at('features/stages.txt')) as f:
             listed = [tuple(int(v) for v in line.split()) for line in f if line.strip()]
         check([i for i, *_ in listed] == sorted(int(i) for i in model_config['backbone_out_indices']),
@@ -153,8 +183,8 @@ def main():
             error = float(np.abs(ours - theirs).max())
             check(scale > 0 and error <= 1e-4 * scale + 1e-5,
                   f'stage {index}: max |occ - torchvision| = {error} (max |torchvision| = {scale})')
-            report.append(f'layer{index + 1} {ours.shape[1:]} max err {error:.2e} of {scale:.2f}')
-    print(f'torch interop: resnet{depth}, {len(weights)} tensors; ' + '; '.join(report))
+            report.append(f'stage{index} {ours.shape[1:]} max err {error:.2e} of {scale:.2f}')
+    print(f'torch interop: {name}, {len(weights)} tensors; ' + '; '.join(report))
 
 
 if __name__ == '__main__':

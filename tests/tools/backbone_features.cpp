@@ -1,7 +1,8 @@
-// Runs the image backbone (ResNet, module "backbone") of a model file written
-// by `occ train` on one image and writes what it returns, for
+// Runs the image backbone (ResNet or ConvNeXt, module "backbone") of a model
+// file written by `occ train` on one image and writes what it returns, for
 // tests/python/check_torch_interop.py, which compares it with torchvision's
-// ResNet given the same weights through `occ export --format torch`.
+// ResNet or ConvNeXt given the same weights through `occ export --format
+// torch`.
 //
 //   backbone_features MODEL.h5 IMAGE.f32 HEIGHT WIDTH OUT_DIR
 //
@@ -20,7 +21,7 @@
 #include <vector>
 
 #include "models/occupancy_model.h"
-#include "nn/resnet.h"
+#include "nn/stage_backbone.h"
 #include "train/model_file.h"
 
 namespace {
@@ -42,17 +43,18 @@ int run(int argc, char** argv) {
   const int64_t height = std::stoll(argv[3]), width = std::stoll(argv[4]);
   const std::string out_dir = argv[5];
   occ::train::LoadedModel loaded = occ::train::load_model_file(argv[1]);
-  std::shared_ptr<occ::nn::ResNetImpl> resnet;
+  std::shared_ptr<occ::nn::StageBackboneImpl> backbone;
   for (const auto& child : loaded.model->named_children()) {
-    if (child.key() == "backbone") resnet = std::dynamic_pointer_cast<occ::nn::ResNetImpl>(child.value());
+    if (child.key() == "backbone")
+      backbone = std::dynamic_pointer_cast<occ::nn::StageBackboneImpl>(child.value());
   }
-  if (!resnet) throw std::runtime_error(std::string(argv[1]) + ": the model has no ResNet \"backbone\"");
+  if (!backbone) throw std::runtime_error(std::string(argv[1]) + ": the model has no image \"backbone\"");
   loaded.model->eval();
   std::vector<float> pixels = read_floats(argv[2], static_cast<size_t>(3 * height * width));
   const at::Tensor image = at::from_blob(pixels.data(), {1, 3, height, width}, at::kFloat);
   c10::NoGradGuard no_grad;
-  const std::vector<at::Tensor> stages = resnet->forward(image);
-  const std::vector<int>& indices = resnet->options().out_indices;
+  const std::vector<at::Tensor> stages = backbone->forward(image);
+  const std::vector<int>& indices = backbone->out_indices();
   std::ofstream list(out_dir + "/stages.txt");
   for (size_t i = 0; i < stages.size(); ++i) {
     const at::Tensor stage = stages[i].contiguous();

@@ -90,8 +90,20 @@ void reject_unknown_keys(const json& config, const json& known) {
       throw UsageError("unknown model configuration key " + key_name(item.key()));
 }
 
+const std::vector<std::string>& backbone_names() {
+  static const std::vector<std::string> names = {"resnet", "convnext_tiny", "convnext_small",
+                                                 "convnext_base"};
+  return names;
+}
+
 BackboneKeys read_backbone_keys(const nlohmann::json& config) {
   BackboneKeys keys;
+  keys.name = read_string(config, "backbone");
+  const auto& names = backbone_names();
+  if (std::find(names.begin(), names.end(), keys.name) == names.end())
+    throw UsageError(key_name("backbone") +
+                     " must be resnet, convnext_tiny, convnext_small or convnext_base, got " +
+                     quoted(keys.name));
   keys.depth = static_cast<int>(read_integer(config, "backbone_depth", 18));
   if (keys.depth != 18 && keys.depth != 34 && keys.depth != 50 && keys.depth != 101)
     throw UsageError(key_name("backbone_depth") + " must be 18, 34, 50 or 101, got " +
@@ -108,6 +120,14 @@ BackboneKeys read_backbone_keys(const nlohmann::json& config) {
     throw UsageError(key_name("backbone_frozen_stages") + " must lie in -1..4, got " +
                      std::to_string(keys.frozen_stages));
   keys.norm_eval = read_bool(config, "backbone_norm_eval");
+  keys.drop_path = read_number(config, "backbone_drop_path", 0.0, 0.999);
+  keys.norm_out = read_bool(config, "backbone_norm_out");
+  if (keys.name == "resnet" && keys.drop_path != 0.0)
+    throw UsageError(key_name("backbone_drop_path") + " is ConvNeXt's stochastic depth; " +
+                     key_name("backbone") + " resnet has none: leave it 0");
+  if (keys.name == "resnet" && keys.norm_out)
+    throw UsageError(key_name("backbone_norm_out") + " adds ConvNeXt's output LayerNorms; " +
+                     key_name("backbone") + " resnet has none: leave it false");
   return keys;
 }
 

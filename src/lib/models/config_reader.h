@@ -17,15 +17,24 @@ double read_number(const nlohmann::json& config, const std::string& key, double 
 bool read_bool(const nlohmann::json& config, const std::string& key);
 std::string read_string(const nlohmann::json& config, const std::string& key);
 std::vector<int64_t> read_integers(const nlohmann::json& config, const std::string& key, int64_t min_value);
-// The ResNet keys every camera model shares (backbone_depth 18/34/50/101,
-// backbone_out_indices increasing among 0..3, backbone_frozen_stages -1..4,
-// backbone_norm_eval), read and checked once for all kinds.
+// The image-backbone keys every camera model shares, read and checked once
+// for all kinds: backbone (resnet, convnext_tiny, convnext_small,
+// convnext_base), backbone_depth (the ResNet's: 18/34/50/101),
+// backbone_out_indices (increasing among 0..3), backbone_frozen_stages
+// (-1..4), backbone_norm_eval (ResNet batch norm; ConvNeXt has none),
+// backbone_drop_path (ConvNeXt stochastic depth, [0, 1); 0 for a ResNet) and
+// backbone_norm_out (ConvNeXt output LayerNorms; false for a ResNet).
 struct BackboneKeys {
+  std::string name = "resnet";
   int depth = 50;
   std::vector<int> out_indices;
   int frozen_stages = 1;
   bool norm_eval = true;
+  double drop_path = 0.0;
+  bool norm_out = false;
 };
+// The backbone names model.backbone accepts.
+const std::vector<std::string>& backbone_names();
 BackboneKeys read_backbone_keys(const nlohmann::json& config);
 // model.num_levels: the FPN's outputs, at least one per backbone out index.
 int64_t read_num_levels(const nlohmann::json& config, const BackboneKeys& backbone);

@@ -164,6 +164,10 @@ std::vector<int64_t> ResNetImpl::out_channels() const {
   return channels;
 }
 
+std::vector<std::string> ResNetImpl::stage_parameter_prefixes(int stage) const {
+  return {"layer" + std::to_string(stage + 1) + "."};
+}
+
 void ResNetImpl::freeze_stages() {
   auto freeze = [](torch::nn::Module& module) {
     for (auto& parameter : module.parameters()) parameter.set_requires_grad(false);

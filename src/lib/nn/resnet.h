@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/stage_backbone.h"
 #include "nn/state_dict.h"
 
 namespace occ::nn {
@@ -81,20 +82,23 @@ class BottleneckImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Bottleneck);
 
-class ResNetImpl : public torch::nn::Module {
+class ResNetImpl : public StageBackboneImpl {
  public:
   explicit ResNetImpl(ResNetOptions options = {});
 
   // images: [N, 3, H, W]. Returns the stages selected by out_indices, stage i
   // at stride 2^(i+2) with resnet_stage_channels(depth, i) channels.
-  std::vector<torch::Tensor> forward(const torch::Tensor& images);
+  std::vector<torch::Tensor> forward(const torch::Tensor& images) override;
 
   // Applies norm_eval and frozen_stages on top of the usual mode switch.
   void train(bool on = true) override;
 
   const ResNetOptions& options() const { return options_; }
+  const std::vector<int>& out_indices() const override { return options_.out_indices; }
   // Channels of each returned output, in the order forward() returns them.
-  std::vector<int64_t> out_channels() const;
+  std::vector<int64_t> out_channels() const override;
+  // "layer<stage + 1>.".
+  std::vector<std::string> stage_parameter_prefixes(int stage) const override;
 
  private:
   void freeze_stages();

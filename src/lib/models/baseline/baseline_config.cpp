@@ -54,11 +54,14 @@ const std::vector<std::string>& baseline_sizes() {
 }
 
 json BaselineConfig::to_json() const {
-  return json{{"backbone_depth", backbone_depth},
+  return json{{"backbone", backbone},
+              {"backbone_depth", backbone_depth},
               {"backbone_out_indices", backbone_out_indices},
               {"backbone_frozen_stages", backbone_frozen_stages},
               {"backbone_norm_eval", backbone_norm_eval},
               {"backbone_style", backbone_style},
+              {"backbone_drop_path", backbone_drop_path},
+              {"backbone_norm_out", backbone_norm_out},
               {"embed_dims", embed_dims},
               {"num_heads", num_heads},
               {"num_points", num_points},
@@ -90,6 +93,7 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
 
   BaselineConfig parsed;
   const BackboneKeys backbone = read_backbone_keys(config);
+  parsed.backbone = backbone.name;
   parsed.backbone_depth = backbone.depth;
   parsed.backbone_out_indices = backbone.out_indices;
   parsed.backbone_frozen_stages = backbone.frozen_stages;
@@ -98,6 +102,11 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
   if (!style.is_string() || (style != "pytorch" && style != "caffe"))
     throw UsageError(key_name("backbone_style") + " must be \"pytorch\" or \"caffe\", got " + style.dump());
   parsed.backbone_style = style.get<std::string>();
+  if (parsed.backbone_style == "caffe" && parsed.backbone != "resnet")
+    throw UsageError(key_name("backbone_style") + " caffe is a ResNet variant; " + key_name("backbone") +
+                     " " + parsed.backbone + " has none: leave it \"pytorch\"");
+  parsed.backbone_drop_path = backbone.drop_path;
+  parsed.backbone_norm_out = backbone.norm_out;
 
   parsed.embed_dims = read_integer(config, "embed_dims", 1);
   parsed.num_heads = read_integer(config, "num_heads", 1);

@@ -16,12 +16,16 @@
 namespace occ::models {
 
 struct BaselineConfig {
-  // Image backbone (nn::ResNetOptions) and FPN neck.
-  int backbone_depth = 50;                            // 18, 34, 50 or 101
+  // Image backbone (models/image_backbone.h: nn::ResNetOptions or
+  // nn::ConvNeXtOptions) and FPN neck.
+  std::string backbone = "resnet";                    // resnet, convnext_tiny, convnext_small, convnext_base
+  int backbone_depth = 50;                            // ResNet: 18, 34, 50 or 101
   std::vector<int> backbone_out_indices{0, 1, 2, 3};  // ResNet stages fed to the FPN
   int backbone_frozen_stages = 1;                     // mmdet frozen_stages (-1: none)
   bool backbone_norm_eval = true;                     // BN layers of the backbone stay in eval mode
   std::string backbone_style = "pytorch";             // "pytorch" or "caffe" (stride on the first 1x1)
+  double backbone_drop_path = 0.0;                    // ConvNeXt stochastic depth of the last block
+  bool backbone_norm_out = false;                     // ConvNeXt: LayerNorm2d on each returned stage
   // Transformer encoder.
   int64_t embed_dims = 256;
   int64_t num_heads = 8;

@@ -13,16 +13,14 @@
 
 namespace occ::models {
 
-nn::ResNetOptions baseline_resnet_options(const BaselineConfig& config) {
-  return backbone_resnet_options(
-      config.backbone_depth, config.backbone_out_indices, config.backbone_frozen_stages,
-      config.backbone_norm_eval,
-      config.backbone_style == "caffe" ? nn::ResNetStyle::Caffe : nn::ResNetStyle::PyTorch);
+BackboneOptions baseline_backbone_options(const BaselineConfig& config) {
+  return backbone_options(backbone_keys_of(config), config.backbone_style == "caffe"
+                                                        ? nn::ResNetStyle::Caffe
+                                                        : nn::ResNetStyle::PyTorch);
 }
 
 nn::FpnOptions baseline_fpn_options(const BaselineConfig& config) {
-  return backbone_fpn_options(config.backbone_depth, config.backbone_out_indices, config.embed_dims,
-                              config.num_levels);
+  return backbone_fpn_options(baseline_backbone_options(config), config.embed_dims, config.num_levels);
 }
 
 VoxelEncoderOptions baseline_encoder_options(const BaselineConfig& config) {
@@ -59,8 +57,8 @@ BaselineModel::BaselineModel(const BaselineConfig& config, const GridSpec& grid)
   // The decoder checks the geometry first: its error names the keys to fix.
   decoder = register_module("decoder", VoxelDecoder(baseline_decoder_options(config, grid)));
   image_backbone_ =
-      ImageBackbone::attach(*this, baseline_resnet_options(config), baseline_fpn_options(config));
-  backbone = image_backbone_.resnet;
+      ImageBackbone::attach(*this, baseline_backbone_options(config), baseline_fpn_options(config));
+  backbone = image_backbone_.backbone;
   neck = image_backbone_.neck;
   encoder = register_module("encoder", VoxelEncoder(baseline_encoder_options(config), grid));
   // Registered last so that a model without history initialises exactly as before.

@@ -22,10 +22,10 @@
 
 namespace occ::models {
 
-// The backbone and neck a configuration asks for: FPN inputs are the ResNet
-// stages of backbone_out_indices, outputs embed_dims channels at num_levels
-// levels with PanoOcc's extra convs (on the output, ReLU before).
-nn::ResNetOptions baseline_resnet_options(const BaselineConfig& config);
+// The backbone and neck a configuration asks for: FPN inputs are the
+// backbone stages of backbone_out_indices, outputs embed_dims channels at
+// num_levels levels with PanoOcc's extra convs (on the output, ReLU before).
+BackboneOptions baseline_backbone_options(const BaselineConfig& config);
 nn::FpnOptions baseline_fpn_options(const BaselineConfig& config);
 VoxelEncoderOptions baseline_encoder_options(const BaselineConfig& config);
 VoxelDecoderOptions baseline_decoder_options(const BaselineConfig& config, const GridSpec& grid);
@@ -91,7 +91,7 @@ class BaselineModel : public OccupancyModel {
   const BaselineConfig& config() const { return config_; }
   const GridSpec& grid() const { return grid_; }
 
-  nn::ResNet backbone{nullptr};
+  nn::StageBackbone backbone{nullptr};  // ResNet or ConvNeXt (model.backbone)
   nn::Fpn neck{nullptr};
   VoxelEncoder encoder{nullptr};
   VoxelDecoder decoder{nullptr};

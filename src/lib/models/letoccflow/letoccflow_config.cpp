@@ -25,10 +25,13 @@ using nlohmann::json;
 // The model's own keys (without render.* and loss.*).
 json own_keys(const LetOccFlowConfig& c) {
   return json{{"stage", c.stage},
+              {"backbone", c.backbone},
               {"backbone_depth", c.backbone_depth},
               {"backbone_out_indices", c.backbone_out_indices},
               {"backbone_frozen_stages", c.backbone_frozen_stages},
               {"backbone_norm_eval", c.backbone_norm_eval},
+              {"backbone_drop_path", c.backbone_drop_path},
+              {"backbone_norm_out", c.backbone_norm_out},
               {"embed_dims", c.embed_dims},
               {"num_heads", c.num_heads},
               {"num_levels", c.num_levels},
@@ -204,10 +207,13 @@ LetOccFlowConfig LetOccFlowConfig::from_json(const json& config) {
     throw UsageError(key_name("stage") + " must be 1 (static) or 2 (flow), got " +
                      std::to_string(parsed.stage));
   const BackboneKeys backbone = read_backbone_keys(own);
+  parsed.backbone = backbone.name;
   parsed.backbone_depth = backbone.depth;
   parsed.backbone_out_indices = backbone.out_indices;
   parsed.backbone_frozen_stages = backbone.frozen_stages;
   parsed.backbone_norm_eval = backbone.norm_eval;
+  parsed.backbone_drop_path = backbone.drop_path;
+  parsed.backbone_norm_out = backbone.norm_out;
   parsed.embed_dims = read_integer(own, "embed_dims", 1);
   parsed.num_heads = read_integer(own, "num_heads", 1);
   require_divisible(parsed.embed_dims, "embed_dims", parsed.num_heads, "num_heads");
@@ -251,6 +257,15 @@ json letoccflow_default_config(const std::string& size, const GridSpec& grid) {
   // 0.8 m; KITTI 128x128x16 at 0.4 m).
   config.tpv_shape =
       semantickitti ? std::array<int64_t, 3>{128, 128, 16} : std::array<int64_t, 3>{half(0), half(1), 10};
+  if (size == "base") {
+    // The paper's image backbone: ConvNeXt-B into the FPN (192 ch, 4 levels),
+    // as the released config (config/nuscenes/*.py: out_indices (0, 1, 2,
+    // 3), norm_out=True, frozen_stages=0 = nothing frozen = -1 here, no
+    // drop_path_rate = 0). Small and demo keep their ResNets.
+    config.backbone = "convnext_base";
+    config.backbone_frozen_stages = -1;
+    config.backbone_norm_out = true;
+  }
   if (size == "small") {
     // ResNet-50 at strides 8..32, a quarter-resolution TPV of 96 channels.
     config.backbone_out_indices = {1, 2, 3};

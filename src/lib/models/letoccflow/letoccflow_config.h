@@ -24,11 +24,16 @@ struct LetOccFlowConfig {
   //    disentanglement and L_dreg (reads --flow); start it from a stage-1
   //    file with --init-from. The NeuS variance is frozen in stage 2.
   int stage = 1;
-  // Image backbone (ResNet + FPN; the paper's ConvNeXt-B is a later step).
-  int backbone_depth = 50;
+  // Image backbone (models/image_backbone.h: ResNet or ConvNeXt) + FPN.
+  // The struct's defaults are a ResNet-50; the base preset is the paper's
+  // ConvNeXt-B (letoccflow_default_config).
+  std::string backbone = "resnet";  // resnet, convnext_tiny, convnext_small, convnext_base
+  int backbone_depth = 50;          // ResNet only
   std::vector<int> backbone_out_indices{0, 1, 2, 3};
   int backbone_frozen_stages = 1;
   bool backbone_norm_eval = true;
+  double backbone_drop_path = 0.0;  // ConvNeXt stochastic depth (Let Occ Flow: 0)
+  bool backbone_norm_out = false;   // ConvNeXt output LayerNorms (Let Occ Flow: true)
   // TPV encoder (TPVFormer): planes HW (x, y), ZH (z, x), WZ (y, z) of
   // embed_dims channels.
   int64_t embed_dims = 192;

@@ -142,13 +142,10 @@ at::Tensor current_ego_from_camera(const Batch& batch) {
 
 LetOccFlowModel::LetOccFlowModel(const LetOccFlowConfig& config, const GridSpec& grid)
     : config_(config), grid_(grid), box_(vertex_box(config, grid)) {
-  image_backbone_ =
-      ImageBackbone::attach(*this,
-                            backbone_resnet_options(config.backbone_depth, config.backbone_out_indices,
-                                                    config.backbone_frozen_stages, config.backbone_norm_eval),
-                            backbone_fpn_options(config.backbone_depth, config.backbone_out_indices,
-                                                 config.embed_dims, config.num_levels));
-  backbone = image_backbone_.resnet;
+  const BackboneOptions backbone_choice = backbone_options(backbone_keys_of(config));
+  image_backbone_ = ImageBackbone::attach(
+      *this, backbone_choice, backbone_fpn_options(backbone_choice, config.embed_dims, config.num_levels));
+  backbone = image_backbone_.backbone;
   neck = image_backbone_.neck;
   encoder = register_module("encoder", TpvEncoder(encoder_options(config), grid));
   const int64_t c = config.embed_dims, e = config.head_dims;

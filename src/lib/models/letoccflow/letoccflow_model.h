@@ -60,7 +60,7 @@ class LetOccFlowModel : public OccupancyModel {
   // (the current volume, detached, at a scene start).
   at::Tensor history_volumes(const Batch& batch, const at::Tensor& current);
 
-  nn::ResNet backbone{nullptr};
+  nn::StageBackbone backbone{nullptr};  // ResNet or ConvNeXt (model.backbone)
   nn::Fpn neck{nullptr};
   TpvEncoder encoder{nullptr};
   TemporalVolumeFusion temporal{nullptr};  // model.temporal other than none
