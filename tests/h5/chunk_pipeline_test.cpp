@@ -18,6 +18,7 @@
 #include "h5/dataset.h"
 #include "h5/error_stack.h"
 #include "h5/filter_pipeline.h"
+#include "h5/row_batcher.h"
 #include "h5/zstd_filter.h"
 #include "support/damage.h"
 #include "support/temp_dir.h"
@@ -312,6 +313,47 @@ TEST_P(ChunkPipeline, WritesOfPartChunksMixBothPaths) {
   }
   EXPECT_EQ(read_with_hdf5<int32_t>(path, "/rows", data.size()), data);
   EXPECT_EQ(read<int32_t>(File::open(path), "/rows").values, data);
+}
+
+// Rows held by a RowBatcher and written a few frames at a time end up as
+// writing each at once stores them: whole-frame chunks, small rows batched
+// into bigger chunks, rows that jump back, an extendable dataset.
+TEST_P(ChunkPipeline, BatchedRowsEqualRowsWrittenAtOnce) {
+  test::TempDir dir;
+  const std::string batched = dir.file("batched.h5"), direct = dir.file("direct.h5");
+  const auto frames = values<uint8_t>(10 * 16 * 8, 5);
+  const auto times = values<int64_t>(10, 6);
+  const auto points = values<float>(37 * 4, 8);
+  for (const std::string& path : {batched, direct}) {
+    File file = File::create(path, path);
+    create_dataset(file, "/frames", DType::uint8, {10, 16, 8}, {Compression{}, {1, 16, 8}, false});
+    create_dataset(file, "/time", DType::int64, {10});
+    create_dataset(file, "/points", DType::float32, {0, 4}, {Compression{}, {8, 4}, true});
+    RowBatcher rows(file, 3);
+    int64_t point_rows = 0;
+    for (int64_t row : {0, 1, 2, 3, 4, 9, 5, 6, 7, 8}) {  // row 9 out of order
+      const int64_t n = row % 4 + 1;
+      if (path == batched) {
+        rows.add("/frames", row, 1, frames.data() + row * 128);
+        rows.add("/time", row, 1, times.data() + row);
+        rows.add("/points", point_rows, n, points.data() + point_rows * 4);
+        rows.end_frame();
+      } else {
+        write_rows(file, "/frames", row, 1, frames.data() + row * 128);
+        write_rows(file, "/time", row, 1, times.data() + row);
+        write_rows(file, "/points", point_rows, n, points.data() + point_rows * 4);
+      }
+      point_rows += n;
+    }
+    rows.flush();
+    file.close();
+  }
+  const auto point_count = static_cast<size_t>(read<float>(File::open(direct), "/points").values.size());
+  EXPECT_EQ(read_with_hdf5<uint8_t>(batched, "/frames", frames.size()), frames);
+  EXPECT_EQ(read_with_hdf5<int64_t>(batched, "/time", times.size()), times);
+  EXPECT_EQ(read_with_hdf5<float>(batched, "/points", point_count),
+            read_with_hdf5<float>(direct, "/points", point_count));
+  EXPECT_TRUE(stored_chunks(batched, "/frames") == stored_chunks(direct, "/frames"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, ChunkPipeline, ::testing::Values(1, 2));
