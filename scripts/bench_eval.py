@@ -9,6 +9,9 @@
    h5py + numpy, `occ eval -j 1`, `occ eval -j 2` (and the same of a
    --reference-occ binary, e.g. an older build), ratios against h5py + numpy,
    the 1 -> 2 thread scaling, and the start-up of `occ --version` alone.
+   Decoding alone (the same three datasets read in batches of 8 frames by
+   tests/h5_read_bench, without occ's start-up) on 1 and 2 threads against
+   h5py reading them frame by frame, interleaved the same way.
 2. RayIoU rays per second on one core (metrics_bench, 8 origins per frame), and
    the time a full Occ3D val set (6019 frames) would take on 2 cores.
 3. Peak memory (max RSS) of `occ eval --metric miou,rayiou` at 50 and 400 frames.
@@ -126,10 +129,23 @@ def main():
                                               "-j", str(threads)], capture_output=True, text=True,
                                              check=True).stdout)["miou"]["miou"]
 
+        read_bench = os.path.join(args.build, "tests", "h5_read_bench")
+        datasets = [frames + ":/occupancy/semantics", pred + ":/pred/semantics", frames + ":/occupancy/mask_camera"]
+
+        def h5py_read():
+            with h5py.File(frames, "r") as f, h5py.File(pred, "r") as p:
+                for dataset in (f["occupancy/semantics"], p["pred/semantics"], f["occupancy/mask_camera"]):
+                    for i in range(args.frames):
+                        dataset[i]
+
+        def occ_read(threads):
+            subprocess.run([read_bench, str(threads), "8"] + datasets, capture_output=True, check=True)
+
         def occ_start(binary):
             subprocess.run([binary, "--version"], capture_output=True, check=True)
 
-        sides = {"h5py_numpy": h5py_numpy}
+        sides = {"h5py_numpy": h5py_numpy, "h5py_read": h5py_read, "decode_j1": lambda: occ_read(1),
+                 "decode_j2": lambda: occ_read(2)}
         binaries = {"occ": occ}
         if args.reference_occ:
             binaries["reference"] = args.reference_occ
@@ -155,6 +171,10 @@ def main():
                 miou=results[label + "_j2"],
                 equal=bool(results[label + "_j1"] == results["h5py_numpy"] == results[label + "_j2"]))
         out["miou_end_to_end"] = end_to_end
+        out["decode_only"] = dict(h5py_read_s=median["h5py_read"], j1_s=median["decode_j1"], j2_s=median["decode_j2"],
+                                  speedup_j1=median["h5py_read"] / median["decode_j1"],
+                                  speedup_j2=median["h5py_read"] / median["decode_j2"],
+                                  scaling_j1_to_j2=median["decode_j1"] / median["decode_j2"])
 
         # 2. RayIoU on one core
         rate = kernels["rays_per_second_per_core"]

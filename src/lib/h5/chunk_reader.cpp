@@ -105,6 +105,26 @@ void scatter(const ChunkLayout& layout, const std::vector<int64_t>& shape, const
   }
 }
 
+// Where the chunk at `offset` lies in `out` when it is exactly a block of
+// whole output rows of one range (and of no other); null otherwise.
+unsigned char* in_place(const ChunkLayout& layout, const std::vector<int64_t>& shape,
+                        const std::vector<int64_t>& offset, const std::vector<RowRange>& ranges, unsigned char* out) {
+  for (size_t k = 1; k < shape.size(); ++k) {
+    if (layout.chunk[k] != shape[k]) return nullptr;
+  }
+  if (offset[0] + layout.chunk[0] > shape[0]) return nullptr;  // a partial edge chunk
+  unsigned char* at = nullptr;
+  int64_t base = 0;
+  for (const auto& range : ranges) {
+    const bool meets = offset[0] < range.first + range.count && range.first < offset[0] + layout.chunk[0];
+    const bool holds = range.first <= offset[0] && offset[0] + layout.chunk[0] <= range.first + range.count;
+    if (meets && (!holds || at)) return nullptr;
+    if (holds) at = out + static_cast<size_t>((base + offset[0] - range.first) * product(shape, 1)) * layout.element_size;
+    base += range.count;
+  }
+  return at;
+}
+
 std::vector<hsize_t> to_hsize(const std::vector<int64_t>& values) {
   return {values.begin(), values.end()};
 }
@@ -145,10 +165,17 @@ bool read_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64
     }
     parallel_for(static_cast<int64_t>(end - begin), [&](int64_t i) {
       StoredChunk& chunk = chunks[begin + static_cast<size_t>(i)];
-      const auto decoded = decode_chunk(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes,
-                                        where, ChunkLayout::name(chunk.offset));
+      const std::string name = ChunkLayout::name(chunk.offset);
+      unsigned char* direct = in_place(*layout, shape, chunk.offset, ranges, bytes);
+      if (direct) {  // the chunk is whole rows of the output: decode straight there
+        decode_chunk_into(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes, direct, where,
+                          name);
+      } else {
+        const auto decoded =
+            decode_chunk(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes, where, name);
+        scatter(*layout, shape, chunk.offset, decoded.data(), ranges, bytes);
+      }
       chunk.stored = {};
-      scatter(*layout, shape, chunk.offset, decoded.data(), ranges, bytes);
     });
     begin = end;
   }

@@ -34,16 +34,45 @@ Bytes shuffle(const Bytes& in, size_t size) {
   return out;
 }
 
-Bytes unshuffle(const Bytes& in, size_t size) {
+// Into `out` of in.size() bytes.
+void unshuffle_into(const Bytes& in, size_t size, unsigned char* out) {
   const size_t count = size ? in.size() / size : 0;
-  if (size <= 1 || count <= 1) return in;
-  Bytes out(in.size());
+  if (size <= 1 || count <= 1) {
+    std::memcpy(out, in.data(), in.size());
+    return;
+  }
   for (size_t b = 0; b < size; ++b) {
     const unsigned char* lane = in.data() + b * count;
     for (size_t e = 0; e < count; ++e) out[e * size + b] = lane[e];
   }
-  std::copy(in.begin() + static_cast<long>(count * size), in.end(), out.begin() + static_cast<long>(count * size));
+  std::copy(in.begin() + static_cast<long>(count * size), in.end(), out + count * size);
+}
+
+Bytes unshuffle(const Bytes& in, size_t size) {
+  Bytes out(in.size());
+  unshuffle_into(in, size, out.data());
   return out;
+}
+
+// One stream that must inflate to exactly `bytes` bytes into `out`.
+void inflate_into(const Bytes& in, unsigned char* out, size_t bytes, const std::string& where,
+                  const std::string& chunk) {
+  z_stream stream{};
+  stream.next_in = const_cast<Bytef*>(in.data());
+  stream.avail_in = static_cast<uInt>(in.size());
+  stream.next_out = out;
+  stream.avail_out = static_cast<uInt>(bytes);
+  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
+  const int status = inflate(&stream, Z_FINISH);
+  const size_t produced = stream.total_out;
+  const std::string message = stream.msg ? stream.msg : "";
+  inflateEnd(&stream);
+  if (status == Z_STREAM_END && produced == bytes) return;
+  if (status == Z_BUF_ERROR && produced == bytes) {
+    throw FormatError(str(where, ": stored data is damaged (", chunk, " inflates to more than ", bytes, " bytes)"));
+  }
+  throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
+                        message.empty() ? "" : ": " + message, " in ", chunk, ")"));
 }
 
 // H5Zdeflate.c inflates with a growing buffer; the expected size is the
@@ -155,35 +184,71 @@ bool FilterPipeline::supported() const {
   });
 }
 
-Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
-                   const std::string& where, const std::string& chunk) {
+void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
+                       unsigned char* out, const std::string& where, const std::string& chunk) {
+  // The last step undone (the first applied) writes straight into `out`.
+  size_t last = pipeline.steps.size();
+  for (size_t s = 0; s < pipeline.steps.size() && last == pipeline.steps.size(); ++s) {
+    if (!(filter_mask & (1u << s))) last = s;
+  }
   Bytes data = std::move(stored);
+  const auto wrong_size = [&](size_t size) {
+    return FormatError(
+        str(where, ": stored data is damaged (", chunk, " decodes to ", size, " bytes, expected ", chunk_bytes, ")"));
+  };
   for (size_t s = pipeline.steps.size(); s-- > 0;) {
     if (filter_mask & (1u << s)) continue;
     const FilterStep& step = pipeline.steps[s];
+    const bool into_out = s == last;
     switch (step.id) {
       case H5Z_FILTER_FLETCHER32:
         check_and_strip_checksum(&data, where, chunk);
+        if (into_out) {
+          if (data.size() != chunk_bytes) throw wrong_size(data.size());
+          std::memcpy(out, data.data(), chunk_bytes);
+        }
         break;
       case H5Z_FILTER_DEFLATE:
-        data = inflate_stream(data, chunk_bytes, where, chunk);
+        if (into_out) {
+          inflate_into(data, out, chunk_bytes, where, chunk);
+        } else {
+          data = inflate_stream(data, chunk_bytes, where, chunk);
+        }
         break;
       case kZstdFilterId:
-        // Any step before it only grows the chunk by a checksum.
-        data = zstd_unpack(data, chunk_bytes + 64, where, chunk);
+        if (into_out) {
+          std::string error;
+          const size_t produced = zstd_decode(data.data(), data.size(), out, chunk_bytes, &error);
+          if (!error.empty()) throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
+          if (produced != chunk_bytes) throw wrong_size(produced);
+        } else {
+          // Any step before it only grows the chunk by a checksum.
+          data = zstd_unpack(data, chunk_bytes + 64, where, chunk);
+        }
         break;
       case H5Z_FILTER_SHUFFLE:
-        data = unshuffle(data, shuffle_size(step));
+        if (into_out) {
+          if (data.size() != chunk_bytes) throw wrong_size(data.size());
+          unshuffle_into(data, shuffle_size(step), out);
+        } else {
+          data = unshuffle(data, shuffle_size(step));
+        }
         break;
       default:
         throw Error(str(where, ": filter ", step.id, " is not decoded here"));
     }
   }
-  if (data.size() != chunk_bytes) {
-    throw FormatError(
-        str(where, ": stored data is damaged (", chunk, " decodes to ", data.size(), " bytes, expected ", chunk_bytes, ")"));
+  if (last == pipeline.steps.size()) {  // no filter applied: stored as is
+    if (data.size() != chunk_bytes) throw wrong_size(data.size());
+    std::memcpy(out, data.data(), chunk_bytes);
   }
-  return data;
+}
+
+Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
+                   const std::string& where, const std::string& chunk) {
+  Bytes out(chunk_bytes);
+  decode_chunk_into(pipeline, filter_mask, std::move(stored), chunk_bytes, out.data(), where, chunk);
+  return out;
 }
 
 EncodedChunk encode_chunk(const FilterPipeline& pipeline, const unsigned char* data, size_t bytes,
