@@ -24,8 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t chunk_bytes = (static_cast<size_t>(data[2]) + 1) * 16;
   std::vector<unsigned char> stored(data + 3, data + size);
   occ::fuzz::expect_clean([&] {
-    const auto decoded = occ::h5::decode_chunk(pipeline, data[1], stored, chunk_bytes, "cannot read 'fuzz.h5'",
-                                               "the chunk at (0)");
+    const auto decoded = occ::h5::decode_chunk(pipeline, data[1], stored, chunk_bytes,
+                                               "cannot read 'fuzz.h5'", "the chunk at (0)");
     if (decoded.size() != chunk_bytes) std::abort();
   });
   return 0;

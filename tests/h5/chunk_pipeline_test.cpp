@@ -96,7 +96,8 @@ template <typename T>
 void write_with_hdf5(hid_t file, const Case& c, const std::vector<T>& data) {
   const hid_t space = H5Screate_simple(static_cast<int>(c.shape.size()), c.shape.data(), nullptr);
   const hid_t create = create_plist(c);
-  const hid_t dataset = H5Dcreate2(file, c.name.c_str(), native<T>(), space, H5P_DEFAULT, create, H5P_DEFAULT);
+  const hid_t dataset =
+      H5Dcreate2(file, c.name.c_str(), native<T>(), space, H5P_DEFAULT, create, H5P_DEFAULT);
   ASSERT_GE(dataset, 0) << c.name;
   ASSERT_GE(H5Dwrite(dataset, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), 0) << c.name;
   H5Dclose(dataset);
@@ -200,7 +201,8 @@ void check_reads_equal_hdf5(DType dtype, unsigned seed) {
       }
     }
     EXPECT_EQ(read<T>(file, c.name).values, reference) << c.name;
-    for (const auto& [first, count] : std::vector<std::pair<int64_t, int64_t>>{{1, 2}, {rows - 1, 1}, {0, 1}}) {
+    for (const auto& [first, count] :
+         std::vector<std::pair<int64_t, int64_t>>{{1, 2}, {rows - 1, 1}, {0, 1}}) {
       EXPECT_EQ(read_rows<T>(file, c.name, first, count).values, rows_of(reference, row, first, count))
           << c.name << " rows " << first << "+" << count;
     }
@@ -230,7 +232,8 @@ TEST_P(ChunkPipeline, UnwrittenChunksReadAsTheFillValue) {
     const hid_t create = create_plist(c);
     const int fill = 9;
     H5Pset_fill_value(create, H5T_NATIVE_INT, &fill);
-    const hid_t dataset = H5Dcreate2(file, c.name.c_str(), H5T_NATIVE_INT32, space, H5P_DEFAULT, create, H5P_DEFAULT);
+    const hid_t dataset =
+        H5Dcreate2(file, c.name.c_str(), H5T_NATIVE_INT32, space, H5P_DEFAULT, create, H5P_DEFAULT);
     const hsize_t start[2] = {2, 0}, count[2] = {2, 4};
     H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr);
     const hid_t memory = H5Screate_simple(2, count, nullptr);
@@ -246,7 +249,8 @@ TEST_P(ChunkPipeline, UnwrittenChunksReadAsTheFillValue) {
   std::vector<int32_t> expected(32, 9);
   std::fill(expected.begin() + 8, expected.begin() + 16, 5);
   EXPECT_EQ(read<int32_t>(file, c.name).values, expected);
-  EXPECT_EQ(read_rows<int32_t>(file, c.name, 2, 2).values, std::vector<int32_t>(8, 5)) << "written chunk alone";
+  EXPECT_EQ(read_rows<int32_t>(file, c.name, 2, 2).values, std::vector<int32_t>(8, 5))
+      << "written chunk alone";
 }
 
 // occ's writer hands HDF5 chunks it filtered itself: the stored chunks are
@@ -285,7 +289,8 @@ void check_writes_equal_hdf5(DType dtype) {
       file.close();
     }
     EXPECT_EQ(read_with_hdf5<T>(ours, name, data.size()), data) << compression;
-    EXPECT_TRUE(stored_chunks(ours, name) == stored_chunks(theirs, name)) << compression << ": stored bytes differ";
+    EXPECT_TRUE(stored_chunks(ours, name) == stored_chunks(theirs, name))
+        << compression << ": stored bytes differ";
   }
 }
 
@@ -305,7 +310,8 @@ TEST_P(ChunkPipeline, WritesOfPartChunksMixBothPaths) {
     options.chunk = {3, 6};
     options.extendable = true;
     create_dataset(file, "/rows", DType::int32, {0, 6}, options);
-    // Rows 0..1 (part of chunk 0), 2..8 (chunk 0's end, whole chunks 1 and 2), 9..10 (the last, partial chunk).
+    // Rows 0..1 (part of chunk 0), 2..8 (chunk 0's end, whole chunks 1 and 2), 9..10 (the last, partial
+    // chunk).
     write_rows(file, "/rows", 0, 2, data.data());
     write_rows(file, "/rows", 2, 7, data.data() + 2 * 6);
     write_rows(file, "/rows", 9, 2, data.data() + 9 * 6);
@@ -380,11 +386,13 @@ TEST(ChunkPipelineDamage, FlippedBytesAreErrorsNamingTheDataset) {
         ADD_FAILURE() << "a damaged chunk read without an error";
       } catch (const FormatError& error) {
         const std::string message = error.what();
-        EXPECT_NE(message.find("'/labels' in '" + path + "': stored data is damaged"), std::string::npos) << message;
+        EXPECT_NE(message.find("'/labels' in '" + path + "': stored data is damaged"), std::string::npos)
+            << message;
         EXPECT_NE(message.find(checksum ? "Fletcher32" : "deflate stream"), std::string::npos) << message;
         EXPECT_NE(message.find("the chunk at (0, 0, 0)"), std::string::npos) << message;
       }
-      EXPECT_EQ(read_rows<uint8_t>(file, c.name, 1, 3).values.size(), 3u * 64 * 64) << "other chunks still read";
+      EXPECT_EQ(read_rows<uint8_t>(file, c.name, 1, 3).values.size(), 3u * 64 * 64)
+          << "other chunks still read";
     }
     set_thread_budget(0);
   }

@@ -96,8 +96,8 @@ void write_slowly(const std::string& out, int frames, int delay_ms) {
 
 // 12 frames of 30 x 7 per dtype, one frame per chunk: values as write_dtypes.
 template <typename T>
-void write_frames_pair(h5::File& parallel, h5::File& serial, const std::string& path, const h5::DatasetOptions& options,
-                       T (*value)(int64_t)) {
+void write_frames_pair(h5::File& parallel, h5::File& serial, const std::string& path,
+                       const h5::DatasetOptions& options, T (*value)(int64_t)) {
   const h5::Shape shape{12, 30, 7};
   std::vector<T> values(static_cast<size_t>(h5::element_count(shape)));
   for (size_t i = 0; i < values.size(); ++i) values[i] = value(static_cast<int64_t>(i));
@@ -110,14 +110,16 @@ void write_frames_pair(h5::File& parallel, h5::File& serial, const std::string& 
     throw Error("H5Dwrite failed on " + path);
 }
 
-void write_pair(const std::string& parallel_out, const std::string& serial_out, const std::string& compression) {
+void write_pair(const std::string& parallel_out, const std::string& serial_out,
+                const std::string& compression) {
   set_thread_budget(2);
   h5::File parallel = h5::File::create(parallel_out, parallel_out);
   h5::File serial = h5::File::create(serial_out, serial_out);
   h5::DatasetOptions options;
   options.compression = h5::Compression::parse(compression);
   options.chunk = {1, 30, 7};
-  write_frames_pair<uint8_t>(parallel, serial, "/data/uint8", options, [](int64_t i) { return uint8_t(i % 251); });
+  write_frames_pair<uint8_t>(parallel, serial, "/data/uint8", options,
+                             [](int64_t i) { return uint8_t(i % 251); });
   write_frames_pair<uint16_t>(parallel, serial, "/data/uint16", options,
                               [](int64_t i) { return uint16_t(i * 1000 % 65521); });
   write_frames_pair<int32_t>(parallel, serial, "/data/int32", options,
@@ -151,8 +153,9 @@ int main(int argc, char** argv) {
       write_pair(argv[2], argv[3], argc == 5 ? argv[4] : "deflate");
       return 0;
     }
-    std::cerr << "usage: h5_test_writer dtypes OUT [COMPRESSION] | slow OUT FRAMES DELAY_MS | pair PARALLEL SERIAL "
-                 "[COMPRESSION]\n";
+    std::cerr
+        << "usage: h5_test_writer dtypes OUT [COMPRESSION] | slow OUT FRAMES DELAY_MS | pair PARALLEL SERIAL "
+           "[COMPRESSION]\n";
     return 2;
   } catch (const Error& error) {
     std::cerr << "h5_test_writer: " << error.what() << "\n";

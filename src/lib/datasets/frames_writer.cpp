@@ -169,8 +169,7 @@ struct FramesWriter::Impl {
 
   void write_points(const FrameRecord& frame) {
     const auto points = static_cast<int64_t>(frame.lidar_points.size() / 4);
-    if (points > 0)
-      batch.add("/lidar/points", lidar_rows, points, frame.lidar_points.data());
+    if (points > 0) batch.add("/lidar/points", lidar_rows, points, frame.lidar_points.data());
     lidar_rows += points;
     lidar_offsets.push_back(lidar_rows);
   }

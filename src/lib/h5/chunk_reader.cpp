@@ -93,7 +93,8 @@ void scatter(const ChunkLayout& layout, const std::vector<int64_t>& shape, const
           src = src * layout.chunk[k] + at[k];
           dst = dst * shape[k] + offset[k] + at[k];
         }
-        std::memcpy(out + static_cast<size_t>(dst) * element, decoded + static_cast<size_t>(src) * element, run);
+        std::memcpy(out + static_cast<size_t>(dst) * element, decoded + static_cast<size_t>(src) * element,
+                    run);
         more = false;
         for (size_t k = rank - 1; k-- > 1 && !more;) {
           more = ++at[k] < extent[k];
@@ -108,7 +109,8 @@ void scatter(const ChunkLayout& layout, const std::vector<int64_t>& shape, const
 // Where the chunk at `offset` lies in `out` when it is exactly a block of
 // whole output rows of one range (and of no other); null otherwise.
 unsigned char* in_place(const ChunkLayout& layout, const std::vector<int64_t>& shape,
-                        const std::vector<int64_t>& offset, const std::vector<RowRange>& ranges, unsigned char* out) {
+                        const std::vector<int64_t>& offset, const std::vector<RowRange>& ranges,
+                        unsigned char* out) {
   for (size_t k = 1; k < shape.size(); ++k) {
     if (layout.chunk[k] != shape[k]) return nullptr;
   }
@@ -119,7 +121,9 @@ unsigned char* in_place(const ChunkLayout& layout, const std::vector<int64_t>& s
     const bool meets = offset[0] < range.first + range.count && range.first < offset[0] + layout.chunk[0];
     const bool holds = range.first <= offset[0] && offset[0] + layout.chunk[0] <= range.first + range.count;
     if (meets && (!holds || at)) return nullptr;
-    if (holds) at = out + static_cast<size_t>((base + offset[0] - range.first) * product(shape, 1)) * layout.element_size;
+    if (holds)
+      at = out +
+           static_cast<size_t>((base + offset[0] - range.first) * product(shape, 1)) * layout.element_size;
     base += range.count;
   }
   return at;
@@ -168,11 +172,11 @@ bool read_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64
       const std::string name = ChunkLayout::name(chunk.offset);
       unsigned char* direct = in_place(*layout, shape, chunk.offset, ranges, bytes);
       if (direct) {  // the chunk is whole rows of the output: decode straight there
-        decode_chunk_into(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes, direct, where,
-                          name);
+        decode_chunk_into(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes, direct,
+                          where, name);
       } else {
-        const auto decoded =
-            decode_chunk(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes, where, name);
+        const auto decoded = decode_chunk(layout->pipeline, chunk.filter_mask, std::move(chunk.stored),
+                                          chunk_bytes, where, name);
         scatter(*layout, shape, chunk.offset, decoded.data(), ranges, bytes);
       }
       chunk.stored = {};

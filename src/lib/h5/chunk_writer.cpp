@@ -17,8 +17,8 @@ constexpr size_t kWindowBytes = size_t{64} << 20;
 
 }  // namespace
 
-RowRange write_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64_t>& shape, int64_t first,
-                            int64_t count, const void* data, const std::string& where) {
+RowRange write_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64_t>& shape,
+                            int64_t first, int64_t count, const void* data, const std::string& where) {
   const RowRange none{first, 0};
   const auto layout = direct_chunk_layout(dataset, memory_type);
   if (!layout || shape.empty() || shape.size() != layout->chunk.size() || count <= 0) return none;
@@ -38,8 +38,8 @@ RowRange write_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<
     parallel_for(n, [&](int64_t i) {
       const int64_t row = (window + i) * rows;
       encoded[static_cast<size_t>(i)] =
-          encode_chunk(layout->pipeline, bytes + static_cast<size_t>(row - first) * (chunk_bytes / rows), chunk_bytes,
-                       where);
+          encode_chunk(layout->pipeline, bytes + static_cast<size_t>(row - first) * (chunk_bytes / rows),
+                       chunk_bytes, where);
     });
     for (int64_t i = 0; i < n; ++i) {  // HDF5: one call at a time, this thread
       std::vector<hsize_t> offset(shape.size(), 0);

@@ -20,7 +20,7 @@ namespace occ::h5 {
 // one range of whole chunks, {first, 0} when none. Only datasets whose
 // chunks span whole rows (every chunk dimension but the first equals the
 // dataset's) are written this way.
-RowRange write_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64_t>& shape, int64_t first,
-                            int64_t count, const void* data, const std::string& where);
+RowRange write_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64_t>& shape,
+                            int64_t first, int64_t count, const void* data, const std::string& where);
 
 }  // namespace occ::h5

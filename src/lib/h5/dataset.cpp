@@ -268,9 +268,11 @@ void write_rows_raw(File& file, const std::string& path, int64_t first, int64_t 
   // Whole chunks are filtered on the thread budget; rows before and after them through H5Dwrite.
   const RowRange direct = write_chunked_rows(dataset.id(), type.id(), shape, first, count, data, what);
   const auto* bytes = static_cast<const unsigned char*>(data);
-  const size_t row_bytes = direct.count > 0 ? dtype_size(dtype) * static_cast<size_t>(element_count(shape) / shape[0]) : 0;
-  const RowRange rest[2] = {{first, direct.count > 0 ? direct.first - first : count},
-                            {direct.first + direct.count, direct.count > 0 ? first + count - direct.first - direct.count : 0}};
+  const size_t row_bytes =
+      direct.count > 0 ? dtype_size(dtype) * static_cast<size_t>(element_count(shape) / shape[0]) : 0;
+  const RowRange rest[2] = {
+      {first, direct.count > 0 ? direct.first - first : count},
+      {direct.first + direct.count, direct.count > 0 ? first + count - direct.first - direct.count : 0}};
   for (const RowRange& part : rest) {
     if (part.count == 0) continue;
     Handle rows_space(check(H5Dget_space(dataset.id()), what), H5Sclose);
@@ -296,13 +298,14 @@ void read_rows_raw(const File& file, const std::string& path, int64_t first, int
   Handle type = make_type(dtype);
   // Chunks are decoded on the thread budget where this module can (not for
   // a file open for writing: HDF5 may still hold its chunks in its cache).
-  if (!file.writable() && read_chunked_rows(dataset.id(), type.id(), shape, {{first, count}}, out, what)) return;
+  if (!file.writable() && read_chunked_rows(dataset.id(), type.id(), shape, {{first, count}}, out, what))
+    return;
   Handle memory = select_rows(space.id(), shape, first, count, what);
   read_selection(dataset.id(), type.id(), memory.id(), space.id(), out, what, first, count);
 }
 
-void read_row_list_raw(const File& file, const std::string& path, const std::vector<int64_t>& rows, DType dtype,
-                       void* out) {
+void read_row_list_raw(const File& file, const std::string& path, const std::vector<int64_t>& rows,
+                       DType dtype, void* out) {
   const std::string what = str("cannot read ", file.where(path));
   Handle dataset = open_dataset(file, path);
   require_dtype(file, path, dataset.id(), dtype);
@@ -311,7 +314,8 @@ void read_row_list_raw(const File& file, const std::string& path, const std::vec
   if (shape.empty()) throw FormatError(str(what, ": a scalar dataset has no rows to list"));
   std::vector<RowRange> ranges;  // runs of consecutive rows
   for (int64_t row : rows) {
-    if (row < 0 || row >= shape[0]) throw FormatError(str(what, ": row ", row, " requested, it has ", shape[0]));
+    if (row < 0 || row >= shape[0])
+      throw FormatError(str(what, ": row ", row, " requested, it has ", shape[0]));
     if (!ranges.empty() && ranges.back().first + ranges.back().count == row) {
       ++ranges.back().count;
     } else {

@@ -69,8 +69,8 @@ void read_rows_raw(const File& file, const std::string& path, int64_t first, int
 // Reads the listed rows (any order, repeats allowed) into `out`, one after
 // another: all their chunks are decoded together on the thread budget, so a
 // reader of whole frames asks for several at once.
-void read_row_list_raw(const File& file, const std::string& path, const std::vector<int64_t>& rows, DType dtype,
-                       void* out);
+void read_row_list_raw(const File& file, const std::string& path, const std::vector<int64_t>& rows,
+                       DType dtype, void* out);
 DatasetInfo dataset_info(const File& file, const std::string& path);
 
 template <typename T>

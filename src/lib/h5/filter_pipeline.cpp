@@ -30,7 +30,8 @@ Bytes shuffle(const Bytes& in, size_t size) {
     unsigned char* lane = out.data() + b * count;
     for (size_t e = 0; e < count; ++e) lane[e] = in[e * size + b];
   }
-  std::copy(in.begin() + static_cast<long>(count * size), in.end(), out.begin() + static_cast<long>(count * size));
+  std::copy(in.begin() + static_cast<long>(count * size), in.end(),
+            out.begin() + static_cast<long>(count * size));
   return out;
 }
 
@@ -69,7 +70,8 @@ void inflate_into(const Bytes& in, unsigned char* out, size_t bytes, const std::
   inflateEnd(&stream);
   if (status == Z_STREAM_END && produced == bytes) return;
   if (status == Z_BUF_ERROR && produced == bytes) {
-    throw FormatError(str(where, ": stored data is damaged (", chunk, " inflates to more than ", bytes, " bytes)"));
+    throw FormatError(
+        str(where, ": stored data is damaged (", chunk, " inflates to more than ", bytes, " bytes)"));
   }
   throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
                         message.empty() ? "" : ": " + message, " in ", chunk, ")"));
@@ -110,7 +112,8 @@ Bytes inflate_stream(const Bytes& in, size_t expected, const std::string& where,
 // H5Zdeflate.c: compress2 into ceil(n * 1.001f) + 12 bytes (H5Z_DEFLATE_SIZE_ADJUST);
 // false when the stream does not fit there (HDF5 then skips the filter).
 bool deflate_into(const Bytes& in, int level, Bytes* out) {
-  uLongf size = static_cast<uLongf>(std::ceil(static_cast<double>(in.size()) * static_cast<double>(1.001f))) + 12;
+  uLongf size =
+      static_cast<uLongf>(std::ceil(static_cast<double>(in.size()) * static_cast<double>(1.001f))) + 12;
   out->resize(size);
   const int status = compress2(out->data(), &size, in.data(), static_cast<uLong>(in.size()), level);
   if (status != Z_OK) return false;
@@ -122,7 +125,8 @@ Bytes zstd_unpack(const Bytes& in, size_t expected, const std::string& where, co
   Bytes out(expected);
   std::string error;
   const size_t produced = zstd_decode(in.data(), in.size(), out.data(), out.size(), &error);
-  if (produced == 0 && !error.empty()) throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
+  if (produced == 0 && !error.empty())
+    throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
   out.resize(produced);
   return out;
 }
@@ -133,7 +137,8 @@ void append_checksum(Bytes* data) {
 }
 
 void check_and_strip_checksum(Bytes* data, const std::string& where, const std::string& chunk) {
-  if (data->size() < 4) throw FormatError(str(where, ": stored data is damaged (", chunk, " is shorter than its checksum)"));
+  if (data->size() < 4)
+    throw FormatError(str(where, ": stored data is damaged (", chunk, " is shorter than its checksum)"));
   const size_t n = data->size() - 4;
   const unsigned char* tail = data->data() + n;
   const uint32_t stored = static_cast<uint32_t>(tail[0]) | static_cast<uint32_t>(tail[1]) << 8 |
@@ -193,8 +198,8 @@ void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Byt
   }
   Bytes data = std::move(stored);
   const auto wrong_size = [&](size_t size) {
-    return FormatError(
-        str(where, ": stored data is damaged (", chunk, " decodes to ", size, " bytes, expected ", chunk_bytes, ")"));
+    return FormatError(str(where, ": stored data is damaged (", chunk, " decodes to ", size,
+                           " bytes, expected ", chunk_bytes, ")"));
   };
   for (size_t s = pipeline.steps.size(); s-- > 0;) {
     if (filter_mask & (1u << s)) continue;
@@ -219,7 +224,8 @@ void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Byt
         if (into_out) {
           std::string error;
           const size_t produced = zstd_decode(data.data(), data.size(), out, chunk_bytes, &error);
-          if (!error.empty()) throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
+          if (!error.empty())
+            throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
           if (produced != chunk_bytes) throw wrong_size(produced);
         } else {
           // Any step before it only grows the chunk by a checksum.

@@ -48,8 +48,9 @@ std::vector<unsigned char> decode_chunk(const FilterPipeline& pipeline, unsigned
 
 // The same into `out` of chunk_bytes bytes (the last step writes there
 // directly; on an error `out` may hold part of the chunk).
-void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, std::vector<unsigned char> stored,
-                       size_t chunk_bytes, unsigned char* out, const std::string& where, const std::string& chunk);
+void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask,
+                       std::vector<unsigned char> stored, size_t chunk_bytes, unsigned char* out,
+                       const std::string& where, const std::string& chunk);
 
 struct EncodedChunk {
   std::vector<unsigned char> bytes;

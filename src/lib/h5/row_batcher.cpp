@@ -20,7 +20,8 @@ int64_t RowBatcher::default_frames() {
   return 2 * static_cast<int64_t>(thread_budget());
 }
 
-void RowBatcher::add_raw(const std::string& path, int64_t first, int64_t count, DType dtype, const void* data) {
+void RowBatcher::add_raw(const std::string& path, int64_t first, int64_t count, DType dtype,
+                         const void* data) {
   if (count <= 0) return;
   auto found = pending_.find(path);
   if (found == pending_.end()) {
@@ -51,7 +52,8 @@ void RowBatcher::end_frame() {
 }
 
 void RowBatcher::write(const std::string& path, Pending& pending) {
-  if (pending.count > 0) write_rows_raw(file_, path, pending.first, pending.count, pending.dtype, pending.bytes.data());
+  if (pending.count > 0)
+    write_rows_raw(file_, path, pending.first, pending.count, pending.dtype, pending.bytes.data());
   held_bytes_ -= pending.bytes.size();
   pending.count = 0;
   pending.bytes.clear();

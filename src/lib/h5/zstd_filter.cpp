@@ -91,8 +91,10 @@ const H5Z_class2_t* zstd_filter_class() {
 std::vector<unsigned char> zstd_encode(const void* data, size_t bytes, int level) {
   std::vector<unsigned char> frame(ZSTD_compressBound(bytes));
   const size_t written = compress_frame(frame.data(), frame.size(), data, bytes, level);
-  if (ZSTD_isError(written)) frame.clear();  // only for levels or sizes zstd refuses
-  else frame.resize(written);
+  if (ZSTD_isError(written))
+    frame.clear();  // only for levels or sizes zstd refuses
+  else
+    frame.resize(written);
   return frame;
 }
 

@@ -148,7 +148,8 @@ bool EvalInputs::labels_ok(const uint8_t* labels, bool is_gt) const {
 void EvalInputs::check_batch(const uint8_t* labels, bool is_gt, int64_t first, int64_t count) const {
   // Frames are scanned in parallel; the first bad one in frame order is reported.
   std::vector<char> ok(static_cast<size_t>(count));
-  parallel_for(count, [&](int64_t k) { ok[static_cast<size_t>(k)] = labels_ok(labels + k * grid_.count(), is_gt); });
+  parallel_for(count,
+               [&](int64_t k) { ok[static_cast<size_t>(k)] = labels_ok(labels + k * grid_.count(), is_gt); });
   for (int64_t k = 0; k < count; ++k) {
     if (!ok[static_cast<size_t>(k)]) check_labels(labels + k * grid_.count(), is_gt, first + k);
   }
@@ -186,7 +187,8 @@ void EvalInputs::read_gt_semantics(int64_t first, int64_t count, uint8_t* out) c
 
 void EvalInputs::read_pred_semantics(int64_t first, int64_t count, uint8_t* out) const {
   if (pred_dir_.empty()) {
-    h5::read_row_list_raw(pred_->file(), pred_dataset::kSemantics, pred_rows(first, count), h5::DType::uint8, out);
+    h5::read_row_list_raw(pred_->file(), pred_dataset::kSemantics, pred_rows(first, count), h5::DType::uint8,
+                          out);
   }
   for (int64_t k = 0; k < count && !pred_dir_.empty(); ++k) {
     const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(first + k)]);

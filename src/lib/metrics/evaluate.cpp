@@ -133,9 +133,10 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   // together on the thread budget; the buffers are reused, so memory does
   // not grow with the frame count.
   const bool want_labels = want_miou || want_ssc || want_rays;
-  const bool read_camera_mask = want_miou && options.camera_mask, read_lidar_mask = want_ssc && ssc_valid_mask;
-  const int64_t frame_bytes = voxels * ((want_labels ? 2 : 0) + read_camera_mask + read_lidar_mask) +
-                              (want_mave ? 16 * voxels : 0);
+  const bool read_camera_mask = want_miou && options.camera_mask,
+             read_lidar_mask = want_ssc && ssc_valid_mask;
+  const int64_t frame_bytes =
+      voxels * ((want_labels ? 2 : 0) + read_camera_mask + read_lidar_mask) + (want_mave ? 16 * voxels : 0);
   const int64_t batch = eval_batch_frames(frame_bytes);
   const auto frames_of = [batch](int64_t values) { return static_cast<size_t>(batch * values); };
   std::vector<uint8_t> gt(want_labels ? frames_of(voxels) : 0), pred(gt.size());
@@ -166,8 +167,10 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
       if (want_miou || want_ssc) {
         // One confusion matrix per frame on the thread budget, merged in
         // frame order (integer counts: the sum does not depend on the order).
-        std::vector<Occ3dMiou> miou_parts(want_miou ? static_cast<size_t>(count) : 0, Occ3dMiou(classes, free_class));
-        std::vector<SscMetrics> ssc_parts(want_ssc ? static_cast<size_t>(count) : 0, SscMetrics(classes, free_class));
+        std::vector<Occ3dMiou> miou_parts(want_miou ? static_cast<size_t>(count) : 0,
+                                          Occ3dMiou(classes, free_class));
+        std::vector<SscMetrics> ssc_parts(want_ssc ? static_cast<size_t>(count) : 0,
+                                          SscMetrics(classes, free_class));
         parallel_for(count, [&](int64_t k) {
           const uint8_t* frame_gt = gt.data() + k * voxels;
           const uint8_t* frame_pred = pred.data() + k * voxels;

@@ -179,7 +179,8 @@ SynthReport write_synth_dataset(const SynthOptions& options) {
   }
   const auto flush_start = std::chrono::steady_clock::now();
   rows.flush();
-  generator.seconds().writing += std::chrono::duration<double>(std::chrono::steady_clock::now() - flush_start).count();
+  generator.seconds().writing +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - flush_start).count();
   progress.finish();
   h5::write_strings(file, "/frames/token", tokens);
   h5::write(file, "/lidar/offsets", lidar_offsets, {frames + 1});
