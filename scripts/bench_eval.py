@@ -5,11 +5,18 @@
    implementation of the official Occ3D code (Metric_mIoU, use_image_mask=True):
    compute only (labels in memory: metrics_bench vs numpy) and end to end
    (`occ eval` on HDF5 files vs h5py + the same numpy code), equal numbers checked.
+   End to end runs interleaved, --repeats times each, and reports medians:
+   h5py + numpy, `occ eval -j 1`, `occ eval -j 2` (and the same of a
+   --reference-occ binary, e.g. an older build), ratios against h5py + numpy,
+   the 1 -> 2 thread scaling, and the start-up of `occ --version` alone.
+   Decoding alone (the same three datasets read in batches of 8 frames by
+   tests/h5_read_bench, without occ's start-up) on 1 and 2 threads against
+   h5py reading them frame by frame, interleaved the same way.
 2. RayIoU rays per second on one core (metrics_bench, 8 origins per frame), and
    the time a full Occ3D val set (6019 frames) would take on 2 cores.
 3. Peak memory (max RSS) of `occ eval --metric miou,rayiou` at 50 and 400 frames.
 
-usage: scripts/bench_eval.py [--build build] [--frames 200]
+usage: scripts/bench_eval.py [--build build] [--frames 200] [--repeats 5] [--reference-occ OCC]
 """
 import argparse
 import json
@@ -73,6 +80,8 @@ def main():
     parser.add_argument("--build", default="build")
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--ray-frames", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5, help="end-to-end runs of each side (interleaved)")
+    parser.add_argument("--reference-occ", help="a second occ binary measured in the same run (e.g. main's)")
     args = parser.parse_args()
     occ = os.path.join(args.build, "occ")
     bench = os.path.join(args.build, "tests", "metrics_bench")
@@ -95,33 +104,77 @@ def main():
                                    speedup=numpy_seconds / kernels["miou_seconds"], numpy_miou=numpy_miou,
                                    occ_miou=kernels["miou"], equal=bool(numpy_miou == kernels["miou"]))
 
-        # 1b. end to end on HDF5 files (shuffle + deflate, as occ writes by default)
+        # 1b. end to end on HDF5 files as h5py writes them (deflate level 4, one frame per chunk)
         frames, pred = os.path.join(tmp, "frames.h5"), os.path.join(tmp, "pred.h5")
         uuid = E.write_frames(frames, gts, mask_camera=masks)
         E.write_pred(pred, uuid, preds)
         import h5py
 
-        start = time.perf_counter()
-        with h5py.File(frames, "r") as f, h5py.File(pred, "r") as p:
-            hist_inputs = ((f["occupancy/semantics"][i], p["pred/semantics"][i], f["occupancy/mask_camera"][i])
-                           for i in range(args.frames))
-            n = 18
-            hist = np.zeros((n, n))
-            for g, q, m in hist_inputs:  # streamed like the official loop over the val set
-                m = m.astype(bool)
-                g, q = g[m], q[m]
-                k = (g >= 0) & (g < n)
-                hist += np.bincount(n * g[k].astype(int) + q[k], minlength=n ** 2).reshape(n, n)
-            iou = np.diag(hist) / (hist.sum(1) + hist.sum(0) - np.diag(hist))
-            h5py_miou = 100 * np.nanmean(iou[:17])
-        python_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        report = json.loads(subprocess.run([occ, "eval", pred, "--gt", frames, "--json", "-q"], capture_output=True,
-                                           text=True, check=True).stdout)
-        occ_seconds = time.perf_counter() - start
-        out["miou_end_to_end"] = dict(python_s=python_seconds, occ_s=occ_seconds, speedup=python_seconds / occ_seconds,
-                                      python_miou=h5py_miou, occ_miou=report["miou"]["miou"],
-                                      equal=bool(h5py_miou == report["miou"]["miou"]))
+        def h5py_numpy():
+            with h5py.File(frames, "r") as f, h5py.File(pred, "r") as p:
+                hist_inputs = ((f["occupancy/semantics"][i], p["pred/semantics"][i], f["occupancy/mask_camera"][i])
+                               for i in range(args.frames))
+                n = 18
+                hist = np.zeros((n, n))
+                for g, q, m in hist_inputs:  # streamed like the official loop over the val set
+                    m = m.astype(bool)
+                    g, q = g[m], q[m]
+                    k = (g >= 0) & (g < n)
+                    hist += np.bincount(n * g[k].astype(int) + q[k], minlength=n ** 2).reshape(n, n)
+                iou = np.diag(hist) / (hist.sum(1) + hist.sum(0) - np.diag(hist))
+                return 100 * np.nanmean(iou[:17])
+
+        def occ_eval(binary, threads):
+            return json.loads(subprocess.run([binary, "eval", pred, "--gt", frames, "--metric", "miou", "--json", "-q",
+                                              "-j", str(threads)], capture_output=True, text=True,
+                                             check=True).stdout)["miou"]["miou"]
+
+        read_bench = os.path.join(args.build, "tests", "h5_read_bench")
+        datasets = [frames + ":/occupancy/semantics", pred + ":/pred/semantics", frames + ":/occupancy/mask_camera"]
+
+        def h5py_read():
+            with h5py.File(frames, "r") as f, h5py.File(pred, "r") as p:
+                for dataset in (f["occupancy/semantics"], p["pred/semantics"], f["occupancy/mask_camera"]):
+                    for i in range(args.frames):
+                        dataset[i]
+
+        def occ_read(threads):
+            subprocess.run([read_bench, str(threads), "8"] + datasets, capture_output=True, check=True)
+
+        def occ_start(binary):
+            subprocess.run([binary, "--version"], capture_output=True, check=True)
+
+        sides = {"h5py_numpy": h5py_numpy, "h5py_read": h5py_read, "decode_j1": lambda: occ_read(1),
+                 "decode_j2": lambda: occ_read(2)}
+        binaries = {"occ": occ}
+        if args.reference_occ:
+            binaries["reference"] = args.reference_occ
+        for label, binary in binaries.items():
+            for threads in (1, 2):
+                sides["%s_j%d" % (label, threads)] = (lambda b=binary, t=threads: occ_eval(b, t))
+            sides[label + "_start_up"] = (lambda b=binary: occ_start(b))
+        seconds = {name: [] for name in sides}
+        results = {}
+        for _ in range(args.repeats):  # interleaved, so a busy moment hits every side alike
+            for name, run in sides.items():
+                start = time.perf_counter()
+                results[name] = run()
+                seconds[name].append(time.perf_counter() - start)
+        median = {name: float(np.median(values)) for name, values in seconds.items()}
+        python_seconds = median["h5py_numpy"]
+        end_to_end = dict(repeats=args.repeats, python_s=python_seconds, python_miou=results["h5py_numpy"])
+        for label in binaries:
+            j1, j2 = median[label + "_j1"], median[label + "_j2"]
+            end_to_end[label] = dict(
+                j1_s=j1, j2_s=j2, start_up_s=median[label + "_start_up"], speedup_j1=python_seconds / j1,
+                speedup_j2=python_seconds / j2, scaling_j1_to_j2=j1 / j2,
+                miou=results[label + "_j2"],
+                equal=bool(results[label + "_j1"] == results["h5py_numpy"] == results[label + "_j2"]))
+        out["miou_end_to_end"] = end_to_end
+        out["decode_only"] = dict(h5py_read_s=median["h5py_read"], j1_s=median["decode_j1"], j2_s=median["decode_j2"],
+                                  speedup_j1=median["h5py_read"] / median["decode_j1"],
+                                  speedup_j2=median["h5py_read"] / median["decode_j2"],
+                                  scaling_j1_to_j2=median["decode_j1"] / median["decode_j2"])
 
         # 2. RayIoU on one core
         rate = kernels["rays_per_second_per_core"]

@@ -14,7 +14,7 @@ seconds=${1:-60}
 build=${2:-build-fuzz}
 shift $(( $# > 2 ? 2 : $# )) || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_npy fuzz_npz fuzz_kitti_text fuzz_nuscenes_tables fuzz_schema)
+[[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_npy fuzz_npz fuzz_kitti_text fuzz_nuscenes_tables fuzz_schema fuzz_chunk)
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 fixtures=${OCC_FIXTURES:-$here/../shared/fixtures}
@@ -33,7 +33,7 @@ mkdir -p "$work/seeds" "$work/crashes"
 # first byte picks the reader gets one seed per reader (byte + file).
 make_seeds() {
   local seeds=$work/seeds
-  rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_npy,fuzz_npz,fuzz_kitti_text,fuzz_nuscenes_tables,fuzz_schema}
+  rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_npy,fuzz_npz,fuzz_kitti_text,fuzz_nuscenes_tables,fuzz_schema,fuzz_chunk}
   "$python" - "$fixtures" "$seeds" "$here/data/schemas" <<'PY'
 import io, json, os, sys, zipfile
 import numpy as np
@@ -100,6 +100,30 @@ put('fuzz_schema', 'target.json', json.dumps({
         '/count': {'dtype': 'int32', 'shape': ['N'], 'checks': [{'check': 'range', 'min': 0, 'max': 3}]},
         '/prob': {'dtype': 'float16', 'shape': ['N', 'K'], 'checks': [{'check': 'range', 'min': 0, 'max': 1}]},
         '/empty': {'dtype': 'float32', 'shape': [0, 3], 'checks': ['finite']}}}).encode())
+# Stored chunks of 256 bytes (size byte 15) as HDF5's filters make them:
+# plain, deflate, fletcher32 (HDF5's sum over big-endian words, stored
+# little-endian), and deflate then fletcher32.
+import struct, zlib
+def fletcher32(b):
+    fold = lambda x: (x & 0xffff) + (x >> 16)
+    low = high = 0
+    words = [b[i] << 8 | b[i + 1] for i in range(0, len(b) - 1, 2)]
+    for start in range(0, len(words), 360):
+        for w in words[start:start + 360]:
+            low += w
+            high += low
+        low, high = fold(low), fold(high)
+    if len(b) % 2:
+        low += b[-1] << 8
+        high += low
+        low, high = fold(low), fold(high)
+    return fold(high) << 16 | fold(low)
+chunk = bytes(i * 7 % 251 for i in range(256))
+for name, pick, stored in [('plain', 0x00, chunk), ('deflate', 0x02, zlib.compress(chunk, 4)),
+                           ('fletcher32', 0x08, chunk + struct.pack('<I', fletcher32(chunk))),
+                           ('deflate_fletcher32', 0x0a, zlib.compress(chunk, 4)
+                            + struct.pack('<I', fletcher32(zlib.compress(chunk, 4))))]:
+    put('fuzz_chunk', name, bytes([pick, 0, 15]) + stored)
 PY
 }
 make_seeds

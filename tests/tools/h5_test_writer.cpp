@@ -4,6 +4,8 @@
 //
 //   h5_test_writer dtypes OUT [COMPRESSION]   every dtype and attribute kind, known values
 //   h5_test_writer slow OUT FRAMES DELAY_MS    frames one by one, "started" on stdout after the first
+//   h5_test_writer pair PARALLEL SERIAL [COMPRESSION]  the same frames of every dtype, through occ's
+//       parallel chunk writer (2 threads) and through HDF5's H5Dwrite, for h5py to compare
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/signals.h"
+#include "core/threads.h"
 #include "h5/atomic_file.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
@@ -91,6 +94,48 @@ void write_slowly(const std::string& out, int frames, int delay_ms) {
   atomic.commit();
 }
 
+// 12 frames of 30 x 7 per dtype, one frame per chunk: values as write_dtypes.
+template <typename T>
+void write_frames_pair(h5::File& parallel, h5::File& serial, const std::string& path,
+                       const h5::DatasetOptions& options, T (*value)(int64_t)) {
+  const h5::Shape shape{12, 30, 7};
+  std::vector<T> values(static_cast<size_t>(h5::element_count(shape)));
+  for (size_t i = 0; i < values.size(); ++i) values[i] = value(static_cast<int64_t>(i));
+  h5::create_dataset(parallel, path, h5::dtype_of<T>(), shape, options);
+  h5::write_rows(parallel, path, 0, shape[0], values.data());
+  h5::create_dataset(serial, path, h5::dtype_of<T>(), shape, options);
+  h5::Handle dataset(H5Dopen2(serial.id(), path.c_str(), H5P_DEFAULT), H5Dclose);
+  h5::Handle type = h5::make_type(h5::dtype_of<T>());
+  if (H5Dwrite(dataset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw Error("H5Dwrite failed on " + path);
+}
+
+void write_pair(const std::string& parallel_out, const std::string& serial_out,
+                const std::string& compression) {
+  set_thread_budget(2);
+  h5::File parallel = h5::File::create(parallel_out, parallel_out);
+  h5::File serial = h5::File::create(serial_out, serial_out);
+  h5::DatasetOptions options;
+  options.compression = h5::Compression::parse(compression);
+  options.chunk = {1, 30, 7};
+  write_frames_pair<uint8_t>(parallel, serial, "/data/uint8", options,
+                             [](int64_t i) { return uint8_t(i % 251); });
+  write_frames_pair<uint16_t>(parallel, serial, "/data/uint16", options,
+                              [](int64_t i) { return uint16_t(i * 1000 % 65521); });
+  write_frames_pair<int32_t>(parallel, serial, "/data/int32", options,
+                             [](int64_t i) { return int32_t(i * 7919 - 100000); });
+  write_frames_pair<int64_t>(parallel, serial, "/data/int64", options,
+                             [](int64_t i) -> int64_t { return i * int64_t{4000000000} - 7; });
+  write_frames_pair<Half>(parallel, serial, "/data/float16", options,
+                          [](int64_t i) { return float_to_half(static_cast<float>(i) * 0.5f - 3.0f); });
+  write_frames_pair<float>(parallel, serial, "/data/float32", options,
+                           [](int64_t i) { return static_cast<float>(i) * 0.5f - 3.0f; });
+  write_frames_pair<double>(parallel, serial, "/data/float64", options,
+                            [](int64_t i) { return static_cast<double>(i) * 0.5 - 3.0; });
+  parallel.close();
+  serial.close();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,7 +149,13 @@ int main(int argc, char** argv) {
       write_slowly(argv[2], std::stoi(argv[3]), std::stoi(argv[4]));
       return 0;
     }
-    std::cerr << "usage: h5_test_writer dtypes OUT [COMPRESSION] | slow OUT FRAMES DELAY_MS\n";
+    if (mode == "pair" && (argc == 4 || argc == 5)) {
+      write_pair(argv[2], argv[3], argc == 5 ? argv[4] : "deflate");
+      return 0;
+    }
+    std::cerr
+        << "usage: h5_test_writer dtypes OUT [COMPRESSION] | slow OUT FRAMES DELAY_MS | pair PARALLEL SERIAL "
+           "[COMPRESSION]\n";
     return 2;
   } catch (const Error& error) {
     std::cerr << "h5_test_writer: " << error.what() << "\n";

@@ -5,6 +5,7 @@
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
+#include "h5/row_batcher.h"
 
 namespace occ::datasets {
 namespace {
@@ -26,6 +27,8 @@ void require_count(const std::vector<T>& values, size_t expected, const std::str
 struct FramesWriter::Impl {
   FramesLayout layout;
   h5::OutputArtifact artifact;
+  // Rows go out a few frames at a time, so their chunks compress on every -j thread.
+  h5::RowBatcher batch{artifact.file(), h5::RowBatcher::default_frames()};
   int64_t row = 0;
   int64_t lidar_rows = 0, box_rows = 0;
   std::vector<int64_t> lidar_offsets{0}, box_offsets{0};
@@ -113,24 +116,23 @@ struct FramesWriter::Impl {
       throw FormatError(str("frame ", occ::quoted(frame.token), " is one more than the ", layout.frames,
                             " frames planned"));
     }
-    h5::File& file = artifact.file();
     const auto c = static_cast<size_t>(cameras());
     const uint8_t keyframe = frame.keyframe ? 1 : 0;
-    h5::write_rows(file, "/frames/scene", row, 1, &frame.scene);
-    h5::write_rows(file, "/frames/timestamp_us", row, 1, &frame.timestamp_us);
-    h5::write_rows(file, "/frames/is_keyframe", row, 1, &keyframe);
-    h5::write_rows(file, "/frames/prev", row, 1, &frame.prev);
-    h5::write_rows(file, "/frames/next", row, 1, &frame.next);
-    h5::write_rows(file, "/frames/world_from_ego", row, 1, frame.world_from_ego.data());
+    batch.add("/frames/scene", row, 1, &frame.scene);
+    batch.add("/frames/timestamp_us", row, 1, &frame.timestamp_us);
+    batch.add("/frames/is_keyframe", row, 1, &keyframe);
+    batch.add("/frames/prev", row, 1, &frame.prev);
+    batch.add("/frames/next", row, 1, &frame.next);
+    batch.add("/frames/world_from_ego", row, 1, frame.world_from_ego.data());
     require_count(frame.intrinsics, c, "intrinsics", frame.token);
     require_count(frame.ego_from_camera, c, "camera extrinsics", frame.token);
-    h5::write_rows(file, "/cameras/intrinsics", row, 1, frame.intrinsics.data()->data());
-    h5::write_rows(file, "/cameras/ego_from_camera", row, 1, frame.ego_from_camera.data()->data());
+    batch.add("/cameras/intrinsics", row, 1, frame.intrinsics.data()->data());
+    batch.add("/cameras/ego_from_camera", row, 1, frame.ego_from_camera.data()->data());
     if (layout.camera_poses) {
       require_count(frame.camera_world_from_ego, c, "camera poses", frame.token);
       require_count(frame.camera_timestamp_us, c, "camera timestamps", frame.token);
-      h5::write_rows(file, "/cameras/world_from_ego", row, 1, frame.camera_world_from_ego.data()->data());
-      h5::write_rows(file, "/cameras/timestamp_us", row, 1, frame.camera_timestamp_us.data());
+      batch.add("/cameras/world_from_ego", row, 1, frame.camera_world_from_ego.data()->data());
+      batch.add("/cameras/timestamp_us", row, 1, frame.camera_timestamp_us.data());
     }
     if (layout.stereo_baseline) {
       require_count(frame.stereo_baseline_m, c, "stereo baselines", frame.token);
@@ -139,40 +141,40 @@ struct FramesWriter::Impl {
     if (layout.image_height > 0) {
       require_count(frame.images, c * size_t(layout.image_height) * size_t(layout.image_width) * 3,
                     "embedded images", frame.token);
-      h5::write_rows(file, "/cameras/image", row, 1, frame.images.data());
+      batch.add("/cameras/image", row, 1, frame.images.data());
     }
     if (layout.image_paths) {
       require_count(frame.image_paths, c, "image paths", frame.token);
       image_paths.insert(image_paths.end(), frame.image_paths.begin(), frame.image_paths.end());
     }
-    if (layout.lidar_origin) h5::write_rows(file, "/lidar/origin", row, 1, frame.lidar_origin.data());
+    if (layout.lidar_origin) batch.add("/lidar/origin", row, 1, frame.lidar_origin.data());
     if (layout.lidar_points) write_points(frame);
     if (layout.occupancy) {
       const auto v = static_cast<size_t>(voxels());
       require_count(frame.semantics, v, "occupancy semantics", frame.token);
-      h5::write_rows(file, "/occupancy/semantics", row, 1, frame.semantics.data());
+      batch.add("/occupancy/semantics", row, 1, frame.semantics.data());
       if (layout.lidar_mask) {
         require_count(frame.mask_lidar, v, "occupancy mask_lidar", frame.token);
-        h5::write_rows(file, "/occupancy/mask_lidar", row, 1, frame.mask_lidar.data());
+        batch.add("/occupancy/mask_lidar", row, 1, frame.mask_lidar.data());
       }
       if (layout.camera_mask) {
         require_count(frame.mask_camera, v, "occupancy mask_camera", frame.token);
-        h5::write_rows(file, "/occupancy/mask_camera", row, 1, frame.mask_camera.data());
+        batch.add("/occupancy/mask_camera", row, 1, frame.mask_camera.data());
       }
       if (layout.flow) {
         require_count(frame.flow, 2 * v, "occupancy flow", frame.token);
-        h5::write_rows(file, "/occupancy/flow", row, 1, frame.flow.data());
+        batch.add("/occupancy/flow", row, 1, frame.flow.data());
       }
     }
     if (layout.boxes) write_boxes(frame);
     tokens.push_back(frame.token);
     ++row;
+    batch.end_frame();
   }
 
   void write_points(const FrameRecord& frame) {
     const auto points = static_cast<int64_t>(frame.lidar_points.size() / 4);
-    if (points > 0)
-      h5::write_rows(artifact.file(), "/lidar/points", lidar_rows, points, frame.lidar_points.data());
+    if (points > 0) batch.add("/lidar/points", lidar_rows, points, frame.lidar_points.data());
     lidar_rows += points;
     lidar_offsets.push_back(lidar_rows);
   }
@@ -192,13 +194,12 @@ struct FramesWriter::Impl {
         instance.push_back(box.instance);
         velocity.insert(velocity.end(), box.velocity.begin(), box.velocity.end());
       }
-      h5::File& file = artifact.file();
-      h5::write_rows(file, "/boxes/center", box_rows, count, center.data());
-      h5::write_rows(file, "/boxes/size_wlh", box_rows, count, size.data());
-      h5::write_rows(file, "/boxes/yaw", box_rows, count, yaw.data());
-      h5::write_rows(file, "/boxes/class", box_rows, count, classes.data());
-      h5::write_rows(file, "/boxes/instance", box_rows, count, instance.data());
-      h5::write_rows(file, "/boxes/velocity", box_rows, count, velocity.data());
+      batch.add("/boxes/center", box_rows, count, center.data());
+      batch.add("/boxes/size_wlh", box_rows, count, size.data());
+      batch.add("/boxes/yaw", box_rows, count, yaw.data());
+      batch.add("/boxes/class", box_rows, count, classes.data());
+      batch.add("/boxes/instance", box_rows, count, instance.data());
+      batch.add("/boxes/velocity", box_rows, count, velocity.data());
     }
     box_rows += count;
     box_offsets.push_back(box_rows);
@@ -208,6 +209,7 @@ struct FramesWriter::Impl {
     if (row != layout.frames) {
       throw FormatError(str("only ", row, " of ", layout.frames, " planned frames were written"));
     }
+    batch.flush();
     h5::File& file = artifact.file();
     h5::write_strings(file, "/frames/token", tokens);
     if (layout.image_paths) h5::write_strings(file, "/cameras/image_path", image_paths, {row, cameras()});

@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "h5/chunk_reader.h"
+#include "h5/chunk_writer.h"
 #include "h5/error_stack.h"
 #include "h5/zstd_filter.h"
 
@@ -104,6 +106,20 @@ std::string filter_text(H5Z_filter_t id, size_t count, const unsigned* values) {
       return count > 0 ? str("zstd(", values[0], ")") : "zstd";
     default:
       return str("filter ", id);
+  }
+}
+
+// H5Dread of a selection, its failures as FormatErrors naming the rows.
+void read_selection(hid_t dataset, hid_t type, hid_t memory, hid_t space, void* out, const std::string& what,
+                    int64_t first, int64_t count) {
+  if (H5Dread(dataset, type, memory, space, H5P_DEFAULT, out) < 0) {
+    const std::string detail = take_error_message();
+    if (is_checksum_failure(detail)) {
+      throw FormatError(
+          str(what, ": stored data is damaged (", detail, " in rows ", first, "..", first + count, ")"));
+    }
+    throw FormatError(str(what, ": ", detail.empty() ? "read failed" : detail,
+                          " (truncated file, or a compression filter that is not available)"));
   }
 }
 
@@ -248,10 +264,23 @@ void write_rows_raw(File& file, const std::string& path, int64_t first, int64_t 
     space = Handle(check(H5Dget_space(dataset.id()), what), H5Sclose);
   }
   if (count == 0) return;
-  Handle memory = select_rows(space.id(), shape, first, count, what);
   Handle type = make_type(dtype);
-  if (H5Dwrite(dataset.id(), type.id(), memory.id(), space.id(), H5P_DEFAULT, data) < 0)
-    throw_last_error(what);
+  // Whole chunks are filtered on the thread budget; rows before and after them through H5Dwrite.
+  const RowRange direct = write_chunked_rows(dataset.id(), type.id(), shape, first, count, data, what);
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  const size_t row_bytes =
+      direct.count > 0 ? dtype_size(dtype) * static_cast<size_t>(element_count(shape) / shape[0]) : 0;
+  const RowRange rest[2] = {
+      {first, direct.count > 0 ? direct.first - first : count},
+      {direct.first + direct.count, direct.count > 0 ? first + count - direct.first - direct.count : 0}};
+  for (const RowRange& part : rest) {
+    if (part.count == 0) continue;
+    Handle rows_space(check(H5Dget_space(dataset.id()), what), H5Sclose);
+    Handle memory = select_rows(rows_space.id(), shape, part.first, part.count, what);
+    if (H5Dwrite(dataset.id(), type.id(), memory.id(), rows_space.id(), H5P_DEFAULT,
+                 bytes + static_cast<size_t>(part.first - first) * row_bytes) < 0)
+      throw_last_error(what);
+  }
 }
 
 void read_rows_raw(const File& file, const std::string& path, int64_t first, int64_t count, DType dtype,
@@ -266,16 +295,42 @@ void read_rows_raw(const File& file, const std::string& path, int64_t first, int
     throw FormatError(str(what, ": rows ", first, "..", first + count, " requested, it has ", rows));
   }
   if (count == 0 || element_count(shape) == 0) return;
-  Handle memory = select_rows(space.id(), shape, first, count, what);
   Handle type = make_type(dtype);
-  if (H5Dread(dataset.id(), type.id(), memory.id(), space.id(), H5P_DEFAULT, out) < 0) {
-    const std::string detail = take_error_message();
-    if (is_checksum_failure(detail)) {
-      throw FormatError(
-          str(what, ": stored data is damaged (", detail, " in rows ", first, "..", first + count, ")"));
+  // Chunks are decoded on the thread budget where this module can (not for
+  // a file open for writing: HDF5 may still hold its chunks in its cache).
+  if (!file.writable() && read_chunked_rows(dataset.id(), type.id(), shape, {{first, count}}, out, what))
+    return;
+  Handle memory = select_rows(space.id(), shape, first, count, what);
+  read_selection(dataset.id(), type.id(), memory.id(), space.id(), out, what, first, count);
+}
+
+void read_row_list_raw(const File& file, const std::string& path, const std::vector<int64_t>& rows,
+                       DType dtype, void* out) {
+  const std::string what = str("cannot read ", file.where(path));
+  Handle dataset = open_dataset(file, path);
+  require_dtype(file, path, dataset.id(), dtype);
+  Handle space(check(H5Dget_space(dataset.id()), what), H5Sclose);
+  const Shape shape = dataspace_shape(space.id());
+  if (shape.empty()) throw FormatError(str(what, ": a scalar dataset has no rows to list"));
+  std::vector<RowRange> ranges;  // runs of consecutive rows
+  for (int64_t row : rows) {
+    if (row < 0 || row >= shape[0])
+      throw FormatError(str(what, ": row ", row, " requested, it has ", shape[0]));
+    if (!ranges.empty() && ranges.back().first + ranges.back().count == row) {
+      ++ranges.back().count;
+    } else {
+      ranges.push_back({row, 1});
     }
-    throw FormatError(str(what, ": ", detail.empty() ? "read failed" : detail,
-                          " (truncated file, or a compression filter that is not available)"));
+  }
+  if (rows.empty() || element_count(shape) == 0) return;
+  Handle type = make_type(dtype);
+  if (!file.writable() && read_chunked_rows(dataset.id(), type.id(), shape, ranges, out, what)) return;
+  const size_t row_bytes = dtype_size(dtype) * static_cast<size_t>(element_count(shape) / shape[0]);
+  auto* bytes = static_cast<unsigned char*>(out);
+  for (const RowRange& range : ranges) {
+    Handle memory = select_rows(space.id(), shape, range.first, range.count, what);
+    read_selection(dataset.id(), type.id(), memory.id(), space.id(), bytes, what, range.first, range.count);
+    bytes += static_cast<size_t>(range.count) * row_bytes;
   }
 }
 

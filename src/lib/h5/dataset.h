@@ -58,11 +58,19 @@ void create_dataset(File& file, const std::string& path, DType dtype, const Shap
                     const DatasetOptions& options = {});
 // Writes rows [first, first + count) along axis 0 from contiguous C-order
 // data whose element type must match the dataset's. Extendable datasets grow.
+// Chunks the rows cover whole are compressed on the thread budget (-j).
 void write_rows_raw(File& file, const std::string& path, int64_t first, int64_t count, DType dtype,
                     const void* data);
-// Reads rows [first, first + count) into `out` (room for count rows).
+// Reads rows [first, first + count) into `out` (room for count rows). The
+// chunks of a file open for reading are decoded on the thread budget (-j)
+// where h5/chunk_reader handles their filters, else HDF5 reads them.
 void read_rows_raw(const File& file, const std::string& path, int64_t first, int64_t count, DType dtype,
                    void* out);
+// Reads the listed rows (any order, repeats allowed) into `out`, one after
+// another: all their chunks are decoded together on the thread budget, so a
+// reader of whole frames asks for several at once.
+void read_row_list_raw(const File& file, const std::string& path, const std::vector<int64_t>& rows,
+                       DType dtype, void* out);
 DatasetInfo dataset_info(const File& file, const std::string& path);
 
 template <typename T>

@@ -7,6 +7,12 @@
 namespace occ::h5 {
 namespace {
 
+// The one compression call of the filter and of zstd_encode: a single frame
+// with its content size, so both store identical bytes.
+size_t compress_frame(void* out, size_t capacity, const void* data, size_t bytes, int level) {
+  return ZSTD_compress(out, capacity, data, bytes, level);
+}
+
 // Follows the HDF5 filter contract: return the number of valid bytes in
 // *buffer (replaced by a new allocation) or 0 on failure, leaving *buffer
 // untouched so HDF5 can report the error.
@@ -61,7 +67,7 @@ size_t zstd_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[],
   const size_t bound = ZSTD_compressBound(nbytes);
   void* output = H5allocate_memory(bound, false);
   if (!output) return 0;
-  const size_t written = ZSTD_compress(output, bound, *buffer, nbytes, level);
+  const size_t written = compress_frame(output, bound, *buffer, nbytes, level);
   if (ZSTD_isError(written)) {
     H5free_memory(output);
     return 0;
@@ -80,6 +86,34 @@ const H5Z_class2_t kZstdClass = {
 
 const H5Z_class2_t* zstd_filter_class() {
   return &kZstdClass;
+}
+
+std::vector<unsigned char> zstd_encode(const void* data, size_t bytes, int level) {
+  std::vector<unsigned char> frame(ZSTD_compressBound(bytes));
+  const size_t written = compress_frame(frame.data(), frame.size(), data, bytes, level);
+  if (ZSTD_isError(written))
+    frame.clear();  // only for levels or sizes zstd refuses
+  else
+    frame.resize(written);
+  return frame;
+}
+
+size_t zstd_decode(const void* frame, size_t bytes, void* out, size_t capacity, std::string* error) {
+  const unsigned long long content = ZSTD_getFrameContentSize(frame, bytes);
+  if (content == ZSTD_CONTENTSIZE_ERROR) {
+    *error = "not a zstd frame";
+    return 0;
+  }
+  if (content != ZSTD_CONTENTSIZE_UNKNOWN && content > capacity) {
+    *error = "zstd frame holds " + std::to_string(content) + " bytes, the chunk " + std::to_string(capacity);
+    return 0;
+  }
+  const size_t written = ZSTD_decompress(out, capacity, frame, bytes);
+  if (ZSTD_isError(written)) {
+    *error = std::string("zstd: ") + ZSTD_getErrorName(written);
+    return 0;
+  }
+  return written;
 }
 
 bool register_zstd_filter() {

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "core/threads.h"
 #include "datasets/grid_attributes.h"
 #include "datasets/npy.h"
 #include "h5/artifact.h"
@@ -134,14 +135,29 @@ std::string EvalInputs::pred_name() const {
   return pred_dir_.empty() ? pred_->path() : pred_dir_;
 }
 
-void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) const {
+bool EvalInputs::labels_ok(const uint8_t* labels, bool is_gt) const {
   const int classes = static_cast<int>(class_names_.size());
-  // A branch-free scan first (it vectorises); the slow loop only finds the culprit.
+  // Branch-free, so it vectorises; check_labels finds the culprit.
   const uint8_t ignore = is_gt ? 255 : 0;
   unsigned bad = 0;
   for (int64_t v = 0; v < grid_.count(); ++v)
     bad |= static_cast<unsigned>(labels[v] >= classes) & (labels[v] != ignore || !is_gt);
-  if (!bad) return;
+  return bad == 0;
+}
+
+void EvalInputs::check_batch(const uint8_t* labels, bool is_gt, int64_t first, int64_t count) const {
+  // Frames are scanned in parallel; the first bad one in frame order is reported.
+  std::vector<char> ok(static_cast<size_t>(count));
+  parallel_for(count,
+               [&](int64_t k) { ok[static_cast<size_t>(k)] = labels_ok(labels + k * grid_.count(), is_gt); });
+  for (int64_t k = 0; k < count; ++k) {
+    if (!ok[static_cast<size_t>(k)]) check_labels(labels + k * grid_.count(), is_gt, first + k);
+  }
+}
+
+void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) const {
+  const int classes = static_cast<int>(class_names_.size());
+  if (labels_ok(labels, is_gt)) return;
   for (int64_t v = 0; v < grid_.count(); ++v) {
     const int label = labels[v];
     if (label < classes || (is_gt && label == 255)) continue;
@@ -156,16 +172,26 @@ void EvalInputs::check_labels(const uint8_t* labels, bool is_gt, int64_t i) cons
   }
 }
 
-void EvalInputs::read_gt_semantics(int64_t i, uint8_t* out) const {
-  h5::read_rows_raw(gt_, kGtSemantics, gt_row(i), 1, h5::DType::uint8, out);
-  check_labels(out, true, i);
+std::vector<int64_t> EvalInputs::gt_rows(int64_t first, int64_t count) const {
+  return {gt_rows_.begin() + first, gt_rows_.begin() + first + count};
 }
 
-void EvalInputs::read_pred_semantics(int64_t i, uint8_t* out) const {
+std::vector<int64_t> EvalInputs::pred_rows(int64_t first, int64_t count) const {
+  return {pred_rows_.begin() + first, pred_rows_.begin() + first + count};
+}
+
+void EvalInputs::read_gt_semantics(int64_t first, int64_t count, uint8_t* out) const {
+  h5::read_row_list_raw(gt_, kGtSemantics, gt_rows(first, count), h5::DType::uint8, out);
+  check_batch(out, true, first, count);
+}
+
+void EvalInputs::read_pred_semantics(int64_t first, int64_t count, uint8_t* out) const {
   if (pred_dir_.empty()) {
-    pred_->read_semantics(pred_rows_[static_cast<size_t>(i)], out);
-  } else {
-    const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
+    h5::read_row_list_raw(pred_->file(), pred_dataset::kSemantics, pred_rows(first, count), h5::DType::uint8,
+                          out);
+  }
+  for (int64_t k = 0; k < count && !pred_dir_.empty(); ++k) {
+    const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(first + k)]);
     const npy::Array array = read_npz_labels(path, "'arr_0' or 'semantics'");
     const std::vector<int64_t> grid(grid_.shape.begin(), grid_.shape.end());
     if (array.shape != grid) {
@@ -174,17 +200,17 @@ void EvalInputs::read_pred_semantics(int64_t i, uint8_t* out) const {
                             h5::shape_text(grid)));
     }
     const auto labels = array.as_labels(occ::quoted(path));
-    std::copy(labels.begin(), labels.end(), out);
+    std::copy(labels.begin(), labels.end(), out + k * grid_.count());
   }
-  check_labels(out, false, i);
+  check_batch(out, false, first, count);
 }
 
-void EvalInputs::read_mask(int64_t i, const std::string& dataset, uint8_t* out) const {
-  h5::read_rows_raw(gt_, dataset, gt_row(i), 1, h5::DType::uint8, out);
+void EvalInputs::read_masks(int64_t first, int64_t count, const std::string& dataset, uint8_t* out) const {
+  h5::read_row_list_raw(gt_, dataset, gt_rows(first, count), h5::DType::uint8, out);
 }
 
-void EvalInputs::read_gt_flow(int64_t i, float* out) const {
-  h5::read_rows_raw(gt_, "/occupancy/flow", gt_row(i), 1, h5::DType::float32, out);
+void EvalInputs::read_gt_flows(int64_t first, int64_t count, float* out) const {
+  h5::read_row_list_raw(gt_, "/occupancy/flow", gt_rows(first, count), h5::DType::float32, out);
 }
 
 bool EvalInputs::pred_has_flow() const {
@@ -192,20 +218,30 @@ bool EvalInputs::pred_has_flow() const {
   return npy::NpzReader(npz_path(pred_dir_, tokens_.front())).contains("flow");
 }
 
-void EvalInputs::read_pred_flow(int64_t i, float* out) const {
+void EvalInputs::read_pred_flows(int64_t first, int64_t count, float* out) const {
+  const int64_t values = 2 * grid_.count();
   if (pred_dir_.empty()) {
-    pred_->read_flow(pred_rows_[static_cast<size_t>(i)], out);
+    if (!pred_->has_flow()) {
+      throw FormatError(str(occ::quoted(pred_->path()), " has no dataset '", pred_dataset::kFlow, "'"));
+    }
+    // Read as stored and widened here: every float16 is exactly a float.
+    std::vector<Half> halves(static_cast<size_t>(count * values));
+    h5::read_row_list_raw(pred_->file(), pred_dataset::kFlow, pred_rows(first, count), h5::DType::float16,
+                          halves.data());
+    for (size_t k = 0; k < halves.size(); ++k) out[k] = half_to_float(halves[k]);
     return;
   }
-  const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(i)]);
-  const npy::Array array = npy::NpzReader(path).read("flow");
-  const std::vector<int64_t> shape{grid_.shape[0], grid_.shape[1], grid_.shape[2], 2};
-  if (array.shape != shape) {
-    throw FormatError(str("cannot evaluate ", occ::quoted(path), ": flow has shape ",
-                          h5::shape_text(array.shape), ", expected ", h5::shape_text(shape)));
+  for (int64_t k = 0; k < count; ++k) {
+    const std::string path = npz_path(pred_dir_, tokens_[static_cast<size_t>(first + k)]);
+    const npy::Array array = npy::NpzReader(path).read("flow");
+    const std::vector<int64_t> shape{grid_.shape[0], grid_.shape[1], grid_.shape[2], 2};
+    if (array.shape != shape) {
+      throw FormatError(str("cannot evaluate ", occ::quoted(path), ": flow has shape ",
+                            h5::shape_text(array.shape), ", expected ", h5::shape_text(shape)));
+    }
+    const auto flow = array.as_float(str(occ::quoted(path), " entry 'flow'"));
+    std::copy(flow.begin(), flow.end(), out + k * values);
   }
-  const auto flow = array.as_float(str(occ::quoted(path), " entry 'flow'"));
-  std::copy(flow.begin(), flow.end(), out);
 }
 
 int64_t EvalInputs::depth_values_per_frame() const {

@@ -30,14 +30,16 @@ class EvalInputs {
   const std::string& gt_path() const { return gt_.path(); }
   std::string pred_name() const;
 
-  // Readers into caller buffers of grid().count() elements (flow: twice
-  // that). Labels are checked: predictions in [0, K), GT in [0, K) or 255.
-  void read_gt_semantics(int64_t i, uint8_t* out) const;
-  void read_pred_semantics(int64_t i, uint8_t* out) const;
-  void read_mask(int64_t i, const std::string& dataset, uint8_t* out) const;
+  // Readers of frames [first, first + count) into caller buffers of count *
+  // grid().count() elements (flow: twice that), frame after frame; the
+  // chunks of all of them decode together on the thread budget (-j). Labels
+  // are checked: predictions in [0, K), GT in [0, K) or 255.
+  void read_gt_semantics(int64_t first, int64_t count, uint8_t* out) const;
+  void read_pred_semantics(int64_t first, int64_t count, uint8_t* out) const;
+  void read_masks(int64_t first, int64_t count, const std::string& dataset, uint8_t* out) const;
   bool gt_has(const std::string& dataset) const { return gt_.exists(dataset); }
-  void read_gt_flow(int64_t i, float* out) const;
-  void read_pred_flow(int64_t i, float* out) const;
+  void read_gt_flows(int64_t first, int64_t count, float* out) const;
+  void read_pred_flows(int64_t first, int64_t count, float* out) const;
   bool pred_has_flow() const;
   // Depth maps: [C][H][W] per frame.
   int64_t depth_values_per_frame() const;
@@ -49,7 +51,11 @@ class EvalInputs {
  private:
   void open_pred_file(const EvalOptions& options);
   void open_pred_dir(const EvalOptions& options);
+  bool labels_ok(const uint8_t* labels, bool is_gt) const;
   void check_labels(const uint8_t* labels, bool is_gt, int64_t i) const;
+  void check_batch(const uint8_t* labels, bool is_gt, int64_t first, int64_t count) const;
+  std::vector<int64_t> gt_rows(int64_t first, int64_t count) const;
+  std::vector<int64_t> pred_rows(int64_t first, int64_t count) const;
 
   h5::File gt_;
   std::optional<PredFile> pred_;  // not open in pred-dir mode

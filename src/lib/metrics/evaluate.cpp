@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "core/threads.h"
 #include "metrics/confusion.h"
 #include "metrics/eval_inputs.h"
 #include "metrics/kitti_sceneflow.h"
@@ -48,6 +49,14 @@ json depth_json(const DepthErrors& e) {
   return {{"abs_rel", number(e.abs_rel)},   {"sq_rel", number(e.sq_rel)}, {"rmse", number(e.rmse)},
           {"rmse_log", number(e.rmse_log)}, {"delta1", number(e.a1)},     {"delta2", number(e.a2)},
           {"delta3", number(e.a3)}};
+}
+
+// Frames read per batch: enough that every thread decodes chunks (four per
+// thread, so uneven chunks balance), at most about 64 MiB of decoded frames.
+int64_t eval_batch_frames(int64_t frame_bytes) {
+  const int64_t threads = thread_budget();
+  const int64_t by_memory = (int64_t{64} << 20) / std::max<int64_t>(1, frame_bytes);
+  return std::max<int64_t>(threads, std::min<int64_t>(4 * threads, by_memory));
 }
 
 }  // namespace
@@ -120,68 +129,97 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   }
   const OriginOptions origin_options{options.origin_range_m, options.max_origins};
 
-  // One frame's buffers, reused: memory does not grow with the frame count.
-  std::vector<uint8_t> gt(static_cast<size_t>(voxels)), pred(static_cast<size_t>(voxels)), mask;
-  std::vector<float> gt_flow, pred_flow, gt_depth, pred_depth;
-  if (want_mave) {
-    gt_flow.resize(static_cast<size_t>(2 * voxels));
-    pred_flow.resize(static_cast<size_t>(2 * voxels));
-  }
+  // Frames are read a batch at a time, so the chunks of a batch decode
+  // together on the thread budget; the buffers are reused, so memory does
+  // not grow with the frame count.
+  const bool want_labels = want_miou || want_ssc || want_rays;
+  const bool read_camera_mask = want_miou && options.camera_mask,
+             read_lidar_mask = want_ssc && ssc_valid_mask;
+  const int64_t frame_bytes =
+      voxels * ((want_labels ? 2 : 0) + read_camera_mask + read_lidar_mask) + (want_mave ? 16 * voxels : 0);
+  const int64_t batch = eval_batch_frames(frame_bytes);
+  const auto frames_of = [batch](int64_t values) { return static_cast<size_t>(batch * values); };
+  std::vector<uint8_t> gt(want_labels ? frames_of(voxels) : 0), pred(gt.size());
+  std::vector<uint8_t> camera_mask(read_camera_mask ? frames_of(voxels) : 0);
+  std::vector<uint8_t> lidar_mask(read_lidar_mask ? frames_of(voxels) : 0);
+  std::vector<float> gt_flow(want_mave ? frames_of(2 * voxels) : 0), pred_flow(gt_flow.size());
+  std::vector<float> gt_depth, pred_depth;
   if (want_depth) {
     gt_depth.resize(static_cast<size_t>(inputs.depth_values_per_frame()));
     pred_depth.resize(gt_depth.size());
   }
-  mask.resize(static_cast<size_t>(voxels));
   int64_t rays_cast = 0;
   double ray_seconds = 0;
   Progress progress("evaluating", inputs.count(), progress_style);
   try {
-    for (int64_t i = 0; i < inputs.count(); ++i) {
-      if (want_miou || want_ssc || want_rays) {
-        inputs.read_gt_semantics(i, gt.data());
-        inputs.read_pred_semantics(i, pred.data());
+    for (int64_t first = 0; first < inputs.count(); first += batch) {
+      const int64_t count = std::min(batch, inputs.count() - first);
+      if (want_labels) {
+        inputs.read_gt_semantics(first, count, gt.data());
+        inputs.read_pred_semantics(first, count, pred.data());
       }
-      if (want_miou) {
-        if (options.camera_mask) inputs.read_mask(i, "/occupancy/mask_camera", mask.data());
-        miou.add(gt.data(), pred.data(), options.camera_mask ? mask.data() : nullptr, voxels);
+      if (read_camera_mask) inputs.read_masks(first, count, "/occupancy/mask_camera", camera_mask.data());
+      if (read_lidar_mask) inputs.read_masks(first, count, "/occupancy/mask_lidar", lidar_mask.data());
+      if (want_mave) {
+        inputs.read_gt_flows(first, count, gt_flow.data());
+        inputs.read_pred_flows(first, count, pred_flow.data());
       }
-      if (want_ssc) {
-        if (ssc_valid_mask) inputs.read_mask(i, "/occupancy/mask_lidar", mask.data());
-        ssc.add(gt.data(), pred.data(), ssc_valid_mask ? mask.data() : nullptr, voxels);
+      if (want_miou || want_ssc) {
+        // One confusion matrix per frame on the thread budget, merged in
+        // frame order (integer counts: the sum does not depend on the order).
+        std::vector<Occ3dMiou> miou_parts(want_miou ? static_cast<size_t>(count) : 0,
+                                          Occ3dMiou(classes, free_class));
+        std::vector<SscMetrics> ssc_parts(want_ssc ? static_cast<size_t>(count) : 0,
+                                          SscMetrics(classes, free_class));
+        parallel_for(count, [&](int64_t k) {
+          const uint8_t* frame_gt = gt.data() + k * voxels;
+          const uint8_t* frame_pred = pred.data() + k * voxels;
+          if (want_miou)
+            miou_parts[static_cast<size_t>(k)].add(
+                frame_gt, frame_pred, read_camera_mask ? camera_mask.data() + k * voxels : nullptr, voxels);
+          if (want_ssc)
+            ssc_parts[static_cast<size_t>(k)].add(
+                frame_gt, frame_pred, read_lidar_mask ? lidar_mask.data() + k * voxels : nullptr, voxels);
+        });
+        for (const auto& part : miou_parts) miou.merge(part);
+        for (const auto& part : ssc_parts) ssc.merge(part);
       }
-      if (want_rays) {
-        RayFrame frame;
-        frame.gt = gt.data();
-        frame.pred = pred.data();
-        if (want_mave) {
-          inputs.read_gt_flow(i, gt_flow.data());
-          inputs.read_pred_flow(i, pred_flow.data());
-          frame.gt_flow = gt_flow.data();
-          frame.pred_flow = pred_flow.data();
+      for (int64_t k = 0; k < count; ++k) {
+        const int64_t i = first + k;
+        const uint8_t* frame_gt = want_labels ? gt.data() + k * voxels : nullptr;
+        const uint8_t* frame_pred = want_labels ? pred.data() + k * voxels : nullptr;
+        if (want_rays) {
+          RayFrame frame;
+          frame.gt = frame_gt;
+          frame.pred = frame_pred;
+          if (want_mave) {
+            frame.gt_flow = gt_flow.data() + 2 * k * voxels;
+            frame.pred_flow = pred_flow.data() + 2 * k * voxels;
+          }
+          frame.origins_m = ray_origins(poses, inputs.gt_row(i), origin_options);
+          if (log::level() >= log::Level::debug) {
+            for (const auto& o : frame.origins_m) {
+              char text[96];
+              std::snprintf(text, sizeof text, "%.17g %.17g %.17g", o[0], o[1], o[2]);
+              log::debug("frame ", inputs.gt_row(i), " ray origin ", text);
+            }
+          }
+          const auto start = std::chrono::steady_clock::now();
+          rays_cast += add_frame_rays(frame, grid, directions, rays);
+          ray_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         }
-        frame.origins_m = ray_origins(poses, inputs.gt_row(i), origin_options);
-        if (log::level() >= log::Level::debug) {
-          for (const auto& o : frame.origins_m) {
-            char text[96];
-            std::snprintf(text, sizeof text, "%.17g %.17g %.17g", o[0], o[1], o[2]);
-            log::debug("frame ", inputs.gt_row(i), " ray origin ", text);
+        if (want_depth) {
+          inputs.read_depths(i, gt_depth.data(), pred_depth.data());
+          const auto& shape = inputs.depth_shape();
+          const int64_t pixels = shape[2] * shape[3];
+          for (int64_t c = 0; c < shape[1]; ++c) {
+            depth.add_image(
+                gt_depth.data() + c * pixels, pred_depth.data() + c * pixels, shape[2], shape[3],
+                str(occ::quoted(inputs.pred_name()), " dataset '/pred/depth' frame ", i, " camera ", c));
           }
         }
-        const auto start = std::chrono::steady_clock::now();
-        rays_cast += add_frame_rays(frame, grid, directions, rays);
-        ray_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress.advance();
       }
-      if (want_depth) {
-        inputs.read_depths(i, gt_depth.data(), pred_depth.data());
-        const auto& shape = inputs.depth_shape();
-        const int64_t pixels = shape[2] * shape[3];
-        for (int64_t c = 0; c < shape[1]; ++c) {
-          depth.add_image(
-              gt_depth.data() + c * pixels, pred_depth.data() + c * pixels, shape[2], shape[3],
-              str(occ::quoted(inputs.pred_name()), " dataset '/pred/depth' frame ", i, " camera ", c));
-        }
-      }
-      progress.advance();
     }
   } catch (...) {
     progress.cancel();

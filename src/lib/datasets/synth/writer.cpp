@@ -7,6 +7,7 @@
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
+#include "h5/row_batcher.h"
 
 namespace occ::synth {
 namespace {
@@ -76,7 +77,7 @@ void write_root_attributes(h5::File& file, const SynthGenerator& generator) {
   h5::write_attribute(file, "/", "rig", rig.name);
 }
 
-void write_frame(h5::File& file, const SynthGenerator& generator, const SynthFrame& frame, int64_t row,
+void write_frame(h5::RowBatcher& rows, const SynthGenerator& generator, const SynthFrame& frame, int64_t row,
                  int64_t& lidar_rows, int64_t& box_rows, std::vector<int64_t>& lidar_offsets,
                  std::vector<int64_t>& box_offsets) {
   const int32_t scene = frame.scene;
@@ -85,12 +86,12 @@ void write_frame(h5::File& file, const SynthGenerator& generator, const SynthFra
   const uint8_t keyframe = frame.keyframe ? 1 : 0;
   double pose[16];
   frame.world_from_ego.to_matrix(pose);
-  h5::write_rows(file, "/frames/scene", row, 1, &scene);
-  h5::write_rows(file, "/frames/timestamp_us", row, 1, &frame.timestamp_us);
-  h5::write_rows(file, "/frames/is_keyframe", row, 1, &keyframe);
-  h5::write_rows(file, "/frames/prev", row, 1, &prev);
-  h5::write_rows(file, "/frames/next", row, 1, &next);
-  h5::write_rows(file, "/frames/world_from_ego", row, 1, pose);
+  rows.add("/frames/scene", row, 1, &scene);
+  rows.add("/frames/timestamp_us", row, 1, &frame.timestamp_us);
+  rows.add("/frames/is_keyframe", row, 1, &keyframe);
+  rows.add("/frames/prev", row, 1, &prev);
+  rows.add("/frames/next", row, 1, &next);
+  rows.add("/frames/world_from_ego", row, 1, pose);
 
   std::vector<double> intrinsics, extrinsics;
   for (const auto& camera : generator.cameras()) {
@@ -100,22 +101,22 @@ void write_frame(h5::File& file, const SynthGenerator& generator, const SynthFra
     camera.ego_from_camera.to_matrix(m);
     extrinsics.insert(extrinsics.end(), m, m + 16);
   }
-  h5::write_rows(file, "/cameras/intrinsics", row, 1, intrinsics.data());
-  h5::write_rows(file, "/cameras/ego_from_camera", row, 1, extrinsics.data());
-  h5::write_rows(file, "/cameras/image", row, 1, frame.image.data());
-  h5::write_rows(file, "/cameras/depth", row, 1, frame.depth.data());
-  h5::write_rows(file, "/cameras/semantics", row, 1, frame.pixel_semantics.data());
-  h5::write_rows(file, "/cameras/instance", row, 1, frame.pixel_instance.data());
+  rows.add("/cameras/intrinsics", row, 1, intrinsics.data());
+  rows.add("/cameras/ego_from_camera", row, 1, extrinsics.data());
+  rows.add("/cameras/image", row, 1, frame.image.data());
+  rows.add("/cameras/depth", row, 1, frame.depth.data());
+  rows.add("/cameras/semantics", row, 1, frame.pixel_semantics.data());
+  rows.add("/cameras/instance", row, 1, frame.pixel_instance.data());
   const auto& origin = generator.rig().lidar.origin_in_ego;
   const double lidar_origin[3] = {origin.x, origin.y, origin.z};
-  h5::write_rows(file, "/lidar/origin", row, 1, lidar_origin);
-  h5::write_rows(file, "/occupancy/semantics", row, 1, frame.occupancy.semantics.data());
-  h5::write_rows(file, "/occupancy/mask_camera", row, 1, frame.occupancy.mask_camera.data());
-  h5::write_rows(file, "/occupancy/mask_lidar", row, 1, frame.occupancy.mask_lidar.data());
-  h5::write_rows(file, "/occupancy/flow", row, 1, frame.occupancy.flow.data());
+  rows.add("/lidar/origin", row, 1, lidar_origin);
+  rows.add("/occupancy/semantics", row, 1, frame.occupancy.semantics.data());
+  rows.add("/occupancy/mask_camera", row, 1, frame.occupancy.mask_camera.data());
+  rows.add("/occupancy/mask_lidar", row, 1, frame.occupancy.mask_lidar.data());
+  rows.add("/occupancy/flow", row, 1, frame.occupancy.flow.data());
 
   const auto points = static_cast<int64_t>(frame.lidar_points.size() / 4);
-  if (points > 0) h5::write_rows(file, "/lidar/points", lidar_rows, points, frame.lidar_points.data());
+  if (points > 0) rows.add("/lidar/points", lidar_rows, points, frame.lidar_points.data());
   lidar_rows += points;
   lidar_offsets.push_back(lidar_rows);
 
@@ -133,12 +134,12 @@ void write_frame(h5::File& file, const SynthGenerator& generator, const SynthFra
       instance.push_back(box.instance);
       velocity.insert(velocity.end(), {box.velocity_x, box.velocity_y});
     }
-    h5::write_rows(file, "/boxes/center", box_rows, boxes, centre.data());
-    h5::write_rows(file, "/boxes/size_wlh", box_rows, boxes, size.data());
-    h5::write_rows(file, "/boxes/yaw", box_rows, boxes, yaw.data());
-    h5::write_rows(file, "/boxes/class", box_rows, boxes, classes.data());
-    h5::write_rows(file, "/boxes/instance", box_rows, boxes, instance.data());
-    h5::write_rows(file, "/boxes/velocity", box_rows, boxes, velocity.data());
+    rows.add("/boxes/center", box_rows, boxes, centre.data());
+    rows.add("/boxes/size_wlh", box_rows, boxes, size.data());
+    rows.add("/boxes/yaw", box_rows, boxes, yaw.data());
+    rows.add("/boxes/class", box_rows, boxes, classes.data());
+    rows.add("/boxes/instance", box_rows, boxes, instance.data());
+    rows.add("/boxes/velocity", box_rows, boxes, velocity.data());
   }
   box_rows += boxes;
   box_offsets.push_back(box_rows);
@@ -159,6 +160,8 @@ SynthReport write_synth_dataset(const SynthOptions& options) {
   for (int s = 0; s < options.scenes; ++s) scene_names.push_back(scene_name(options.seed, s));
   h5::write_strings(file, "/scenes/name", scene_names);
   create_datasets(file, generator, frames, compression);
+  // Rows go out a few frames at a time, so their chunks compress on every -j thread.
+  h5::RowBatcher rows(file, h5::RowBatcher::default_frames());
 
   SynthReport report;
   std::vector<int64_t> lidar_offsets{0}, box_offsets{0};
@@ -167,12 +170,17 @@ SynthReport write_synth_dataset(const SynthOptions& options) {
   for (int64_t row = 0; row < frames; ++row) {
     const SynthFrame frame = generator.frame(row);
     const auto write_start = std::chrono::steady_clock::now();
-    write_frame(file, generator, frame, row, report.lidar_points, report.boxes, lidar_offsets, box_offsets);
+    write_frame(rows, generator, frame, row, report.lidar_points, report.boxes, lidar_offsets, box_offsets);
+    rows.end_frame();
     tokens.push_back(frame.token);
     generator.seconds().writing +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
     progress.advance();
   }
+  const auto flush_start = std::chrono::steady_clock::now();
+  rows.flush();
+  generator.seconds().writing +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - flush_start).count();
   progress.finish();
   h5::write_strings(file, "/frames/token", tokens);
   h5::write(file, "/lidar/offsets", lidar_offsets, {frames + 1});

@@ -1,0 +1,325 @@
+#include "h5/filter_pipeline.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "h5/zstd_filter.h"
+
+namespace occ::h5 {
+namespace {
+
+using Bytes = std::vector<unsigned char>;
+
+// H5Zshuffle.c: element size in cd_values[0] (set_local stores the type's
+// size); a no-op for one-byte elements or a single element.
+size_t shuffle_size(const FilterStep& step) {
+  return step.values.empty() ? 1 : step.values[0];
+}
+
+Bytes shuffle(const Bytes& in, size_t size) {
+  const size_t count = size ? in.size() / size : 0;
+  if (size <= 1 || count <= 1) return in;
+  Bytes out(in.size());
+  for (size_t b = 0; b < size; ++b) {
+    unsigned char* lane = out.data() + b * count;
+    for (size_t e = 0; e < count; ++e) lane[e] = in[e * size + b];
+  }
+  std::copy(in.begin() + static_cast<long>(count * size), in.end(),
+            out.begin() + static_cast<long>(count * size));
+  return out;
+}
+
+// Into `out` of in.size() bytes.
+void unshuffle_into(const Bytes& in, size_t size, unsigned char* out) {
+  const size_t count = size ? in.size() / size : 0;
+  if (size <= 1 || count <= 1) {
+    std::memcpy(out, in.data(), in.size());
+    return;
+  }
+  for (size_t b = 0; b < size; ++b) {
+    const unsigned char* lane = in.data() + b * count;
+    for (size_t e = 0; e < count; ++e) out[e * size + b] = lane[e];
+  }
+  std::copy(in.begin() + static_cast<long>(count * size), in.end(), out + count * size);
+}
+
+Bytes unshuffle(const Bytes& in, size_t size) {
+  Bytes out(in.size());
+  unshuffle_into(in, size, out.data());
+  return out;
+}
+
+// One stream that must inflate to exactly `bytes` bytes into `out`.
+void inflate_into(const Bytes& in, unsigned char* out, size_t bytes, const std::string& where,
+                  const std::string& chunk) {
+  z_stream stream{};
+  stream.next_in = const_cast<Bytef*>(in.data());
+  stream.avail_in = static_cast<uInt>(in.size());
+  stream.next_out = out;
+  stream.avail_out = static_cast<uInt>(bytes);
+  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
+  const int status = inflate(&stream, Z_FINISH);
+  const size_t produced = stream.total_out;
+  const std::string message = stream.msg ? stream.msg : "";
+  inflateEnd(&stream);
+  if (status == Z_STREAM_END && produced == bytes) return;
+  if (status == Z_BUF_ERROR && produced == bytes) {
+    throw FormatError(
+        str(where, ": stored data is damaged (", chunk, " inflates to more than ", bytes, " bytes)"));
+  }
+  throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
+                        message.empty() ? "" : ": " + message, " in ", chunk, ")"));
+}
+
+// H5Zdeflate.c inflates with a growing buffer; the expected size is the
+// first guess, so the common case allocates once.
+Bytes inflate_stream(const Bytes& in, size_t expected, const std::string& where, const std::string& chunk) {
+  Bytes out(std::max<size_t>(expected, 64));
+  z_stream stream{};
+  stream.next_in = const_cast<Bytef*>(in.data());
+  stream.avail_in = static_cast<uInt>(in.size());
+  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
+  int status = Z_OK;
+  while (true) {
+    if (stream.total_out == out.size()) out.resize(out.size() * 2);
+    stream.next_out = out.data() + stream.total_out;
+    stream.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - stream.total_out, UINT_MAX));
+    status = inflate(&stream, Z_SYNC_FLUSH);
+    if (status == Z_STREAM_END) break;
+    if (status != Z_OK) break;
+    if (stream.avail_in == 0 && stream.avail_out != 0) {
+      status = Z_DATA_ERROR;  // input ended before the stream did
+      break;
+    }
+  }
+  const size_t produced = stream.total_out;
+  const std::string message = stream.msg ? stream.msg : "";
+  inflateEnd(&stream);
+  if (status != Z_STREAM_END) {
+    throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
+                          message.empty() ? "" : ": " + message, " in ", chunk, ")"));
+  }
+  out.resize(produced);
+  return out;
+}
+
+// H5Zdeflate.c: compress2 into ceil(n * 1.001f) + 12 bytes (H5Z_DEFLATE_SIZE_ADJUST);
+// false when the stream does not fit there (HDF5 then skips the filter).
+bool deflate_into(const Bytes& in, int level, Bytes* out) {
+  uLongf size =
+      static_cast<uLongf>(std::ceil(static_cast<double>(in.size()) * static_cast<double>(1.001f))) + 12;
+  out->resize(size);
+  const int status = compress2(out->data(), &size, in.data(), static_cast<uLong>(in.size()), level);
+  if (status != Z_OK) return false;
+  out->resize(size);
+  return true;
+}
+
+Bytes zstd_unpack(const Bytes& in, size_t expected, const std::string& where, const std::string& chunk) {
+  Bytes out(expected);
+  std::string error;
+  const size_t produced = zstd_decode(in.data(), in.size(), out.data(), out.size(), &error);
+  if (produced == 0 && !error.empty())
+    throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
+  out.resize(produced);
+  return out;
+}
+
+void append_checksum(Bytes* data) {
+  const uint32_t sum = fletcher32(data->data(), data->size());
+  for (int b = 0; b < 4; ++b) data->push_back(static_cast<unsigned char>(sum >> (8 * b)));
+}
+
+void check_and_strip_checksum(Bytes* data, const std::string& where, const std::string& chunk) {
+  if (data->size() < 4)
+    throw FormatError(str(where, ": stored data is damaged (", chunk, " is shorter than its checksum)"));
+  const size_t n = data->size() - 4;
+  const unsigned char* tail = data->data() + n;
+  const uint32_t stored = static_cast<uint32_t>(tail[0]) | static_cast<uint32_t>(tail[1]) << 8 |
+                          static_cast<uint32_t>(tail[2]) << 16 | static_cast<uint32_t>(tail[3]) << 24;
+  const uint32_t sum = fletcher32(data->data(), n);
+  const uint32_t swapped = (sum >> 24) | ((sum >> 8) & 0xff00u) | ((sum << 8) & 0xff0000u) | (sum << 24);
+  if (stored != sum && stored != swapped) {
+    throw FormatError(
+        str(where, ": stored data is damaged (data error detected by Fletcher32 checksum in ", chunk, ")"));
+  }
+  data->resize(n);
+}
+
+}  // namespace
+
+FilterPipeline FilterPipeline::of(hid_t create_plist) {
+  FilterPipeline pipeline;
+  const int count = H5Pget_nfilters(create_plist);
+  for (int i = 0; i < count; ++i) {
+    FilterStep step;
+    unsigned values[16] = {};
+    size_t value_count = 16;
+    char name[64] = {};
+    unsigned config = 0;
+    step.id = H5Pget_filter2(create_plist, static_cast<unsigned>(i), &step.flags, &value_count, values,
+                             sizeof name, name, &config);
+    step.values.assign(values, values + std::min<size_t>(value_count, 16));
+    pipeline.steps.push_back(step);
+  }
+  return pipeline;
+}
+
+bool FilterPipeline::supported() const {
+  // A mask word has 32 bits, one per step.
+  if (steps.size() > 32) return false;
+  return std::all_of(steps.begin(), steps.end(), [](const FilterStep& step) {
+    switch (step.id) {
+      case H5Z_FILTER_SHUFFLE:
+      case H5Z_FILTER_FLETCHER32:
+        return true;
+      case H5Z_FILTER_DEFLATE:
+        return !step.values.empty();  // the level, needed to encode
+      case kZstdFilterId:
+        return true;
+      default:
+        return false;
+    }
+  });
+}
+
+void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
+                       unsigned char* out, const std::string& where, const std::string& chunk) {
+  // The last step undone (the first applied) writes straight into `out`.
+  size_t last = pipeline.steps.size();
+  for (size_t s = 0; s < pipeline.steps.size() && last == pipeline.steps.size(); ++s) {
+    if (!(filter_mask & (1u << s))) last = s;
+  }
+  Bytes data = std::move(stored);
+  const auto wrong_size = [&](size_t size) {
+    return FormatError(str(where, ": stored data is damaged (", chunk, " decodes to ", size,
+                           " bytes, expected ", chunk_bytes, ")"));
+  };
+  for (size_t s = pipeline.steps.size(); s-- > 0;) {
+    if (filter_mask & (1u << s)) continue;
+    const FilterStep& step = pipeline.steps[s];
+    const bool into_out = s == last;
+    switch (step.id) {
+      case H5Z_FILTER_FLETCHER32:
+        check_and_strip_checksum(&data, where, chunk);
+        if (into_out) {
+          if (data.size() != chunk_bytes) throw wrong_size(data.size());
+          std::memcpy(out, data.data(), chunk_bytes);
+        }
+        break;
+      case H5Z_FILTER_DEFLATE:
+        if (into_out) {
+          inflate_into(data, out, chunk_bytes, where, chunk);
+        } else {
+          data = inflate_stream(data, chunk_bytes, where, chunk);
+        }
+        break;
+      case kZstdFilterId:
+        if (into_out) {
+          std::string error;
+          const size_t produced = zstd_decode(data.data(), data.size(), out, chunk_bytes, &error);
+          if (!error.empty())
+            throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
+          if (produced != chunk_bytes) throw wrong_size(produced);
+        } else {
+          // Any step before it only grows the chunk by a checksum.
+          data = zstd_unpack(data, chunk_bytes + 64, where, chunk);
+        }
+        break;
+      case H5Z_FILTER_SHUFFLE:
+        if (into_out) {
+          if (data.size() != chunk_bytes) throw wrong_size(data.size());
+          unshuffle_into(data, shuffle_size(step), out);
+        } else {
+          data = unshuffle(data, shuffle_size(step));
+        }
+        break;
+      default:
+        throw Error(str(where, ": filter ", step.id, " is not decoded here"));
+    }
+  }
+  if (last == pipeline.steps.size()) {  // no filter applied: stored as is
+    if (data.size() != chunk_bytes) throw wrong_size(data.size());
+    std::memcpy(out, data.data(), chunk_bytes);
+  }
+}
+
+Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
+                   const std::string& where, const std::string& chunk) {
+  Bytes out(chunk_bytes);
+  decode_chunk_into(pipeline, filter_mask, std::move(stored), chunk_bytes, out.data(), where, chunk);
+  return out;
+}
+
+EncodedChunk encode_chunk(const FilterPipeline& pipeline, const unsigned char* data, size_t bytes,
+                          const std::string& where) {
+  EncodedChunk chunk;
+  chunk.bytes.assign(data, data + bytes);
+  Bytes scratch;
+  for (size_t s = 0; s < pipeline.steps.size(); ++s) {
+    const FilterStep& step = pipeline.steps[s];
+    bool ok = true;
+    switch (step.id) {
+      case H5Z_FILTER_SHUFFLE:
+        chunk.bytes = shuffle(chunk.bytes, shuffle_size(step));
+        break;
+      case H5Z_FILTER_DEFLATE:
+        ok = deflate_into(chunk.bytes, static_cast<int>(step.values.at(0)), &scratch);
+        if (ok) chunk.bytes.swap(scratch);
+        break;
+      case kZstdFilterId: {
+        const int level = step.values.empty() ? kZstdDefaultLevel : static_cast<int>(step.values[0]);
+        scratch = zstd_encode(chunk.bytes.data(), chunk.bytes.size(), level);
+        ok = !scratch.empty();
+        if (ok) chunk.bytes.swap(scratch);
+        break;
+      }
+      case H5Z_FILTER_FLETCHER32:
+        append_checksum(&chunk.bytes);
+        break;
+      default:
+        throw Error(str(where, ": filter ", step.id, " is not encoded here"));
+    }
+    if (!ok) {
+      // H5Z_pipeline: a failed optional filter is skipped and marked.
+      if (!(step.flags & H5Z_FLAG_OPTIONAL)) throw Error(str(where, ": filter ", step.id, " failed"));
+      chunk.filter_mask |= 1u << s;
+    }
+  }
+  return chunk;
+}
+
+uint32_t fletcher32(const unsigned char* data, size_t bytes) {
+  // H5checksum.c: sums over big-endian 16-bit words, folded every 360 words
+  // so the 32-bit sums cannot overflow; an odd last byte is the high byte of
+  // a final word.
+  uint32_t low = 0, high = 0;
+  size_t words = bytes / 2;
+  while (words > 0) {
+    const size_t block = std::min<size_t>(words, 360);
+    words -= block;
+    for (size_t w = 0; w < block; ++w, data += 2) {
+      low += static_cast<uint32_t>(data[0]) << 8 | static_cast<uint32_t>(data[1]);
+      high += low;
+    }
+    low = (low & 0xffff) + (low >> 16);
+    high = (high & 0xffff) + (high >> 16);
+  }
+  if (bytes % 2) {
+    low += static_cast<uint32_t>(data[0]) << 8;
+    high += low;
+    low = (low & 0xffff) + (low >> 16);
+    high = (high & 0xffff) + (high >> 16);
+  }
+  low = (low & 0xffff) + (low >> 16);
+  high = (high & 0xffff) + (high >> 16);
+  return high << 16 | low;
+}
+
+}  // namespace occ::h5
