@@ -136,7 +136,7 @@ struct FramesWriter::Impl {
     }
     if (layout.stereo_baseline) {
       require_count(frame.stereo_baseline_m, c, "stereo baselines", frame.token);
-      h5::write_rows(file, "/cameras/stereo_baseline_m", row, 1, frame.stereo_baseline_m.data());
+      batch.add("/cameras/stereo_baseline_m", row, 1, frame.stereo_baseline_m.data());
     }
     if (layout.image_height > 0) {
       require_count(frame.images, c * size_t(layout.image_height) * size_t(layout.image_width) * 3,
