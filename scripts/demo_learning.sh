@@ -6,7 +6,7 @@
 # height-layer prior. Prints one row per seed and the mean and spread.
 #
 #   scripts/demo_learning.sh [occ] [extra occ train arguments...]
-#   SEEDS="0 1 2" STEPS=600 JOBS=2 OUT=demo_learning CONFIG=configs/demo.toml PRETRAIN_STEPS=0
+#   SEEDS="0 1 2" STEPS=300 JOBS=2 OUT=demo_learning CONFIG=configs/demo.toml PRETRAIN_STEPS=0
 #
 # CONFIG empty trains the bare `--size demo` preset; extra arguments (e.g.
 # --set train.optimizer.lr=1e-3) are appended to every training run.
@@ -17,7 +17,7 @@ set -euo pipefail
 occ=${1:-build/occ}
 shift || true
 SEEDS=${SEEDS:-0 1 2}
-STEPS=${STEPS:-600}
+STEPS=${STEPS:-300}
 JOBS=${JOBS:-2}
 OUT=${OUT:-demo_learning}
 CONFIG=${CONFIG-configs/demo.toml}
