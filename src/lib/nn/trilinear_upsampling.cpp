@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <torch/nn/modules/conv.h>
 
+#include <vector>
+
 #include "core/error.h"
 #include "core/strings.h"
 
