@@ -47,7 +47,7 @@ ls "$DEMO_DIR/nuscenes"
 # scenes of other worlds. The grid is coarsened to 100x100x8 voxels of 0.8 m
 # (the same 80 x 80 x 6.4 m volume) so a step takes about a second on two
 # cores. The recipe (learning rate, loss weights, the 2D semantic loss on the
-# synthetic world's camera classes) is configs/demo.toml; why each value, and
+# synthetic world's camera classes, the trilinear decoder) is configs/demo.toml; why each value, and
 # the levers that did not help, are in docs/demo_learning.md.
 CONFIG=${DEMO_CONFIG:-configs/demo.toml}
 GRID=100,100,8,0.8,-40,-40,-1

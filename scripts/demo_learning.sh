@@ -6,18 +6,22 @@
 # height-layer prior. Prints one row per seed and the mean and spread.
 #
 #   scripts/demo_learning.sh [occ] [extra occ train arguments...]
-#   SEEDS="0 1 2" STEPS=600 JOBS=2 OUT=demo_learning CONFIG=configs/demo.toml
+#   SEEDS="0 1 2" STEPS=300 JOBS=2 OUT=demo_learning CONFIG=configs/demo.toml PRETRAIN_STEPS=0
 #
 # CONFIG empty trains the bare `--size demo` preset; extra arguments (e.g.
 # --set train.optimizer.lr=1e-3) are appended to every training run.
+# PRETRAIN_STEPS=N first trains each seed's image backbone alone for N steps
+# on the camera classes (model.image_pretraining) and starts the full run
+# from that file (occ train --init-from).
 set -euo pipefail
 occ=${1:-build/occ}
 shift || true
 SEEDS=${SEEDS:-0 1 2}
-STEPS=${STEPS:-600}
+STEPS=${STEPS:-300}
 JOBS=${JOBS:-2}
 OUT=${OUT:-demo_learning}
 CONFIG=${CONFIG-configs/demo.toml}
+PRETRAIN_STEPS=${PRETRAIN_STEPS:-0}
 TRAIN_SCORE=${TRAIN_SCORE:-1}  # 0: skip the training-set mIoU (saves a pass over 120 frames)
 GRID=100,100,8,0.8,-40,-40,-1
 mkdir -p "$OUT"
@@ -56,7 +60,14 @@ printf '%-10s %8s %8s %8s %10s\n' untrained "$val" "$train" - - | tee -a "$OUT/r
 
 vals=()
 for seed in $SEEDS; do
-  "$occ" train -j "$JOBS" -q --frames "$OUT/train.h5" "${settings[@]}" --set "train.steps=$STEPS" \
+  init=()
+  if ((PRETRAIN_STEPS > 0)); then
+    "$occ" train -j "$JOBS" -q --frames "$OUT/train.h5" "${settings[@]}" --set model.image_pretraining=true \
+      --set "train.steps=$PRETRAIN_STEPS" --set "train.seed=$seed" -o "$OUT/seed$seed.pre.h5" \
+      --csv "$OUT/seed$seed.pre.csv" > /dev/null
+    init=(--init-from "$OUT/seed$seed.pre.h5")
+  fi
+  "$occ" train -j "$JOBS" -q --frames "$OUT/train.h5" "${settings[@]}" "${init[@]}" --set "train.steps=$STEPS" \
     --set "train.seed=$seed" -o "$OUT/seed$seed.h5" --csv "$OUT/seed$seed.csv"
   read -r val train < <(score "$OUT/seed$seed.h5" "seed$seed")
   sps=$(column_of seconds_per_step "$OUT/seed$seed.csv" | awk '{s += $1; n++} END {printf "%.3f", s / n}')

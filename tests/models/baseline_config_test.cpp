@@ -88,8 +88,11 @@ TEST(BaselineConfig, DemoIsSmallEnoughForACpu) {
 TEST(BaselineConfig, RoundTripsThroughJson) {
   const json config = baseline_default_config("small", GridSpec{});
   EXPECT_EQ(BaselineConfig::from_json(config).to_json(), config);
-  EXPECT_EQ(config.size(), 31u);  // 28 + backbone, backbone_drop_path, backbone_norm_out
+  // 28 + backbone, backbone_drop_path, backbone_norm_out + image_pretraining, decoder_upsampling
+  EXPECT_EQ(config.size(), 33u);
   EXPECT_EQ(config.at("loss_image_semantics_weight"), 0.0);  // off unless a recipe sets it
+  EXPECT_EQ(config.at("image_pretraining"), false);
+  EXPECT_EQ(config.at("decoder_upsampling"), "deconv");  // PanoOcc's
 }
 
 // Temporal keys: off in every preset (PanoOcc uses 3 frames 4 apart).
@@ -171,6 +174,14 @@ TEST(BaselineConfig, BadKeysAreNamed) {
   json levels = config;
   levels["num_levels"] = 3;
   EXPECT_NE(usage_error(levels).find("'model.num_levels'"), std::string::npos);
+  json upsampling = config;
+  upsampling["decoder_upsampling"] = "nearest";
+  EXPECT_EQ(usage_error(upsampling),
+            "'model.decoder_upsampling' must be \"deconv\" or \"trilinear\", got \"nearest\"");
+  json pretraining = config;
+  pretraining["image_pretraining"] = true;
+  EXPECT_NE(usage_error(pretraining).find("set 'model.loss_image_semantics_weight' above 0"),
+            std::string::npos);
   EXPECT_THROW(baseline_default_config("huge", GridSpec{}), UsageError);
 }
 

@@ -286,6 +286,43 @@ TEST(BaselineModel, ImageSemanticTermIsWeightedAndAskedForOnlyWhenOn) {
   EXPECT_TRUE(reaches_backbone);
 }
 
+TEST(BaselineModel, ImagePretrainingTrainsTheImagePathAlone) {
+  at::manual_seed(6);
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("demo", grid);
+  config["image_pretraining"] = true;
+  EXPECT_THROW(BaselineConfig::from_json(config), UsageError);  // needs the 2D term
+  config["loss_image_semantics_weight"] = 2.0;
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  model.train();
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  EXPECT_THROW(model.forward(batch), UsageError);  // no camera classes
+  batch.camera_semantics = at::randint(0, grid.num_classes, {1, 2, 32, 48}, at::kLong);
+  const ModelOutput output = model.forward(batch);
+  EXPECT_FALSE(output.logits.defined());  // the 3D path did not run
+  const at::Tensor& cells = output.extras.at("image_semantics");
+  const LossTerms terms = model.losses(output, batch);
+  ASSERT_EQ(terms.size(), 1u);
+  EXPECT_EQ(terms[0].first, "image_ce");
+  EXPECT_NEAR(terms[0].second.item<double>(),
+              2.0 * image_semantic_loss(cells, batch.camera_semantics).item<double>(), 1e-6);
+  terms[0].second.backward();
+  for (const auto& item : model.named_parameters()) {
+    const bool image_path = item.key().rfind("backbone.", 0) == 0 || item.key().rfind("neck.", 0) == 0 ||
+                            item.key().rfind("image_semantics.", 0) == 0;
+    if (!image_path) {
+      EXPECT_FALSE(item.value().grad().defined()) << item.key();
+    }
+  }
+  EXPECT_GT(model.image_semantics->weight.grad().abs().sum().item<double>(), 0);
+  // Evaluation runs the whole model, as occ predict and validation need.
+  torch::NoGradGuard no_grad;
+  model.eval();
+  EXPECT_EQ(model.forward(batch).logits.sizes().vec(),
+            (std::vector<int64_t>{1, grid.num_classes, 16, 16, 4}));
+}
+
 TEST(BaselineModel, TracesTheCrossAttentionOfEveryLayer) {
   torch::NoGradGuard no_grad;
   GridSpec grid;

@@ -1,4 +1,5 @@
-// Voxel self-attention layout and the voxel decoder's upsampling plan.
+// Voxel self-attention layout, the voxel decoder's upsampling plan and its
+// two kinds of x2 step.
 #include <gtest/gtest.h>
 #include <torch/nn/modules/conv.h>
 
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "models/voxel_decoder.h"
 #include "models/voxel_self_attention.h"
+#include "nn/trilinear_upsampling.h"
 #include "nn/upsampling_conv.h"
 
 namespace occ::models {
@@ -101,6 +103,61 @@ TEST(VoxelDecoder, OutputsTheExactGridWithOccupancy) {
   EXPECT_EQ(first->weight.sizes().vec(), (std::vector<int64_t>{6, 8, 4, 4, 4}));
   EXPECT_EQ(second->weight.sizes().vec(), (std::vector<int64_t>{8, 4, 4, 4, 1}));
   EXPECT_THROW(decoder->forward(at::randn({2, 6, 4, 2, 2})), UsageError);
+}
+
+TEST(TrilinearUpsampling, DoublesTheChosenAxesAsPyTorchInterpolates) {
+  // x: [0, 4] -> sources (i + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25,
+  // clamped to the ends: 0, 1, 3, 4. y is not doubled: copied.
+  const at::Tensor input = at::tensor({0.0f, 10.0f, 4.0f, 20.0f}).view({1, 1, 2, 2, 1});
+  const at::Tensor doubled = nn::trilinear_double(input, {true, false, false});
+  EXPECT_EQ(doubled.sizes().vec(), (std::vector<int64_t>{1, 1, 4, 2, 1}));
+  const at::Tensor expected =
+      at::tensor({0.0f, 10.0f, 1.0f, 12.5f, 3.0f, 17.5f, 4.0f, 20.0f}).view({1, 1, 4, 2, 1});
+  EXPECT_TRUE(at::allclose(doubled, expected)) << doubled;
+}
+
+// A constant volume: trilinear + convolution gives the same value at every
+// interior cell, the transposed convolution alternates between its two
+// phases along each doubled axis (the decoder's stripes).
+TEST(TrilinearUpsampling, HasNoAlternatingPhasesUnlikeTheTransposedConvolution) {
+  torch::NoGradGuard no_grad;
+  at::manual_seed(2);
+  const at::Tensor constant = at::ones({1, 3, 6, 6, 6});
+  const std::array<bool, 3> all{true, true, true};
+  auto interior_spread = [](const at::Tensor& output) {
+    const at::Tensor inner = output.slice(2, 2, -2).slice(3, 2, -2).slice(4, 2, -2);
+    return (inner.amax({2, 3, 4}) - inner.amin({2, 3, 4})).max().item<double>();
+  };
+  nn::TrilinearUpsamplingConv3d resize_conv(3, 4, all);
+  nn::UpsamplingConvTranspose3d deconv(3, 4, all);
+  EXPECT_EQ(resize_conv->weight.sizes().vec(), (std::vector<int64_t>{4, 3, 3, 3, 3}));
+  EXPECT_LT(interior_spread(resize_conv->forward(constant)), 1e-5);
+  EXPECT_GT(interior_spread(deconv->forward(constant)), 1e-2);
+}
+
+TEST(VoxelDecoder, TrilinearStepsResizeThenConvolve) {
+  torch::NoGradGuard no_grad;
+  VoxelDecoderOptions options;
+  options.in_channels = 6;
+  options.query_shape = {4, 2, 1};
+  options.grid_shape = {16, 8, 2};
+  options.channels = {8, 4};
+  options.classifier_hidden = 5;
+  options.num_classes = 7;
+  options.upsampling = DecoderUpsampling::trilinear;
+  VoxelDecoder decoder(options);
+  decoder->eval();
+  const at::Tensor volume = at::randn({2, 6, 4, 2, 1});
+  const VoxelDecoderOutput output = decoder->forward(volume);
+  EXPECT_EQ(output.logits.sizes().vec(), (std::vector<int64_t>{2, 7, 16, 8, 2}));
+  const auto first = decoder->upsampling->ptr<nn::TrilinearUpsamplingConv3dImpl>(0);
+  const auto second = decoder->upsampling->ptr<nn::TrilinearUpsamplingConv3dImpl>(3);
+  EXPECT_EQ(first->weight.sizes().vec(), (std::vector<int64_t>{8, 6, 3, 3, 3}));
+  EXPECT_EQ(second->weight.sizes().vec(), (std::vector<int64_t>{4, 8, 3, 3, 3}));
+  // The first step by hand: every axis doubled, then a padded convolution.
+  const at::Tensor by_hand =
+      at::conv3d(nn::trilinear_double(volume, {true, true, true}), first->weight, {}, 1, 1);
+  EXPECT_TRUE(at::allclose(first->forward(volume), by_hand, 1e-5, 1e-6));
 }
 
 }  // namespace

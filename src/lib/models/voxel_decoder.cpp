@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "nn/trilinear_upsampling.h"
 #include "nn/upsampling_conv.h"
 
 namespace occ::models {
@@ -51,7 +52,10 @@ VoxelDecoderImpl::VoxelDecoderImpl(const VoxelDecoderOptions& options) : options
     // (kernel 1 elsewhere), computed as convolution + pixel shuffle: the same
     // values and parameter, 3-4x faster on the CPU (nn/upsampling_conv.h).
     const int64_t out = options.channels[step];
-    upsampling->push_back(nn::UpsamplingConvTranspose3d(channels, out, plan[step]));
+    if (options.upsampling == DecoderUpsampling::trilinear)
+      upsampling->push_back(nn::TrilinearUpsamplingConv3d(channels, out, plan[step]));
+    else
+      upsampling->push_back(nn::UpsamplingConvTranspose3d(channels, out, plan[step]));
     upsampling->push_back(tnn::BatchNorm3d(out));
     upsampling->push_back(tnn::ReLU(true));
     channels = out;

@@ -3,7 +3,9 @@
 // upsampling steps of ConvTranspose3d (nn::UpsamplingConvTranspose3d, the same
 // operator computed faster) + BatchNorm3d + ReLU from the query
 // volume to the output grid, a per-voxel MLP classifier and an optional
-// occupancy head.
+// occupancy head. The x2 step can instead be trilinear resizing + a 3x3x3
+// convolution (nn::TrilinearUpsamplingConv3d), without the transposed
+// convolution's alternating taps.
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
@@ -25,12 +27,19 @@ namespace occ::models {
 std::vector<std::array<bool, 3>> plan_upsampling(const std::array<int64_t, 3>& query_shape,
                                                  const std::array<int64_t, 3>& grid_shape, size_t steps);
 
+// How each x2 step upsamples (model.decoder_upsampling).
+enum class DecoderUpsampling {
+  deconv,     // ConvTranspose3d kernel 4, stride 2 (PanoOcc)
+  trilinear,  // trilinear x2 + Conv3d 3x3x3
+};
+
 struct VoxelDecoderOptions {
   int64_t in_channels = 256;
   std::array<int64_t, 3> query_shape{50, 50, 16};
   std::array<int64_t, 3> grid_shape{200, 200, 16};
   // Output channels of each x2 step (PanoOcc-Small: 256, 32; Base: 32).
   std::vector<int64_t> channels{256, 32};
+  DecoderUpsampling upsampling = DecoderUpsampling::deconv;
   int64_t classifier_hidden = 128;
   int64_t num_classes = 18;
   bool occupancy_head = false;

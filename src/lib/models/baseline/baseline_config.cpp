@@ -72,6 +72,7 @@ json BaselineConfig::to_json() const {
               {"self_attention", self_attention},
               {"query_shape", query_shape},
               {"decoder_channels", decoder_channels},
+              {"decoder_upsampling", decoder_upsampling},
               {"classifier_hidden", classifier_hidden},
               {"occupancy_head", occupancy_head},
               {"occupancy_threshold", occupancy_threshold},
@@ -79,6 +80,7 @@ json BaselineConfig::to_json() const {
               {"loss_lovasz_weight", loss_lovasz_weight},
               {"loss_focal_weight", loss_focal_weight},
               {"loss_image_semantics_weight", loss_image_semantics_weight},
+              {"image_pretraining", image_pretraining},
               {"loss_lovasz_mask_camera", loss_lovasz_mask_camera},
               {"backbone_lr_multiplier", backbone_lr_multiplier},
               {"history_frames", history_frames},
@@ -123,6 +125,11 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
                      require(config, "query_shape").dump());
   std::copy(query_shape.begin(), query_shape.end(), parsed.query_shape.begin());
   parsed.decoder_channels = read_integers(config, "decoder_channels", 1);
+  const json& upsampling = require(config, "decoder_upsampling");
+  if (!upsampling.is_string() || (upsampling != "deconv" && upsampling != "trilinear"))
+    throw UsageError(key_name("decoder_upsampling") + " must be \"deconv\" or \"trilinear\", got " +
+                     upsampling.dump());
+  parsed.decoder_upsampling = upsampling.get<std::string>();
   parsed.classifier_hidden = read_integer(config, "classifier_hidden", 1);
   parsed.occupancy_head = read_bool(config, "occupancy_head");
   parsed.occupancy_threshold = read_number(config, "occupancy_threshold", 0.0, 1.0);
@@ -130,6 +137,10 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
   parsed.loss_lovasz_weight = read_number(config, "loss_lovasz_weight", 0.0, 1e6);
   parsed.loss_focal_weight = read_number(config, "loss_focal_weight", 0.0, 1e6);
   parsed.loss_image_semantics_weight = read_number(config, "loss_image_semantics_weight", 0.0, 1e6);
+  parsed.image_pretraining = read_bool(config, "image_pretraining");
+  if (parsed.image_pretraining && parsed.loss_image_semantics_weight <= 0)
+    throw UsageError(key_name("image_pretraining") + " trains on the 2D semantic loss alone: set " +
+                     key_name("loss_image_semantics_weight") + " above 0");
   parsed.loss_lovasz_mask_camera = read_bool(config, "loss_lovasz_mask_camera");
   parsed.backbone_lr_multiplier = read_number(config, "backbone_lr_multiplier", 0.0, 1e6);
   parsed.history_frames = static_cast<int>(read_integer(config, "history_frames", 0));

@@ -38,6 +38,11 @@ struct BaselineConfig {
   std::array<int64_t, 3> query_shape{50, 50, 16};
   // Voxel decoder: one channel count per x2 upsampling step.
   std::vector<int64_t> decoder_channels{256, 32};
+  // How each x2 step upsamples: "deconv" (PanoOcc's ConvTranspose3d, kernel
+  // 4, stride 2) or "trilinear" (trilinear x2 + 3x3x3 convolution, CHOSEN
+  // alternative without the transposed convolution's alternating taps;
+  // docs/demo_learning.md measures both).
+  std::string decoder_upsampling = "deconv";
   int64_t classifier_hidden = 128;
   bool occupancy_head = false;
   double occupancy_threshold = 0.05;
@@ -52,6 +57,13 @@ struct BaselineConfig {
   // (CHOSEN default, PanoOcc has no such term; the demo recipe sets it where
   // the synthetic world renders exact camera semantics, docs/demo_learning.md).
   double loss_image_semantics_weight = 0.0;
+  // A 2D pretraining run (CHOSEN, default false): training steps run the
+  // backbone, neck and the 2D semantic head only, with the 2D semantic loss
+  // alone; the encoder and decoder keep their initial weights. Its model file
+  // starts a full run through `occ train --init-from` (docs/demo_learning.md).
+  // Needs loss_image_semantics_weight > 0. Evaluation still runs the whole
+  // (untrained) 3D path, so the file's own predictions mean nothing.
+  bool image_pretraining = false;
   // CE is always restricted to mask_camera (PanoOcc's use_mask). Lovasz too
   // when true (CHOSEN); PanoOcc's head passes no mask to its Lovasz loss.
   bool loss_lovasz_mask_camera = true;

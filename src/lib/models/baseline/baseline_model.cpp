@@ -44,6 +44,8 @@ VoxelDecoderOptions baseline_decoder_options(const BaselineConfig& config, const
   options.query_shape = config.query_shape;
   options.grid_shape = grid.shape;
   options.channels = config.decoder_channels;
+  options.upsampling =
+      config.decoder_upsampling == "trilinear" ? DecoderUpsampling::trilinear : DecoderUpsampling::deconv;
   options.classifier_hidden = config.classifier_hidden;
   options.num_classes = grid.num_classes;
   options.occupancy_head = config.occupancy_head;
@@ -104,6 +106,16 @@ ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace*
   if (clock_ != nullptr) clock_->start();
   if (batch.images.dim() != 5)
     throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + nn::shape_text(batch.images));
+  if (config_.image_pretraining && is_training()) {
+    // 2D pretraining: the 3D path is neither run nor trained.
+    ModelOutput output;
+    const std::vector<at::Tensor> levels = image_features(batch.images);
+    mark_stage(clock_, "backbone");
+    if (!batch.camera_semantics.defined())
+      throw UsageError("baseline model: model.image_pretraining needs the batch's camera classes");
+    output.extras["image_semantics"] = image_semantics->forward(levels.front());
+    return output;
+  }
   const History history = batch_history(batch);
   if (history.volumes.defined()) mark_stage(clock_, "history");
   const std::vector<at::Tensor> levels = image_features(batch.images);
@@ -147,7 +159,8 @@ at::Tensor BaselineModel::encode(const Batch& batch, const std::vector<at::Tenso
 }
 
 LossTerms BaselineModel::losses(const ModelOutput& output, const Batch& batch) {
-  LossTerms terms = semantic_losses(output.logits, output.occupancy_logit, batch);
+  LossTerms terms =
+      config_.image_pretraining ? LossTerms{} : semantic_losses(output.logits, output.occupancy_logit, batch);
   if (image_semantics) {
     const auto logits = output.extras.find("image_semantics");
     if (logits == output.extras.end() || !batch.camera_semantics.defined())

@@ -45,7 +45,8 @@ class BaselineModel : public OccupancyModel {
   // The same, also returning what the encoder's cross-attention did.
   ModelOutput forward_traced(const Batch& batch, VoxelEncoderTrace* trace);
   // "ce", "lovasz", with the occupancy head "focal", and with the 2D
-  // semantic loss "image_ce", each already weighted.
+  // semantic loss "image_ce", each already weighted; "image_ce" alone with
+  // model.image_pretraining.
   LossTerms losses(const ModelOutput& output, const Batch& batch) override;
   // The supervised terms of one decoded output, weighted: cross-entropy,
   // Lovasz and (with an occupancy head) focal; what losses() returns.
