@@ -127,8 +127,8 @@ TEST(LovaszSoftmax, RejectsMismatchedArguments) {
 
 TEST(LovaszSoftmax, MatchesPerClassPythonReference) {
   test::TempDir dir;
-  const auto generated = test::run(
-      {OCC_PYTHON_EXECUTABLE, OCC_SOURCE_DIR "/tests/losses/lovasz_reference.py", "--out", dir.path().string()});
+  const auto generated = test::run({OCC_PYTHON_EXECUTABLE, OCC_SOURCE_DIR "/tests/losses/lovasz_reference.py",
+                                    "--out", dir.path().string()});
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   std::map<std::string, at::Tensor> entries;
   for (auto& [name, tensor] : nn::read_state_dict(dir.file("lovasz_reference.pt"))) entries[name] = tensor;
