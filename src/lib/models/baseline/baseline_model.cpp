@@ -108,11 +108,11 @@ ModelOutput BaselineModel::forward_traced(const Batch& batch, VoxelEncoderTrace*
     throw UsageError("baseline model: images must be [B, N, 3, H, W], got " + nn::shape_text(batch.images));
   if (config_.image_pretraining && is_training()) {
     // 2D pretraining: the 3D path is neither run nor trained.
+    if (!batch.camera_semantics.defined())
+      throw UsageError("baseline model: model.image_pretraining needs the batch's camera classes");
     ModelOutput output;
     const std::vector<at::Tensor> levels = image_features(batch.images);
     mark_stage(clock_, "backbone");
-    if (!batch.camera_semantics.defined())
-      throw UsageError("baseline model: model.image_pretraining needs the batch's camera classes");
     output.extras["image_semantics"] = image_semantics->forward(levels.front());
     return output;
   }
