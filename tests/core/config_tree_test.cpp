@@ -84,5 +84,24 @@ TEST(ConfigTree, ConfigAtReadsDottedKeys) {
   EXPECT_THROW(config_at(config, "model.nope"), UsageError);
 }
 
+TEST(ConfigTree, FillMissingKeysAddsOnlyWhatIsAbsentAndNamesIt) {
+  // A configuration stored before "self_attention", "means" and the whole
+  // "train" table existed, with two values changed from the defaults.
+  nlohmann::json stored = nlohmann::json::parse(R"({
+    "model": {"embed_dims": 16, "query_shape": [10, 10, 2], "lr_scale": 0.5, "name": "y"}
+  })");
+  const auto added = fill_missing_keys(stored, defaults());
+  EXPECT_EQ(added, (std::vector<std::string>{"model.means", "model.self_attention", "train"}));
+  EXPECT_EQ(stored["model"]["embed_dims"], 16);  // stored values are kept
+  EXPECT_EQ(stored["model"]["lr_scale"], 0.5);
+  EXPECT_EQ(stored["model"]["self_attention"], false);
+  EXPECT_EQ(stored["model"]["means"], nlohmann::json::parse("[1.5, 2.5]"));
+  EXPECT_EQ(stored["train"]["steps"], 100);
+  // Complete already: nothing to add, nothing changed.
+  const nlohmann::json before = stored;
+  EXPECT_TRUE(fill_missing_keys(stored, defaults(), "cfg").empty());
+  EXPECT_EQ(stored, before);
+}
+
 }  // namespace
 }  // namespace occ

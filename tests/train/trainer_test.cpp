@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "core/error.h"
 #include "h5/artifact.h"
+#include "h5/attributes.h"
 #include "h5/dataset.h"
 #include "models/occupancy_model.h"
 #include "support/temp_dir.h"
@@ -109,6 +111,61 @@ TEST_F(TrainerTest, ModelFileRoundTripsWeightsConfigAndGrid) {
     }
   }
   EXPECT_EQ(compared, static_cast<int64_t>(loaded.model->named_parameters().size()));
+}
+
+// Replaces the root attribute "config" the way an older occ wrote it: a
+// variable-length UTF-8 string.
+void rewrite_config_attribute(const std::string& path, const nlohmann::json& config) {
+  const std::string text = config.dump();
+  const char* data = text.c_str();
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0) << path;
+  ASSERT_GE(H5Adelete(file, "config"), 0);
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t attribute = H5Acreate2(file, "config", type, space, H5P_DEFAULT, H5P_DEFAULT);
+  const herr_t written = H5Awrite(attribute, type, &data);
+  H5Aclose(attribute);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Fclose(file);
+  ASSERT_GE(written, 0);
+}
+
+TEST_F(TrainerTest, ModelFileWrittenBeforeAKeyExistedLoadsWithItsDefault) {
+  const auto request = tiny_request(frames_, dir_->file("older.h5"), 1);
+  run_training(request);
+  const LoadedModel current = load_model_file(request.output_path);
+  nlohmann::json older = current.contents.config;
+  ASSERT_TRUE(older["model"].contains("decoder_upsampling"));
+  ASSERT_TRUE(older["train"].contains("accumulate"));
+  older["model"].erase("decoder_upsampling");
+  older["train"].erase("accumulate");
+  rewrite_config_attribute(request.output_path, older);
+  {
+    const h5::File file = h5::open_artifact(request.output_path, "model");
+    ASSERT_FALSE(nlohmann::json::parse(h5::read_string_attribute(file, "/", "config"))["model"].contains(
+        "decoder_upsampling"));
+  }
+  const LoadedModel loaded = load_model_file(request.output_path);
+  EXPECT_EQ(loaded.contents.config, current.contents.config);  // the defaults are what it had
+  const auto loaded_parameters = loaded.model->named_parameters();
+  for (const auto& item : current.model->named_parameters()) {
+    EXPECT_TRUE(at::equal(item.value(), loaded_parameters[item.key()])) << item.key();
+  }
+
+  // A key this version does not know is still refused, naming it.
+  nlohmann::json newer = current.contents.config;
+  newer["model"]["key_from_the_future"] = 1;
+  rewrite_config_attribute(request.output_path, newer);
+  try {
+    load_model_file(request.output_path);
+    FAIL() << "an unknown model key was accepted";
+  } catch (const std::exception& error) {
+    EXPECT_NE(std::string(error.what()).find("key_from_the_future"), std::string::npos) << error.what();
+  }
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsNamingStepAndTermAndKeepsTheLastCheckpoint) {

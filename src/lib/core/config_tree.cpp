@@ -132,6 +132,23 @@ void apply_assignment(nlohmann::json& config, const std::string& assignment) {
   overlay(config, nested, "", "--set");
 }
 
+std::vector<std::string> fill_missing_keys(nlohmann::json& config, const nlohmann::json& defaults,
+                                           const std::string& prefix) {
+  std::vector<std::string> added;
+  if (!config.is_object() || !defaults.is_object()) return added;
+  for (const auto& [key, default_value] : defaults.items()) {
+    const std::string dotted = prefix.empty() ? key : prefix + "." + key;
+    if (!config.contains(key)) {
+      config[key] = default_value;
+      added.push_back(dotted);
+    } else if (default_value.is_object()) {
+      const auto below = fill_missing_keys(config[key], default_value, dotted);
+      added.insert(added.end(), below.begin(), below.end());
+    }
+  }
+  return added;
+}
+
 const nlohmann::json& config_at(const nlohmann::json& config, const std::string& dotted_key) {
   const nlohmann::json* node = &config;
   std::stringstream stream(dotted_key);

@@ -27,6 +27,14 @@ void overlay_config(nlohmann::json& config, const nlohmann::json& overrides, con
 // string. Throws UsageError as overlay_config does.
 void apply_assignment(nlohmann::json& config, const std::string& assignment);
 
+// Adds to `config` every key of `defaults` it lacks (tables recursively) and
+// returns the dotted names added, prefixed by `prefix`, in the defaults'
+// order. Keys `config` already has keep their values. For configurations
+// stored before a key existed (model files): a new key's default is the
+// behaviour from before the key, so the stored configuration reads as it did.
+std::vector<std::string> fill_missing_keys(nlohmann::json& config, const nlohmann::json& defaults,
+                                           const std::string& prefix = "");
+
 // The value at a dotted key, or throws UsageError naming it.
 const nlohmann::json& config_at(const nlohmann::json& config, const std::string& dotted_key);
 

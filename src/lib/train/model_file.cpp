@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <set>
 
+#include "core/config_tree.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/strings.h"
 #include "h5/artifact.h"
 #include "h5/attributes.h"
@@ -16,6 +18,7 @@
 #include "models/registry.h"
 #include "train/adamw.h"
 #include "train/tensor_io.h"
+#include "train/train_settings.h"
 
 namespace occ::train {
 namespace {
@@ -42,6 +45,32 @@ std::vector<std::string> datasets_under(const h5::File& file, const std::string&
     if (path.rfind(prefix, 0) == 0) out.push_back(path.substr(prefix.size()));
   }
   return out;
+}
+
+// A file written before a configuration key existed lacks it; such a key
+// takes its default, which by the rule for new keys is the behaviour from
+// before the key existed, so the file builds the model it was trained as.
+// The user is told which keys were filled. Keys the file has and this
+// version does not know are left for the model to refuse.
+void fill_keys_added_since(const std::string& path, const models::ModelKind& kind, ModelFileContents& contents) {
+  nlohmann::json& config = contents.config;
+  std::vector<std::string> added;
+  const std::string size = config.value("size", std::string());
+  // A size this version does not know has no defaults to fill from: the
+  // stored section is used as it is (the model names what it lacks).
+  if (std::find(kind.sizes.begin(), kind.sizes.end(), size) != kind.sizes.end()) {
+    added = fill_missing_keys(config["model"], kind.default_config(size, contents.grid), "model");
+  }
+  for (const auto& [section, defaults] :
+       {std::pair{"data", default_data_section()}, std::pair{"train", default_train_section()}}) {
+    if (!config.contains(section)) continue;
+    const auto more = fill_missing_keys(config[section], defaults, section);
+    added.insert(added.end(), more.begin(), more.end());
+  }
+  if (!added.empty()) {
+    log::warning_line(str(quoted(path), " was written before these configuration keys existed; they take their ",
+                     "defaults: ", join(added, ", ")));
+  }
 }
 
 }  // namespace
@@ -113,6 +142,7 @@ LoadedModel load_model_file(const std::string& path) {
   }
 
   const models::ModelKind& kind = models::find_model_kind(contents.model_kind);
+  fill_keys_added_since(path, kind, contents);
   loaded.model = kind.create(contents.config.at("model"), contents.grid);
 
   const std::vector<std::string> stored = datasets_under(file, "/weights");
