@@ -52,7 +52,8 @@ std::vector<std::string> datasets_under(const h5::File& file, const std::string&
 // before the key existed, so the file builds the model it was trained as.
 // The user is told which keys were filled. Keys the file has and this
 // version does not know are left for the model to refuse.
-void fill_keys_added_since(const std::string& path, const models::ModelKind& kind, ModelFileContents& contents) {
+void fill_keys_added_since(const std::string& path, const models::ModelKind& kind,
+                           ModelFileContents& contents) {
   nlohmann::json& config = contents.config;
   std::vector<std::string> added;
   const std::string size = config.value("size", std::string());
@@ -68,8 +69,9 @@ void fill_keys_added_since(const std::string& path, const models::ModelKind& kin
     added.insert(added.end(), more.begin(), more.end());
   }
   if (!added.empty()) {
-    log::warning_line(str(quoted(path), " was written before these configuration keys existed; they take their ",
-                     "defaults: ", join(added, ", ")));
+    log::warning_line(str(quoted(path),
+                          " was written before these configuration keys existed; they take their ",
+                          "defaults: ", join(added, ", ")));
   }
 }
 
