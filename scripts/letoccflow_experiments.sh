@@ -31,6 +31,10 @@
 #                   of boxes moving > 0.1 m/s (scripts/letoccflow_motion.py
 #                   --oracle-movable) and model.loss.dynamic_threshold_px=0
 #                   (an ablation: is the learned mask the blocker?)
+#   stage2_restart  stage 2 as its own run of STEPS2 steps from the stage1
+#                   arm's model of the same seed (--init-from, model.stage=2):
+#                   its own warm-up and cosine schedule at LR, where stage12
+#                   runs stage 2 on the tail of one cosine (needs stage1 first)
 # Every arm with flow is also scored with its flow replaced by 0 (zero flow
 # on the same geometry: mave_zero) and by the true flow (mave_true: the
 # best mAVE this geometry allows), and on the truly moving voxels
@@ -97,6 +101,10 @@ arm_arguments() {  # arm -> its occ train arguments
     joint) echo "--flow $OUT/train.flow.h5 --joint --set train.steps=$total" ;;
     no_disentangle) echo "${two_stage[*]} --no-disentangle" ;;
     flow_backward | flow_both | flow_none) echo "${two_stage[*]} --flow-supervision ${1#flow_}" ;;
+    stage2_restart)
+      echo "--flow $OUT/train.flow.h5 --init-from $OUT/stage1.seed$seed.model.h5 --set model.stage=2" \
+        "--set train.steps=$STEPS2"
+      ;;
     oracle)
       echo "--flow $OUT/train.oracle.flow.h5 --stage2-from $STEPS1 --set train.steps=$total" \
         "--set model.loss.dynamic_threshold_px=0"
@@ -151,6 +159,10 @@ for arm in $ARMS; do
       r=$OUT/$name.pred.h5.eval.csv
       echo "$arm,$seed,$total,$(metric "$r" depth,raw/abs_rel),$(metric "$r" depth,raw/sq_rel),$(metric "$r" depth,raw/rmse),-,-,-,-,-,-,-,-,-,-" >> "$OUT/results.csv"
       continue
+    fi
+    if [[ $arm == stage2_restart && ! -f $OUT/stage1.seed$seed.model.h5 ]]; then
+      echo "letoccflow_experiments: the stage2_restart arm needs the stage1 arm of seed $seed before it" >&2
+      exit 2
     fi
     # shellcheck disable=SC2046
     "$occ" train --frames "$OUT/train.h5" "${common[@]}" $(arm_arguments "$arm") --set "train.seed=$seed" \
