@@ -56,6 +56,7 @@ print(r["ray_rows"], r["ray_cols"], r["samples"])')
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# shellcheck disable=SC2086 # SIZES is a list of words
 /usr/bin/python3 - "$work" "$frames" "$STEPS" "$WARM" "$ROUNDS" "$THREADS" $SIZES <<'PY'
 import csv, h5py, json, os, re, statistics, sys
 work, frames, steps, warm, rounds, threads = sys.argv[1:7]
