@@ -108,5 +108,6 @@ PY
 "$occ" prep nuscenes --dataroot "$dataroot" --version v1.0-mini -o "$out/nuscenes.h5" --embed-images \
   --image-size 96x176 -q
 "$occ" predict "$nuscenes_model" "$out/nuscenes.h5" -o "$out/nuscenes.pred.h5" --depth -q -j 2 > /dev/null
-"$occ" render "$out/nuscenes.pred.h5" --gt "$out/nuscenes.h5" --view cameras depth -o "$out/nuscenes_depth.png" -q
+"$occ" render "$out/nuscenes.pred.h5" --gt "$out/nuscenes.h5" --view cameras depth --tile-width 176 \
+  -o "$out/nuscenes_depth.png" -q
 fi
