@@ -26,13 +26,25 @@
 #   no_disentangle  stage12 with --no-disentangle (Table 5)
 #   flow_backward, flow_both, flow_none
 #                   stage12 with --flow-supervision that (Table 6)
+#   oracle          stage12 whose dynamic rays are the truly moving rays with
+#                   a label: the flow file's /movable replaced by the pixels
+#                   of boxes moving > 0.1 m/s (scripts/letoccflow_motion.py
+#                   --oracle-movable) and model.loss.dynamic_threshold_px=0
+#                   (an ablation: is the learned mask the blocker?)
+#   stage2_restart  stage 2 as its own run of STEPS2 steps from the stage1
+#                   arm's model of the same seed (--init-from, model.stage=2):
+#                   its own warm-up and cosine schedule at LR, where stage12
+#                   runs stage 2 on the tail of one cosine (needs stage1 first)
 # Every arm with flow is also scored with its flow replaced by 0 (zero flow
 # on the same geometry: mave_zero) and by the true flow (mave_true: the
 # best mAVE this geometry allows), and on the truly moving voxels
-# (moving_epe against moving_zero: the flow head alone, our diagnostic).
+# (moving_epe against moving_zero: the flow head alone, our diagnostic), and
+# its rendered flow (occ predict --rendered-flow) on the dynamic pixels
+# against the exact per-pixel flow of the moving boxes (rendered_epe against
+# rendered_zero, m per keyframe step: scripts/letoccflow_rendered_flow_epe.py).
 #
 # Usage: [ARMS="stage1 stage12"] [SEEDS="0 1 2"] [STEPS1=300] [STEPS2=100]
-#          [JOBS=2] [OUT=experiments/letoccflow] [FPS=6] [SWEEPS=2] ...
+#          [JOBS=2] [OUT=experiments/letoccflow] [FPS=6] [SWEEPS=2] [IMAGE_SIZE=96x176] ...
 #          scripts/letoccflow_experiments.sh [build/occ] [extra occ train arguments...]
 # Output: $OUT/results.csv (one line per arm and seed; reruns skip the lines
 # already there) and $OUT/results.md (mean, min-max spread per arm).
@@ -55,14 +67,23 @@ LR=${LR:-1e-3}
 WARMUP=${WARMUP:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 variant=("/usr/bin/python3" "$here/letoccflow_pred_variant.py")
+rendered_epe=("/usr/bin/python3" "$here/letoccflow_rendered_flow_epe.py")
 mkdir -p "$OUT"
 
 world=(--fps "$FPS" --sweeps "$SWEEPS" -q -j "$JOBS")
+[[ -z ${IMAGE_SIZE:-} ]] || world+=(--image-size "$IMAGE_SIZE")
 [[ -f $OUT/train.h5 ]] ||
   "$occ" prep synth -o "$OUT/train.h5" --scenes "$TRAIN_SCENES" --frames-per-scene "$FRAMES" "${world[@]}"
 [[ -f $OUT/val.h5 ]] ||
   "$occ" prep synth -o "$OUT/val.h5" --scenes "$VAL_SCENES" --frames-per-scene "$VAL_FRAMES" --seed 7 "${world[@]}"
 [[ -f $OUT/train.flow.h5 ]] || "$occ" flow-labels "$OUT/train.h5" -o "$OUT/train.flow.h5" -q -j "$JOBS"
+# The world's diagnosis: the moving objects' image motion against the label
+# noise, the flow file's dynamic mask against the truly moving pixels; with
+# the oracle arm also the oracle flow file.
+oracle=()
+[[ " $ARMS " != *" oracle "* ]] || oracle=(--oracle-movable "$OUT/train.oracle.flow.h5")
+[[ -f $OUT/motion.txt && ( ${#oracle[@]} -eq 0 || -f $OUT/train.oracle.flow.h5 ) ]] ||
+  "${variant[0]}" "$here/letoccflow_motion.py" "$OUT/train.h5" "$OUT/train.flow.h5" "${oracle[@]}" > "$OUT/motion.txt"
 
 interval=$(awk -v fps="$FPS" 'BEGIN {printf "%.8f", 1 / fps}')
 total=$((STEPS1 + STEPS2))
@@ -80,6 +101,14 @@ arm_arguments() {  # arm -> its occ train arguments
     joint) echo "--flow $OUT/train.flow.h5 --joint --set train.steps=$total" ;;
     no_disentangle) echo "${two_stage[*]} --no-disentangle" ;;
     flow_backward | flow_both | flow_none) echo "${two_stage[*]} --flow-supervision ${1#flow_}" ;;
+    stage2_restart)
+      echo "--flow $OUT/train.flow.h5 --init-from $OUT/stage1.seed$seed.model.h5 --set model.stage=2" \
+        "--set train.steps=$STEPS2"
+      ;;
+    oracle)
+      echo "--flow $OUT/train.oracle.flow.h5 --stage2-from $STEPS1 --set train.steps=$total" \
+        "--set model.loss.dynamic_threshold_px=0"
+      ;;
     *)
       echo "letoccflow_experiments: unknown arm $1" >&2
       exit 2
@@ -109,7 +138,7 @@ evaluate() {  # pred file -> its report (CSV); mAVE where the file has flow
   "$occ" eval "$1" --gt "$OUT/val.h5" --metric "$metrics" --geometry-only --csv -q -j "$JOBS" > "$1.eval.csv"
 }
 
-header=arm,seed,steps,abs_rel,sq_rel,rmse,rayiou,mave,mave_zero,mave_true,moving_epe,moving_zero,temporal_params,seconds_per_step
+header=arm,seed,steps,abs_rel,sq_rel,rmse,rayiou,mave,mave_zero,mave_true,moving_epe,moving_zero,rendered_epe,rendered_zero,temporal_params,seconds_per_step
 [[ -f $OUT/results.csv ]] || echo "$header" > "$OUT/results.csv"
 median=""
 for arm in $ARMS; do
@@ -128,16 +157,22 @@ for arm in $ARMS; do
       "${variant[@]}" constant-depth "$OUT/untrained.seed$seed.pred.h5" "$OUT/$name.pred.h5" "$median"
       evaluate "$OUT/$name.pred.h5"
       r=$OUT/$name.pred.h5.eval.csv
-      echo "$arm,$seed,$total,$(metric "$r" depth,raw/abs_rel),$(metric "$r" depth,raw/sq_rel),$(metric "$r" depth,raw/rmse),-,-,-,-,-,-,-,-" >> "$OUT/results.csv"
+      echo "$arm,$seed,$total,$(metric "$r" depth,raw/abs_rel),$(metric "$r" depth,raw/sq_rel),$(metric "$r" depth,raw/rmse),-,-,-,-,-,-,-,-,-,-" >> "$OUT/results.csv"
       continue
+    fi
+    if [[ $arm == stage2_restart && ! -f $OUT/stage1.seed$seed.model.h5 ]]; then
+      echo "letoccflow_experiments: the stage2_restart arm needs the stage1 arm of seed $seed before it" >&2
+      exit 2
     fi
     # shellcheck disable=SC2046
     "$occ" train --frames "$OUT/train.h5" "${common[@]}" $(arm_arguments "$arm") --set "train.seed=$seed" \
       -o "$OUT/$name.model.h5" --csv "$OUT/$name.train.csv"
-    "$occ" predict "$OUT/$name.model.h5" "$OUT/val.h5" -o "$OUT/$name.pred.h5" --depth -q -j "$JOBS" > /dev/null
+    rendered=()  # every arm but stage1 has a flow field to render
+    [[ $arm == stage1 ]] || rendered=(--rendered-flow)
+    "$occ" predict "$OUT/$name.model.h5" "$OUT/val.h5" -o "$OUT/$name.pred.h5" --depth "${rendered[@]}" -q -j "$JOBS" > /dev/null
     evaluate "$OUT/$name.pred.h5"
     r=$OUT/$name.pred.h5.eval.csv
-    mave=- mave_zero=- mave_true=- moving=- moving_zero=-
+    mave=- mave_zero=- mave_true=- moving=- moving_zero=- rendered_epe_value=- rendered_zero=-
     if [[ -n $(metric "$r" mave,mave) ]]; then
       mave=$(metric "$r" mave,mave)
       for kind in zero true; do
@@ -147,10 +182,11 @@ for arm in $ARMS; do
         rm -f "$OUT/$name.$kind.pred.h5"
       done
       read -r moving moving_zero < <("${variant[@]}" --moving-epe "$OUT/$name.pred.h5" "$OUT/val.h5")
+      read -r rendered_epe_value rendered_zero _ < <("${rendered_epe[@]}" "$OUT/$name.pred.h5" "$OUT/val.h5")
     fi
     sps=$(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "seconds_per_step") c = i; next}
       {s += $c; n++} END {if (n) printf "%.3f", s / n; else print "-"}' "$OUT/$name.train.csv")
-    echo "$arm,$seed,$total,$(metric "$r" depth,raw/abs_rel),$(metric "$r" depth,raw/sq_rel),$(metric "$r" depth,raw/rmse),$(metric "$r" rayiou,rayiou),$mave,$mave_zero,$mave_true,$moving,$moving_zero,$(parameters "$OUT/$name.model.h5" temporal),$sps" >> "$OUT/results.csv"
+    echo "$arm,$seed,$total,$(metric "$r" depth,raw/abs_rel),$(metric "$r" depth,raw/sq_rel),$(metric "$r" depth,raw/rmse),$(metric "$r" rayiou,rayiou),$mave,$mave_zero,$mave_true,$moving,$moving_zero,$rendered_epe_value,$rendered_zero,$(parameters "$OUT/$name.model.h5" temporal),$sps" >> "$OUT/results.csv"
   done
 done
 
