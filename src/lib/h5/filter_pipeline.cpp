@@ -1,11 +1,12 @@
 #include "h5/filter_pipeline.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -55,57 +56,57 @@ Bytes unshuffle(const Bytes& in, size_t size) {
   return out;
 }
 
-// One stream that must inflate to exactly `bytes` bytes into `out`.
-void inflate_into(const Bytes& in, unsigned char* out, size_t bytes, const std::string& where,
-                  const std::string& chunk) {
-  z_stream stream{};
-  stream.next_in = const_cast<Bytef*>(in.data());
-  stream.avail_in = static_cast<uInt>(in.size());
-  stream.next_out = out;
-  stream.avail_out = static_cast<uInt>(bytes);
-  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
-  const int status = inflate(&stream, Z_FINISH);
-  const size_t produced = stream.total_out;
-  const std::string message = stream.msg ? stream.msg : "";
-  inflateEnd(&stream);
-  if (status == Z_STREAM_END && produced == bytes) return;
-  if (status == Z_BUF_ERROR && produced == bytes) {
-    throw FormatError(
-        str(where, ": stored data is damaged (", chunk, " inflates to more than ", bytes, " bytes)"));
-  }
-  throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
-                        message.empty() ? "" : ": " + message, " in ", chunk, ")"));
+// One libdeflate decompressor per thread (they are not thread-safe and cost
+// a few allocations; the pool's threads keep theirs for the process).
+libdeflate_decompressor* thread_decompressor() {
+  struct Owner {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    ~Owner() { libdeflate_free_decompressor(d); }
+  };
+  thread_local Owner owner;
+  if (!owner.d) throw std::bad_alloc();
+  return owner.d;
 }
 
-// H5Zdeflate.c inflates with a growing buffer; the expected size is the
-// first guess, so the common case allocates once.
+// One zlib-format stream (RFC 1950: header, deflate data, Adler-32 of the
+// output, as H5Zdeflate.c's compress2 writes it) into `out` of `capacity`
+// bytes; returns the bytes produced. libdeflate (3.3x zlib's inflate on
+// occ's chunks, docs/reading.md) checks the header and the Adler-32 sum and
+// reports a stream that needs more room than `capacity` apart. Bytes after
+// the stream's end are ignored, as zlib's inflate does.
+size_t inflate_at_most(const Bytes& in, unsigned char* out, size_t capacity, const std::string& where,
+                       const std::string& chunk) {
+  size_t produced = 0;
+  const libdeflate_result result =
+      libdeflate_zlib_decompress(thread_decompressor(), in.data(), in.size(), out, capacity, &produced);
+  if (result == LIBDEFLATE_SUCCESS) return produced;
+  if (result == LIBDEFLATE_INSUFFICIENT_SPACE) {
+    throw FormatError(
+        str(where, ": stored data is damaged (", chunk, " inflates to more than ", capacity, " bytes)"));
+  }
+  throw FormatError(str(where,
+                        ": stored data is damaged (deflate stream does not inflate: invalid or truncated "
+                        "data or an Adler-32 mismatch in ",
+                        chunk, ")"));
+}
+
+// The last step undone: the stream must inflate to exactly `bytes` bytes.
+void inflate_into(const Bytes& in, unsigned char* out, size_t bytes, const std::string& where,
+                  const std::string& chunk) {
+  const size_t produced = inflate_at_most(in, out, bytes, where, chunk);
+  if (produced != bytes) {
+    throw FormatError(str(where, ": stored data is damaged (", chunk, " decodes to ", produced,
+                          " bytes, expected ", bytes, ")"));
+  }
+}
+
+// A step before others (shuffle, or a checksum applied before deflate):
+// its output is the next step's input, at most `expected` plus a checksum,
+// so a longer stream is damage (HDF5 grows its buffer instead, then fails
+// on the size).
 Bytes inflate_stream(const Bytes& in, size_t expected, const std::string& where, const std::string& chunk) {
-  Bytes out(std::max<size_t>(expected, 64));
-  z_stream stream{};
-  stream.next_in = const_cast<Bytef*>(in.data());
-  stream.avail_in = static_cast<uInt>(in.size());
-  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
-  int status = Z_OK;
-  while (true) {
-    if (stream.total_out == out.size()) out.resize(out.size() * 2);
-    stream.next_out = out.data() + stream.total_out;
-    stream.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - stream.total_out, UINT_MAX));
-    status = inflate(&stream, Z_SYNC_FLUSH);
-    if (status == Z_STREAM_END) break;
-    if (status != Z_OK) break;
-    if (stream.avail_in == 0 && stream.avail_out != 0) {
-      status = Z_DATA_ERROR;  // input ended before the stream did
-      break;
-    }
-  }
-  const size_t produced = stream.total_out;
-  const std::string message = stream.msg ? stream.msg : "";
-  inflateEnd(&stream);
-  if (status != Z_STREAM_END) {
-    throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
-                          message.empty() ? "" : ": " + message, " in ", chunk, ")"));
-  }
-  out.resize(produced);
+  Bytes out(expected + 64);
+  out.resize(inflate_at_most(in, out.data(), out.size(), where, chunk));
   return out;
 }
 
