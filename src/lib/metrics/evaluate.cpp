@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -11,7 +12,6 @@
 #include "core/threads.h"
 #include "metrics/confusion.h"
 #include "metrics/eval_inputs.h"
-#include "metrics/kitti_sceneflow.h"
 #include "metrics/rayiou.h"
 
 namespace occ::metrics {
@@ -95,7 +95,7 @@ void EvalOptions::validate() const {
 json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   options.validate();
   if (options.wants("sceneflow"))
-    return evaluate_kitti_sceneflow({options.gt, options.pred_dir, options.allow_missing});
+    throw std::logic_error("sceneflow is scored by metrics::evaluate_kitti_sceneflow, not metrics::evaluate");
   const EvalInputs inputs(options);
   const auto& names = inputs.class_names();
   const int classes = static_cast<int>(names.size());
