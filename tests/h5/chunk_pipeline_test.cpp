@@ -438,10 +438,9 @@ TEST(FilterPipeline, DeflateStreamsOfTheWrongSizeOrChecksumAreErrors) {
   const std::string bad_stream = damaged +
                                  "deflate stream does not inflate: invalid or truncated data or an "
                                  "Adler-32 mismatch in the chunk at (2))";
-  auto wrong_sum = stream;
-  wrong_sum.back() ^= 1;  // the last byte of the big-endian Adler-32
-  auto truncated = stream;
-  truncated.resize(stream.size() / 2);
+  // The last byte of the big-endian Adler-32 changed; half the stream.
+  std::vector<unsigned char> wrong_sum(stream.begin(), stream.end() - 1), truncated(stream.begin(), stream.begin() + static_cast<long>(stream.size() / 2));
+  wrong_sum.push_back(static_cast<unsigned char>(stream.back() ^ 1));
   for (const auto* pipeline : {&deflate_only, &shuffle_deflate}) {
     EXPECT_EQ(error_of(*pipeline, wrong_sum, 1000), bad_stream);
     EXPECT_EQ(error_of(*pipeline, truncated, 1000), bad_stream);

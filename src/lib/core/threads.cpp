@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -80,7 +81,7 @@ class Pool {
       while (static_cast<int>(threads_.size()) < helpers) threads_.emplace_back([this] { serve(); });
       loop_ = &loop;
       seats_ = helpers;
-      ++generation_;
+      posted_.store(++generation_, std::memory_order_release);
     }
     wake_.notify_all();
     loop.work();
@@ -96,6 +97,17 @@ class Pool {
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
+      if (!stopping_ && generation_ == seen) {
+        // Loops often follow each other within microseconds (eval: three
+        // datasets, the label checks and the confusion counts per batch):
+        // watching for the next one a moment before sleeping saves the
+        // wake-up, which took 0.35 ms a loop on a busy machine.
+        lock.unlock();
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicroseconds);
+        while (posted_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until)
+          std::this_thread::yield();
+        lock.lock();
+      }
       wake_.wait(lock, [&] { return stopping_ || (generation_ != seen && seats_ > 0); });
       if (stopping_) return;
       seen = generation_;
@@ -114,7 +126,9 @@ class Pool {
   std::condition_variable wake_, done_;
   std::vector<std::thread> threads_;
   Loop* loop_ = nullptr;
-  uint64_t generation_ = 0;  // one more per loop
+  uint64_t generation_ = 0;            // one more per loop
+  std::atomic<uint64_t> posted_{0};    // generation_, for watching without the lock
+  static constexpr int kSpinMicroseconds = 200;
   int seats_ = 0;            // pool threads that may still join the current loop
   int running_ = 0;          // pool threads inside the current loop
   bool stopping_ = false;

@@ -45,14 +45,15 @@ struct FilterPipeline {
 // checksum ...", or a deflate stream's Adler-32), a stream that does not
 // decode, or a decoded size other than chunk_bytes. `chunk` names the chunk ("the chunk at (4, 0, 0)").
 std::vector<unsigned char> decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask,
-                                        std::vector<unsigned char> stored, size_t chunk_bytes,
+                                        const std::vector<unsigned char>& stored, size_t chunk_bytes,
                                         const std::string& where, const std::string& chunk);
 
-// The same into `out` of chunk_bytes bytes (the last step writes there
-// directly; on an error `out` may hold part of the chunk).
-void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask,
-                       std::vector<unsigned char> stored, size_t chunk_bytes, unsigned char* out,
-                       const std::string& where, const std::string& chunk);
+// The same from `stored_bytes` bytes at `stored` into `out` of chunk_bytes
+// bytes: the last step writes there directly, so a chunk of one filter
+// (deflate, say) is never copied; on an error `out` may hold part of it.
+void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, const unsigned char* stored,
+                       size_t stored_bytes, size_t chunk_bytes, unsigned char* out, const std::string& where,
+                       const std::string& chunk);
 
 struct EncodedChunk {
   std::vector<unsigned char> bytes;
