@@ -1,6 +1,6 @@
 // occ: one binary of subcommands. The executable runs the commands that
-// need neither LibTorch nor OpenCV (inspect, eval but for sceneflow), parses the options of most data commands itself, and opens the
-// module of every other command on demand (program.h, docs/startup.md).
+// need neither LibTorch nor OpenCV (inspect, eval but for sceneflow), parses the options of most data
+// commands itself, and opens the module of every other command on demand (program.h, docs/startup.md).
 #include "cluster_masks.h"
 #include "core/threads.h"
 #include "eval.h"

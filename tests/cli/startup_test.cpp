@@ -120,7 +120,8 @@ TEST(Startup, EvalOfVoxelMetricsRunsInTheExecutable) {
       EXPECT_NE(eval.err.find(missing), std::string::npos) << eval.err;
     }
     EXPECT_TRUE(loaded(eval, "libhdf5")) << "LD_DEBUG=files traced nothing";
-    for (const char* library : {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
+    for (const char* library :
+         {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
       EXPECT_FALSE(loaded(eval, library)) << args[1] << " loaded " << library;
   }
 }
@@ -173,7 +174,8 @@ TEST(Startup, MissingModuleIsAClearErrorAndTheRestStillWorks) {
   EXPECT_EQ(eval.exit_code, 1);
   EXPECT_NE(eval.err.find(masks), std::string::npos) << eval.err;
   EXPECT_EQ(eval.err.find("command module"), std::string::npos) << eval.err;
-  const RunResult sceneflow = run({alone, "eval", "--metric", "sceneflow", "--gt", dir.path().string(), "--pred-dir", dir.path().string()});
+  const RunResult sceneflow = run({alone, "eval", "--metric", "sceneflow", "--gt", dir.path().string(),
+                                   "--pred-dir", dir.path().string()});
   EXPECT_EQ(sceneflow.exit_code, 1);
   EXPECT_EQ(sceneflow.err.rfind("occ eval: cannot load the command module libocc_data_commands.so: ", 0), 0u)
       << sceneflow.err;

@@ -112,9 +112,10 @@ TEST(Threads, LoopsFromSeveralThreadsAtOnceAllFinish) {
 
 TEST(Threads, APoolThatSawAnErrorRunsTheNextLoop) {
   set_thread_budget(2);
-  EXPECT_THROW(parallel_for(100, [](int64_t i) {
-                 if (i == 3) throw std::invalid_argument("bad item");
-               }),
+  EXPECT_THROW(parallel_for(100,
+                            [](int64_t i) {
+                              if (i == 3) throw std::invalid_argument("bad item");
+                            }),
                std::invalid_argument);
   std::vector<std::atomic<int>> visits(500);
   parallel_for(500, [&](int64_t i) { visits[static_cast<size_t>(i)]++; });

@@ -428,7 +428,8 @@ TEST(FilterPipeline, DeflateStreamsOfTheWrongSizeOrChecksumAreErrors) {
   EXPECT_EQ(decode_chunk(deflate_only, 0, stream, 1000, "w", "c"), data);
   EXPECT_EQ(decode_chunk(shuffle_deflate, 0, stream, 1000, "w", "c"), unshuffled);
   const std::string damaged = "'/d' in 'f.h5': stored data is damaged (";
-  EXPECT_EQ(error_of(deflate_only, stream, 999), damaged + "the chunk at (2) inflates to more than 999 bytes)");
+  EXPECT_EQ(error_of(deflate_only, stream, 999),
+            damaged + "the chunk at (2) inflates to more than 999 bytes)");
   EXPECT_EQ(error_of(deflate_only, stream, 1001),
             damaged + "the chunk at (2) decodes to 1000 bytes, expected 1001)");
   EXPECT_EQ(error_of(shuffle_deflate, stream, 1004),
@@ -439,7 +440,8 @@ TEST(FilterPipeline, DeflateStreamsOfTheWrongSizeOrChecksumAreErrors) {
                                  "deflate stream does not inflate: invalid or truncated data or an "
                                  "Adler-32 mismatch in the chunk at (2))";
   // The last byte of the big-endian Adler-32 changed; half the stream.
-  std::vector<unsigned char> wrong_sum(stream.begin(), stream.end() - 1), truncated(stream.begin(), stream.begin() + static_cast<long>(stream.size() / 2));
+  std::vector<unsigned char> wrong_sum(stream.begin(), stream.end() - 1),
+      truncated(stream.begin(), stream.begin() + static_cast<long>(stream.size() / 2));
   wrong_sum.push_back(static_cast<unsigned char>(stream.back() ^ 1));
   for (const auto* pipeline : {&deflate_only, &shuffle_deflate}) {
     EXPECT_EQ(error_of(*pipeline, wrong_sum, 1000), bad_stream);

@@ -126,11 +126,11 @@ class Pool {
   std::condition_variable wake_, done_;
   std::vector<std::thread> threads_;
   Loop* loop_ = nullptr;
-  uint64_t generation_ = 0;            // one more per loop
-  std::atomic<uint64_t> posted_{0};    // generation_, for watching without the lock
+  uint64_t generation_ = 0;          // one more per loop
+  std::atomic<uint64_t> posted_{0};  // generation_, for watching without the lock
   static constexpr int kSpinMicroseconds = 200;
-  int seats_ = 0;            // pool threads that may still join the current loop
-  int running_ = 0;          // pool threads inside the current loop
+  int seats_ = 0;    // pool threads that may still join the current loop
+  int running_ = 0;  // pool threads inside the current loop
   bool stopping_ = false;
   static inline bool gone_ = false;  // destroyed (static destruction at exit)
 };

@@ -3,8 +3,8 @@
 // HDF5 only hands over each chunk's stored bytes (H5Dread_chunk; the
 // thread-safe library takes its global lock for each call, so the threads'
 // reads take turns while the others decode), and h5/filter_pipeline undoes
-// the filters of each chunk outside that lock, checking Fletcher-32 sums. h5::read_rows_raw and h5::read_row_list_raw use
-// it; everything else reads through them.
+// the filters of each chunk outside that lock, checking Fletcher-32 sums. h5::read_rows_raw and
+// h5::read_row_list_raw use it; everything else reads through them.
 #include <hdf5.h>
 
 #include <cstdint>

@@ -267,10 +267,11 @@ void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, con
   }
 }
 
-Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, const Bytes& stored, size_t chunk_bytes,
-                   const std::string& where, const std::string& chunk) {
+Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, const Bytes& stored,
+                   size_t chunk_bytes, const std::string& where, const std::string& chunk) {
   Bytes out(chunk_bytes);
-  decode_chunk_into(pipeline, filter_mask, stored.data(), stored.size(), chunk_bytes, out.data(), where, chunk);
+  decode_chunk_into(pipeline, filter_mask, stored.data(), stored.size(), chunk_bytes, out.data(), where,
+                    chunk);
   return out;
 }
 
