@@ -8,7 +8,8 @@
    End to end runs interleaved, --repeats times each, and reports medians:
    h5py + numpy, `occ eval -j 1`, `occ eval -j 2` (and the same of a
    --reference-occ binary, e.g. an older build), ratios against h5py + numpy,
-   the 1 -> 2 thread scaling, and the start-up of `occ --version` alone.
+   the 1 -> 2 thread scaling, and eval's start-up alone (`occ eval` on a
+   missing file: the process starts, loads what eval runs in, and exits 1).
    Decoding alone (the same three datasets read in batches of 8 frames by
    tests/h5_read_bench, without occ's start-up) on 1 and 2 threads against
    h5py reading them frame by frame, interleaved the same way.
@@ -141,8 +142,14 @@ def main():
         def occ_read(threads):
             subprocess.run([read_bench, str(threads), "8"] + datasets, capture_output=True, check=True)
 
+        missing = os.path.join(tmp, "missing.h5")
+
         def occ_start(binary):
-            subprocess.run([binary, "--version"], capture_output=True, check=True)
+            # Everything eval pays before reading: the process, the unit eval
+            # runs in (the executable, or an older build's data module), parsing.
+            result = subprocess.run([binary, "eval", missing, "--gt", missing, "-q"], capture_output=True, text=True)
+            if result.returncode != 1 or missing not in result.stderr:
+                raise RuntimeError("occ eval on a missing file: %d %s" % (result.returncode, result.stderr))
 
         sides = {"h5py_numpy": h5py_numpy, "h5py_read": h5py_read, "decode_j1": lambda: occ_read(1),
                  "decode_j2": lambda: occ_read(2)}

@@ -17,6 +17,8 @@ packages=(
   libtorch-dev libopencv-dev libopencv-contrib-dev libhdf5-dev hdf5-tools
   libzstd-dev libzip-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   libfmt-dev
+  # inflates HDF5 deflate chunks (3.3x zlib, docs/reading.md); zlib still compresses
+  libdeflate-dev
   # an optimised BLAS for LibTorch's linear layers: Debian's libtorch links
   # libblas.so.3, which otherwise resolves to the reference BLAS (0.44 vs 11.3
   # GMAC/s for a 48000x256 by 256x640 linear on 2 cores; README "Speed and

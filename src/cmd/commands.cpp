@@ -12,8 +12,9 @@ const std::vector<Command>& command_table() {
        Home::torch_module},
       {"predict", "run a trained model over a frames file into a predictions file", "Learning",
        Home::torch_module},
+      // sceneflow (OpenCV's PNG codec) is handed to the data module (eval_run.cpp)
       {"eval", "score predictions: Occ3D mIoU, SSC, RayIoU, mAVE, OccScore, depth", "Results",
-       Home::data_module},
+       Home::executable},
       {"render", "pictures and videos: BEV, 3D voxels, cameras, depth, flow, masks, compare", "Results",
        Home::data_module},
       {"export",

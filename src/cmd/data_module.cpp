@@ -18,7 +18,7 @@ int occ_module_main(int argc, char** argv) {
       {{"prep", register_prep},
        {"cluster-masks", declare_and_run<ClusterMasksCli, add_cluster_masks_options, run_cluster_masks>},
        {"flow-labels", declare_and_run<FlowLabelsCli, add_flow_labels_options, run_flow_labels>},
-       {"eval", declare_and_run<EvalCommand, add_eval_options, run_eval>},
+       {"eval", declare_and_run<EvalCommand, add_eval_options, run_eval_with_sceneflow>},
        {"render", declare_and_run<RenderCli, add_render_options, run_render>},
        {"export", register_export}},
       {},

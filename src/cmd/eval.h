@@ -1,7 +1,7 @@
 #pragma once
-// occ eval's options and its run, apart: the executable declares the options
-// (help and usage errors answer at once) and the data module runs the
-// command (program.h).
+// occ eval's options and its runs, apart: the executable declares the
+// options and scores the voxel metrics itself (no OpenCV); sceneflow, which
+// reads PNG files with OpenCV, runs in the data module (program.h).
 #include <memory>
 #include <string>
 
@@ -22,7 +22,13 @@ struct EvalCommand {
 
 // eval.cpp
 void add_eval_options(CLI::App& app, EvalCommand* command);
-// eval_run.cpp
+// eval_run.cpp: splits --metric and checks the options (UsageError), prints
+// and writes the report, and the executable's run, which throws HandOver to
+// the data module for sceneflow.
+void prepare_eval(EvalCommand& command);
+void print_eval_report(const EvalCommand& command, const nlohmann::ordered_json& report);
 void run_eval(EvalCommand& command);
+// eval_sceneflow_run.cpp: the data module's run, sceneflow included.
+void run_eval_with_sceneflow(EvalCommand& command);
 
 }  // namespace occ::cmd

@@ -1,4 +1,7 @@
-// occ eval's run (the data module): scores and writes the report.
+// occ eval's run of the voxel metrics (miou, ssc, rayiou, mave, depth): in
+// the executable, which links no OpenCV (docs/startup.md); a command line
+// asking for sceneflow (KITTI's PNG maps) goes to the data module
+// (eval_sceneflow_run.cpp).
 #include <fstream>
 #include <iostream>
 
@@ -7,6 +10,7 @@
 #include "eval.h"
 #include "h5/atomic_file.h"
 #include "metrics/report.h"
+#include "program.h"
 
 namespace occ::cmd {
 namespace {
@@ -24,7 +28,7 @@ void write_report(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-void run_eval(EvalCommand& command) {
+void prepare_eval(EvalCommand& command) {
   command.eval.metrics.clear();
   std::string item;
   for (char c : command.metric_list + ",") {
@@ -37,7 +41,10 @@ void run_eval(EvalCommand& command) {
   }
   command.eval.camera_mask = !command.all_voxels;
   if (command.json && command.csv) throw UsageError("choose one of --json and --csv");
-  const auto report = metrics::evaluate(command.eval);
+  command.eval.validate();
+}
+
+void print_eval_report(const EvalCommand& command, const nlohmann::ordered_json& report) {
   if (!command.output.empty()) write_report(command.output, report.dump(2) + "\n");
   if (command.json) {
     std::cout << report.dump(2) << "\n";
@@ -46,6 +53,12 @@ void run_eval(EvalCommand& command) {
   } else {
     std::cout << metrics::report_text(report);
   }
+}
+
+void run_eval(EvalCommand& command) {
+  prepare_eval(command);
+  if (command.eval.wants("sceneflow")) throw HandOver{Home::data_module};
+  print_eval_report(command, metrics::evaluate(command.eval));
 }
 
 }  // namespace occ::cmd

@@ -1,7 +1,6 @@
 // occ: one binary of subcommands. The executable runs the commands that
-// need neither LibTorch nor OpenCV's codec, video and contrib modules
-// (inspect), parses the options of most data commands itself, and opens the
-// module of every other command on demand (program.h, docs/startup.md).
+// need neither LibTorch nor OpenCV (inspect, eval but for sceneflow), parses the options of most data
+// commands itself, and opens the module of every other command on demand (program.h, docs/startup.md).
 #include "cluster_masks.h"
 #include "core/threads.h"
 #include "eval.h"
@@ -14,10 +13,11 @@ int main(int argc, char** argv) {
   using namespace occ::cmd;
   static const Unit unit = {
       Home::executable,
-      {{"inspect", register_inspect}},
+      {{"inspect", register_inspect},
+       // every metric but sceneflow, which it hands to the data module
+       {"eval", declare_and_run<EvalCommand, add_eval_options, run_eval>}},
       {{"cluster-masks", declare_only<ClusterMasksCli, add_cluster_masks_options>},
        {"flow-labels", declare_only<FlowLabelsCli, add_flow_labels_options>},
-       {"eval", declare_only<EvalCommand, add_eval_options>},
        {"render", declare_only<RenderCli, add_render_options>}},
       occ::set_own_thread_budget,  // the executable never loads OpenCV
       nullptr,

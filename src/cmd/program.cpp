@@ -152,7 +152,11 @@ Outcome run(int argc, char** argv, const Unit& unit) {
   // The options are valid: the module parses them again and runs.
   if (!runs_here) return hand_to(unit, command->home, std::string("occ ") + command->name);
   apply_global_options(parsed->globals, unit.apply_thread_budget);
-  parsed->runner();
+  try {
+    parsed->runner();
+  } catch (const HandOver& hand_over) {
+    return hand_to(unit, hand_over.home, std::string("occ ") + command->name);
+  }
   return {0};
 }
 

@@ -30,6 +30,14 @@ struct Unit {
   void (*print_version)(std::ostream& out);
 };
 
+// Thrown by a runner of the executable, before it has done anything, when
+// this command line runs in a module after all (`occ eval --metric
+// sceneflow` needs OpenCV's codecs): the executable then hands the whole
+// command line to `home`, as for a command it only parses.
+struct HandOver {
+  Home home;
+};
+
 // argc/argv as main gets them; returns the exit status (0 ok, 1 failure,
 // 2 usage, 130 interrupted) after flushing and closing stdout.
 int run_program(int argc, char** argv, const Unit& unit);

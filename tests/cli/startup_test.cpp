@@ -1,6 +1,7 @@
 // What each command loads (issue 24, docs/startup.md): the occ executable
-// answers --help, inspect and the options of eval, render, cluster-masks and
-// flow-labels without LibTorch, OpenCV or a command module; the data commands run in
+// answers --help, inspect, eval (but for sceneflow) and the options of
+// render, cluster-masks and flow-labels without LibTorch, OpenCV or a command
+// module; the other data commands and eval --metric sceneflow run in
 // libocc_data_commands.so and train/predict in libocc_torch_commands.so,
 // each opened only by the commands that need it. The dynamic loader's own
 // record of the files it opened (LD_DEBUG=files) is the evidence; no timing.
@@ -15,6 +16,7 @@
 #include "h5/artifact.h"
 #include "h5/attributes.h"
 #include "h5/dataset.h"
+#include "support/export_files.h"
 #include "support/run.h"
 #include "support/temp_dir.h"
 
@@ -90,11 +92,46 @@ TEST(Startup, UsageErrorsOfDataCommandsNeedNoModule) {
   }
 }
 
+// eval scores voxels in the executable: a whole miou + ssc run on a real
+// pair of files, and an error, open no module, no OpenCV and no LibTorch.
+TEST(Startup, EvalOfVoxelMetricsRunsInTheExecutable) {
+  TempDir dir;
+  ExportFrames frames;
+  frames.grid_shape = {4, 4, 2};
+  frames.semantics.assign(2 * 32, 11);
+  frames.mask_camera.assign(2 * 32, 1);
+  frames.mask_lidar.assign(2 * 32, 1);
+  const std::string frames_path = dir.file("frames.h5"), pred_path = dir.file("pred.h5");
+  ExportPred pred;
+  pred.grid_shape = frames.grid_shape;
+  pred.semantics.assign(2 * 32, 11);
+  write_export_pred(pred_path, write_export_frames(frames_path, frames), pred);
+  const std::string missing = dir.file("missing.h5");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"eval", pred_path, "--gt", frames_path, "--metric", "miou,ssc", "--json"},
+        std::vector<std::string>{"eval", "--gt", missing, missing}}) {
+    const RunResult eval = run_traced(OCC_BINARY, args);
+    const bool ok = args[1] == pred_path;
+    EXPECT_EQ(eval.exit_code, ok ? 0 : 1) << eval.err;
+    if (ok) {
+      EXPECT_NE(eval.out.find("\"driveable_surface\": 100.0"), std::string::npos) << eval.out;
+    } else {
+      EXPECT_NE(eval.err.find("occ eval: "), std::string::npos) << eval.err;
+      EXPECT_NE(eval.err.find(missing), std::string::npos) << eval.err;
+    }
+    EXPECT_TRUE(loaded(eval, "libhdf5")) << "LD_DEBUG=files traced nothing";
+    for (const char* library :
+         {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
+      EXPECT_FALSE(loaded(eval, library)) << args[1] << " loaded " << library;
+  }
+}
+
 TEST(Startup, EachModuleIsOpenedOnlyByItsCommands) {
   TempDir dir;
-  // eval parses in the executable, then runs in the data module: no LibTorch.
-  const std::string missing = dir.file("missing.h5");
-  const RunResult eval = run_traced(OCC_BINARY, {"eval", "--gt", missing, missing});
+  // eval --metric sceneflow reads KITTI's PNG maps: the data module, no LibTorch.
+  const std::string missing = dir.file("missing");
+  const RunResult eval =
+      run_traced(OCC_BINARY, {"eval", "--metric", "sceneflow", "--gt", missing, "--pred-dir", missing});
   EXPECT_EQ(eval.exit_code, 1) << eval.err;
   EXPECT_NE(eval.err.find("occ eval: "), std::string::npos) << eval.err;
   EXPECT_NE(eval.err.find(missing), std::string::npos) << eval.err;
@@ -131,10 +168,17 @@ TEST(Startup, MissingModuleIsAClearErrorAndTheRestStillWorks) {
   EXPECT_NE(train.err.find(dir.file("libocc_torch_commands.so")), std::string::npos) << train.err;
   EXPECT_NE(train.err.find("No such file or directory"), std::string::npos) << train.err;
   EXPECT_TRUE(train.out.empty());
+  // eval runs in the executable (the masks file is no frames file), but
+  // sceneflow needs the data module.
   const RunResult eval = run({alone, "eval", "--gt", masks, masks});
   EXPECT_EQ(eval.exit_code, 1);
-  EXPECT_EQ(eval.err.rfind("occ eval: cannot load the command module libocc_data_commands.so: ", 0), 0u)
-      << eval.err;
+  EXPECT_NE(eval.err.find(masks), std::string::npos) << eval.err;
+  EXPECT_EQ(eval.err.find("command module"), std::string::npos) << eval.err;
+  const RunResult sceneflow = run({alone, "eval", "--metric", "sceneflow", "--gt", dir.path().string(),
+                                   "--pred-dir", dir.path().string()});
+  EXPECT_EQ(sceneflow.exit_code, 1);
+  EXPECT_EQ(sceneflow.err.rfind("occ eval: cannot load the command module libocc_data_commands.so: ", 0), 0u)
+      << sceneflow.err;
   const RunResult version = run({alone, "--version"});
   EXPECT_EQ(version.exit_code, 1);
   EXPECT_NE(version.err.find("libocc_torch_commands.so"), std::string::npos) << version.err;
@@ -158,7 +202,7 @@ TEST(Startup, ALibraryThatIsNoOccModuleIsRefused) {
     std::ofstream text(dir.file("libocc_data_commands.so"));
     text << std::string(200, 'x') << "\n";  // longer than an ELF header
   }
-  const RunResult eval = run({alone, "eval", "--gt", "x.h5", "y.h5"});
+  const RunResult eval = run({alone, "eval", "--metric", "sceneflow", "--gt", "x", "--pred-dir", "y"});
   EXPECT_EQ(eval.exit_code, 1);
   EXPECT_NE(eval.err.find(dir.file("libocc_data_commands.so") + "': "), std::string::npos) << eval.err;
   EXPECT_NE(eval.err.find("ELF"), std::string::npos) << eval.err;

@@ -5,6 +5,7 @@
 // filters store; damaged chunks are errors naming the file and dataset.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <random>
@@ -395,6 +396,57 @@ TEST(ChunkPipelineDamage, FlippedBytesAreErrorsNamingTheDataset) {
           << "other chunks still read";
     }
     set_thread_budget(0);
+  }
+}
+
+// The deflate step on its own streams (zlib's compress2, as H5Zdeflate.c
+// writes them): exact sizes decode; a stream that inflates to more or fewer
+// bytes than the chunk, a truncated one and one whose Adler-32 trailer is
+// wrong are named errors, whether deflate is the last step undone (straight
+// into the output) or comes before shuffle.
+TEST(FilterPipeline, DeflateStreamsOfTheWrongSizeOrChecksumAreErrors) {
+  const auto data = values<uint8_t>(1000, 12);
+  std::vector<unsigned char> stream(compressBound(data.size()));
+  uLongf size = static_cast<uLongf>(stream.size());
+  ASSERT_EQ(compress2(stream.data(), &size, data.data(), data.size(), 4), Z_OK);
+  stream.resize(size);
+  FilterPipeline deflate_only, shuffle_deflate;
+  deflate_only.steps = {{H5Z_FILTER_DEFLATE, 0, {4}}};
+  shuffle_deflate.steps = {{H5Z_FILTER_SHUFFLE, 0, {4}}, {H5Z_FILTER_DEFLATE, 0, {4}}};
+  const auto error_of = [](const FilterPipeline& pipeline, std::vector<unsigned char> stored, size_t bytes) {
+    try {
+      decode_chunk(pipeline, 0, std::move(stored), bytes, "'/d' in 'f.h5'", "the chunk at (2)");
+    } catch (const FormatError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  std::vector<unsigned char> unshuffled(data.size());  // shuffle of 4-byte elements, undone by hand
+  for (size_t e = 0; e < 250; ++e) {
+    for (size_t b = 0; b < 4; ++b) unshuffled[e * 4 + b] = data[b * 250 + e];
+  }
+  EXPECT_EQ(decode_chunk(deflate_only, 0, stream, 1000, "w", "c"), data);
+  EXPECT_EQ(decode_chunk(shuffle_deflate, 0, stream, 1000, "w", "c"), unshuffled);
+  const std::string damaged = "'/d' in 'f.h5': stored data is damaged (";
+  EXPECT_EQ(error_of(deflate_only, stream, 999),
+            damaged + "the chunk at (2) inflates to more than 999 bytes)");
+  EXPECT_EQ(error_of(deflate_only, stream, 1001),
+            damaged + "the chunk at (2) decodes to 1000 bytes, expected 1001)");
+  EXPECT_EQ(error_of(shuffle_deflate, stream, 1004),
+            damaged + "the chunk at (2) decodes to 1000 bytes, expected 1004)");
+  EXPECT_EQ(error_of(shuffle_deflate, stream, 900),
+            damaged + "the chunk at (2) inflates to more than 964 bytes)");
+  const std::string bad_stream = damaged +
+                                 "deflate stream does not inflate: invalid or truncated data or an "
+                                 "Adler-32 mismatch in the chunk at (2))";
+  // The last byte of the big-endian Adler-32 changed; half the stream.
+  std::vector<unsigned char> wrong_sum(stream.begin(), stream.end() - 1),
+      truncated(stream.begin(), stream.begin() + static_cast<long>(stream.size() / 2));
+  wrong_sum.push_back(static_cast<unsigned char>(stream.back() ^ 1));
+  for (const auto* pipeline : {&deflate_only, &shuffle_deflate}) {
+    EXPECT_EQ(error_of(*pipeline, wrong_sum, 1000), bad_stream);
+    EXPECT_EQ(error_of(*pipeline, truncated, 1000), bad_stream);
+    EXPECT_EQ(error_of(*pipeline, {}, 1000), bad_stream);
   }
 }
 

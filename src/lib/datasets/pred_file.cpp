@@ -1,7 +1,5 @@
 #include "datasets/pred_file.h"
 
-#include <cstring>
-
 #include "core/error.h"
 #include "core/strings.h"
 #include "h5/artifact.h"
@@ -61,40 +59,6 @@ void PredFile::read_flow(int64_t i, float* out) const {
 
 void PredFile::read_depth(int64_t i, float* out) const {
   read_row(pred_dataset::kDepth, i, h5::DType::float32, out);
-}
-
-cv::Mat PredFile::depth(int64_t i, int64_t camera) const {
-  require(pred_dataset::kDepth);
-  const auto rows = h5::read_rows<float>(file_, pred_dataset::kDepth, i, 1);
-  const int height = static_cast<int>(rows.shape[2]), width = static_cast<int>(rows.shape[3]);
-  cv::Mat map(height, width, CV_32F);
-  std::memcpy(map.data, rows.values.data() + static_cast<size_t>(camera) * map.total(),
-              map.total() * sizeof(float));
-  return map;
-}
-
-cv::Mat PredFile::rendered_flow(int64_t i, int64_t camera) const {
-  require(pred_dataset::kRenderedFlow);
-  const auto rows = h5::read_rows<float>(file_, pred_dataset::kRenderedFlow, i, 1);
-  const int height = static_cast<int>(rows.shape[2]), width = static_cast<int>(rows.shape[3]);
-  cv::Mat map(height, width, CV_32FC2);
-  std::memcpy(map.data, rows.values.data() + static_cast<size_t>(camera) * map.total() * 2,
-              map.total() * 2 * sizeof(float));
-  return map;
-}
-
-std::vector<cv::Mat> PredFile::prototypes(int64_t i) const {
-  require(pred_dataset::kPrototypes);
-  const auto rows = h5::read_rows<uint16_t>(file_, pred_dataset::kPrototypes, i, 1);
-  const int height = static_cast<int>(rows.shape[2]), width = static_cast<int>(rows.shape[3]);
-  std::vector<cv::Mat> maps;
-  for (int64_t camera = 0; camera < rows.shape[1]; ++camera) {
-    cv::Mat map(height, width, CV_16U);
-    std::memcpy(map.data, rows.values.data() + static_cast<size_t>(camera) * map.total(),
-                map.total() * sizeof(uint16_t));
-    maps.push_back(map);
-  }
-  return maps;
 }
 
 std::array<int64_t, 2> PredFile::prototype_grid() const {

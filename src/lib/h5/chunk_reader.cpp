@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <set>
 
 #include "core/error.h"
@@ -13,16 +14,44 @@
 namespace occ::h5 {
 namespace {
 
-// Stored bytes read from HDF5 before they are decoded: bounds the memory of
-// reading a whole large dataset (decoded chunks are copied out one by one).
-constexpr size_t kWindowBytes = size_t{64} << 20;
-
 struct StoredChunk {
   std::vector<int64_t> offset;
   hsize_t bytes = 0;
-  std::vector<unsigned char> stored;
-  unsigned filter_mask = 0;
 };
+
+// A buffer a thread keeps from chunk to chunk (the pool's threads live as
+// long as the process), so reading does not allocate, and fault in fresh
+// pages, for every chunk; one above kKeepBytes is given back after use.
+class Scratch {
+ public:
+  static constexpr size_t kKeepBytes = size_t{16} << 20;
+  unsigned char* get(size_t bytes) {
+    if (bytes > capacity_) {
+      data_.reset(new unsigned char[bytes]);
+      capacity_ = bytes;
+    }
+    return data_.get();
+  }
+  void trim() {
+    if (capacity_ > kKeepBytes) {
+      data_.reset();
+      capacity_ = 0;
+    }
+  }
+
+ private:
+  std::unique_ptr<unsigned char[]> data_;
+  size_t capacity_ = 0;
+};
+
+// HDF5's error stacks are per thread in the thread-safe build: a pool thread
+// turns off their printing before its first call (occ reports errors through
+// exceptions).
+void quiet_hdf5_errors_on_this_thread() {
+  thread_local bool quiet = false;
+  if (!quiet) H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  quiet = true;
+}
 
 int64_t product(const std::vector<int64_t>& dims, size_t from) {
   int64_t n = 1;
@@ -151,38 +180,36 @@ bool read_chunked_rows(hid_t dataset, hid_t memory_type, const std::vector<int64
   }
   auto* bytes = static_cast<unsigned char*>(out);
   const size_t chunk_bytes = layout->chunk_bytes();
-  for (size_t begin = 0; begin < chunks.size();) {
-    size_t end = begin, window = 0;
-    while (end < chunks.size() && (end == begin || window + chunks[end].bytes <= kWindowBytes)) {
-      window += chunks[end].bytes;
-      ++end;
+  // Each task reads its chunk's stored bytes (H5Dread_chunk: HDF5's global
+  // lock makes these calls take turns) and decodes them outside the lock,
+  // so one thread's read overlaps the others' decoding; only one stored
+  // chunk per thread is held at a time.
+  parallel_for(static_cast<int64_t>(chunks.size()), [&](int64_t i) {
+    thread_local Scratch stored, decoded;
+    quiet_hdf5_errors_on_this_thread();
+    const StoredChunk& chunk = chunks[static_cast<size_t>(i)];
+    const auto offset = to_hsize(chunk.offset);
+    unsigned filter_mask = 0;
+    unsigned char* buffer = stored.get(static_cast<size_t>(chunk.bytes));
+    if (H5Dread_chunk(dataset, H5P_DEFAULT, offset.data(), &filter_mask, buffer) < 0) {
+      const std::string detail = take_error_message();
+      throw FormatError(str(where, ": ", detail.empty() ? "read failed" : detail, " in ",
+                            ChunkLayout::name(chunk.offset), " (truncated file?)"));
     }
-    for (size_t c = begin; c < end; ++c) {  // HDF5: one call at a time, this thread
-      StoredChunk& chunk = chunks[c];
-      chunk.stored.resize(static_cast<size_t>(chunk.bytes));
-      const auto offset = to_hsize(chunk.offset);
-      if (H5Dread_chunk(dataset, H5P_DEFAULT, offset.data(), &chunk.filter_mask, chunk.stored.data()) < 0) {
-        const std::string detail = take_error_message();
-        throw FormatError(str(where, ": ", detail.empty() ? "read failed" : detail, " in ",
-                              ChunkLayout::name(chunk.offset), " (truncated file?)"));
-      }
+    const std::string name = ChunkLayout::name(chunk.offset);
+    unsigned char* direct = in_place(*layout, shape, chunk.offset, ranges, bytes);
+    if (direct) {  // the chunk is whole rows of the output: decode straight there
+      decode_chunk_into(layout->pipeline, filter_mask, buffer, static_cast<size_t>(chunk.bytes), chunk_bytes,
+                        direct, where, name);
+    } else {
+      unsigned char* into = decoded.get(chunk_bytes);
+      decode_chunk_into(layout->pipeline, filter_mask, buffer, static_cast<size_t>(chunk.bytes), chunk_bytes,
+                        into, where, name);
+      scatter(*layout, shape, chunk.offset, into, ranges, bytes);
+      decoded.trim();
     }
-    parallel_for(static_cast<int64_t>(end - begin), [&](int64_t i) {
-      StoredChunk& chunk = chunks[begin + static_cast<size_t>(i)];
-      const std::string name = ChunkLayout::name(chunk.offset);
-      unsigned char* direct = in_place(*layout, shape, chunk.offset, ranges, bytes);
-      if (direct) {  // the chunk is whole rows of the output: decode straight there
-        decode_chunk_into(layout->pipeline, chunk.filter_mask, std::move(chunk.stored), chunk_bytes, direct,
-                          where, name);
-      } else {
-        const auto decoded = decode_chunk(layout->pipeline, chunk.filter_mask, std::move(chunk.stored),
-                                          chunk_bytes, where, name);
-        scatter(*layout, shape, chunk.offset, decoded.data(), ranges, bytes);
-      }
-      chunk.stored = {};
-    });
-    begin = end;
-  }
+    stored.trim();
+  });
   return true;
 }
 

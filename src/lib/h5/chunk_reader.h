@@ -1,10 +1,10 @@
 #pragma once
 // Reading rows of a chunked dataset on every thread of the budget (-j):
-// HDF5 only hands over each chunk's stored bytes (H5Dread_chunk, one call
-// at a time from the calling thread: the library is one global lock), and
-// h5/filter_pipeline undoes the filters of all chunks in parallel, checking
-// their Fletcher-32 sums. h5::read_rows_raw and h5::read_row_list_raw use
-// it; everything else reads through them.
+// HDF5 only hands over each chunk's stored bytes (H5Dread_chunk; the
+// thread-safe library takes its global lock for each call, so the threads'
+// reads take turns while the others decode), and h5/filter_pipeline undoes
+// the filters of each chunk outside that lock, checking Fletcher-32 sums. h5::read_rows_raw and
+// h5::read_row_list_raw use it; everything else reads through them.
 #include <hdf5.h>
 
 #include <cstdint>

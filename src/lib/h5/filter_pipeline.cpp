@@ -1,11 +1,12 @@
 #include "h5/filter_pipeline.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -15,6 +16,15 @@ namespace occ::h5 {
 namespace {
 
 using Bytes = std::vector<unsigned char>;
+
+// Bytes read, not owned: the stored chunk as handed over, or a step's output.
+struct View {
+  const unsigned char* data = nullptr;
+  size_t size = 0;
+  View() = default;
+  View(const unsigned char* bytes, size_t n) : data(bytes), size(n) {}
+  explicit View(const Bytes& bytes) : data(bytes.data()), size(bytes.size()) {}
+};
 
 // H5Zshuffle.c: element size in cd_values[0] (set_local stores the type's
 // size); a no-op for one-byte elements or a single element.
@@ -35,77 +45,77 @@ Bytes shuffle(const Bytes& in, size_t size) {
   return out;
 }
 
-// Into `out` of in.size() bytes.
-void unshuffle_into(const Bytes& in, size_t size, unsigned char* out) {
-  const size_t count = size ? in.size() / size : 0;
+// Into `out` of in.size bytes.
+void unshuffle_into(View in, size_t size, unsigned char* out) {
+  const size_t count = size ? in.size / size : 0;
   if (size <= 1 || count <= 1) {
-    std::memcpy(out, in.data(), in.size());
+    std::memcpy(out, in.data, in.size);
     return;
   }
   for (size_t b = 0; b < size; ++b) {
-    const unsigned char* lane = in.data() + b * count;
+    const unsigned char* lane = in.data + b * count;
     for (size_t e = 0; e < count; ++e) out[e * size + b] = lane[e];
   }
-  std::copy(in.begin() + static_cast<long>(count * size), in.end(), out + count * size);
+  std::memcpy(out + count * size, in.data + count * size, in.size - count * size);
 }
 
-Bytes unshuffle(const Bytes& in, size_t size) {
-  Bytes out(in.size());
+Bytes unshuffle(View in, size_t size) {
+  Bytes out(in.size);
   unshuffle_into(in, size, out.data());
   return out;
 }
 
-// One stream that must inflate to exactly `bytes` bytes into `out`.
-void inflate_into(const Bytes& in, unsigned char* out, size_t bytes, const std::string& where,
-                  const std::string& chunk) {
-  z_stream stream{};
-  stream.next_in = const_cast<Bytef*>(in.data());
-  stream.avail_in = static_cast<uInt>(in.size());
-  stream.next_out = out;
-  stream.avail_out = static_cast<uInt>(bytes);
-  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
-  const int status = inflate(&stream, Z_FINISH);
-  const size_t produced = stream.total_out;
-  const std::string message = stream.msg ? stream.msg : "";
-  inflateEnd(&stream);
-  if (status == Z_STREAM_END && produced == bytes) return;
-  if (status == Z_BUF_ERROR && produced == bytes) {
-    throw FormatError(
-        str(where, ": stored data is damaged (", chunk, " inflates to more than ", bytes, " bytes)"));
-  }
-  throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
-                        message.empty() ? "" : ": " + message, " in ", chunk, ")"));
+// One libdeflate decompressor per thread (they are not thread-safe and cost
+// a few allocations; the pool's threads keep theirs for the process).
+libdeflate_decompressor* thread_decompressor() {
+  struct Owner {
+    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
+    ~Owner() { libdeflate_free_decompressor(d); }
+  };
+  thread_local Owner owner;
+  if (!owner.d) throw std::bad_alloc();
+  return owner.d;
 }
 
-// H5Zdeflate.c inflates with a growing buffer; the expected size is the
-// first guess, so the common case allocates once.
-Bytes inflate_stream(const Bytes& in, size_t expected, const std::string& where, const std::string& chunk) {
-  Bytes out(std::max<size_t>(expected, 64));
-  z_stream stream{};
-  stream.next_in = const_cast<Bytef*>(in.data());
-  stream.avail_in = static_cast<uInt>(in.size());
-  if (inflateInit(&stream) != Z_OK) throw Error(str(where, ": cannot start zlib"));
-  int status = Z_OK;
-  while (true) {
-    if (stream.total_out == out.size()) out.resize(out.size() * 2);
-    stream.next_out = out.data() + stream.total_out;
-    stream.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - stream.total_out, UINT_MAX));
-    status = inflate(&stream, Z_SYNC_FLUSH);
-    if (status == Z_STREAM_END) break;
-    if (status != Z_OK) break;
-    if (stream.avail_in == 0 && stream.avail_out != 0) {
-      status = Z_DATA_ERROR;  // input ended before the stream did
-      break;
-    }
+// One zlib-format stream (RFC 1950: header, deflate data, Adler-32 of the
+// output, as H5Zdeflate.c's compress2 writes it) into `out` of `capacity`
+// bytes; returns the bytes produced. libdeflate (3.3x zlib's inflate on
+// occ's chunks, docs/reading.md) checks the header and the Adler-32 sum and
+// reports a stream that needs more room than `capacity` apart. Bytes after
+// the stream's end are ignored, as zlib's inflate does.
+size_t inflate_at_most(View in, unsigned char* out, size_t capacity, const std::string& where,
+                       const std::string& chunk) {
+  size_t produced = 0;
+  const libdeflate_result result =
+      libdeflate_zlib_decompress(thread_decompressor(), in.data, in.size, out, capacity, &produced);
+  if (result == LIBDEFLATE_SUCCESS) return produced;
+  if (result == LIBDEFLATE_INSUFFICIENT_SPACE) {
+    throw FormatError(
+        str(where, ": stored data is damaged (", chunk, " inflates to more than ", capacity, " bytes)"));
   }
-  const size_t produced = stream.total_out;
-  const std::string message = stream.msg ? stream.msg : "";
-  inflateEnd(&stream);
-  if (status != Z_STREAM_END) {
-    throw FormatError(str(where, ": stored data is damaged (deflate stream does not inflate",
-                          message.empty() ? "" : ": " + message, " in ", chunk, ")"));
+  throw FormatError(str(where,
+                        ": stored data is damaged (deflate stream does not inflate: invalid or truncated "
+                        "data or an Adler-32 mismatch in ",
+                        chunk, ")"));
+}
+
+// The last step undone: the stream must inflate to exactly `bytes` bytes.
+void inflate_into(View in, unsigned char* out, size_t bytes, const std::string& where,
+                  const std::string& chunk) {
+  const size_t produced = inflate_at_most(in, out, bytes, where, chunk);
+  if (produced != bytes) {
+    throw FormatError(str(where, ": stored data is damaged (", chunk, " decodes to ", produced,
+                          " bytes, expected ", bytes, ")"));
   }
-  out.resize(produced);
+}
+
+// A step before others (shuffle, or a checksum applied before deflate):
+// its output is the next step's input, at most `expected` plus a checksum,
+// so a longer stream is damage (HDF5 grows its buffer instead, then fails
+// on the size).
+Bytes inflate_stream(View in, size_t expected, const std::string& where, const std::string& chunk) {
+  Bytes out(expected + 64);
+  out.resize(inflate_at_most(in, out.data(), out.size(), where, chunk));
   return out;
 }
 
@@ -121,10 +131,10 @@ bool deflate_into(const Bytes& in, int level, Bytes* out) {
   return true;
 }
 
-Bytes zstd_unpack(const Bytes& in, size_t expected, const std::string& where, const std::string& chunk) {
+Bytes zstd_unpack(View in, size_t expected, const std::string& where, const std::string& chunk) {
   Bytes out(expected);
   std::string error;
-  const size_t produced = zstd_decode(in.data(), in.size(), out.data(), out.size(), &error);
+  const size_t produced = zstd_decode(in.data, in.size, out.data(), out.size(), &error);
   if (produced == 0 && !error.empty())
     throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
   out.resize(produced);
@@ -136,20 +146,21 @@ void append_checksum(Bytes* data) {
   for (int b = 0; b < 4; ++b) data->push_back(static_cast<unsigned char>(sum >> (8 * b)));
 }
 
-void check_and_strip_checksum(Bytes* data, const std::string& where, const std::string& chunk) {
-  if (data->size() < 4)
+// Checks the 4-byte sum at the end of `data` and drops it from the view.
+void check_and_strip_checksum(View* data, const std::string& where, const std::string& chunk) {
+  if (data->size < 4)
     throw FormatError(str(where, ": stored data is damaged (", chunk, " is shorter than its checksum)"));
-  const size_t n = data->size() - 4;
-  const unsigned char* tail = data->data() + n;
+  const size_t n = data->size - 4;
+  const unsigned char* tail = data->data + n;
   const uint32_t stored = static_cast<uint32_t>(tail[0]) | static_cast<uint32_t>(tail[1]) << 8 |
                           static_cast<uint32_t>(tail[2]) << 16 | static_cast<uint32_t>(tail[3]) << 24;
-  const uint32_t sum = fletcher32(data->data(), n);
+  const uint32_t sum = fletcher32(data->data, n);
   const uint32_t swapped = (sum >> 24) | ((sum >> 8) & 0xff00u) | ((sum << 8) & 0xff0000u) | (sum << 24);
   if (stored != sum && stored != swapped) {
     throw FormatError(
         str(where, ": stored data is damaged (data error detected by Fletcher32 checksum in ", chunk, ")"));
   }
-  data->resize(n);
+  data->size = n;
 }
 
 }  // namespace
@@ -189,14 +200,20 @@ bool FilterPipeline::supported() const {
   });
 }
 
-void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
-                       unsigned char* out, const std::string& where, const std::string& chunk) {
+void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, const unsigned char* stored,
+                       size_t stored_bytes, size_t chunk_bytes, unsigned char* out, const std::string& where,
+                       const std::string& chunk) {
   // The last step undone (the first applied) writes straight into `out`.
   size_t last = pipeline.steps.size();
   for (size_t s = 0; s < pipeline.steps.size() && last == pipeline.steps.size(); ++s) {
     if (!(filter_mask & (1u << s))) last = s;
   }
-  Bytes data = std::move(stored);
+  View data(stored, stored_bytes);
+  Bytes owned;  // the output of the latest step that did not write into `out`
+  const auto keep = [&](Bytes bytes) {
+    owned = std::move(bytes);
+    data = View(owned);
+  };
   const auto wrong_size = [&](size_t size) {
     return FormatError(str(where, ": stored data is damaged (", chunk, " decodes to ", size,
                            " bytes, expected ", chunk_bytes, ")"));
@@ -209,35 +226,35 @@ void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Byt
       case H5Z_FILTER_FLETCHER32:
         check_and_strip_checksum(&data, where, chunk);
         if (into_out) {
-          if (data.size() != chunk_bytes) throw wrong_size(data.size());
-          std::memcpy(out, data.data(), chunk_bytes);
+          if (data.size != chunk_bytes) throw wrong_size(data.size);
+          std::memcpy(out, data.data, chunk_bytes);
         }
         break;
       case H5Z_FILTER_DEFLATE:
         if (into_out) {
           inflate_into(data, out, chunk_bytes, where, chunk);
         } else {
-          data = inflate_stream(data, chunk_bytes, where, chunk);
+          keep(inflate_stream(data, chunk_bytes, where, chunk));
         }
         break;
       case kZstdFilterId:
         if (into_out) {
           std::string error;
-          const size_t produced = zstd_decode(data.data(), data.size(), out, chunk_bytes, &error);
+          const size_t produced = zstd_decode(data.data, data.size, out, chunk_bytes, &error);
           if (!error.empty())
             throw FormatError(str(where, ": stored data is damaged (", error, " in ", chunk, ")"));
           if (produced != chunk_bytes) throw wrong_size(produced);
         } else {
           // Any step before it only grows the chunk by a checksum.
-          data = zstd_unpack(data, chunk_bytes + 64, where, chunk);
+          keep(zstd_unpack(data, chunk_bytes + 64, where, chunk));
         }
         break;
       case H5Z_FILTER_SHUFFLE:
         if (into_out) {
-          if (data.size() != chunk_bytes) throw wrong_size(data.size());
+          if (data.size != chunk_bytes) throw wrong_size(data.size);
           unshuffle_into(data, shuffle_size(step), out);
         } else {
-          data = unshuffle(data, shuffle_size(step));
+          keep(unshuffle(data, shuffle_size(step)));
         }
         break;
       default:
@@ -245,15 +262,16 @@ void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, Byt
     }
   }
   if (last == pipeline.steps.size()) {  // no filter applied: stored as is
-    if (data.size() != chunk_bytes) throw wrong_size(data.size());
-    std::memcpy(out, data.data(), chunk_bytes);
+    if (data.size != chunk_bytes) throw wrong_size(data.size);
+    std::memcpy(out, data.data, chunk_bytes);
   }
 }
 
-Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, Bytes stored, size_t chunk_bytes,
-                   const std::string& where, const std::string& chunk) {
+Bytes decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask, const Bytes& stored,
+                   size_t chunk_bytes, const std::string& where, const std::string& chunk) {
   Bytes out(chunk_bytes);
-  decode_chunk_into(pipeline, filter_mask, std::move(stored), chunk_bytes, out.data(), where, chunk);
+  decode_chunk_into(pipeline, filter_mask, stored.data(), stored.size(), chunk_bytes, out.data(), where,
+                    chunk);
   return out;
 }
 

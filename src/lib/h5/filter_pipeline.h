@@ -9,7 +9,9 @@
 // The byte formats follow the HDF5 1.10 sources: H5Zshuffle.c (byte
 // transposition of whole elements, trailing bytes kept), H5Zdeflate.c (one
 // zlib stream per chunk, compress2 at the stored level; an output longer
-// than HDF5's bound skips the optional filter), H5Zfletcher32.c with
+// than HDF5's bound skips the optional filter; streams are inflated with
+// libdeflate, compressed with zlib, so the stored bytes stay exactly
+// HDF5's), H5Zfletcher32.c with
 // H5checksum.c (Fletcher-32 over big-endian 16-bit words, stored as 4
 // little-endian bytes after the data; the byte-swapped sum of HDF5 1.6.0-1.6.2
 // files is accepted too) and h5/zstd_filter.h.
@@ -40,17 +42,18 @@ struct FilterPipeline {
 // `filter_mask` were skipped when it was written. Returns exactly
 // `chunk_bytes` decoded bytes; throws FormatError "<where>: stored data is
 // damaged (<what> in <chunk>)" on a checksum mismatch ("... Fletcher32
-// checksum ..."), a stream that does not decode, or a decoded size other
-// than chunk_bytes. `chunk` names the chunk ("the chunk at (4, 0, 0)").
+// checksum ...", or a deflate stream's Adler-32), a stream that does not
+// decode, or a decoded size other than chunk_bytes. `chunk` names the chunk ("the chunk at (4, 0, 0)").
 std::vector<unsigned char> decode_chunk(const FilterPipeline& pipeline, unsigned filter_mask,
-                                        std::vector<unsigned char> stored, size_t chunk_bytes,
+                                        const std::vector<unsigned char>& stored, size_t chunk_bytes,
                                         const std::string& where, const std::string& chunk);
 
-// The same into `out` of chunk_bytes bytes (the last step writes there
-// directly; on an error `out` may hold part of the chunk).
-void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask,
-                       std::vector<unsigned char> stored, size_t chunk_bytes, unsigned char* out,
-                       const std::string& where, const std::string& chunk);
+// The same from `stored_bytes` bytes at `stored` into `out` of chunk_bytes
+// bytes: the last step writes there directly, so a chunk of one filter
+// (deflate, say) is never copied; on an error `out` may hold part of it.
+void decode_chunk_into(const FilterPipeline& pipeline, unsigned filter_mask, const unsigned char* stored,
+                       size_t stored_bytes, size_t chunk_bytes, unsigned char* out, const std::string& where,
+                       const std::string& chunk);
 
 struct EncodedChunk {
   std::vector<unsigned char> bytes;

@@ -33,9 +33,16 @@ class EvalInputs {
   // Readers of frames [first, first + count) into caller buffers of count *
   // grid().count() elements (flow: twice that), frame after frame; the
   // chunks of all of them decode together on the thread budget (-j). Labels
-  // are checked: predictions in [0, K), GT in [0, K) or 255.
-  void read_gt_semantics(int64_t first, int64_t count, uint8_t* out) const;
-  void read_pred_semantics(int64_t first, int64_t count, uint8_t* out) const;
+  // are checked (predictions in [0, K), GT in [0, K) or 255) unless `check`
+  // is false: then the caller checks every frame with labels_ok and
+  // check_labels (evaluate does, in its per-frame loop, while the frame is
+  // still in cache).
+  void read_gt_semantics(int64_t first, int64_t count, uint8_t* out, bool check = true) const;
+  void read_pred_semantics(int64_t first, int64_t count, uint8_t* out, bool check = true) const;
+  // One frame's labels: true when all are valid; check_labels throws a
+  // FormatError naming frame i's file, dataset (or .npz) and first bad voxel.
+  bool labels_ok(const uint8_t* labels, bool is_gt) const;
+  void check_labels(const uint8_t* labels, bool is_gt, int64_t i) const;
   void read_masks(int64_t first, int64_t count, const std::string& dataset, uint8_t* out) const;
   bool gt_has(const std::string& dataset) const { return gt_.exists(dataset); }
   void read_gt_flows(int64_t first, int64_t count, float* out) const;
@@ -51,8 +58,6 @@ class EvalInputs {
  private:
   void open_pred_file(const EvalOptions& options);
   void open_pred_dir(const EvalOptions& options);
-  bool labels_ok(const uint8_t* labels, bool is_gt) const;
-  void check_labels(const uint8_t* labels, bool is_gt, int64_t i) const;
   void check_batch(const uint8_t* labels, bool is_gt, int64_t first, int64_t count) const;
   std::vector<int64_t> gt_rows(int64_t first, int64_t count) const;
   std::vector<int64_t> pred_rows(int64_t first, int64_t count) const;

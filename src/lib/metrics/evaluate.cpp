@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -11,7 +12,6 @@
 #include "core/threads.h"
 #include "metrics/confusion.h"
 #include "metrics/eval_inputs.h"
-#include "metrics/kitti_sceneflow.h"
 #include "metrics/rayiou.h"
 
 namespace occ::metrics {
@@ -95,7 +95,7 @@ void EvalOptions::validate() const {
 json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   options.validate();
   if (options.wants("sceneflow"))
-    return evaluate_kitti_sceneflow({options.gt, options.pred_dir, options.allow_missing});
+    throw std::logic_error("sceneflow is scored by metrics::evaluate_kitti_sceneflow, not metrics::evaluate");
   const EvalInputs inputs(options);
   const auto& names = inputs.class_names();
   const int classes = static_cast<int>(names.size());
@@ -154,9 +154,11 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
   try {
     for (int64_t first = 0; first < inputs.count(); first += batch) {
       const int64_t count = std::min(batch, inputs.count() - first);
+      // With miou or ssc, the labels are checked in the loop that counts them.
+      const bool count_labels = want_miou || want_ssc;
       if (want_labels) {
-        inputs.read_gt_semantics(first, count, gt.data());
-        inputs.read_pred_semantics(first, count, pred.data());
+        inputs.read_gt_semantics(first, count, gt.data(), !count_labels);
+        inputs.read_pred_semantics(first, count, pred.data(), !count_labels);
       }
       if (read_camera_mask) inputs.read_masks(first, count, "/occupancy/mask_camera", camera_mask.data());
       if (read_lidar_mask) inputs.read_masks(first, count, "/occupancy/mask_lidar", lidar_mask.data());
@@ -164,16 +166,22 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
         inputs.read_gt_flows(first, count, gt_flow.data());
         inputs.read_pred_flows(first, count, pred_flow.data());
       }
-      if (want_miou || want_ssc) {
+      if (count_labels) {
         // One confusion matrix per frame on the thread budget, merged in
-        // frame order (integer counts: the sum does not depend on the order).
+        // frame order (integer counts: the sum does not depend on the order),
+        // after each frame's labels are checked; the first bad frame, GT
+        // before predictions as when the reads check, is the error.
         std::vector<Occ3dMiou> miou_parts(want_miou ? static_cast<size_t>(count) : 0,
                                           Occ3dMiou(classes, free_class));
         std::vector<SscMetrics> ssc_parts(want_ssc ? static_cast<size_t>(count) : 0,
                                           SscMetrics(classes, free_class));
+        std::vector<char> gt_ok(static_cast<size_t>(count)), pred_ok(gt_ok.size());
         parallel_for(count, [&](int64_t k) {
           const uint8_t* frame_gt = gt.data() + k * voxels;
           const uint8_t* frame_pred = pred.data() + k * voxels;
+          gt_ok[static_cast<size_t>(k)] = inputs.labels_ok(frame_gt, true);
+          pred_ok[static_cast<size_t>(k)] = inputs.labels_ok(frame_pred, false);
+          if (!gt_ok[static_cast<size_t>(k)] || !pred_ok[static_cast<size_t>(k)]) return;
           if (want_miou)
             miou_parts[static_cast<size_t>(k)].add(
                 frame_gt, frame_pred, read_camera_mask ? camera_mask.data() + k * voxels : nullptr, voxels);
@@ -181,6 +189,13 @@ json evaluate(const EvalOptions& options, const ProgressStyle& progress_style) {
             ssc_parts[static_cast<size_t>(k)].add(
                 frame_gt, frame_pred, read_lidar_mask ? lidar_mask.data() + k * voxels : nullptr, voxels);
         });
+        for (int64_t k = 0; k < count; ++k) {
+          if (!gt_ok[static_cast<size_t>(k)]) inputs.check_labels(gt.data() + k * voxels, true, first + k);
+        }
+        for (int64_t k = 0; k < count; ++k) {
+          if (!pred_ok[static_cast<size_t>(k)])
+            inputs.check_labels(pred.data() + k * voxels, false, first + k);
+        }
         for (const auto& part : miou_parts) miou.merge(part);
         for (const auto& part : ssc_parts) ssc.merge(part);
       }

@@ -32,9 +32,14 @@ struct EvalOptions {
 // The metric names `--metric` accepts.
 const std::vector<std::string>& metric_names();
 
-// Runs the evaluation. Throws FormatError/IoError for bad inputs (grid or
-// class mismatch, frames uuid mismatch, labels out of range, missing
-// predictions without allow_missing), each naming the file and dataset.
+// Runs the evaluation of every metric but sceneflow, which reads KITTI's
+// PNG maps (OpenCV's codecs) and is metrics::evaluate_kitti_sceneflow
+// (kitti_sceneflow.h): keeping it out of this call keeps OpenCV out of the
+// programs that only score voxels (`occ eval` runs in the executable,
+// docs/startup.md). Throws FormatError/IoError for bad inputs (grid or class
+// mismatch, frames uuid mismatch, labels out of range, missing predictions
+// without allow_missing), each naming the file and dataset, and
+// std::logic_error when asked for sceneflow.
 nlohmann::ordered_json evaluate(const EvalOptions& options, const ProgressStyle& progress = {});
 
 }  // namespace occ::metrics
