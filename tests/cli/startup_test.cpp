@@ -255,7 +255,9 @@ TEST(Startup, VersionNeedsTheTorchModuleOnlyWhereLibTorchHasCuda) {
   EXPECT_EQ(loaded(version, "libocc_torch_commands"), cuda);
   EXPECT_EQ(loaded(version, "libtorch"), cuda);
   EXPECT_FALSE(loaded(version, "libopencv"));
-  if (!cuda) EXPECT_NE(version.out.find("\nCUDA not available\n"), std::string::npos) << version.out;
+  if (!cuda) {
+    EXPECT_NE(version.out.find("\nCUDA not available\n"), std::string::npos) << version.out;
+  }
 }
 
 }  // namespace
