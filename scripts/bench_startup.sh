@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Start-up cost of occ as whole processes (issue 24): wall time and peak RSS
-# of `occ --help`, `occ inspect FILE`, `occ eval --help`, `occ train --help`
-# and `occ --version`, beside `h5dump -H FILE` as the reference in the same
-# run. Every round runs every case of every binary once, interleaved, so a
-# busy machine slows all alike; the table prints medians over the rounds and
-# the ratios to h5dump.
+# of `occ --help`, `occ inspect FILE`, the --help of eval, train, predict,
+# prep synth and export, and `occ --version`, beside `h5dump -H FILE` as the
+# reference in the same run. Every round runs every case of every binary
+# once, interleaved, so a busy machine slows all alike; the table prints
+# medians over the rounds and the ratios to h5dump.
 #   wall: date +%s%N around the process (fork and exec included, as for h5dump)
 #   RSS:  /usr/bin/time -f %M (maximum resident set, KiB) of a separate run
 # usage: scripts/bench_startup.sh [--rounds N] [--file FRAMES.h5] [OCC ...]
@@ -35,7 +35,8 @@ if [ -z "$file" ]; then
   "${binaries[0]}" prep synth --scenes 1 --frames-per-scene 4 -q -o "$file"
 fi
 
-cases=("--help" "inspect FILE" "eval --help" "train --help" "--version")
+cases=("--help" "inspect FILE" "eval --help" "train --help" "predict --help" "prep synth --help" "export --help"
+  "--version")
 # run_case LABEL COMMAND...: one timed run and one RSS run, appended to $work/LABEL.{ms,kib}
 run_case() {
   local label=$1
@@ -63,12 +64,12 @@ done
 ref_ms=$(median <"$work/ref.us" | awk '{ printf "%.1f", $1 / 1000 }')
 ref_mib=$(median <"$work/ref.kib" | awk '{ printf "%.1f", $1 / 1024 }')
 echo "occ start-up: median of $rounds interleaved rounds; reference h5dump -H $(basename "$file"): $ref_ms ms, $ref_mib MiB"
-printf '%-34s %-16s %10s %8s %10s %8s\n' binary command "wall ms" "x h5dump" "peak MiB" "x h5dump"
+printf '%-34s %-18s %10s %8s %10s %8s\n' binary command "wall ms" "x h5dump" "peak MiB" "x h5dump"
 for b in "${!binaries[@]}"; do
   for c in "${!cases[@]}"; do
     ms=$(median <"$work/b$b.c$c.us" | awk '{ printf "%.1f", $1 / 1000 }')
     mib=$(median <"$work/b$b.c$c.kib" | awk '{ printf "%.1f", $1 / 1024 }')
-    printf '%-34s %-16s %10s %8s %10s %8s\n' "${binaries[$b]}" "${cases[$c]}" "$ms" \
+    printf '%-34s %-18s %10s %8s %10s %8s\n' "${binaries[$b]}" "${cases[$c]}" "$ms" \
       "$(awk -v a="$ms" -v b="$ref_ms" 'BEGIN { printf "%.1f", a / b }')" "$mib" \
       "$(awk -v a="$mib" -v b="$ref_mib" 'BEGIN { printf "%.1f", a / b }')"
   done

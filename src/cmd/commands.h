@@ -37,13 +37,10 @@ const std::vector<Command>& command_table();
 const std::vector<std::string>& command_groups();
 const Command* find_command(const std::string& name);
 
-// One register function per command, each in src/cmd/<name>.cpp. The
-// options and the run of eval, render, cluster-masks and flow-labels are
-// apart (<name>.h) so that the executable can declare their options.
-Runner register_export(CLI::App& app);
+// inspect, which the executable runs, has one register function
+// (inspect.cpp). Every other command has its options and its run apart
+// (<name>.h: <name>.cpp declares, <name>_run.cpp runs; registration.h) so
+// that the executable declares its options and the command's module runs it.
 Runner register_inspect(CLI::App& app);
-Runner register_predict(CLI::App& app);
-Runner register_prep(CLI::App& app);
-Runner register_train(CLI::App& app);
 
 }  // namespace occ::cmd

@@ -1,11 +1,9 @@
-// occ export: pred and model files to the formats other tools read.
-#include <cstdio>
-#include <memory>
+// occ export: pred and model files to the formats other tools read (the
+// options; export_run.cpp runs).
+#include <string>
 
-#include "commands.h"
-#include "core/error.h"
 #include "core/strings.h"
-#include "export/export.h"
+#include "export.h"
 
 namespace occ::cmd {
 namespace {
@@ -18,17 +16,9 @@ std::string formats_help() {
   return text;
 }
 
-void export_and_report(const exporting::ExportOptions& options) {
-  const exporting::ExportSummary summary = exporting::run_export(options);
-  const char* unit = summary.kind == "model" ? "tensors" : "frames";  // pred and frames files hold frames
-  std::printf("exported %lld %s to %s (%s)\n", static_cast<long long>(summary.items), unit,
-              occ::quoted(options.output).c_str(), options.format.c_str());
-}
-
 }  // namespace
 
-Runner register_export(CLI::App& app) {
-  auto options = std::make_shared<exporting::ExportOptions>();
+void add_export_options(CLI::App& app, exporting::ExportOptions* options) {
   auto& submission = options->submission;
   app.add_option("input", options->input,
                  "pred file (occ predict), model file (occ train) or frames file (occ prep)")
@@ -56,7 +46,6 @@ Runner register_export(CLI::App& app) {
       ->capture_default_str();
   app.add_flag("--zero-flow", options->zero_flow,
                "openocc: write zero flow for a pred without /pred/flow (a RayIoU-only submission)");
-  return [options] { export_and_report(*options); };
 }
 
 }  // namespace occ::cmd

@@ -1,15 +1,10 @@
 // occ prep: turn a dataset into a frames file. Subcommands: synth (the
 // embedded synthetic driving world), nuscenes (prep_nuscenes.cpp),
 // kitti-mot (prep_kitti.cpp), semantickitti (prep_semantickitti.cpp),
-// merge (prep_merge.cpp).
-#include <cmath>
-#include <memory>
+// merge (prep_merge.cpp). Their options; prep_run.cpp runs.
+#include <string>
 
-#include "commands.h"
-#include "core/error.h"
-#include "core/log.h"
-#include "core/strings.h"
-#include "datasets/synth/writer.h"
+#include "prep.h"
 #include "prep_kitti.h"
 #include "prep_merge.h"
 #include "prep_nuscenes.h"
@@ -18,17 +13,7 @@
 namespace occ::cmd {
 namespace {
 
-void run_synth(const synth::SynthOptions& options) {
-  const synth::SynthReport report = synth::write_synth_dataset(options);
-  const auto& s = report.seconds;
-  log::info("wrote ", report.frames, " frames (", report.lidar_points, " LiDAR points, ", report.boxes,
-            " boxes) to ", occ::quoted(options.output), " in ", std::round(report.total_seconds * 10) / 10,
-            " s");
-  log::verbose("seconds per stage: scene ", s.scene, ", occupancy ", s.occupancy, ", masks ", s.masks,
-               ", rendering ", s.rendering, ", lidar ", s.lidar, ", writing ", s.writing);
-}
-
-void add_synth(CLI::App& prep, const std::shared_ptr<synth::SynthOptions>& options) {
+CLI::App* add_synth(CLI::App& prep, synth::SynthOptions* options) {
   CLI::App* synth =
       prep.add_subcommand("synth", "generate the synthetic driving world with exact ground truth");
   synth->fallthrough();  // global options (-j, -v) may follow the subcommand
@@ -45,25 +30,20 @@ void add_synth(CLI::App& prep, const std::shared_ptr<synth::SynthOptions>& optio
   synth->add_option("--grid", options->grid,
                     "occupancy grid: occ3d, semantickitti or X,Y,Z,VOXEL_M,OX,OY,OZ (default: the rig's)");
   synth->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]");
+  return synth;
 }
 
 }  // namespace
 
-Runner register_prep(CLI::App& app) {
-  auto synth_options = std::make_shared<synth::SynthOptions>();
+void add_prep_options(CLI::App& app, PrepCli* cli) {
   app.require_subcommand(1);
-  add_synth(app, synth_options);
-  const Runner nuscenes = add_prep_nuscenes(app);
-  const Runner kitti_tracking = add_prep_kitti_tracking(app);
-  const Runner semantickitti = add_prep_semantickitti(app);
-  const Runner merge = add_prep_merge(app);
-  return [&app, synth_options, nuscenes, kitti_tracking, semantickitti, merge] {
-    if (app.got_subcommand("synth")) run_synth(*synth_options);
-    nuscenes();
-    kitti_tracking();
-    semantickitti();
-    merge();
-  };
+  for (CLI::App* subcommand :
+       {add_synth(app, &cli->synth), add_prep_nuscenes(app, &cli->nuscenes),
+        add_prep_kitti_tracking(app, &cli->kitti_tracking), add_prep_semantickitti(app, &cli->semantickitti),
+        add_prep_merge(app, &cli->merge)}) {
+    const std::string name = subcommand->get_name();
+    subcommand->parse_complete_callback([cli, name] { cli->subcommand = name; });
+  }
 }
 
 }  // namespace occ::cmd

@@ -1,18 +1,13 @@
-// occ prep kitti-mot: KITTI tracking sequences into a frames file.
+// occ prep kitti-mot: KITTI tracking sequences into a frames file (its
+// options; prep_run.cpp runs).
 #include "prep_kitti.h"
 
-#include <memory>
-
-#include "core/error.h"
-#include "core/log.h"
-#include "core/strings.h"
 #include "datasets/kitti_prep.h"
 #include "prep_image_options.h"
 
 namespace occ::cmd {
 
-Runner add_prep_kitti_tracking(CLI::App& prep) {
-  auto options = std::make_shared<datasets::KittiPrepOptions>();
+CLI::App* add_prep_kitti_tracking(CLI::App& prep, datasets::KittiPrepOptions* options) {
   CLI::App* app = prep.add_subcommand(
       "kitti-mot", "read KITTI tracking sequences (image_02, calib, oxts, label_02) into a frames file");
   app->fallthrough();  // global options (-j, -v) may follow the subcommand
@@ -28,12 +23,7 @@ Runner add_prep_kitti_tracking(CLI::App& prep) {
   add_velodyne_option(*app, options->lidar);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
-  return [app, options] {
-    if (!app->parsed()) return;
-    const auto report = datasets::prep_kitti_tracking(*options);
-    log::info("wrote ", report.frames, " frames of ", report.sequences, " sequences (", report.boxes,
-              " boxes) to ", occ::quoted(options->output), " in ", report.seconds, " s");
-  };
+  return app;
 }
 
 }  // namespace occ::cmd

@@ -2,10 +2,6 @@
 // into a frames file.
 #include "prep_nuscenes.h"
 
-#include <memory>
-
-#include "core/error.h"
-#include "core/log.h"
 #include "core/strings.h"
 #include "datasets/nuscenes_prep.h"
 #include "datasets/nuscenes_splits.h"
@@ -13,8 +9,7 @@
 
 namespace occ::cmd {
 
-Runner add_prep_nuscenes(CLI::App& prep) {
-  auto options = std::make_shared<datasets::NuScenesPrepOptions>();
+CLI::App* add_prep_nuscenes(CLI::App& prep, datasets::NuScenesPrepOptions* options) {
   CLI::App* app = prep.add_subcommand(
       "nuscenes", "read nuScenes v1.0 (or Lyft Level5) tables, images and Occ3D labels into a frames file");
   app->fallthrough();  // global options (-j, -v) may follow the subcommand
@@ -46,13 +41,7 @@ Runner add_prep_nuscenes(CLI::App& prep) {
   app->add_option("--shard", options->shard,
                   "I/N: write part I of N (contiguous runs of the selected scenes); join parts in order with "
                   "occ prep merge");
-  return [app, options] {
-    if (!app->parsed()) return;
-    const auto report = datasets::prep_nuscenes(*options);
-    log::info("wrote ", report.frames, " frames (", report.sweeps, " sweeps) of ", report.scenes, " scenes (",
-              report.boxes, " boxes, ", report.lidar_points, " LiDAR points) to ",
-              occ::quoted(options->output), " in ", report.seconds, " s");
-  };
+  return app;
 }
 
 }  // namespace occ::cmd

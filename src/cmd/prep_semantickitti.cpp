@@ -1,18 +1,12 @@
 // occ prep semantickitti: SemanticKITTI scene completion sequences into a frames file.
 #include "prep_semantickitti.h"
 
-#include <memory>
-
-#include "core/error.h"
-#include "core/log.h"
-#include "core/strings.h"
 #include "datasets/semantickitti_prep.h"
 #include "prep_image_options.h"
 
 namespace occ::cmd {
 
-Runner add_prep_semantickitti(CLI::App& prep) {
-  auto options = std::make_shared<datasets::SemanticKittiPrepOptions>();
+CLI::App* add_prep_semantickitti(CLI::App& prep, datasets::SemanticKittiPrepOptions* options) {
   CLI::App* app = prep.add_subcommand(
       "semantickitti",
       "read SemanticKITTI sequences (voxels, calib, poses, times, image_2) into a frames file");
@@ -26,12 +20,7 @@ Runner add_prep_semantickitti(CLI::App& prep) {
   add_velodyne_option(*app, options->lidar);
   app->add_option("--compression", options->compression, "HDF5 compression: none, deflate[:N] or zstd[:N]")
       ->capture_default_str();
-  return [app, options] {
-    if (!app->parsed()) return;
-    const auto report = datasets::prep_semantickitti(*options);
-    log::info("wrote ", report.frames, " frames of ", report.sequences, " sequences to ",
-              occ::quoted(options->output), " in ", report.seconds, " s");
-  };
+  return app;
 }
 
 }  // namespace occ::cmd

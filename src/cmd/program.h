@@ -26,7 +26,8 @@ struct Unit {
   std::vector<Registration> parses;
   // Applies -j to the process (LibTorch's pool too, in the torch module).
   void (*apply_thread_budget)(int threads);
-  // Prints `occ --version`; null: the torch module does (it names LibTorch).
+  // Prints `occ --version`; null: the torch module does (where LibTorch has
+  // CUDA, only its runtime can say whether CUDA is available; main.cpp).
   void (*print_version)(std::ostream& out);
 };
 

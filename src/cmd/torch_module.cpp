@@ -1,21 +1,22 @@
 // libocc_torch_commands.so: the commands that need LibTorch (train, predict)
-// and `occ --version`, which names the LibTorch and CUDA occ runs on; opened
-// by the occ executable on demand (program.h).
+// and, where LibTorch was built with CUDA, `occ --version`, which then asks
+// the runtime whether CUDA is available; opened by the occ executable on
+// demand (program.h).
 #include <iostream>
 
-#include "core/library_versions.h"
 #include "core/version.h"
 #include "module.h"
 #include "nn/runtime.h"
+#include "predict.h"
 #include "program.h"
+#include "registration.h"
+#include "train.h"
+#include "version.h"
 
 namespace {
 
 void print_version(std::ostream& out) {
-  out << "occ " << OCC_VERSION << "\n";
-  out << "LibTorch " << occ::nn::torch_version() << "\n";
-  for (const auto& [name, version] : occ::library_versions()) out << name << " " << version << "\n";
-  out << "CUDA " << (occ::nn::cuda_available() ? "available" : "not available") << "\n";
+  occ::cmd::print_versions(out, occ::nn::torch_version(), occ::nn::cuda_available());
 }
 
 }  // namespace
@@ -24,7 +25,8 @@ int occ_module_main(int argc, char** argv) {
   using namespace occ::cmd;
   static const Unit unit = {
       Home::torch_module,
-      {{"train", register_train}, {"predict", register_predict}},
+      {{"train", declare_and_run<TrainCli, add_train_options, run_train>},
+       {"predict", declare_and_run<PredictCli, add_predict_options, run_predict>}},
       {},
       occ::nn::apply_thread_budget,
       print_version,

@@ -1,10 +1,11 @@
 // What each command loads (issue 24, docs/startup.md): the occ executable
-// answers --help, inspect, eval (but for sceneflow) and the options of
-// render, cluster-masks and flow-labels without LibTorch, OpenCV or a command
-// module; the other data commands and eval --metric sceneflow run in
-// libocc_data_commands.so and train/predict in libocc_torch_commands.so,
-// each opened only by the commands that need it. The dynamic loader's own
-// record of the files it opened (LD_DEBUG=files) is the evidence; no timing.
+// answers --help, inspect, eval (but for sceneflow), --version (LibTorch
+// without CUDA) and every command's options (help and usage errors) without
+// LibTorch, OpenCV or a command module; the other data commands and eval
+// --metric sceneflow run in libocc_data_commands.so and train/predict in
+// libocc_torch_commands.so, each opened only by the commands that need it.
+// The dynamic loader's own record of the files it opened (LD_DEBUG=files) is
+// the evidence; no timing.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -43,6 +44,16 @@ bool loaded(const RunResult& result, const std::string& library) {
     if (std::filesystem::path(path).filename().string().rfind(library, 0) == 0) return true;
   }
   return false;
+}
+
+// Whether the torch module's LibTorch has CUDA (libc10_cuda), seen by running
+// a command in that module: occ --version then needs the runtime.
+bool libtorch_has_cuda() {
+  TempDir dir;
+  const RunResult predict =
+      run_traced(OCC_BINARY, {"predict", dir.file("none.h5"), dir.file("none.h5"), "-o", dir.file("p.h5")});
+  EXPECT_TRUE(loaded(predict, "libtorch")) << predict.err;
+  return loaded(predict, "libc10_cuda");
 }
 
 // A small valid masks file (no OpenCV needed to describe it).
@@ -139,17 +150,18 @@ TEST(Startup, EachModuleIsOpenedOnlyByItsCommands) {
   EXPECT_TRUE(loaded(eval, "libopencv_imgcodecs"));
   EXPECT_FALSE(loaded(eval, "libtorch"));
   EXPECT_FALSE(loaded(eval, "libocc_torch_commands"));
-  // train --help is declared by the kinds of the model registry: the torch module.
-  const RunResult train = run_traced(OCC_BINARY, {"train", "--help"});
-  EXPECT_EQ(train.exit_code, 0) << train.err;
-  EXPECT_NE(train.out.find("Usage: occ train"), std::string::npos);
+  // train parses in the executable, then runs in the torch module.
+  const RunResult train = run_traced(OCC_BINARY, {"train", "--frames", missing, "-o", dir.file("m.h5")});
+  EXPECT_EQ(train.exit_code, 1) << train.err;
+  EXPECT_NE(train.err.find("occ train: "), std::string::npos) << train.err;
+  EXPECT_NE(train.err.find(missing), std::string::npos) << train.err;
   EXPECT_TRUE(loaded(train, "libocc_torch_commands"));
   EXPECT_TRUE(loaded(train, "libtorch"));
   EXPECT_FALSE(loaded(train, "libocc_data_commands"));
   // A usage error found by the module keeps its exit status and prefix.
-  const RunResult bad = run({OCC_BINARY, "predict", "--no-such-option"});
+  const RunResult bad = run({OCC_BINARY, "train", "--frames", missing, "--nproc", "0"});
   EXPECT_EQ(bad.exit_code, 2) << bad.err;
-  EXPECT_EQ(bad.err.rfind("occ predict: ", 0), 0u) << bad.err;
+  EXPECT_EQ(bad.err, "occ train: --nproc must be at least 1\n");
 }
 
 TEST(Startup, MissingModuleIsAClearErrorAndTheRestStillWorks) {
@@ -161,7 +173,9 @@ TEST(Startup, MissingModuleIsAClearErrorAndTheRestStillWorks) {
   EXPECT_EQ(run({alone, "inspect", masks}).exit_code, 0);
   EXPECT_EQ(run({alone, "eval", "--help"}).exit_code, 0);
   EXPECT_EQ(run({alone, "eval", "--no-such-option"}).exit_code, 2);
-  const RunResult train = run({alone, "train", "--help"});
+  EXPECT_EQ(run({alone, "train", "--help"}).exit_code, 0);
+  EXPECT_EQ(run({alone, "export", "--no-such-option"}).exit_code, 2);
+  const RunResult train = run({alone, "train", "--frames", masks, "-o", dir.file("m.h5")});
   EXPECT_EQ(train.exit_code, 1);
   EXPECT_EQ(train.err.rfind("occ train: cannot load the command module libocc_torch_commands.so: ", 0), 0u)
       << train.err;
@@ -179,9 +193,15 @@ TEST(Startup, MissingModuleIsAClearErrorAndTheRestStillWorks) {
   EXPECT_EQ(sceneflow.exit_code, 1);
   EXPECT_EQ(sceneflow.err.rfind("occ eval: cannot load the command module libocc_data_commands.so: ", 0), 0u)
       << sceneflow.err;
+  // Only a LibTorch with CUDA needs the torch module to answer --version.
   const RunResult version = run({alone, "--version"});
-  EXPECT_EQ(version.exit_code, 1);
-  EXPECT_NE(version.err.find("libocc_torch_commands.so"), std::string::npos) << version.err;
+  if (libtorch_has_cuda()) {
+    EXPECT_EQ(version.exit_code, 1);
+    EXPECT_NE(version.err.find("libocc_torch_commands.so"), std::string::npos) << version.err;
+  } else {
+    EXPECT_EQ(version.exit_code, 0) << version.err;
+    EXPECT_NE(version.out.find("CUDA not available"), std::string::npos) << version.out;
+  }
 }
 
 TEST(Startup, ALibraryThatIsNoOccModuleIsRefused) {
@@ -192,7 +212,7 @@ TEST(Startup, ALibraryThatIsNoOccModuleIsRefused) {
   std::filesystem::copy_file(
       std::filesystem::path(OCC_BINARY).parent_path() / "hdf5-plugins" / "libh5zstd.so",
       dir.file("libocc_torch_commands.so"));
-  const RunResult train = run({alone, "train", "--help"});
+  const RunResult train = run({alone, "train", "--frames", "x.h5", "-o", "y.h5"});
   EXPECT_EQ(train.exit_code, 1);
   EXPECT_NE(train.err.find(dir.file("libocc_torch_commands.so") + "': not an occ command module"),
             std::string::npos)
@@ -206,6 +226,82 @@ TEST(Startup, ALibraryThatIsNoOccModuleIsRefused) {
   EXPECT_EQ(eval.exit_code, 1);
   EXPECT_NE(eval.err.find(dir.file("libocc_data_commands.so") + "': "), std::string::npos) << eval.err;
   EXPECT_NE(eval.err.find("ELF"), std::string::npos) << eval.err;
+}
+
+TEST(Startup, TrainPredictPrepAndExportOptionsLoadNoModule) {
+  const std::vector<std::vector<std::string>> commands = {{"train", "--help"},
+                                                          {"help", "train"},
+                                                          {"predict", "--help"},
+                                                          {"help", "predict"},
+                                                          {"prep", "--help"},
+                                                          {"prep", "synth", "--help"},
+                                                          {"prep", "nuscenes", "--help"},
+                                                          {"prep", "kitti-mot", "--help"},
+                                                          {"prep", "semantickitti", "--help"},
+                                                          {"prep", "merge", "--help"},
+                                                          {"help", "prep"},
+                                                          {"export", "--help"},
+                                                          {"help", "export"}};
+  for (const auto& args : commands) {
+    const RunResult result = run_traced(OCC_BINARY, args);
+    std::string what = "occ";
+    for (const auto& arg : args) what += " " + arg;
+    EXPECT_EQ(result.exit_code, 0) << what << "\n" << result.err;
+    EXPECT_NE(result.out.find("Usage: occ "), std::string::npos) << what;
+    EXPECT_TRUE(loaded(result, "libhdf5")) << what << ": LD_DEBUG=files traced nothing";
+    for (const char* library :
+         {"libtorch", "libc10", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
+      EXPECT_FALSE(loaded(result, library)) << what << " loaded " << library;
+  }
+  // The options the executable declares come from the model kinds'
+  // description and the export formats' table.
+  const RunResult train = run({OCC_BINARY, "train", "--help"});
+  for (const char* text : {"model kind: baseline, protoocc, letoccflow", "ProtoOcc ablations", "--no-mod",
+                           "Let Occ Flow stages, ablations and LiDAR", "--stage2-from", "--device TEXT=cpu"})
+    EXPECT_NE(train.out.find(text), std::string::npos) << text;
+  const RunResult predict = run({OCC_BINARY, "predict", "--help"});
+  for (const char* text : {"--prototypes", "--rendered-flow", "--layer-prior"})
+    EXPECT_NE(predict.out.find(text), std::string::npos) << text;
+  const RunResult exporting = run({OCC_BINARY, "export", "--help"});
+  for (const char* text : {"occ3d-npz (pred -> folder)", "kitti-sceneflow", "nuscenes (frames -> folder)"})
+    EXPECT_NE(exporting.out.find(text), std::string::npos) << text;
+}
+
+TEST(Startup, UsageErrorsOfTrainPredictPrepAndExportNeedNoModule) {
+  const std::vector<std::vector<std::string>> commands = {{"train", "--no-such-option"},
+                                                          {"train", "-o", "m.h5"},  // no --frames
+                                                          {"train", "--frames", "f.h5", "--no-mod=x"},
+                                                          {"predict", "--no-such-option"},
+                                                          {"predict", "m.h5", "f.h5"},  // no -o
+                                                          {"prep"},                     // no subcommand
+                                                          {"prep", "synth"},            // no -o
+                                                          {"prep", "synth", "-o", "x.h5", "--scenes", "two"},
+                                                          {"prep", "merge", "--no-such-option"},
+                                                          {"export", "--no-such-option"},
+                                                          {"export", "p.h5", "-o", "out"}};  // no --format
+  for (const auto& args : commands) {
+    const RunResult result = run_traced(OCC_BINARY, args);
+    std::string what = "occ";
+    for (const auto& arg : args) what += " " + arg;
+    EXPECT_EQ(result.exit_code, 2) << what << "\n" << result.err;
+    EXPECT_NE(result.err.find("occ " + args[0] + ": "), std::string::npos) << what << "\n" << result.err;
+    for (const char* library : {"libtorch", "libopencv", "libocc_data_commands", "libocc_torch_commands"})
+      EXPECT_FALSE(loaded(result, library)) << what << " loaded " << library;
+  }
+}
+
+TEST(Startup, VersionNeedsTheTorchModuleOnlyWhereLibTorchHasCuda) {
+  const RunResult version = run_traced(OCC_BINARY, {"--version"});
+  EXPECT_EQ(version.exit_code, 0) << version.err;
+  for (const char* line : {"occ ", "LibTorch ", "OpenCV ", "HDF5 ", "zstd ", "CUDA "})
+    EXPECT_NE(version.out.find(line), std::string::npos) << line;
+  const bool cuda = libtorch_has_cuda();
+  EXPECT_EQ(loaded(version, "libocc_torch_commands"), cuda);
+  EXPECT_EQ(loaded(version, "libtorch"), cuda);
+  EXPECT_FALSE(loaded(version, "libopencv"));
+  if (!cuda) {
+    EXPECT_NE(version.out.find("\nCUDA not available\n"), std::string::npos) << version.out;
+  }
 }
 
 }  // namespace

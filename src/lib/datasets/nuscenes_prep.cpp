@@ -459,12 +459,6 @@ class NuScenesPrep {
 
 }  // namespace
 
-const std::vector<std::string>& nuscenes_versions() {
-  static const std::vector<std::string> versions = {"v1.0-trainval", "v1.0-mini", "v1.0-test", "v1.01-train",
-                                                    "v1.01-test"};
-  return versions;
-}
-
 const std::vector<std::string>& nuscenes_camera_names() {
   static const std::vector<std::string> names = {"CAM_FRONT", "CAM_FRONT_RIGHT", "CAM_FRONT_LEFT",
                                                  "CAM_BACK",  "CAM_BACK_LEFT",   "CAM_BACK_RIGHT"};

@@ -1,6 +1,10 @@
 #include "models/registry.h"
 
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "models/baseline/baseline_config.h"
@@ -28,10 +32,8 @@ std::vector<std::string> baseline_tiny_settings() {
           "model.classifier_hidden=16"};
 }
 
-ModelKind baseline_kind() {
-  ModelKind kind;
-  kind.name = "baseline";
-  kind.summary = "PanoOcc-style voxel queries: ResNet+FPN, spatial cross-attention, 3D deconvolution decoder";
+ModelKind baseline_kind(const KindDescription& description) {
+  ModelKind kind(description);
   kind.inputs = [](const nlohmann::json& config) {
     // History keyframes only when temporal fusion is on (history_frames > 0).
     const BaselineConfig parsed = BaselineConfig::from_json(config);
@@ -51,32 +53,8 @@ ModelKind baseline_kind() {
   return kind;
 }
 
-// ProtoOcc's ablation switches: the rows of the paper's Tables 4 and 5 as
-// shorthands for --set model.<key>=... .
-std::vector<TrainSwitch> protoocc_switches() {
-  using Assignments = std::vector<std::string>;
-  return {
-      // Optimisation works on mapped prototypes: no mapping, no optimisation.
-      {"no-proto-mapping", "no prototype mapping (and so no prototype optimisation)", false,
-       [](const std::string&) {
-         return Assignments{"model.proto_mapping=false", "model.proto_optimisation=false"};
-       }},
-      {"no-proto-opt", "no prototype optimisation (no --masks)", false,
-       [](const std::string&) { return Assignments{"model.proto_optimisation=false"}; }},
-      {"no-mod", "no multi-perspective occupancy decoding", false,
-       [](const std::string&) { return Assignments{"model.mod=false"}; }},
-      {"aug",
-       "augmented views of the decoding: dropout,noise,transpose,flip_x,flip_y (flip: both flips) or none",
-       true, [](const std::string& value) { return Assignments{"model.mod_augmentations=" + value}; }},
-  };
-}
-
-ModelKind protoocc_kind() {
-  ModelKind kind;
-  kind.name = "protoocc";
-  kind.summary =
-      "ProtoOcc: the baseline plus prototype mapping, prototype optimisation (needs --masks) and "
-      "multi-perspective decoding";
+ModelKind protoocc_kind(const KindDescription& description) {
+  ModelKind kind(description);
   kind.inputs = [](const nlohmann::json& config) {
     const ProtoOccConfig parsed = ProtoOccConfig::from_json(config);
     ModelInputs inputs;
@@ -99,24 +77,40 @@ ModelKind protoocc_kind() {
     }
     return outputs;
   };
-  kind.extra_outputs = {
-      {"prototypes",
-       "also write /pred/prototypes: the prototype each stride-8 feature cell of each camera joined "
-       "(ProtoOcc "
-       "with model.proto_mapping on), drawn by occ render --view prototypes",
-       {{"prototypes", h5::DType::uint16, false,
-         "hard prototype assignment (ids 0 to M-1) of each stride-8 feature cell of each camera"},
-        {"prototype_grid", h5::DType::int32, true, "rows and columns of the initial prototype grid"}}},
-  };
-  kind.switches = protoocc_switches();
-  kind.switches_title = "ProtoOcc ablations";
   kind.tiny_settings = baseline_tiny_settings();
   kind.tiny_settings.push_back("model.proto_hidden_dims=16");
   return kind;
 }
 
+// The builders of the described kinds (model_catalog.cpp), by name: every
+// description has exactly one, and every builder a description.
+using Builder = ModelKind (*)(const KindDescription& description);
+const std::vector<std::pair<std::string, Builder>>& builders() {
+  static const std::vector<std::pair<std::string, Builder>> table = {
+      {"baseline", baseline_kind},
+      {"protoocc", protoocc_kind},
+      {"letoccflow", letoccflow_kind},
+  };
+  return table;
+}
+
+std::vector<ModelKind> build_kinds() {
+  std::vector<ModelKind> kinds;
+  for (const KindDescription& description : model_catalog()) {
+    Builder build = nullptr;
+    for (const auto& [name, builder] : builders()) {
+      if (name == description.name) build = builder;
+    }
+    if (!build) throw std::logic_error("model kind " + quoted(description.name) + " has no builder");
+    kinds.push_back(build(description));
+  }
+  if (kinds.size() != builders().size())
+    throw std::logic_error("a model builder in registry.cpp has no description in model_catalog.cpp");
+  return kinds;
+}
+
 std::vector<ModelKind>& kind_table() {
-  static std::vector<ModelKind> kinds = {baseline_kind(), protoocc_kind(), letoccflow_kind()};
+  static std::vector<ModelKind> kinds = build_kinds();
   return kinds;
 }
 
@@ -136,10 +130,9 @@ const ModelKind& find_model_kind(const std::string& name) {
 }
 
 void register_model_kind(ModelKind kind) {
-  for (const ModelKind& known : kind_table()) {
-    if (known.name == kind.name) throw UsageError("model kind " + quoted(kind.name) + " is registered twice");
-  }
-  kind_table().push_back(std::move(kind));
+  std::vector<ModelKind>& kinds = kind_table();  // the described kinds first
+  describe_model_kind(kind);                     // throws when the name is taken
+  kinds.push_back(std::move(kind));
 }
 
 }  // namespace occ::models

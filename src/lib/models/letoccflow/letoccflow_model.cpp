@@ -622,36 +622,8 @@ Prediction LetOccFlowModel::predict(const ModelOutput& output, const Batch& batc
   return prediction;
 }
 
-// The stage schedule, the ablation rows of the paper's Tables 5 and 6 and
-// the LiDAR term as shorthands for --set model.<key>=... (occ-train(1)).
-std::vector<TrainSwitch> letoccflow_switches() {
-  using Assignments = std::vector<std::string>;
-  return {
-      {"stage2-from", "stage 1 up to this step, stage 2 (flow; needs --flow) from it, in one run", true,
-       [](const std::string& value) { return Assignments{"model.stage2_from_step=" + value}; }},
-      {"joint", "no two-stage training: stage 2 from the first step, the NeuS variance learnt (needs --flow)",
-       false,
-       [](const std::string&) {
-         return Assignments{"model.stage=2", "model.stage2_from_step=0",
-                            "model.stage2_freeze_variance=false"};
-       }},
-      {"no-disentangle", "no dynamic disentanglement: every labelled ray alike in the flow loss, no L_dreg",
-       false, [](const std::string&) { return Assignments{"model.dynamic_disentanglement=false"}; }},
-      {"flow-supervision", "optical-flow labels that supervise the flow: forward, backward, both or none",
-       true, [](const std::string& value) { return Assignments{"model.flow_supervision=" + value}; }},
-      {"lidar",
-       "add the LiDAR term (SILog on model.render.lidar_rays rendered LiDAR rays a frame; needs /lidar in "
-       "--frames)",
-       false, [](const std::string&) { return Assignments{"model.lidar=true"}; }},
-  };
-}
-
-ModelKind letoccflow_kind() {
-  ModelKind kind;
-  kind.name = "letoccflow";
-  kind.summary =
-      "Let Occ Flow: self-supervised occupancy and flow from TPV features, SDF and flow fields rendered "
-      "against neighbour keyframes (model.stage 1: geometry; 2: + flow, needs --flow)";
+ModelKind letoccflow_kind(const KindDescription& description) {
+  ModelKind kind(description);
   kind.inputs = [](const nlohmann::json& config) {
     const LetOccFlowConfig parsed = LetOccFlowConfig::from_json(config);
     ModelInputs inputs;
@@ -685,17 +657,7 @@ ModelKind letoccflow_kind() {
     }
     return outputs;
   };
-  kind.extra_outputs = {
-      {kRenderedFlow,
-       "also write /pred/rendered_flow: each camera pixel's rendered BEV flow (metres along ego x, y to the "
-       "next keyframe; the renderer's weighted sum of sample flow, as --depth renders depth), for occ "
-       "export --format kitti-sceneflow and occ render --view flow (Let Occ Flow stage 2)",
-       {{kRenderedFlowDataset, h5::DType::float32, false,
-         "rendered BEV flow per camera pixel at the network input size, [C, H, W, 2] metres"}}},
-  };
   kind.tiny_settings = letoccflow_tiny_settings();
-  kind.switches = letoccflow_switches();
-  kind.switches_title = "Let Occ Flow stages, ablations and LiDAR";
   return kind;
 }
 
