@@ -38,6 +38,31 @@ TEST(PrototypeContrastiveLoss, TwoMasksByHand) {
   EXPECT_NEAR(prototype_contrastive_loss(x, masks * 5, tau).item<double>(), (l0 + l1 + l2) / 3, 1e-12);
 }
 
+// Eq. 3-4 as the paper writes them: L_cls sums the per-cell loss over the
+// cells of every camera (model.proto_loss_sum = true, the "paper" preset).
+// Two cameras of 1 x 4 cells, tau 0.5; with two masks each cell's loss is
+// l = log(1 + exp((cos_other - cos_own) / tau)).
+// Camera 0: cells (1, 0), (0, 1), (1, 0), (0, 1) in masks 0, 1, 0, 1: the
+//   centroids are (1, 0) and (0, 1), cos_own 1, cos_other 0, so each cell
+//   costs log(1 + e^-2) = 0.1269280.
+// Camera 1: cells (1, 0), (1, 1) in mask 0 and (0, 1), (0, 2) in mask 1:
+//   M0 = (1, 0.5), M1 = (0, 1.5);
+//   (1, 0): cos M0 = 1/sqrt1.25 = 0.8944272, cos M1 = 0 -> 0.1545662;
+//   (1, 1): cos M0 = 1.5/sqrt2.5 = 0.9486833, cos M1 = 0.7071068 -> 0.4804708;
+//   (0, 1) and (0, 2): cos M0 = 0.5/sqrt1.25 = 0.4472136, cos M1 = 1 -> 0.2859465 each.
+TEST(PrototypeContrastiveLoss, PaperSumOverCellsAndCamerasByHand) {
+  const at::Tensor x = at::tensor({1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0,   // camera 0, d = 0 then 1
+                                   1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0},  // camera 1
+                                  at::kDouble)
+                           .view({2, 2, 1, 4});
+  const at::Tensor masks = at::tensor({0, 1, 0, 1, 0, 0, 1, 1}, at::kLong).view({2, 1, 4});
+  const double camera0 = 4 * 0.1269280, camera1 = 0.1545662 + 0.4804708 + 2 * 0.2859465;
+  EXPECT_NEAR(prototype_contrastive_loss(x, masks, 0.5, /*sum=*/true).item<double>(), camera0 + camera1,
+              1e-6);
+  // Today's default, the mean over the 8 cells: 1/8 of the paper's term.
+  EXPECT_NEAR(prototype_contrastive_loss(x, masks, 0.5).item<double>(), (camera0 + camera1) / 8, 1e-6);
+}
+
 TEST(PrototypeContrastiveLoss, NearZeroWhenCellsAreOrthogonalCentroids) {
   // Three masks in a 2x3 image, every cell equal to its mask's unit vector.
   const at::Tensor masks = at::tensor({0, 0, 1, 2, 2, 1}, at::kLong).view({1, 2, 3});

@@ -13,12 +13,16 @@
 namespace occ::models {
 namespace {
 
-TEST(PrototypeCount, MatchesThePapersCountsForStride8FeaturesOf448x800) {
+// M = ceil(h / r) * ceil(w / r). For the stride-8 features of 448x800
+// images (56x100) this gives the paper's Table 6 counts at r = 4 (350) and
+// r = 8 (91), not at r = 2 (Table 6: 1440) or r = 6 (Table 6: 144):
+// docs/protoocc.md, "Prototype counts", says why no one r x r rule gives all four.
+TEST(PrototypeCount, IsCeilOfHeightOverRTimesCeilOfWidthOverR) {
   // 448x800 -> stride 8 -> 56x100 feature map.
-  EXPECT_EQ(prototype_count(56, 100, 4), 350);  // 14 x 25
-  EXPECT_EQ(prototype_count(56, 100, 8), 91);   // 7 x 13 (last cells partial)
-  EXPECT_EQ(prototype_count(56, 100, 2), 1400);
-  EXPECT_EQ(prototype_count(56, 100, 6), 170);  // 10 x 17
+  EXPECT_EQ(prototype_count(56, 100, 4), 350);   // 14 x 25 (Table 6: 350)
+  EXPECT_EQ(prototype_count(56, 100, 8), 91);    // 7 x 13, last cells partial (Table 6: 91)
+  EXPECT_EQ(prototype_count(56, 100, 2), 1400);  // 28 x 50 exactly (Table 6: 1440)
+  EXPECT_EQ(prototype_count(56, 100, 6), 170);   // 10 x 17 (Table 6: 144 = 9 x 16, floor)
   EXPECT_EQ(prototype_count(1, 1, 4), 1);
   EXPECT_EQ(prototype_count(8, 8, 4), 4);
   EXPECT_EQ(prototype_count(9, 8, 4), 6);

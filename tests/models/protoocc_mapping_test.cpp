@@ -35,12 +35,13 @@ double cosine(const at::Tensor& a, const at::Tensor& b) {
   return dot / std::sqrt(na) / std::sqrt(nb);
 }
 
-// Eq. 1 written out element by element; the two MLPs are the module's own
+// Eq. 1 (soft assignment) written out element by element; the two MLPs are the module's own
 // layers (they are plain Linear-ReLU-Linear and not what is under test).
 PrototypeMappingOutput mapping_by_loops(PrototypeMapping& module, const at::Tensor& prototypes,
                                         const at::Tensor& queries, const at::Tensor& valid) {
   const auto& options = module->options();
-  const double alpha = module->alpha.item<double>(), beta = module->beta.item<double>();
+  const double alpha = options.learnable_affinity ? module->alpha.item<double>() : 1.0;
+  const double beta = options.learnable_affinity ? module->beta.item<double>() : 0.0;
   const at::Tensor projected =
       module->projection_out->forward(at::relu(module->projection_in->forward(prototypes))).detach();
   PrototypeMappingOutput out;
@@ -117,6 +118,118 @@ TEST_P(PrototypeMappingEquation, MatchesADirectComputation) {
 INSTANTIATE_TEST_SUITE_P(PrototypeMappingNormalisers, PrototypeMappingEquation,
                          ::testing::Values(std::make_pair(true, true), std::make_pair(false, false),
                                            std::make_pair(true, false)));
+
+TEST(PrototypeMapping, PlainSigmoidHasNoAffineParameters) {
+  PrototypeMappingOptions options;
+  options.embed_dims = kDims;
+  options.hidden_dims = kHidden;
+  options.learnable_affinity = false;
+  PrototypeMapping module(options);
+  for (const auto& parameter : module->named_parameters())
+    EXPECT_TRUE(parameter.key() != "alpha" && parameter.key() != "beta") << parameter.key();
+  EXPECT_FALSE(module->alpha.defined());
+}
+
+// Linear layers of size d x d set to the identity: with non-negative inputs
+// each Linear-ReLU-Linear MLP is then the identity, so Eq. 1 can be worked
+// out by hand.
+void make_mlps_identity(PrototypeMapping& module) {
+  at::NoGradGuard no_grad;
+  for (torch::nn::Linear* layer :
+       {&module->projection_in, &module->projection_out, &module->dispatch_in, &module->dispatch_out}) {
+    (*layer)->weight.copy_(at::eye((*layer)->weight.size(0), at::kDouble));
+    (*layer)->bias.zero_();
+  }
+}
+
+// Three prototypes and four queries in 2D:
+//   P1 = (1, 0), P2 = (0, 1), P3 = (1, 1);
+//   Q1 = (2, 0), Q2 = (0, 3), Q3 = (1, 1), Q4 = (3, 1).
+// Cosines (rows P, columns Q):
+//   P1: 1, 0, 1/sqrt2 = 0.7071068, 3/sqrt10 = 0.9486833
+//   P2: 0, 1, 0.7071068, 1/sqrt10 = 0.3162278
+//   P3: 0.7071068, 0.7071068, 1, 4/sqrt20 = 0.8944272
+// Each query's most similar prototype: Q1 -> P1, Q2 -> P2, Q3 -> P3, Q4 -> P1.
+// sigmoid(1) = 0.7310586, sigmoid(0.9486833) = 0.7208503.
+struct HandCase {
+  at::Tensor prototypes = at::tensor({1.0, 0.0, 0.0, 1.0, 1.0, 1.0}, at::kDouble).view({1, 3, 2});
+  at::Tensor queries = at::tensor({2.0, 0.0, 0.0, 3.0, 1.0, 1.0, 3.0, 1.0}, at::kDouble).view({1, 4, 2});
+  at::Tensor valid = at::ones({1, 4}, at::kBool);
+};
+
+PrototypeMapping hand_module(bool learnable_affinity, bool hard, bool counts_prototype, bool normalise) {
+  PrototypeMappingOptions options;
+  options.embed_dims = 2;
+  options.hidden_dims = 2;
+  options.learnable_affinity = learnable_affinity;
+  options.hard_assignment = hard;
+  options.count_prototype_in_aggregate = counts_prototype;
+  options.normalise_dispatch = normalise;
+  PrototypeMapping module(options);
+  module->to(at::kDouble);
+  make_mlps_identity(module);
+  return module;
+}
+
+// The paper's Eq. 1 with Context Clusters' best-centre assignment (the
+// "paper" preset): sigma(A) = sigmoid(cos) kept only at each query's best
+// prototype, R = sum of the kept sigma(A), plain dispatch.
+TEST(PrototypeMapping, PaperEquationOneByHand) {
+  const HandCase c;
+  PrototypeMapping module = hand_module(false, true, false, false);
+  const PrototypeMappingOutput out = module->forward(c.prototypes, c.queries, c.valid);
+  const double s1 = 0.7310586, s4 = 0.7208503;
+  const at::Tensor affinity =
+      at::tensor({s1, 0.0, 0.0, s4, 0.0, s1, 0.0, 0.0, 0.0, 0.0, s1, 0.0}, at::kDouble).view({1, 3, 4});
+  EXPECT_TRUE(at::allclose(out.affinity, affinity, 0, 1e-7)) << out.affinity;
+  // Aggregate (1a): R1 = s1 + s4 = 1.4519089,
+  //   P_vox1 = ((1, 0) + s1 (2, 0) + s4 (3, 1)) / R1
+  //          = (1 + 1.4621172 + 2.1625509, 0.7208503) / 1.4519089 = (3.1852330, 0.4964845);
+  //   P_vox2 = ((0, 1) + s1 (0, 3)) / s1 = (0, 1 / s1 + 3) = (0, 4.3678794);
+  //   P_vox3 = ((1, 1) + s1 (1, 1)) / s1 = (2.3678794, 2.3678794).
+  const at::Tensor voxel_prototypes =
+      at::tensor({3.1852330, 0.4964845, 0.0, 4.3678794, 2.3678794, 2.3678794}, at::kDouble).view({1, 3, 2});
+  EXPECT_TRUE(at::allclose(out.voxel_prototypes, voxel_prototypes, 0, 1e-6)) << out.voxel_prototypes;
+  // Dispatch (1b), identity MLP: Q^_k = Q_k + sigma_k P_vox(best k):
+  //   Q^1 = (2, 0) + s1 (3.1852330, 0.4964845) = (4.3285919, 0.3629593)
+  //   Q^2 = (0, 3) + s1 (0, 4.3678794)         = (0, 6.1931757)
+  //   Q^3 = (1, 1) + s1 (2.3678794, 2.3678794) = (2.7310586, 2.7310586)
+  //   Q^4 = (3, 1) + s4 (3.1852330, 0.4964845) = (5.2960762, 1.3578910)
+  const at::Tensor queries =
+      at::tensor({4.3285919, 0.3629593, 0.0, 6.1931757, 2.7310586, 2.7310586, 5.2960762, 1.3578910},
+                 at::kDouble)
+          .view({1, 4, 2});
+  EXPECT_TRUE(at::allclose(out.queries, queries, 0, 1e-6)) << out.queries;
+}
+
+// Context Clusters' own form on the same case: R = 1 + sum sigma (the
+// prototype counts once), everything else as above.
+TEST(PrototypeMapping, ContextClustersAggregateByHand) {
+  const HandCase c;
+  PrototypeMapping module = hand_module(true, true, true, false);  // alpha 1, beta 0: sigmoid(cos)
+  const PrototypeMappingOutput out = module->forward(c.prototypes, c.queries, c.valid);
+  // P_vox1 = (4.6246681, 0.7208503) / 2.4519089 = (1.8861501, 0.2939956);
+  // P_vox2 = (0, 1 + 3 s1) / (1 + s1) = (0, 1.8446376); P_vox3 = (1, 1).
+  const at::Tensor voxel_prototypes =
+      at::tensor({1.8861501, 0.2939956, 0.0, 1.8446376, 1.0, 1.0}, at::kDouble).view({1, 3, 2});
+  EXPECT_TRUE(at::allclose(out.voxel_prototypes, voxel_prototypes, 0, 1e-6)) << out.voxel_prototypes;
+  // Q^4 = (3, 1) + s4 (1.8861501, 0.2939956) = (4.3596318, 1.2119268).
+  EXPECT_NEAR(out.queries[0][3][0].item<double>(), 4.3596318, 1e-6);
+  EXPECT_NEAR(out.queries[0][3][1].item<double>(), 1.2119268, 1e-6);
+}
+
+// The paper's R = sum sigma(A) for a prototype no query joined: it divides
+// by 1 (not 0) and keeps its projection; no query receives it.
+TEST(PrototypeMapping, PaperAggregateOfAnEmptyPrototypeKeepsItsProjection) {
+  const HandCase c;
+  PrototypeMapping module = hand_module(false, true, false, false);
+  // Only Q1 and Q4 (both nearest P1) are hits: P2 and P3 are empty.
+  const at::Tensor valid = at::tensor({1, 0, 0, 1}, at::kByte).view({1, 4}).to(at::kBool);
+  const PrototypeMappingOutput out = module->forward(c.prototypes, c.queries, valid);
+  EXPECT_TRUE(at::allclose(out.voxel_prototypes.slice(1, 1, 3), c.prototypes.slice(1, 1, 3)));
+  EXPECT_TRUE(at::equal(out.queries.slice(1, 1, 3), c.queries.slice(1, 1, 3)));
+  EXPECT_NEAR(out.voxel_prototypes[0][0][0].item<double>(), 3.1852330, 1e-6);
+}
 
 TEST(PrototypeMapping, PaddingColumnsHaveZeroAffinityAndChangeNothing) {
   at::manual_seed(12);

@@ -120,7 +120,7 @@ PixelsCase random_case(int64_t images, int64_t length, int64_t prototypes, int64
   return c;
 }
 
-TEST(PrototypePixels, MatchesEquationTwoComputedDensely) {
+TEST(PrototypePixels, SparseSplatMatchesTheDenseProductOfItsOwnMap) {
   at::manual_seed(22);
   const int64_t images = 2, length = 6, prototypes = 4, dims = 3, gh = 3, gw = 5;
   const PixelsCase c = random_case(images, length, prototypes, dims);
@@ -140,6 +140,95 @@ TEST(PrototypePixels, MatchesEquationTwoComputedDensely) {
   EXPECT_GT(c.mapping.voxel_prototypes.grad().abs().sum().item<float>(), 0);
   ASSERT_TRUE(pixels->affinity_scale.grad().defined());
   EXPECT_NE(pixels->affinity_scale.grad().item<float>(), 0);
+}
+
+// Eq. 2 as the paper writes it (the "paper" preset: H linear, no per-cell
+// normalisation or centring), by hand, on a 1 x 2 grid (cell centres at
+// x = 0.25 and 0.75), two prototypes, three queries and one padding row:
+//   P_vox1 = (1, 0), P_vox2 = (0, 2);
+//   A (rows prototypes, columns queries) = [[0.5, 0, 0.25, *], [0, 0.8, 0.5, *]];
+//   G: q1 one sample at cell 0's centre, q2 at cell 1's, q3 at x = 0.5,
+//      half way (u = 0.5 * 2 - 0.5 = 0.5), so 0.5 on each cell.
+// H(a) = w a + b with w = 2, b = 0.1:
+//   q1: H = (1.1, 0.1) -> 1.1 (1, 0) + 0.1 (0, 2) = (1.1, 0.2)
+//   q2: H = (0.1, 1.7) -> (0.1, 3.4)
+//   q3: H = (0.6, 1.1) -> (0.6, 2.2)
+//   X[cell 0] = q1 + 0.5 q3 = (1.4, 1.3); X[cell 1] = q2 + 0.5 q3 = (0.4, 4.5).
+// With gradient through G: d X[cell 1][1] / d x(q3) = 2 (du/dx) x 2.2 = 4.4.
+struct HandPixels {
+  SpatialCrossAttentionTrace trace;
+  CameraHits hits = hits_with({3}, 4);
+  PrototypeMappingOutput mapping;
+  HandPixels() {
+    trace.sampling_locations =
+        at::tensor({0.25f, 0.5f, 0.75f, 0.5f, 0.5f, 0.5f, 0.1f, 0.5f}).view({1, 4, 1, 1, 1, 2});
+    trace.attention_weights = at::tensor({0.3f, 0.9f, 0.6f, 0.4f}).view({1, 4, 1, 1, 1});
+    mapping.affinity = at::tensor({0.5f, 0.0f, 0.25f, 0.0f, 0.0f, 0.8f, 0.5f, 0.0f}).view({1, 2, 4});
+    mapping.voxel_prototypes = at::tensor({1.0f, 0.0f, 0.0f, 2.0f}).view({1, 2, 2});
+  }
+};
+
+PrototypePixels paper_pixels(bool attention_gradient) {
+  PrototypePixelsOptions options;
+  options.affinity_map = AffinityMap::linear;
+  options.attention_gradient = attention_gradient;
+  PrototypePixels pixels(options);
+  at::NoGradGuard no_grad;
+  pixels->map_weight.fill_(2.0);
+  pixels->map_bias.fill_(0.1);
+  return pixels;
+}
+
+TEST(PrototypePixels, PaperEquationTwoByHand) {
+  const at::Tensor expected = at::tensor({1.4f, 0.4f, 1.3f, 4.5f}).view({1, 2, 1, 2});  // [BN, d, h, w]
+  for (const bool gradient : {false, true}) {
+    HandPixels c;
+    c.trace.sampling_locations.requires_grad_(true);
+    PrototypePixels pixels = paper_pixels(gradient);
+    const at::Tensor x = pixels->forward(c.trace, c.hits, c.mapping, 1, 2);
+    EXPECT_TRUE(at::allclose(x, expected, 0, 1e-5)) << "gradient through G " << gradient << ": " << x;
+    x[0][1][0][1].backward();
+    if (gradient) {
+      ASSERT_TRUE(c.trace.sampling_locations.grad().defined());
+      EXPECT_NEAR(c.trace.sampling_locations.grad()[0][2][0][0][0][0].item<double>(), 4.4, 1e-4);
+      // q1 and q2 sit at cell centres: moving them along x shifts weight
+      // onto the neighbour at rate 2 per unit, times their vector's entry 1.
+      EXPECT_NEAR(c.trace.sampling_locations.grad()[0][0][0][0][0][0].item<double>(), 2 * 0.2, 1e-4);
+    } else {
+      EXPECT_FALSE(c.trace.sampling_locations.grad().defined());
+    }
+    // d/db: (G[q2, 1] + G[q3, 1]) x (P_vox1 + P_vox2)[1] = 1.5 x 2.
+    EXPECT_NEAR(pixels->map_bias.grad().item<double>(), 3.0, 1e-5);
+  }
+}
+
+// The dense map with gradient is the sparse map; its gradient to the
+// attention weights matches finite differences.
+TEST(PrototypePixels, DenseAttentionMapMatchesTheSparseOneAndFiniteDifferences) {
+  at::manual_seed(26);
+  SpatialCrossAttentionTrace trace;
+  trace.sampling_locations = (at::rand({2, 5, 2, 1, 3, 2}, at::kDouble) * 1.2 - 0.1).requires_grad_(true);
+  trace.attention_weights =
+      at::softmax(at::randn({2, 5, 2, 3}, at::kDouble), -1).view({2, 5, 2, 1, 3}).requires_grad_(true);
+  const CameraHits hits = hits_with({5, 3}, 5);
+  const at::Tensor dense = attention_map_with_gradient(trace, hits, 3, 4);
+  // The sparse map is computed in float (and returned in the trace's type).
+  EXPECT_TRUE(
+      at::allclose(dense.view({10, 12}), splat_attention_map(trace, hits, 3, 4).to_dense(), 1e-5, 1e-6));
+  const at::Tensor probe = at::randn({2, 5, 12}, at::kDouble);
+  (dense * probe).sum().backward();
+  const at::Tensor analytic = trace.attention_weights.grad().clone();
+  const double step = 1e-6;
+  at::NoGradGuard no_grad;
+  for (const int64_t flat : {0, 7, 13, 22}) {
+    at::Tensor weights = trace.attention_weights.detach().clone();
+    weights.view({-1})[flat] += step;
+    SpatialCrossAttentionTrace moved{trace.sampling_locations.detach(), weights};
+    const double plus = (attention_map_with_gradient(moved, hits, 3, 4) * probe).sum().item<double>();
+    weights.view({-1})[flat] -= 2 * step;
+    const double minus = (attention_map_with_gradient(moved, hits, 3, 4) * probe).sum().item<double>();
+    EXPECT_NEAR(analytic.view({-1})[flat].item<double>(), (plus - minus) / (2 * step), 1e-6) << flat;
+  }
 }
 
 // ProtoOcc's configuration: each cell the attention-weighted mean of the

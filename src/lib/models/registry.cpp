@@ -59,6 +59,7 @@ ModelKind protoocc_kind(const KindDescription& description) {
     const ProtoOccConfig parsed = ProtoOccConfig::from_json(config);
     ModelInputs inputs;
     inputs.masks = parsed.proto_mapping && parsed.proto_optimisation;
+    inputs.camera_semantics = parsed.base.loss_image_semantics_weight > 0;
     inputs.history_frames = parsed.base.history_frames;
     inputs.history_stride = parsed.base.history_stride;
     return inputs;

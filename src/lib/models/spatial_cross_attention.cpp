@@ -167,7 +167,13 @@ at::Tensor SpatialCrossAttentionImpl::forward(const at::Tensor& query, const at:
   // query without it.
   const at::Tensor attending = query_pos.defined() ? query + query_pos : query;
   at::Tensor gathered = gather_hits(attending, hits);
-  if (hook) gathered = hook(gathered, hits);
+  at::Tensor residual = query;
+  if (hook) {
+    const at::Tensor hooked = hook(gathered, hits);
+    if (hook_enters_residual_)
+      residual = query + scatter_add_hits(hooked - gathered, hits) / hits.count.clamp_min(1.0).unsqueeze(-1);
+    gathered = hooked;
+  }
   const auto attended = deformable_attention->forward(gathered, hits.locations, features.value,
                                                       features.spatial_shapes, features.level_start_index);
   if (trace != nullptr) {
@@ -175,7 +181,7 @@ at::Tensor SpatialCrossAttentionImpl::forward(const at::Tensor& query, const at:
     trace->attention_weights = attended.attention_weights;
   }
   const at::Tensor mean = scatter_add_hits(attended.output, hits) / hits.count.clamp_min(1.0).unsqueeze(-1);
-  return query + dropout->forward(output_proj->forward(mean));
+  return residual + dropout->forward(output_proj->forward(mean));
 }
 
 }  // namespace occ::models

@@ -110,6 +110,13 @@ class SpatialCrossAttentionImpl : public torch::nn::Module {
 
   const SpatialCrossAttentionOptions& options() const { return options_; }
 
+  // With a hook: false (default) the residual is the query, so the hook's
+  // queries only steer the deformable attention's offsets and weights; true:
+  // the residual also adds the hook's change (returned minus gathered),
+  // averaged over the cameras that hit each query (ProtoOcc's
+  // model.proto_residual = "mapped"). No parameters depend on it.
+  void set_hook_enters_residual(bool enters) { hook_enters_residual_ = enters; }
+
   // Value projection, sampling offsets and attention weights (its own output
   // projection is one more linear map before the average; BEVFormer's
   // MSDeformableAttention3D has none, so this adds d*d + d parameters).
@@ -119,6 +126,7 @@ class SpatialCrossAttentionImpl : public torch::nn::Module {
 
  private:
   SpatialCrossAttentionOptions options_;
+  bool hook_enters_residual_ = false;
 };
 TORCH_MODULE(SpatialCrossAttention);
 

@@ -9,6 +9,17 @@ namespace {
 
 using nlohmann::json;
 
+// A string key that must be one of `choices`; the error names the key and them.
+std::string read_choice(const json& config, const std::string& key, const std::vector<std::string>& choices) {
+  const std::string value = config::read_string(config, key);
+  std::string known;
+  for (const std::string& choice : choices) {
+    if (value == choice) return value;
+    known += (known.empty() ? "\"" : ", \"") + choice + "\"";
+  }
+  throw UsageError(config::key_name(key) + " must be one of " + known + ", got " + json(value).dump());
+}
+
 json protoocc_keys(const ProtoOccConfig& config) {
   return json{{"proto_mapping", config.proto_mapping},
               {"proto_mapping_layers", config.proto_mapping_layers},
@@ -18,11 +29,16 @@ json protoocc_keys(const ProtoOccConfig& config) {
               {"proto_temperature", config.proto_temperature},
               {"proto_neighbourhood", config.proto_neighbourhood},
               {"proto_hidden_dims", config.proto_hidden_dims},
+              {"proto_affinity_learnable", config.proto_affinity_learnable},
+              {"proto_assignment", config.proto_assignment},
               {"proto_aggregate_counts_prototype", config.proto_aggregate_counts_prototype},
               {"proto_normalise_dispatch", config.proto_normalise_dispatch},
+              {"proto_residual", config.proto_residual},
               {"proto_optimisation", config.proto_optimisation},
               {"proto_contrastive_temperature", config.proto_contrastive_temperature},
               {"proto_loss_sum", config.proto_loss_sum},
+              {"proto_pixels_map", config.proto_pixels_map},
+              {"proto_pixels_attention_gradient", config.proto_pixels_attention_gradient},
               {"proto_pixels_normalise", config.proto_pixels_normalise},
               {"proto_pixels_centre", config.proto_pixels_centre},
               {"mod", config.mod},
@@ -51,26 +67,28 @@ ProtoOccConfig ProtoOccConfig::from_json(const json& config) {
 
   ProtoOccConfig parsed;
   parsed.base = BaselineConfig::from_json(baseline_part);
-  if (parsed.base.loss_image_semantics_weight > 0)
-    throw UsageError(config::key_name("loss_image_semantics_weight") +
-                     " is a baseline-model term; ProtoOcc's losses do not include it (set it to 0)");
+  if (parsed.base.image_pretraining)
+    throw UsageError(config::key_name("image_pretraining") +
+                     " is a baseline-model run (2D only); ProtoOcc trains its 3D path from the first step");
   parsed.proto_mapping = config::read_bool(config, "proto_mapping");
-  parsed.proto_mapping_layers = config::read_string(config, "proto_mapping_layers");
-  if (parsed.proto_mapping_layers != "all" && parsed.proto_mapping_layers != "first")
-    throw UsageError(config::key_name("proto_mapping_layers") + " must be \"all\" or \"first\", got " +
-                     json(parsed.proto_mapping_layers).dump());
+  parsed.proto_mapping_layers = read_choice(config, "proto_mapping_layers", {"all", "first"});
   parsed.proto_feature_stride = config::read_integer(config, "proto_feature_stride", 4);
   parsed.proto_ratio = config::read_integer(config, "proto_ratio", 1);
   parsed.proto_iterations = config::read_integer(config, "proto_iterations", 0);
   parsed.proto_temperature = config::read_number(config, "proto_temperature", 1e-6, 1e6);
   parsed.proto_neighbourhood = config::read_integer(config, "proto_neighbourhood", 0);
   parsed.proto_hidden_dims = config::read_integer(config, "proto_hidden_dims", 1);
+  parsed.proto_affinity_learnable = config::read_bool(config, "proto_affinity_learnable");
+  parsed.proto_assignment = read_choice(config, "proto_assignment", {"soft", "hard"});
   parsed.proto_aggregate_counts_prototype = config::read_bool(config, "proto_aggregate_counts_prototype");
   parsed.proto_normalise_dispatch = config::read_bool(config, "proto_normalise_dispatch");
+  parsed.proto_residual = read_choice(config, "proto_residual", {"query", "mapped"});
   parsed.proto_optimisation = config::read_bool(config, "proto_optimisation");
   parsed.proto_contrastive_temperature =
       config::read_number(config, "proto_contrastive_temperature", 1e-6, 1e6);
   parsed.proto_loss_sum = config::read_bool(config, "proto_loss_sum");
+  parsed.proto_pixels_map = read_choice(config, "proto_pixels_map", {"softmax", "linear"});
+  parsed.proto_pixels_attention_gradient = config::read_bool(config, "proto_pixels_attention_gradient");
   parsed.proto_pixels_normalise = config::read_bool(config, "proto_pixels_normalise");
   parsed.proto_pixels_centre = config::read_bool(config, "proto_pixels_centre");
   if (parsed.proto_optimisation && !parsed.proto_mapping)

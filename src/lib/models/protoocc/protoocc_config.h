@@ -27,14 +27,35 @@ struct ProtoOccConfig {
   double proto_temperature = 0.1;            // grouping softmax temperature (CHOSEN)
   int64_t proto_neighbourhood = 1;           // cells each side a pixel may join (1: 3x3, SSN; CHOSEN)
   int64_t proto_hidden_dims = 256;           // width of the projection and dispatch MLPs
-  // Eq. 1a's R = 1 + sum sigma(A) (Context Clusters; CHOSEN) or sum sigma(A).
+  // sigma(A) = sigmoid(beta + alpha cos) with learnable alpha, beta (Context
+  // Clusters; CHOSEN) or the paper's sigmoid(cos).
+  bool proto_affinity_learnable = true;
+  // "soft": every query weighs every prototype (CHOSEN); "hard": each query
+  // keeps only its most similar prototype (Context Clusters' code).
+  std::string proto_assignment = "soft";
+  // Eq. 1a's R = 1 + sum sigma(A) (Context Clusters; CHOSEN) or sum sigma(A) (the paper).
   bool proto_aggregate_counts_prototype = true;
-  // Eq. 1b's sigma(A)^T P_vox divided by sum sigma(A) (CHOSEN) or the plain sum.
+  // Eq. 1b's sigma(A)^T P_vox divided by sum sigma(A) (CHOSEN) or the plain sum (the paper).
   bool proto_normalise_dispatch = true;
+  // What the cross-attention's residual adds for a hit query: "query", the
+  // query before the mapping (CHOSEN: Q^ only steers the deformable
+  // attention's offsets and weights, as BEVFormer's residual is its input
+  // query), or "mapped": also the mapping's change Q^ - Q' averaged over
+  // the cameras that hit the query, so that the prototype features enter
+  // the voxel volume (the paper is silent; Context Clusters adds its
+  // dispatched features to the residual stream).
+  std::string proto_residual = "query";
 
   // Prototype optimisation (Sec. 3.2.2): needs superpixel masks.
   bool proto_optimisation = true;
   double proto_contrastive_temperature = 0.1;  // tau_cls (CHOSEN)
+  // Eq. 2's H: "softmax" over the prototypes of a learnable scale x sigma(A)
+  // (CHOSEN) or "linear", w sigma(A) + b element by element (the paper's
+  // linear map in the form that does not depend on M).
+  std::string proto_pixels_map = "softmax";
+  // Whether G (the cross-attention map) carries the contrastive loss's
+  // gradient back to the attention (the paper does not stop it) or not (CHOSEN).
+  bool proto_pixels_attention_gradient = false;
   // Each cell of X a probability-weighted mean (true) or the plain Eq. 2 sum.
   bool proto_pixels_normalise = true;
   // Subtract each image's mean cell of X (CHOSEN: without it X collapses to

@@ -49,14 +49,21 @@ ProtoOccModel::ProtoOccModel(const ProtoOccConfig& config, const GridSpec& grid)
     PrototypeMappingOptions options;
     options.embed_dims = config.base.embed_dims;
     options.hidden_dims = config.proto_hidden_dims;
+    options.learnable_affinity = config.proto_affinity_learnable;
+    options.hard_assignment = config.proto_assignment == "hard";
     options.count_prototype_in_aggregate = config.proto_aggregate_counts_prototype;
     options.normalise_dispatch = config.proto_normalise_dispatch;
     for (int64_t layer = 0; layer < layers; ++layer) {
       mappings.push_back(PrototypeMapping(options));
       mapping_list_->push_back(mappings.back());
+      encoder->layers.at(static_cast<size_t>(layer))
+          ->cross_attention->set_hook_enters_residual(config.proto_residual == "mapped");
     }
     if (config.proto_optimisation) {
       PrototypePixelsOptions pixel_options;
+      pixel_options.affinity_map =
+          config.proto_pixels_map == "linear" ? AffinityMap::linear : AffinityMap::softmax;
+      pixel_options.attention_gradient = config.proto_pixels_attention_gradient;
       pixel_options.normalise_cells = config.proto_pixels_normalise;
       pixel_options.centre_cells = config.proto_pixels_centre;
       pixels = register_module("prototype_pixels", PrototypePixels(pixel_options));
@@ -124,6 +131,10 @@ ModelOutput ProtoOccModel::forward(const Batch& batch) {
     }
   }
   mark_stage(clock_, "decoder");
+  // The recipe's 2D term (model.loss_image_semantics_weight, not part of
+  // Eq. 6): only training batches carry camera classes.
+  if (image_semantics && batch.camera_semantics.defined())
+    output.extras["image_semantics"] = image_semantics->forward(levels.front());
   if (!is_training() && config_.proto_mapping) {
     const int64_t cameras = batch.images.size(1);
     output.extras["prototype_assignment"] = grouping.assignment.view(
@@ -164,6 +175,13 @@ LossTerms ProtoOccModel::losses(const ModelOutput& output, const Batch& batch) {
         "prototype", config_.loss_prototype_weight *
                          losses::prototype_contrastive_loss(
                              features, masks, config_.proto_contrastive_temperature, config_.proto_loss_sum));
+  }
+  if (image_semantics) {
+    const auto logits = output.extras.find("image_semantics");
+    if (logits == output.extras.end() || !batch.camera_semantics.defined())
+      throw UsageError("ProtoOcc: model.loss_image_semantics_weight needs the batch's camera classes");
+    terms.emplace_back("image_ce", config_.base.loss_image_semantics_weight *
+                                       image_semantic_loss(logits->second, batch.camera_semantics));
   }
   return terms;
 }

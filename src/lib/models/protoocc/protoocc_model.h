@@ -38,7 +38,9 @@ class ProtoOccModel : public BaselineModel {
   // "prototype_grid" [2] (the initial cells' rows and columns, M = product).
   ModelOutput forward(const Batch& batch) override;
   // Eq. 6: "ce" and "lovasz" (and "focal") summed over the views,
-  // "prototype" (lambda3 L_cls) and "consistency" (lambda4 L_cons).
+  // "prototype" (lambda3 L_cls) and "consistency" (lambda4 L_cons); with
+  // model.loss_image_semantics_weight > 0 also the baseline's "image_ce"
+  // (the demo recipe's 2D term, outside Eq. 6).
   LossTerms losses(const ModelOutput& output, const Batch& batch) override;
   // The baseline's prediction, plus the extras "prototypes" ([B, N, h, w]
   // prototype ids) and "prototype_grid" ([2], once per file) on request.

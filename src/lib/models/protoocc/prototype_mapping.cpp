@@ -10,7 +10,7 @@ namespace occ::models {
 namespace {
 
 constexpr double kNormEps = 1e-12;
-// Lower bound of the sums Eq. 1 divides by, for rows without any weight.
+// Sums of sigma(A) at or below this count as empty (nothing to divide by).
 constexpr double kMinMass = 1e-6;
 
 at::Tensor unit_rows(const at::Tensor& x) {
@@ -31,8 +31,10 @@ PrototypeMappingImpl::PrototypeMappingImpl(const PrototypeMappingOptions& option
   const int64_t d = options_.embed_dims, hidden = options_.hidden_dims;
   projection_in = register_module("projection_in", torch::nn::Linear(d, hidden));
   projection_out = register_module("projection_out", torch::nn::Linear(hidden, d));
-  alpha = register_parameter("alpha", at::ones({1}));
-  beta = register_parameter("beta", at::zeros({1}));
+  if (options_.learnable_affinity) {
+    alpha = register_parameter("alpha", at::ones({1}));
+    beta = register_parameter("beta", at::zeros({1}));
+  }
   dispatch_in = register_module("dispatch_in", torch::nn::Linear(d, hidden));
   dispatch_out = register_module("dispatch_out", torch::nn::Linear(hidden, d));
 }
@@ -49,12 +51,21 @@ PrototypeMappingOutput PrototypeMappingImpl::forward(const at::Tensor& prototype
                      nn::shape_text(valid));
   const at::Tensor projected = projection_out->forward(at::relu(projection_in->forward(prototypes)));
   const at::Tensor cosine = at::bmm(unit_rows(projected), unit_rows(queries).transpose(1, 2));
-  const at::Tensor keep = valid.unsqueeze(1).to(cosine.scalar_type());
-  const at::Tensor affinity = at::sigmoid(beta + alpha * cosine) * keep;  // [BN, M, L]
+  at::Tensor keep = valid.unsqueeze(1).to(cosine.scalar_type());
+  const at::Tensor similarity = at::sigmoid(options_.learnable_affinity ? beta + alpha * cosine : cosine);
+  if (options_.hard_assignment) {
+    // Context Clusters: a one-hot mask of each query's most similar
+    // prototype (sigmoid is monotone, so the largest cosine; ties go to
+    // the first), no gradient through the choice itself.
+    const at::Tensor best = cosine.detach().argmax(1, /*keepdim=*/true);  // [BN, 1, L]
+    keep = keep * at::zeros_like(cosine).scatter_(1, best, 1.0);
+  }
+  const at::Tensor affinity = similarity * keep;  // [BN, M, L]
 
   // Eq. 1a.
   at::Tensor norm = affinity.sum(2, /*keepdim=*/true);
-  norm = options_.count_prototype_in_aggregate ? norm + 1.0 : norm.clamp_min(kMinMass);
+  norm = options_.count_prototype_in_aggregate ? norm + 1.0
+                                               : at::where(norm > kMinMass, norm, at::ones_like(norm));
   const at::Tensor voxel_prototypes = (projected + at::bmm(affinity, queries)) / norm;
 
   // Eq. 1b.

@@ -136,8 +136,45 @@ at::Tensor splat_attention_map(const SpatialCrossAttentionTrace& trace, const Ca
       ._coalesced_(true);
 }
 
+at::Tensor attention_map_with_gradient(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
+                                       int64_t grid_height, int64_t grid_width) {
+  check_trace(trace, hits);
+  if (grid_height < 1 || grid_width < 1)
+    throw UsageError("prototype pixels: bad grid " + std::to_string(grid_height) + "x" +
+                     std::to_string(grid_width));
+  const int64_t images = trace.attention_weights.size(0), length = trace.attention_weights.size(1);
+  const at::Tensor locations = trace.sampling_locations.reshape({images, length, -1, 2});
+  const at::Tensor weights = trace.attention_weights.reshape({images, length, -1});
+  // The same bilinear splat as splat_attention_map: cell j's centre at
+  // (j + 0.5) / width, corners outside the grid dropped.
+  const at::Tensor u = locations.select(-1, 0) * static_cast<double>(grid_width) - 0.5;
+  const at::Tensor v = locations.select(-1, 1) * static_cast<double>(grid_height) - 0.5;
+  const at::Tensor u0 = u.detach().floor(), v0 = v.detach().floor();
+  const at::Tensor fu = u - u0, fv = v - v0;
+  at::Tensor map = at::zeros({images, length, grid_height * grid_width}, weights.options());
+  for (int dv = 0; dv <= 1; ++dv) {
+    for (int du = 0; du <= 1; ++du) {
+      const at::Tensor column = u0 + du, row = v0 + dv;
+      const at::Tensor inside = (column >= 0) & (column < grid_width) & (row >= 0) & (row < grid_height);
+      const at::Tensor corner =
+          weights * (du ? fu : 1.0 - fu) * (dv ? fv : 1.0 - fv) * inside.to(weights.scalar_type());
+      const at::Tensor cell = at::where(inside, row * grid_width + column, at::zeros_like(row)).to(at::kLong);
+      map = map.scatter_add(2, cell, corner);
+    }
+  }
+  // Rows sum to 1 (as the sparse map); padding rows and rows without weight are 0.
+  const at::Tensor total = map.sum(2, /*keepdim=*/true);
+  const at::Tensor keep = hits.valid.unsqueeze(-1) & (total > 0);
+  return at::where(keep, map / total.clamp_min(1e-12), at::zeros_like(map));
+}
+
 PrototypePixelsImpl::PrototypePixelsImpl(const PrototypePixelsOptions& options) : options_(options) {
-  affinity_scale = register_parameter("affinity_scale", at::full({1}, options_.affinity_scale));
+  if (options_.affinity_map == AffinityMap::softmax) {
+    affinity_scale = register_parameter("affinity_scale", at::full({1}, options_.affinity_scale));
+  } else {
+    map_weight = register_parameter("map_weight", at::ones({1}));
+    map_bias = register_parameter("map_bias", at::zeros({1}));
+  }
 }
 
 at::Tensor PrototypePixelsImpl::forward(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
@@ -155,21 +192,30 @@ at::Tensor PrototypePixelsImpl::forward(const SpatialCrossAttentionTrace& trace,
                      ", M, d], got " + nn::shape_text(affinity) + " and " + nn::shape_text(prototypes));
   const int64_t dims = prototypes.size(2);
 
-  // H(A): each query's distribution over the prototypes, then its vector
-  // H(A)^T . P_vox [BN, L, d] -- formed before the splat, so the splat costs
-  // nnz(G) * d instead of L * h'w' * d.
-  const at::Tensor distribution = at::softmax(affinity * affinity_scale, /*dim=*/1);
-  const at::Tensor per_query =
-      at::bmm(distribution.transpose(1, 2), prototypes).reshape({images * length, dims});
+  // H(A): each query's weights over the prototypes, then its vector
+  // H(A)^T . P_vox [BN, L, d] -- formed before the splat, so the sparse
+  // splat costs nnz(G) * d instead of L * h'w' * d.
+  const at::Tensor mapped = options_.affinity_map == AffinityMap::softmax
+                                ? at::softmax(affinity * affinity_scale, /*dim=*/1)
+                                : map_weight * affinity + map_bias;
+  const at::Tensor per_query = at::bmm(mapped.transpose(1, 2), prototypes);  // [BN, L, d]
 
   // X = G^T . per_query, image by image.
-  const at::Tensor map = splat_attention_map(trace, hits, grid_height, grid_width);
-  at::Tensor pixels =
-      splat_rows_per_image(map, per_query, images).view({images, -1, dims});  // [BN, cells, d]
-  if (options_.normalise_cells || options_.centre_cells) {
-    const at::Tensor mass =
-        splat_rows_per_image(map, at::ones({images * length, 1}, per_query.options()), images)
-            .view({images, -1, 1});
+  at::Tensor pixels, mass;
+  const bool wants_mass = options_.normalise_cells || options_.centre_cells;
+  if (options_.attention_gradient) {
+    const at::Tensor map = attention_map_with_gradient(trace, hits, grid_height, grid_width);
+    pixels = at::bmm(map.transpose(1, 2), per_query);  // [BN, cells, d]
+    if (wants_mass) mass = map.sum(1).unsqueeze(-1);
+  } else {
+    const at::Tensor map = splat_attention_map(trace, hits, grid_height, grid_width);
+    pixels = splat_rows_per_image(map, per_query.reshape({images * length, dims}), images)
+                 .view({images, -1, dims});  // [BN, cells, d]
+    if (wants_mass)
+      mass = splat_rows_per_image(map, at::ones({images * length, 1}, per_query.options()), images)
+                 .view({images, -1, 1});
+  }
+  if (wants_mass) {
     const at::Tensor looked_at = (mass > 0).to(pixels.scalar_type());
     if (options_.normalise_cells) pixels = pixels / mass.clamp_min(1e-12);
     if (options_.centre_cells) {

@@ -5,9 +5,14 @@
 // the camera's prototypes (H(A)) and so paints
 //   X = G^T . (H(A)^T . P_vox)    [h'w' x d] per camera image,
 // each cell a mixture of the voxel prototypes weighted by how much attention
-// the queries leaning towards them paid to that cell. The per-query vectors
-// H(A)^T . P_vox are formed first and G is a sparse matrix, so no dense
-// [L, h'w'] map is ever built.
+// the queries leaning towards them paid to that cell. The paper writes the
+// combination of G [K x D] and H(A) as an element-wise product ("G (.)
+// H(A)"); with A [M x K] the only product of the two that gives each of the
+// D cells a weight per prototype is, for every query k, G's row k times
+// H(A)'s column k, summed over the queries: entry (c, m) = sum_k G[k, c]
+// H(A)[m, k], which is the matrix product G^T H(A)^T computed here. The
+// per-query vectors H(A)^T . P_vox are formed first; without gradient
+// through G, G is a sparse matrix, so no dense [L, h'w'] map is built.
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
@@ -19,9 +24,26 @@
 
 namespace occ::models {
 
+// H of Eq. 2.
+enum class AffinityMap {
+  // H(a) = w a + b element by element, w (init 1) and b (init 0) learnable:
+  // the paper's "linear map", in the one form that does not depend on M
+  // (M changes with the image size) -- the "paper" preset.
+  linear,
+  // softmax over the prototypes of (scale * sigma(A)), scale learnable
+  // (init affinity_scale): today's default.
+  softmax,
+};
+
 struct PrototypePixelsOptions {
-  int64_t num_prototypes_hint = 0;  // unused: H does not depend on M
-  // H(A) = softmax over the prototypes of (scale * sigma(A)), scale learnable.
+  AffinityMap affinity_map = AffinityMap::softmax;
+  // false (CHOSEN default): G carries no gradient (a fixed sparse map; the
+  // contrastive loss does not move the cross-attention). true (the paper
+  // says nothing of stopping it, so the "paper" preset): G is built densely
+  // [BN, L, h'w'] from the trace with gradients to the sampling locations
+  // (through the bilinear weights) and the attention weights.
+  bool attention_gradient = false;
+  // softmax map: H(A) = softmax over the prototypes of (scale * sigma(A)).
   // CHOSEN: the paper says only "H is a linear map" and calls the result each
   // cell's probability of each prototype; a Linear over M cannot serve images
   // of different sizes (M varies), so H is the shape-free per-element linear
@@ -63,7 +85,14 @@ struct PrototypePixelsOptions {
 at::Tensor splat_attention_map(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
                                int64_t grid_height, int64_t grid_width, int64_t chunk_rows = 256);
 
-class PrototypePixelsImpl : public torch::nn::Module {  // holds H (the linear map of the affinity)
+// The same map as a dense [BN, L, grid_height * grid_width] tensor with
+// gradients to trace.sampling_locations and trace.attention_weights (the
+// cell each bilinear corner falls in is fixed; its weight is not). Costs BN
+// x L x h'w' floats: fine at the demo's 12x22 grid, ~1 GB at ProtoOcc-S.
+at::Tensor attention_map_with_gradient(const SpatialCrossAttentionTrace& trace, const CameraHits& hits,
+                                       int64_t grid_height, int64_t grid_width);
+
+class PrototypePixelsImpl : public torch::nn::Module {  // holds H (the map of the affinity)
  public:
   explicit PrototypePixelsImpl(const PrototypePixelsOptions& options = {});
   // G: each hit query's cross-attention sampling locations and weights (trace
@@ -76,7 +105,8 @@ class PrototypePixelsImpl : public torch::nn::Module {  // holds H (the linear m
 
   const PrototypePixelsOptions& options() const { return options_; }
 
-  at::Tensor affinity_scale;  // [1], H's scale
+  at::Tensor affinity_scale;        // [1], the softmax map's scale (undefined for the linear map)
+  at::Tensor map_weight, map_bias;  // [1] each, the linear map's w and b (undefined for softmax)
 
  private:
   PrototypePixelsOptions options_;
