@@ -7,6 +7,7 @@
 #
 #   scripts/demo_learning.sh [occ] [extra occ train arguments...]
 #   SEEDS="0 1 2" STEPS=300 JOBS=2 OUT=demo_learning CONFIG=configs/demo.toml PRETRAIN_STEPS=0
+#   TRAIN_SCORE=1 REFERENCE=1
 #
 # CONFIG empty trains the bare `--size demo` preset; extra arguments (e.g.
 # --set train.optimizer.lr=1e-3) are appended to every training run.
@@ -23,6 +24,7 @@ OUT=${OUT:-demo_learning}
 CONFIG=${CONFIG-configs/demo.toml}
 PRETRAIN_STEPS=${PRETRAIN_STEPS:-0}
 TRAIN_SCORE=${TRAIN_SCORE:-1}  # 0: skip the training-set mIoU (saves a pass over 120 frames)
+REFERENCE=${REFERENCE:-1}  # 0: skip the prior and one-step rows (seeds run as parallel instances score them once)
 GRID=100,100,8,0.8,-40,-40,-1
 mkdir -p "$OUT"
 
@@ -49,14 +51,15 @@ score() {  # model name -> "val_miou train_miou"
   echo "$val $train"
 }
 
-"$occ" predict --layer-prior "$OUT/train.h5" "$OUT/val.h5" -o "$OUT/prior.val.pred.h5" -q > /dev/null
-prior=$(miou "$OUT/prior.val.pred.h5" "$OUT/val.h5")
-
 printf '%-10s %8s %8s %8s %10s\n' run val_mIoU train_mIoU s/step final_loss | tee "$OUT/results.txt"
-printf '%-10s %8s %8s %8s %10s\n' prior "$prior" - - - | tee -a "$OUT/results.txt"
-"$occ" train -j "$JOBS" -q --frames "$OUT/train.h5" "${settings[@]}" --set train.steps=1 -o "$OUT/untrained.h5"
-read -r val train < <(score "$OUT/untrained.h5" untrained)
-printf '%-10s %8s %8s %8s %10s\n' untrained "$val" "$train" - - | tee -a "$OUT/results.txt"
+if [[ $REFERENCE == 1 ]]; then
+  "$occ" predict --layer-prior "$OUT/train.h5" "$OUT/val.h5" -o "$OUT/prior.val.pred.h5" -q > /dev/null
+  prior=$(miou "$OUT/prior.val.pred.h5" "$OUT/val.h5")
+  printf '%-10s %8s %8s %8s %10s\n' prior "$prior" - - - | tee -a "$OUT/results.txt"
+  "$occ" train -j "$JOBS" -q --frames "$OUT/train.h5" "${settings[@]}" --set train.steps=1 -o "$OUT/untrained.h5"
+  read -r val train < <(score "$OUT/untrained.h5" untrained)
+  printf '%-10s %8s %8s %8s %10s\n' untrained "$val" "$train" - - | tee -a "$OUT/results.txt"
+fi
 
 vals=()
 for seed in $SEEDS; do

@@ -85,11 +85,53 @@ TEST(MaskedCrossEntropy, MaskedMeanMatchesCrossEntropyOfTheVisibleVoxels) {
   EXPECT_NEAR(masked_cross_entropy(logits, target, mask).item<float>(), expected.item<float>(), 1e-5);
 }
 
+TEST(MaskedCrossEntropy, ClassWeightsByHand) {
+  TwoVoxels v;
+  // Weights 0.5 (class 0) and 2 (class 1): (0.5 ln 2 + 2 ln(1 + e^2)) / 2.5
+  // = (0.3465736 + 4.2538560) / 2.5 = 1.8401718.
+  const auto weights = at::tensor({0.5, 2.0}, at::kDouble);
+  const auto loss = masked_cross_entropy(v.logits, v.target, at::ones({1, 2}), weights);
+  EXPECT_NEAR(loss.item<double>(), 1.8401718, 1e-7);
+  EXPECT_NEAR(masked_cross_entropy(v.logits, v.target, {}, weights).item<double>(), 1.8401718, 1e-7);
+  // d/dlogits: w_t (softmax - onehot) / sum(w_t).
+  loss.backward();
+  const double e2 = std::exp(2.0);
+  const auto expected = at::tensor({0.5 * (0.5 - 1.0) / 2.5, 2.0 * (e2 / (e2 + 1)) / 2.5, 0.5 * 0.5 / 2.5,
+                                    2.0 * (1 / (e2 + 1) - 1.0) / 2.5},
+                                   at::kDouble)
+                            .reshape({1, 2, 2});
+  EXPECT_TRUE(at::allclose(v.logits.grad(), expected, 1e-12, 1e-12)) << v.logits.grad();
+
+  // The mask leaves the second voxel out: its weight leaves the denominator too.
+  EXPECT_NEAR(masked_cross_entropy(v.logits, v.target, at::tensor({1.0, 0.0}).reshape({1, 2}), weights)
+                  .item<double>(),
+              v.first, 1e-12);
+  // Every visible voxel weighs 0: 0, not 0/0.
+  const auto zero = masked_cross_entropy(v.logits, v.target, at::ones({1, 2}), at::zeros({2}, at::kDouble));
+  EXPECT_EQ(zero.item<double>(), 0.0);
+}
+
+TEST(MaskedCrossEntropy, ClassWeightedMeanMatchesAtenCrossEntropyWithWeights) {
+  at::manual_seed(5);
+  const auto values = at::randn({2, 6, 5, 4, 3});
+  const auto target = at::randint(0, 6, {2, 5, 4, 3}, at::kLong);
+  const auto weights = at::rand({6}) + 0.1;
+  const auto ours_logits = values.clone().requires_grad_(true);
+  const auto aten_logits = values.clone().requires_grad_(true);
+  const auto ours = masked_cross_entropy(ours_logits, target, at::ones({2, 5, 4, 3}), weights);
+  const auto aten = at::cross_entropy_loss(aten_logits, target, weights);
+  EXPECT_NEAR(ours.item<float>(), aten.item<float>(), 1e-5);
+  ours.backward();
+  aten.backward();
+  EXPECT_TRUE(at::allclose(ours_logits.grad(), aten_logits.grad(), 1e-5, 1e-7));
+}
+
 TEST(MaskedCrossEntropy, RejectsMismatchedArguments) {
   const auto logits = at::randn({1, 3, 4, 2});
   EXPECT_THROW(masked_cross_entropy(logits, at::zeros({1, 4, 3}, at::kLong), {}), UsageError);
   EXPECT_THROW(masked_cross_entropy(logits, at::zeros({1, 4, 2}, at::kFloat), {}), UsageError);
   EXPECT_THROW(masked_cross_entropy(logits, at::zeros({1, 4, 2}, at::kLong), at::ones({1, 4})), UsageError);
+  EXPECT_THROW(masked_cross_entropy(logits, at::zeros({1, 4, 2}, at::kLong), {}, at::ones({2})), UsageError);
   try {
     masked_cross_entropy(logits, at::full({1, 4, 2}, 3, at::kLong), {});
     FAIL() << "class id 3 of 3 classes accepted";

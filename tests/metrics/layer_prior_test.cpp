@@ -90,6 +90,34 @@ TEST(LayerPrior, WritesAPredictionsFileOfEveryKeyframe) {
   for (int64_t i = 0; i < 2; ++i) EXPECT_EQ(pred.semantics(i), (std::vector<uint8_t>{14, 4, 17, 14, 4, 17}));
 }
 
+TEST(LayerPrior, ClassCountsSumTheLayersOfTheObservedVoxelsOfTheGivenRows) {
+  LayerClassCounts counts(kShape, kClasses);
+  const std::vector<uint8_t> grid = {11, 4, 17, 14, 4, 255};
+  counts.add(grid.data(), nullptr, "frame");
+  std::vector<int64_t> expected(kClasses, 0);
+  expected[4] = 2;
+  expected[11] = 1;
+  expected[14] = 1;
+  expected[17] = 1;  // 255 is not a class
+  EXPECT_EQ(counts.totals(), expected);
+
+  test::TempDir dir;
+  const std::string train = dir.file("train.h5");
+  test::TestFrames data =
+      tiny_frames(3, {{11, 4, 17, 14, 4, 17}, {14, 15, 17, 14, 4, 17}, {1, 1, 1, 1, 1, 1}});
+  data.mask_camera[1] = {1, 1, 1, 1, 0, 0};  // frame 1: 4 and one 17 unobserved
+  test::write_test_frames(train, data);
+  // Rows 0 and 1 only (row 2's class 1 is left out): 4 x2, 11, 14 x3, 15, 17 x3.
+  expected.assign(kClasses, 0);
+  expected[4] = 2;
+  expected[11] = 1;
+  expected[14] = 3;
+  expected[15] = 1;
+  expected[17] = 3;
+  EXPECT_EQ(class_counts_of_frames(train, {0, 1}), expected);
+  EXPECT_THROW(class_counts_of_frames(train, {3}), UsageError);
+}
+
 TEST(LayerPrior, RefusesAnotherGridAndFilesWithoutOccupancy) {
   test::TempDir dir;
   const std::string train = dir.file("train.h5"), other = dir.file("other.h5"), bare = dir.file("bare.h5");
@@ -104,6 +132,7 @@ TEST(LayerPrior, RefusesAnotherGridAndFilesWithoutOccupancy) {
 
   EXPECT_THROW(write_layer_prior_predictions(train, other, dir.file("a.h5"), {}), UsageError);
   EXPECT_THROW(layer_prior_of_frames(bare), FormatError);
+  EXPECT_THROW(class_counts_of_frames(bare, {0}), FormatError);
   EXPECT_EQ(dir.entries().size(), 3u);  // no partial output
 }
 

@@ -89,7 +89,9 @@ TEST(BaselineConfig, RoundTripsThroughJson) {
   const json config = baseline_default_config("small", GridSpec{});
   EXPECT_EQ(BaselineConfig::from_json(config).to_json(), config);
   // 28 + backbone, backbone_drop_path, backbone_norm_out + image_pretraining, decoder_upsampling
-  EXPECT_EQ(config.size(), 33u);
+  // + loss_ce_class_weighting
+  EXPECT_EQ(config.size(), 34u);
+  EXPECT_EQ(config.at("loss_ce_class_weighting"), "none");   // PanoOcc's CE has no class weights
   EXPECT_EQ(config.at("loss_image_semantics_weight"), 0.0);  // off unless a recipe sets it
   EXPECT_EQ(config.at("image_pretraining"), false);
   EXPECT_EQ(config.at("decoder_upsampling"), "deconv");  // PanoOcc's
@@ -178,6 +180,10 @@ TEST(BaselineConfig, BadKeysAreNamed) {
   upsampling["decoder_upsampling"] = "nearest";
   EXPECT_EQ(usage_error(upsampling),
             "'model.decoder_upsampling' must be \"deconv\" or \"trilinear\", got \"nearest\"");
+  json weighting = config;
+  weighting["loss_ce_class_weighting"] = "median";
+  EXPECT_EQ(usage_error(weighting),
+            "'model.loss_ce_class_weighting' must be \"none\" or \"inverse_log_frequency\", got \"median\"");
   json pretraining = config;
   pretraining["image_pretraining"] = true;
   EXPECT_NE(usage_error(pretraining).find("set 'model.loss_image_semantics_weight' above 0"),

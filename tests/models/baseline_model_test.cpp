@@ -243,6 +243,39 @@ TEST(BaselineModel, LossesAreNamedAndWeighted) {
   EXPECT_GT(std::abs(unmasked_lovasz - masked_lovasz), 1e-4);
 }
 
+TEST(BaselineModel, ClassWeightedCeUsesTheTrainingCountsAndIsAskedForOnlyWhenOn) {
+  at::manual_seed(4);
+  GridSpec grid;
+  grid.shape = {16, 16, 4};
+  json config = narrow("demo", grid);
+  BaselineModel plain(BaselineConfig::from_json(config), grid);
+  EXPECT_FALSE(plain.wants_class_counts());
+  const std::vector<int64_t> counts = {5, 0, 40, 3, 9, 1, 2, 8, 7, 6, 4, 100, 30, 60, 70, 50, 20, 9000};
+  EXPECT_THROW(plain.set_class_counts(counts), UsageError);  // weighting "none"
+
+  config["loss_ce_class_weighting"] = "inverse_log_frequency";
+  BaselineModel model(BaselineConfig::from_json(config), grid);
+  EXPECT_TRUE(model.wants_class_counts());
+  Batch batch = synthetic_batch(1, 2, 32, 48, grid);
+  const ModelOutput output = model.forward(batch);
+  EXPECT_THROW(model.losses(output, batch), UsageError);  // no counts yet
+  EXPECT_THROW(model.set_class_counts({1, 2, 3}), UsageError);
+  model.set_class_counts(counts);
+  ASSERT_TRUE(model.ce_class_weights().defined());
+  EXPECT_NEAR(model.ce_class_weights()[0].item<double>(), 1.0 / std::log(5.001), 1e-6);
+  EXPECT_EQ(model.ce_class_weights()[1].item<double>(), 0.0);
+  const LossTerms terms = model.losses(output, batch);
+  torch::NoGradGuard no_grad;
+  const double weighted = losses::masked_cross_entropy(output.logits, batch.semantics, batch.mask_camera,
+                                                       model.ce_class_weights())
+                              .item<double>();
+  EXPECT_NEAR(terms[0].second.item<double>(), BaselineConfig::from_json(config).loss_ce_weight * weighted,
+              1e-4);
+  const double unweighted =
+      losses::masked_cross_entropy(output.logits, batch.semantics, batch.mask_camera).item<double>();
+  EXPECT_GT(std::abs(weighted - unweighted), 1e-4);
+}
+
 TEST(BaselineModel, ImageSemanticLossLabelsEachCellWithThePixelAtItsCentre) {
   // One image of 2x4 pixels, 1x2 cells of 3 classes: the cell centres fall on
   // pixels (1, 1) and (1, 3) (floor((i + 0.5) * 2)), classes 2 and 1.

@@ -8,15 +8,22 @@
 
 namespace occ::losses {
 
-// Softmax cross-entropy per voxel, no class weights, weighted by mask
-// (1 = the voxel counts) and averaged over mask.sum() (clamped to >= 1):
-// PanoOcc's loss with use_mask=True.
+// Softmax cross-entropy per voxel, weighted by mask (1 = the voxel counts)
+// and averaged over mask.sum() (clamped to >= 1): PanoOcc's loss with
+// use_mask=True.
 //   logits  [B, C, X, Y, Z] (any number of spatial dims >= 1)
 //   target  [B, X, Y, Z] int64 class ids
 //   mask    [B, X, Y, Z] float 0/1, or undefined (every voxel counts, average
 //           over all voxels)
-// Throws UsageError for mismatched shapes or class ids outside [0, C).
-at::Tensor masked_cross_entropy(const at::Tensor& logits, const at::Tensor& target, const at::Tensor& mask);
+//   class_weights [C] float, or undefined (no class weights): each voxel's
+//           term is multiplied by the weight w_t of its target class and the
+//           sum divided by sum(mask * w_t) instead of mask.sum() (0 when that
+//           is 0), PyTorch's weighted mean and the avg_factor of the
+//           BEVDet/FlashOcc occupancy heads with class_balance.
+// Throws UsageError for mismatched shapes, class ids outside [0, C) or a
+// class_weights of another length than C.
+at::Tensor masked_cross_entropy(const at::Tensor& logits, const at::Tensor& target, const at::Tensor& mask,
+                                const at::Tensor& class_weights = {});
 
 // Lovasz-softmax (Berman et al., "The Lovasz-Softmax loss", CVPR 2018) on
 // class probabilities, averaged over the classes present in the target

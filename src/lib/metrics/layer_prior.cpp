@@ -64,6 +64,12 @@ int64_t LayerClassCounts::count(int64_t layer, int class_id) const {
   return counts_.at(static_cast<size_t>(layer * classes_ + class_id));
 }
 
+std::vector<int64_t> LayerClassCounts::totals() const {
+  std::vector<int64_t> sums(static_cast<size_t>(classes_), 0);
+  for (size_t i = 0; i < counts_.size(); ++i) sums[i % sums.size()] += counts_[i];
+  return sums;
+}
+
 std::vector<uint8_t> LayerClassCounts::most_frequent(int free_class) const {
   std::vector<uint8_t> layers;
   for (int64_t z = 0; z < shape_[2]; ++z) {
@@ -83,19 +89,33 @@ std::vector<uint8_t> fill_layers(const std::array<int64_t, 3>& grid_shape,
   return grid;
 }
 
+namespace {
+
+LayerClassCounts counts_of_rows(const FramesFile& frames, const std::vector<int64_t>& rows) {
+  if (!frames.has("/occupancy/semantics"))
+    throw FormatError(str(quoted(frames.path()), " has no /occupancy/semantics to count classes in"));
+  const bool masked = frames.has("/occupancy/mask_camera");
+  LayerClassCounts counts(frames.grid_shape(), static_cast<int>(frames.class_names().size()));
+  for (const int64_t row : rows) {
+    if (row < 0 || row >= frames.frame_count())
+      throw UsageError(str(quoted(frames.path()), " has no frame row ", row, " to count classes in"));
+    const std::vector<uint8_t> semantics = frames.occupancy(row);
+    const std::vector<uint8_t> mask = masked ? frames.camera_mask(row) : std::vector<uint8_t>();
+    counts.add(semantics.data(), masked ? mask.data() : nullptr,
+               str(quoted(frames.path()), " /occupancy/semantics row ", row));
+  }
+  return counts;
+}
+
+}  // namespace
+
 std::vector<uint8_t> layer_prior_of_frames(const std::string& train_path) {
   const FramesFile train(train_path);
-  if (!train.has("/occupancy/semantics"))
-    throw FormatError(str(quoted(train_path), " has no /occupancy/semantics to count classes in"));
-  const bool masked = train.has("/occupancy/mask_camera");
-  LayerClassCounts counts(train.grid_shape(), static_cast<int>(train.class_names().size()));
-  for (const int64_t row : keyframes_of(train)) {
-    const std::vector<uint8_t> semantics = train.occupancy(row);
-    const std::vector<uint8_t> mask = masked ? train.camera_mask(row) : std::vector<uint8_t>();
-    counts.add(semantics.data(), masked ? mask.data() : nullptr,
-               str(quoted(train_path), " /occupancy/semantics row ", row));
-  }
-  return counts.most_frequent(train.free_class());
+  return counts_of_rows(train, keyframes_of(train)).most_frequent(train.free_class());
+}
+
+std::vector<int64_t> class_counts_of_frames(const std::string& path, const std::vector<int64_t>& rows) {
+  return counts_of_rows(FramesFile(path), rows).totals();
 }
 
 int64_t write_layer_prior_predictions(const std::string& train_path, const std::string& frames_path,

@@ -22,6 +22,8 @@ class LayerClassCounts {
   // throws FormatError naming `where`.
   void add(const uint8_t* semantics, const uint8_t* mask, const std::string& where);
   int64_t count(int64_t layer, int class_id) const;
+  // Per class, its count summed over the layers.
+  std::vector<int64_t> totals() const;
   // Per layer, the most frequent class (ties: the lowest id); a layer with no
   // counted voxel gets `free_class`.
   std::vector<uint8_t> most_frequent(int free_class) const;
@@ -40,6 +42,13 @@ std::vector<uint8_t> fill_layers(const std::array<int64_t, 3>& grid_shape,
 // file at `train_path` (its /occupancy/mask_camera voxels when it has them).
 // Throws FormatError when the file has no occupancy or no keyframe.
 std::vector<uint8_t> layer_prior_of_frames(const std::string& train_path);
+
+// The camera-observed voxel count of each class (255 left out) over the
+// frames `rows` of the frames file at `path` (/occupancy/mask_camera voxels
+// when it has them, else all): the class frequencies of the baseline's
+// weighted cross-entropy (model.loss_ce_class_weighting). Throws FormatError
+// when the file has no occupancy, UsageError for a row outside it.
+std::vector<int64_t> class_counts_of_frames(const std::string& path, const std::vector<int64_t>& rows);
 
 // Writes a predictions file (schema occ.pred) of every keyframe of
 // `frames_path` with the layer prior of `train_path`; the two files must

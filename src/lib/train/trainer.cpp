@@ -21,6 +21,8 @@
 #include "core/signals.h"
 #include "core/strings.h"
 #include "datasets/frames_file.h"
+#include "metrics/layer_prior.h"
+#include "models/class_counts_consumer.h"
 #include "models/occupancy_model.h"
 #include "models/registry.h"
 #include "train/adamw.h"
@@ -198,6 +200,14 @@ void Trainer::build() {
     throw UsageError("--backbone-weights starts a run; a resumed run keeps its weights");
   } else if (!request_.init_from.empty()) {
     throw UsageError("--init-from starts a run; a resumed run keeps its weights");
+  }
+  auto* weighted = dynamic_cast<models::ClassCountsConsumer*>(model_.get());
+  if (weighted != nullptr && weighted->wants_class_counts()) {
+    // Counted again on resume: the same frames file (uuid checked above).
+    const std::vector<int64_t> counts = metrics::class_counts_of_frames(request_.frames_path, rows);
+    weighted->set_class_counts(counts);
+    log::info(str("class counts of the ", rows.size(),
+                  " training frames (camera-visible voxels): ", join(counts, " ")));
   }
   model_->to(device_);
   if (environment_.enabled()) {

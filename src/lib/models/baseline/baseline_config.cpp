@@ -79,6 +79,7 @@ json BaselineConfig::to_json() const {
               {"loss_ce_weight", loss_ce_weight},
               {"loss_lovasz_weight", loss_lovasz_weight},
               {"loss_focal_weight", loss_focal_weight},
+              {"loss_ce_class_weighting", loss_ce_class_weighting},
               {"loss_image_semantics_weight", loss_image_semantics_weight},
               {"image_pretraining", image_pretraining},
               {"loss_lovasz_mask_camera", loss_lovasz_mask_camera},
@@ -136,6 +137,11 @@ BaselineConfig BaselineConfig::from_json(const json& config) {
   parsed.loss_ce_weight = read_number(config, "loss_ce_weight", 0.0, 1e6);
   parsed.loss_lovasz_weight = read_number(config, "loss_lovasz_weight", 0.0, 1e6);
   parsed.loss_focal_weight = read_number(config, "loss_focal_weight", 0.0, 1e6);
+  const json& weighting = require(config, "loss_ce_class_weighting");
+  if (!weighting.is_string() || (weighting != "none" && weighting != "inverse_log_frequency"))
+    throw UsageError(key_name("loss_ce_class_weighting") +
+                     " must be \"none\" or \"inverse_log_frequency\", got " + weighting.dump());
+  parsed.loss_ce_class_weighting = weighting.get<std::string>();
   parsed.loss_image_semantics_weight = read_number(config, "loss_image_semantics_weight", 0.0, 1e6);
   parsed.image_pretraining = read_bool(config, "image_pretraining");
   if (parsed.image_pretraining && parsed.loss_image_semantics_weight <= 0)

@@ -50,6 +50,12 @@ struct BaselineConfig {
   double loss_ce_weight = 10.0;
   double loss_lovasz_weight = 1.0;
   double loss_focal_weight = 2.0;
+  // Class weights of the CE: "none" (PanoOcc: no class weights) or
+  // "inverse_log_frequency" (w_c = 1 / ln(n_c + 0.001) over the
+  // camera-visible voxels of the training frames, the BEVDet/FlashOcc
+  // occupancy heads' class_balance; metrics/class_weights.h). The trainer
+  // counts the classes before the first step (models/class_counts_consumer.h).
+  std::string loss_ce_class_weighting = "none";
   // Weight of a 2D semantic cross-entropy on the stride-8 FPN level: a 1x1
   // convolution classifies every feature cell into the grid's classes against
   // the frame's per-pixel camera classes (/cameras/semantics, nearest cell

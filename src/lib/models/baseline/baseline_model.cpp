@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "losses/occupancy_losses.h"
+#include "metrics/class_weights.h"
 #include "models/history_encoding.h"
 
 namespace occ::models {
@@ -193,10 +194,15 @@ at::Tensor image_semantic_loss(const at::Tensor& logits, const at::Tensor& class
 LossTerms BaselineModel::semantic_losses(const at::Tensor& logits, const at::Tensor& occupancy_logit,
                                          const Batch& batch) {
   if (!batch.semantics.defined()) throw UsageError("baseline model: the batch has no target semantics");
+  if (config_.loss_ce_class_weighting != "none" && !ce_class_weights_.defined())
+    throw UsageError(
+        "baseline model: model.loss_ce_class_weighting " + config_.loss_ce_class_weighting +
+        " needs the training frames' class counts (occ train counts them before the first step)");
   LossTerms terms;
   const at::Tensor lovasz_mask = config_.loss_lovasz_mask_camera ? batch.mask_camera : at::Tensor();
-  terms.emplace_back("ce", config_.loss_ce_weight *
-                               losses::masked_cross_entropy(logits, batch.semantics, batch.mask_camera));
+  terms.emplace_back(
+      "ce", config_.loss_ce_weight *
+                losses::masked_cross_entropy(logits, batch.semantics, batch.mask_camera, ce_class_weights_));
   terms.emplace_back("lovasz",
                      config_.loss_lovasz_weight * losses::lovasz_softmax(logits.softmax(1), batch.semantics,
                                                                          grid_.free_class, lovasz_mask));
@@ -233,6 +239,20 @@ Prediction BaselineModel::predict(const ModelOutput& output, const Batch& batch,
 
 void BaselineModel::load_backbone_weights(const std::string& path) {
   image_backbone_.load_weights(path);
+}
+
+bool BaselineModel::wants_class_counts() const {
+  return config_.loss_ce_class_weighting != "none";
+}
+
+void BaselineModel::set_class_counts(const std::vector<int64_t>& counts) {
+  if (config_.loss_ce_class_weighting == "none")
+    throw UsageError("baseline model: class counts given but model.loss_ce_class_weighting is \"none\"");
+  if (static_cast<int64_t>(counts.size()) != grid_.num_classes)
+    throw UsageError("baseline model: " + std::to_string(counts.size()) + " class counts for a grid of " +
+                     std::to_string(grid_.num_classes) + " classes");
+  const std::vector<double> weights = metrics::inverse_log_frequency_weights(counts);
+  ce_class_weights_ = at::tensor(weights, at::kDouble).to(at::kFloat);
 }
 
 }  // namespace occ::models

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/baseline/baseline_config.h"
+#include "models/class_counts_consumer.h"
 #include "models/image_backbone.h"
 #include "models/occupancy_model.h"
 #include "models/temporal_fusion.h"
@@ -35,7 +36,7 @@ VoxelDecoderOptions baseline_decoder_options(const BaselineConfig& config, const
 // [B, N, H, W], each cell labelled with the pixel nearest its centre.
 at::Tensor image_semantic_loss(const at::Tensor& logits, const at::Tensor& classes);
 
-class BaselineModel : public OccupancyModel {
+class BaselineModel : public OccupancyModel, public ClassCountsConsumer {
  public:
   // Throws UsageError (naming the key) when the configuration does not fit
   // the grid, e.g. a query shape the decoder cannot upsample to it.
@@ -60,6 +61,15 @@ class BaselineModel : public OccupancyModel {
   Prediction predict(const ModelOutput& output, const Batch& batch,
                      const PredictionRequest& request) const override;
   void load_backbone_weights(const std::string& path) override;
+  // True unless model.loss_ce_class_weighting is "none".
+  bool wants_class_counts() const override;
+  // With model.loss_ce_class_weighting "inverse_log_frequency": the CE's class
+  // weights from the training frames' class counts (one per grid class).
+  // Throws UsageError when the weighting is "none" or the count is not one
+  // per class.
+  void set_class_counts(const std::vector<int64_t>& counts) override;
+  // [num_classes] float, undefined until set_class_counts.
+  const at::Tensor& ce_class_weights() const { return ce_class_weights_; }
 
   // images [B, N, 3, H, W] -> FPN levels [B*N, embed_dims, H_l, W_l].
   std::vector<at::Tensor> image_features(const at::Tensor& images);
@@ -105,6 +115,7 @@ class BaselineModel : public OccupancyModel {
   ImageBackbone image_backbone_;  // backbone and neck above (models/image_backbone.h)
   BaselineConfig config_;
   GridSpec grid_;
+  at::Tensor ce_class_weights_;  // model.loss_ce_class_weighting; undefined: unweighted CE
 };
 
 }  // namespace occ::models
