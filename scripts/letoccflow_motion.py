@@ -23,12 +23,12 @@ pixels (of keyframes and sweeps alike): with model.loss.dynamic_threshold_px
 label (the oracle dynamic-mask ablation; docs/letoccflow.md).
 Run by /usr/bin/python3 (Debian's numpy and h5py); never by occ.
 """
-import os
-import shutil
 import sys
 
 import h5py
 import numpy as np
+
+from h5_edited_copy import edited_copy
 
 
 def fail(message):
@@ -80,17 +80,10 @@ def main(argv):
             every, _ = truly_moving(f, False)
     if len(argv) >= 4 and argv[2] == "--oracle-movable":
         target = argv[3]
-        shutil.copyfile(flow, target + ".part")
-        try:
-            with h5py.File(target + ".part", "r+") as g:
-                data = g["/movable"]
-                for row in range(data.shape[0]):
-                    data[row] = every[row].astype(data.dtype)
-            shutil.move(target + ".part", target)
-        except BaseException:
-            if os.path.exists(target + ".part"):
-                os.remove(target + ".part")
-            raise
+        with edited_copy(flow, target) as g:
+            data = g["/movable"]
+            for row in range(data.shape[0]):
+                data[row] = every[row].astype(data.dtype)
 
 
 if __name__ == "__main__":

@@ -25,12 +25,12 @@ Usage:
     then the same for zero flow (the voxels' mean speed), one line "EPE ZERO"
 Run by /usr/bin/python3 (Debian's numpy and h5py); never by occ.
 """
-import os
-import shutil
 import sys
 
 import h5py
 import numpy as np
+
+from h5_edited_copy import edited_copy
 
 
 def fail(message):
@@ -87,30 +87,23 @@ def main(argv):
     with h5py.File(source, "r") as f:
         if need[kind] not in f:
             fail(f"{source} has no {need[kind]}")
-    shutil.copyfile(source, target + ".part")
-    try:
-        with h5py.File(target + ".part", "r+") as p:
-            data = p[need[kind]]
-            # Whole frames as arrays: h5py writes a broadcast scalar element by element.
-            if kind == "zero-flow":
-                for i in range(data.shape[0]):
-                    data[i] = np.zeros(data.shape[1:], data.dtype)
-            elif kind == "constant-depth":
-                for i in range(data.shape[0]):
-                    data[i] = np.full(data.shape[1:], float(argv[3]), data.dtype)
-            else:
-                with h5py.File(argv[3], "r") as f:
-                    truth = f["/occupancy/flow"]
-                    rows = p["/pred/frame"][:]
-                    if truth.shape[1:] != data.shape[1:]:
-                        fail(f"{argv[3]} /occupancy/flow {truth.shape} does not match {source} {data.shape}")
-                    for i, row in enumerate(rows):
-                        data[i] = truth[int(row)].astype(data.dtype)
-        shutil.move(target + ".part", target)
-    except BaseException:
-        if os.path.exists(target + ".part"):
-            os.remove(target + ".part")
-        raise
+    with edited_copy(source, target) as p:
+        data = p[need[kind]]
+        # Whole frames as arrays: h5py writes a broadcast scalar element by element.
+        if kind == "zero-flow":
+            for i in range(data.shape[0]):
+                data[i] = np.zeros(data.shape[1:], data.dtype)
+        elif kind == "constant-depth":
+            for i in range(data.shape[0]):
+                data[i] = np.full(data.shape[1:], float(argv[3]), data.dtype)
+        else:
+            with h5py.File(argv[3], "r") as f:
+                truth = f["/occupancy/flow"]
+                rows = p["/pred/frame"][:]
+                if truth.shape[1:] != data.shape[1:]:
+                    fail(f"{argv[3]} /occupancy/flow {truth.shape} does not match {source} {data.shape}")
+                for i, row in enumerate(rows):
+                    data[i] = truth[int(row)].astype(data.dtype)
 
 
 if __name__ == "__main__":
