@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The embedded default pipeline, run by `make demo` (training takes about 7
-# minutes on two idle cores: 150 2D pretraining steps and 600 full steps;
+# to 9 minutes on two idle cores: 150 2D pretraining steps and 900 full steps;
 # DEMO_STEPS=N trains for N steps, DEMO_PRETRAIN_STEPS=N pretrains for N
 # steps, 0 skips the pretraining run, DEMO_CONFIG names another recipe than
 # configs/demo.toml). It grows as stages land:
@@ -49,7 +49,7 @@ ls "$DEMO_DIR/nuscenes"
 # scenes of other worlds. The grid is coarsened to 100x100x8 voxels of 0.8 m
 # (the same 80 x 80 x 6.4 m volume) so a step takes about a second on two
 # cores. The recipe (learning rate, loss weights, the 2D semantic loss on the
-# synthetic world's camera classes, the trilinear decoder, 600 steps after a
+# synthetic world's camera classes, the trilinear decoder, 900 steps after a
 # 150-step 2D pretraining run) is configs/demo.toml; why each value, and the
 # levers that did not help, are in docs/demo_learning.md.
 CONFIG=${DEMO_CONFIG:-configs/demo.toml}

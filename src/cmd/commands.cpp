@@ -8,8 +8,8 @@ const std::vector<Command>& command_table() {
       {"cluster-masks", "superpixel pseudo masks for ProtoOcc (SEEDS, SLIC, LSC)", "Data", Home::data_module},
       {"flow-labels", "optical flow, consistency and dynamic masks for Let Occ Flow", "Data",
        Home::data_module},
-      {"train", "fit a model (baseline) on a frames file; checkpoints, resume, logs", "Learning",
-       Home::torch_module},
+      {"train", "fit a model (baseline, ProtoOcc, Let Occ Flow) on a frames file; checkpoints, resume, logs",
+       "Learning", Home::torch_module},
       {"predict", "run a trained model over a frames file into a predictions file", "Learning",
        Home::torch_module},
       // sceneflow (OpenCV's PNG codec) is handed to the data module (eval_run.cpp)
